@@ -1,0 +1,1 @@
+"""Click commands: parse arguments, build objects, run the core, render, exit. Nothing else."""

@@ -1,0 +1,57 @@
+"""The ``aigov`` command group and the one place where errors become messages and exit codes.
+
+Sub-commands import the core lazily, inside their functions, so ``aigov validate`` on
+one file (pre-commit) does not pay for what other commands need.
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any
+
+import click
+
+from aigov_gate import __version__
+from aigov_gate.cli.init import init_command
+from aigov_gate.cli.schema import schema_group
+from aigov_gate.cli.validate import validate_command
+from aigov_gate.errors import EXIT_INTERNAL, AigovError, internal_error_text
+
+
+class AigovGroup(click.Group):
+    """Maps :class:`AigovError` to its message and exit code, anything else to exit 3."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except AigovError as exc:
+            click.echo(exc.diagnostics(), err=True)
+            ctx.exit(exc.exit_code)
+        except Exception as exc:
+            if ctx.find_root().params.get("debug"):
+                traceback.print_exc()
+            click.echo(internal_error_text(exc), err=True)
+            ctx.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=AigovGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="aigov")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+def cli(debug: bool) -> None:
+    """Policy-as-code gate for AI governance kept as YAML in Git.
+
+    Exit codes: 0 passed, 1 blocked (problems found), 2 could not run (usage or
+    configuration error), 3 internal error.
+    """
+
+
+cli.add_command(validate_command)
+cli.add_command(init_command)
+cli.add_command(schema_group)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="aigov")

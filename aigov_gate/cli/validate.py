@@ -1,0 +1,41 @@
+"""``aigov validate``: schema, references and YAML safety, every problem in one run."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+FORMATS = ("text", "json")
+
+
+@click.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--repo", type=click.Path(path_type=Path), help="Repository root "
+              "(default: the nearest parent with .aigov.yaml or .git, else the current folder).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Config file (default: REPO/.aigov.yaml).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.pass_context
+def validate_command(
+    ctx: click.Context, paths: tuple[Path, ...], repo: Path | None, config_path: Path | None,
+    fmt: str,
+) -> None:
+    """Validate governance documents: YAML safety, schemas, references.
+
+    With PATHS (files or folders, as pre-commit passes them) only those are validated,
+    and their references are checked against the whole repository.
+    """
+    from aigov_gate.cli.context import find_repo
+    from aigov_gate.config import find_config, load_config
+    from aigov_gate.errors import EXIT_BLOCKED, EXIT_PASSED
+    from aigov_gate.reporters import REPORTER_BY_NAME
+    from aigov_gate.validation import validate_repo
+
+    root = find_repo(repo)
+    config = load_config(config_path or find_config(root))
+    result = validate_repo(root, config, paths)
+    colour = fmt == "text" and sys.stdout.isatty()
+    click.echo(REPORTER_BY_NAME[fmt](result, colour), nl=False)
+    ctx.exit(EXIT_BLOCKED if result.findings else EXIT_PASSED)

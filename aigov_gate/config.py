@@ -1,0 +1,144 @@
+"""``.aigov.yaml``: where documents live, limits, organization, environments and roles.
+
+Values may be overridden by ``AIGOV_*`` environment variables (see ``ENV_OVERRIDES``).
+A missing file means the defaults; an invalid one stops the run with exit code 2 and
+file:line:column of every problem.
+
+    >>> config = AigovConfig()
+    >>> config.organization, config.paths
+    ('default', ['.'])
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError
+
+from aigov_gate.documents.base import Name, Strict
+from aigov_gate.documents.diagnostics import explain
+from aigov_gate.errors import ConfigError
+from aigov_gate.loading.safe_yaml import (
+    DEFAULT_MAX_ALIAS_NODES,
+    DEFAULT_MAX_DEPTH,
+    DEFAULT_MAX_FILE_BYTES,
+    Limits,
+    locate,
+    parse_text,
+)
+
+CONFIG_FILE = ".aigov.yaml"
+Member = Annotated[
+    str,
+    Field(
+        pattern=r"^(@[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9._-]*|[A-Za-z0-9][A-Za-z0-9._-]*)$",
+        description="A user name (alice) or a team (@acme/risk-office).",
+    ),
+]
+
+
+class LimitsConfig(Strict):
+    """Per-file bounds for the loader (see docs/loading.md)."""
+
+    max_file_bytes: int = Field(default=DEFAULT_MAX_FILE_BYTES, ge=1024)
+    max_depth: int = Field(default=DEFAULT_MAX_DEPTH, ge=16, le=5000)
+    max_alias_nodes: int = Field(default=DEFAULT_MAX_ALIAS_NODES, ge=100)
+
+    def to_limits(self) -> Limits:
+        return Limits(self.max_file_bytes, self.max_depth, self.max_alias_nodes)
+
+
+class Environment(Strict):
+    description: str | None = None
+    production: bool = Field(
+        default=False, description="Production gating (approved risk assessment) applies."
+    )
+
+
+class AigovConfig(Strict):
+    organization: Name = "default"
+    paths: list[str] = Field(
+        default_factory=lambda: ["."], min_length=1,
+        description="Folders (relative to the repo) searched for governance documents.",
+    )
+    exclude: list[str] = Field(
+        default_factory=list, description="Glob patterns of repo-relative paths to skip."
+    )
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    frameworks: list[Name] = Field(default_factory=list)
+    policy_packs: list[Name] = Field(default_factory=list)
+    environments: dict[Name, Environment] = Field(default_factory=dict)
+    roles: dict[Name, list[Member]] = Field(
+        default_factory=dict, description="Role -> user names or '@org/team'."
+    )
+
+
+ENV_OVERRIDES: dict[str, tuple[tuple[str, ...], type]] = {
+    "AIGOV_ORGANIZATION": (("organization",), str),
+    "AIGOV_MAX_FILE_BYTES": (("limits", "max_file_bytes"), int),
+}
+
+
+def find_config(repo: Path) -> Path | None:
+    candidate = repo / CONFIG_FILE
+    return candidate if candidate.is_file() else None
+
+
+def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> AigovConfig:
+    """Read and validate the config (defaults when ``path`` is None), then apply overrides."""
+    data: dict[str, Any] = {}
+    text = ""
+    shown = path.name if path else CONFIG_FILE
+    if path is not None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read {path}: {exc}", hint="check the file") from None
+        parsed = parse_text(text, Limits())
+        if parsed.problems:
+            p = parsed.problems[0]
+            raise ConfigError(p.message, where=f"{shown}:{p.line}:{p.column}", hint=p.hint)
+        doc = parsed.documents[0] if parsed.documents else None
+        if doc is not None and not isinstance(doc, dict):
+            raise ConfigError("the config must be a mapping of settings", where=shown)
+        data = doc or {}
+    _apply_env(data, os.environ if env is None else env)
+    try:
+        config = AigovConfig.model_validate(data)
+    except ValidationError as exc:
+        raise _config_error(exc, text, shown) from None
+    return config
+
+
+def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> None:
+    for var, (path, typ) in ENV_OVERRIDES.items():
+        if var not in env:
+            continue
+        raw = env[var]
+        value: Any = raw
+        if typ is int:
+            try:
+                value = int(raw)
+            except ValueError:
+                raise ConfigError(f"{var}={raw!r} is not an integer",
+                                  hint=f"set {var} to a whole number or unset it") from None
+        target = data
+        for part in path[:-1]:
+            target = target.setdefault(part, {})
+        target[path[-1]] = value
+
+
+def _config_error(exc: ValidationError, text: str, shown: str) -> ConfigError:
+    lines = []
+    for error in exc.errors():
+        explained = explain(error, AigovConfig)
+        line, column = locate(text, 0, explained.path, key=explained.at_key) if text else (0, 0)
+        where = f"{shown}:{line}:{column}" if line else shown
+        hint = f" ({explained.hint})" if explained.hint else ""
+        lines.append(f"{where}: {explained.message}{hint}")
+    return ConfigError("invalid configuration:\n  " + "\n  ".join(lines),
+                       hint="fix .aigov.yaml (see docs/configuration.md)")
+

@@ -1,0 +1,106 @@
+"""The document envelope and the value types every kind shares.
+
+Every governance document is ``apiVersion`` / ``kind`` / ``metadata`` / ``spec``. Models
+are strict (no silent coercion: ``"yes"`` is not a bool, a list is not a string) and
+forbid unknown fields; dates accept a YAML date or an ISO ``YYYY-MM-DD`` string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+API_VERSION = "aigov/v1"
+API_VERSIONS = (API_VERSION,)
+
+
+class Strict(BaseModel):
+    """Base of every model: strict types, unknown fields are errors, immutable."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, populate_by_name=True)
+
+
+Name = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z0-9]([a-z0-9._-]{0,126}[a-z0-9])?$",
+        description="Lower-case letters, digits, '.', '_' and '-'; starts and ends alphanumeric.",
+    ),
+]
+Text = Annotated[str, Field(min_length=1)]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="Hex SHA-256 digest.")]
+Digest = Annotated[
+    str, Field(pattern=r"^sha256:[0-9a-f]{64}$", description="Content digest, 'sha256:<hex>'.")
+]
+Day = Annotated[date, Field(strict=False, description="A date, YYYY-MM-DD.")]
+Instant = Annotated[datetime, Field(strict=False, description="An ISO 8601 date-time.")]
+EnvVarName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+Classification = Literal["public", "internal", "confidential", "restricted"]
+Severity = Literal["info", "low", "medium", "high", "critical"]
+RiskTier = Literal["prohibited", "high", "limited", "minimal"]
+RiskLevel = Literal["low", "medium", "high", "critical"]
+ComplianceStatus = Literal[
+    "compliant", "partially_compliant", "non_compliant", "not_assessed", "not_applicable"
+]
+Stage = Literal["merge", "deploy"]
+
+CLASSIFICATION_RANK: dict[str, int] = {
+    "public": 0,
+    "internal": 1,
+    "confidential": 2,
+    "restricted": 3,
+}
+
+
+class Metadata(Strict):
+    """Identity and ownership. ``name`` is unique per kind and organization."""
+
+    name: Name
+    organization: Name | None = Field(
+        default=None, description="Defaults to the organization in .aigov.yaml."
+    )
+    owner: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+
+
+class ClauseRef(Strict):
+    """A clause of a framework, by the framework's name and the clause's official id."""
+
+    framework: Name
+    clause: Text
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """An outgoing reference from a document: which kind and name, from which field.
+
+    ``member`` names something inside the target (a framework's clause number).
+    ``path`` is the field's path inside the document, for the finding's line number.
+    """
+
+    kind: str
+    name: str
+    path: tuple[str | int, ...]
+    member: str | None = None
+
+
+SpecT = TypeVar("SpecT", bound=Strict)
+
+
+class Document(Strict, Generic[SpecT]):
+    """The envelope. Subclasses fix ``kind`` and the spec type."""
+
+    api_version: Literal["aigov/v1"] = Field(alias="apiVersion")
+    kind: str
+    metadata: Metadata
+    spec: SpecT
+
+    def references(self) -> Iterator[Reference]:
+        """Cross-document references this document makes (none by default)."""
+        return iter(())

@@ -1,0 +1,110 @@
+"""Frameworks with their clauses, and mappings that say what satisfies a clause."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
+
+from pydantic import Field
+
+from aigov_gate.documents.base import (
+    ClauseRef,
+    ComplianceStatus,
+    Day,
+    Document,
+    Name,
+    Reference,
+    RiskTier,
+    Strict,
+    Text,
+)
+from aigov_gate.documents.assets import AiActRole
+
+ComplianceLevel = Literal["mandatory", "recommended", "voluntary"]
+
+
+class Source(Strict):
+    publication: Text
+    version: str | None = None
+    date: Day | None = None
+    url: str | None = None
+
+
+class Applicability(Strict):
+    """Which systems a clause applies to; empty lists mean all."""
+
+    risk_tiers: list[RiskTier] = Field(default_factory=list)
+    roles: list[AiActRole] = Field(default_factory=list)
+
+
+class Clause(Strict):
+    clause_number: Text = Field(description="The official id, e.g. 'Art. 9', 'MEASURE 2.11'.")
+    title: Text
+    description: str | None = Field(default=None, description="In our own words.")
+    requirements: list[Text] = Field(default_factory=list)
+    compliance_level: ComplianceLevel = "mandatory"
+    applies_to: Applicability = Field(default_factory=Applicability)
+    applies_from: Day | None = None
+    parent: str | None = None
+    equivalents: list[ClauseRef] = Field(default_factory=list)
+
+
+class FrameworkSpec(Strict):
+    title: Text
+    version: Text
+    description: str | None = None
+    scope: str | None = None
+    compliance_level: ComplianceLevel = "mandatory"
+    source: Source | None = None
+    clauses: list[Clause] = Field(min_length=1)
+
+
+class Framework(Document[FrameworkSpec]):
+    """A clause catalog (EU AI Act, NIST AI RMF, ISO/IEC 42001, or the organization's own)."""
+
+    kind: Literal["Framework"]
+
+    def references(self) -> Iterator[Reference]:
+        for i, clause in enumerate(self.spec.clauses):
+            for j, eq in enumerate(clause.equivalents):
+                path = ("spec", "clauses", i, "equivalents", j, "clause")
+                yield Reference("Framework", eq.framework, path, member=eq.clause)
+
+
+class SatisfiedBy(Strict):
+    policies: list[Name] = Field(default_factory=list)
+    test_plans: list[Name] = Field(default_factory=list)
+    evidence: list[Name] = Field(default_factory=list)
+    risk_assessment_fields: list[Text] = Field(default_factory=list)
+
+
+class ComplianceMappingSpec(Strict):
+    framework: Name
+    clause: Text
+    models: list[Name] = Field(
+        default_factory=list, description="Models this mapping is for; empty means all."
+    )
+    satisfied_by: SatisfiedBy
+    mapping_type: Literal["direct", "partial", "supporting"] = "direct"
+    description: str | None = None
+    compliance_status: ComplianceStatus = "not_assessed"
+
+
+class ComplianceMapping(Document[ComplianceMappingSpec]):
+    """What satisfies one clause of one framework, and the status the organization declares."""
+
+    kind: Literal["ComplianceMapping"]
+
+    def references(self) -> Iterator[Reference]:
+        spec = self.spec
+        yield Reference("Framework", spec.framework, ("spec", "clause"), member=spec.clause)
+        for i, model in enumerate(spec.models):
+            yield Reference("Model", model, ("spec", "models", i))
+        by = spec.satisfied_by
+        for field, kind, names in (
+            ("policies", "Policy", by.policies),
+            ("test_plans", "TestPlan", by.test_plans),
+            ("evidence", "EvidenceArtifact", by.evidence),
+        ):
+            for i, name in enumerate(names):
+                yield Reference(kind, name, ("spec", "satisfied_by", field, i))

@@ -1,0 +1,91 @@
+"""Policies (CEL rules the organization adds) and waivers (time-boxed exceptions)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
+
+from pydantic import Field
+
+from aigov_gate.documents.base import (
+    ClauseRef,
+    Day,
+    Document,
+    Name,
+    Reference,
+    Severity,
+    Stage,
+    Strict,
+    Text,
+)
+
+TargetKind = Literal[
+    "Model",
+    "Dataset",
+    "TestPlan",
+    "TestRun",
+    "RiskAssessment",
+    "Framework",
+    "ComplianceMapping",
+    "EvidenceArtifact",
+    "ConnectorConfig",
+    "WebhookSubscription",
+]
+
+
+class PolicyScope(Strict):
+    kinds: list[TargetKind] = Field(default_factory=lambda: ["Model"], min_length=1)
+    selector: str | None = Field(
+        default=None, description="CEL expression; the policy applies where it is true."
+    )
+
+
+class PolicySpec(Strict):
+    title: Text
+    description: str | None = None
+    severity: Severity
+    applies_to: PolicyScope = Field(default_factory=PolicyScope)
+    rule: Text = Field(description="CEL expression that must hold for every target.")
+    message: Text = Field(description="Shown when the rule does not hold; may name fields.")
+    remediation: str | None = None
+    clauses: list[ClauseRef] = Field(default_factory=list)
+    stages: list[Stage] = Field(default_factory=lambda: ["merge", "deploy"], min_length=1)
+    environments: list[Name] = Field(
+        default_factory=list, description="Deploy environments; empty means all."
+    )
+
+
+class Policy(Document[PolicySpec]):
+    """A rule of the organization's own. Its id is ``metadata.name``."""
+
+    kind: Literal["Policy"]
+
+    def references(self) -> Iterator[Reference]:
+        for i, ref in enumerate(self.spec.clauses):
+            path = ("spec", "clauses", i, "clause")
+            yield Reference("Framework", ref.framework, path, member=ref.clause)
+
+
+class WaiverTarget(Strict):
+    kind: TargetKind
+    name: Name
+    version: str | None = None
+
+
+class WaiverSpec(Strict):
+    policy: Name = Field(description="The id of the policy or built-in rule waived.")
+    target: WaiverTarget
+    justification: str = Field(min_length=20)
+    approved_by: list[Text] = Field(min_length=1)
+    expires: Day
+
+
+class Waiver(Document[WaiverSpec]):
+    """A time-boxed, approved exception to one policy for one target."""
+
+    kind: Literal["Waiver"]
+
+    def references(self) -> Iterator[Reference]:
+        yield Reference("Policy", self.spec.policy, ("spec", "policy"))
+        target = self.spec.target
+        yield Reference(target.kind, target.name, ("spec", "target", "name"))

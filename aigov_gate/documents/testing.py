@@ -1,0 +1,147 @@
+"""Test plans (what must hold, per metric and slice) and test runs (what was measured)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from aigov_gate.documents.base import (
+    Classification,
+    Document,
+    Instant,
+    Name,
+    Reference,
+    Strict,
+    Text,
+)
+
+Operator = Literal[">=", "<=", ">", "<", "==", "between"]
+TestType = Literal[
+    "performance", "fairness", "robustness", "explainability", "privacy", "security", "other"
+]
+
+
+class Disparity(Strict):
+    """Largest allowed gap between slices: ``ratio`` is min/max (four-fifths rule: 0.8)."""
+
+    measure: Literal["ratio", "difference"]
+    limit: float = Field(description="ratio: at least this; difference: at most this.")
+
+
+class MetricRequirement(Strict):
+    name: Text
+    operator: Operator
+    threshold: float | None = None
+    range: list[float] | None = Field(
+        default=None,
+        min_length=2,
+        max_length=2,
+        description="[low, high], inclusive, for operator 'between'.",
+    )
+    slice_key: str | None = Field(
+        default=None, description="Evaluate per value of this slice (e.g. 'age_band')."
+    )
+    max_disparity: Disparity | None = None
+    max_regression: float | None = Field(
+        default=None, ge=0, description="Allowed worsening against the baseline run."
+    )
+
+    @model_validator(mode="after")
+    def _bounds(self) -> MetricRequirement:
+        if self.operator == "between":
+            if self.range is None:
+                raise ValueError("operator 'between' needs range: [low, high]")
+            if self.range[0] > self.range[1]:
+                raise ValueError("range must be [low, high] with low <= high")
+        elif self.threshold is None:
+            raise ValueError(f"operator '{self.operator}' needs a threshold")
+        return self
+
+
+class TestSpecItem(Strict):
+    __test__ = False  # not a pytest class
+    name: Text
+    type: TestType = "performance"
+    description: str | None = None
+    required: bool = True
+    metrics: list[MetricRequirement] = Field(min_length=1)
+
+
+class PlanScope(Strict):
+    """Which models a plan applies to: by name, by labels, or both (either matches)."""
+
+    models: list[Name] = Field(default_factory=list)
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class TestPlanSpec(Strict):
+    __test__ = False  # not a pytest class
+    description: str | None = None
+    applies_to: PlanScope
+    tests: list[TestSpecItem] = Field(min_length=1)
+
+
+class TestPlan(Document[TestPlanSpec]):
+    """Tests a model must pass, with thresholds per metric and slice."""
+    __test__ = False  # not a pytest class
+
+    kind: Literal["TestPlan"]
+
+    def references(self) -> Iterator[Reference]:
+        for i, model in enumerate(self.spec.applies_to.models):
+            yield Reference("Model", model, ("spec", "applies_to", "models", i))
+
+
+class MetricValue(Strict):
+    name: Text
+    value: float
+    threshold: float | None = None
+    passed: bool | None = Field(default=None, description="A claim; the gate recomputes it.")
+    slice_key: str | None = None
+    slice_value: str | None = None
+
+
+class TestResult(Strict):
+    __test__ = False  # not a pytest class
+    test_name: Text
+    summary: str | None = None
+    passed: bool | None = Field(default=None, description="A claim; the gate recomputes it.")
+    contains_pii: bool = False
+    data_classification: Classification = "internal"
+    metrics: list[MetricValue] = Field(default_factory=list)
+
+
+class TestRunSpec(Strict):
+    __test__ = False  # not a pytest class
+    model: Name
+    model_version: Text
+    dataset: Name | None = None
+    test_plan: Name | None = None
+    status: Literal["pending", "running", "completed", "failed", "cancelled"]
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    started_at: Instant | None = None
+    finished_at: Instant | None = None
+    executor: str | None = Field(default=None, description="CI job URL or system that ran it.")
+    results: list[TestResult] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _times(self) -> TestRunSpec:
+        if self.started_at and self.finished_at and self.finished_at < self.started_at:
+            raise ValueError("finished_at is before started_at")
+        return self
+
+
+class TestRun(Document[TestRunSpec]):
+    """One execution of a plan against a model version, usually written by the ML pipeline."""
+    __test__ = False  # not a pytest class
+
+    kind: Literal["TestRun"]
+
+    def references(self) -> Iterator[Reference]:
+        yield Reference("Model", self.spec.model, ("spec", "model"))
+        if self.spec.dataset is not None:
+            yield Reference("Dataset", self.spec.dataset, ("spec", "dataset"))
+        if self.spec.test_plan is not None:
+            yield Reference("TestPlan", self.spec.test_plan, ("spec", "test_plan"))

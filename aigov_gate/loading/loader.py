@@ -1,0 +1,158 @@
+"""Read candidate files into raw governance documents; every problem becomes a finding.
+
+    >>> from pathlib import Path
+    >>> result = load_files([], Limits())
+    >>> result.documents, result.findings
+    ([], [])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aigov_gate.loading.discovery import Candidate
+from aigov_gate.loading.safe_yaml import Limits, Problem, decode, parse_text
+from aigov_gate.loading.source import RawDocument, SourceFile
+from aigov_gate.result import Finding, Location, Severity
+
+MARKER = b"aigov/"
+_HEAD_BYTES = 65536
+
+
+@dataclass(slots=True)
+class LoadResult:
+    documents: list[RawDocument] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    files_read: int = 0
+    files_skipped: list[str] = field(default_factory=list)
+
+
+def load_files(candidates: Iterable[Candidate], limits: Limits) -> LoadResult:
+    """Read, decode and parse each candidate; collect governance documents and problems."""
+    result = LoadResult()
+    for candidate in candidates:
+        _load_one(candidate, limits, result)
+    return result
+
+
+def _finding(path: str, problem: Problem) -> Finding:
+    return Finding(
+        rule_id=problem.code,
+        severity=Severity.HIGH,
+        message=problem.message,
+        location=Location(path, problem.line, problem.column),
+        hint=problem.hint,
+    )
+
+
+def _load_one(candidate: Candidate, limits: Limits, result: LoadResult) -> None:
+    rel = candidate.relative
+    if candidate.escapes:
+        result.findings.append(
+            _finding(
+                rel,
+                Problem(
+                    "file.symlink-outside",
+                    "symbolic link to a file outside the repository; not followed",
+                    hint="copy the file into the repository or remove the link",
+                ),
+            )
+        )
+        return
+    data = _read(candidate, limits, result)
+    if data is None:
+        return
+    text, problem = decode(data)
+    if text is None:
+        if problem is not None and (candidate.explicit or MARKER in data):
+            result.findings.append(_finding(rel, problem))
+        return
+    result.files_read += 1
+    parsed = parse_text(text, limits)
+    result.findings.extend(_finding(rel, p) for p in parsed.problems)
+    claims = MARKER in data
+    source = SourceFile(rel, text)
+    ours = 0
+    for index, doc in enumerate(parsed.documents):
+        raw = _classify(source, index, doc, claims, result)
+        if raw is not None:
+            result.documents.append(raw)
+            ours += 1
+    if ours or parsed.problems or not candidate.explicit:
+        return
+    if not parsed.documents:
+        result.findings.append(
+            _finding(rel, Problem("file.empty", "the file holds no YAML document",
+                                  hint="add a governance document or delete the file"))
+        )
+    else:
+        result.files_skipped.append(rel)
+
+
+def _read(candidate: Candidate, limits: Limits, result: LoadResult) -> bytes | None:
+    rel = candidate.relative
+    try:
+        size = candidate.path.stat().st_size
+        if size <= limits.max_file_bytes:
+            data = candidate.path.read_bytes()
+            return data if candidate.explicit or MARKER in data else None
+        with candidate.path.open("rb") as handle:
+            head = handle.read(_HEAD_BYTES)
+    except OSError as exc:
+        problem = Problem("file.unreadable", f"cannot read the file: {exc.strerror or exc}",
+                          hint="check that it exists and is readable")
+        result.findings.append(_finding(rel, problem))
+        return None
+    if candidate.explicit or MARKER in head:
+        problem = Problem(
+            "file.too-large",
+            f"{size} bytes is over the limit of {limits.max_file_bytes} bytes",
+            hint="split the file, or raise limits.max_file_bytes in .aigov.yaml",
+        )
+        result.findings.append(_finding(rel, problem))
+    return None
+
+
+def _classify(
+    source: SourceFile, index: int, doc: Any, claims: bool, result: LoadResult
+) -> RawDocument | None:
+    """A governance document, or None (reported when the file claims to be governance)."""
+    if isinstance(doc, dict):
+        api = doc.get("apiVersion")
+        if isinstance(api, str) and api.startswith("aigov/"):
+            return RawDocument(source, index, doc)
+        if api is not None or not claims:
+            return None  # another tool's document (Kubernetes, CI config, ...)
+        problem = Problem("document.missing-api-version", "document has no apiVersion",
+                          hint="start it with 'apiVersion: aigov/v1' and a kind")
+    elif not claims:
+        return None
+    elif doc is None:
+        problem = Problem("document.empty", "empty document (nothing between '---' markers)",
+                          hint="remove the extra '---' or fill the document in")
+    else:
+        problem = Problem(
+            "document.not-a-mapping",
+            f"a document must be a mapping of fields, not a {_yaml_type(doc)}",
+            hint="write 'apiVersion:', 'kind:', 'metadata:' and 'spec:' at the top level",
+        )
+    line, column = _document_start(source, index)
+    result.findings.append(_finding(source.path, Problem(
+        problem.code, f"document {index + 1}: {problem.message}", line, column, problem.hint)))
+    return None
+
+
+def _document_start(source: SourceFile, index: int) -> tuple[int, int]:
+    raw = RawDocument(source, index, {})
+    location = raw.locate()
+    return location.line, location.column
+
+
+def _yaml_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, str):
+        return "string"
+    return type(value).__name__

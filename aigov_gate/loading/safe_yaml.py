@@ -1,0 +1,282 @@
+"""Safe YAML parsing with limits, and file:line:column lookup kept out of the data.
+
+The fast path is libyaml (PyYAML's C parser) with PyYAML's safe constructor, plus:
+
+* duplicate keys are reported (PyYAML silently keeps the last one);
+* nesting is bounded *before* libyaml sees the text: its composer recurses on the C
+  stack and crashes the interpreter on a few tens of thousands of nested ``[``;
+* alias expansion is bounded (a "billion laughs" file is refused, not expanded);
+* only the safe tags exist, so ``!!python/object`` and friends are refused.
+
+Positions are not stored in the data. :func:`locate` re-composes the file (cheap, and only
+when a finding needs a line) and walks to the node at a path.
+
+    >>> parsed = parse_text("a:\\n  b: [1, 2]\\n", Limits())
+    >>> locate(parsed.text, 0, ("a", "b", 1))
+    (2, 10)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+_Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# Every nesting level needs one of these characters, so their count bounds the depth.
+_NESTING_CHARS = ("[", "{", "-", ":", "?")
+
+
+DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024
+DEFAULT_MAX_DEPTH = 1000
+DEFAULT_MAX_ALIAS_NODES = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds on what one file may cost. Configurable under ``limits:`` in .aigov.yaml."""
+
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_depth: int = DEFAULT_MAX_DEPTH
+    max_alias_nodes: int = DEFAULT_MAX_ALIAS_NODES
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong with the text itself, 1-based position (0 when it has none)."""
+
+    code: str
+    message: str
+    line: int = 0
+    column: int = 0
+    hint: str = ""
+
+
+@dataclass(slots=True)
+class Parsed:
+    """The documents of one file in order, and the problems met while parsing it."""
+
+    text: str
+    documents: list[Any] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+class _CheckingLoader(_Loader):  # type: ignore[misc,valid-type]
+    """libyaml + safe constructor that records duplicate keys instead of dropping them."""
+
+    duplicates: list[Problem]
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, MappingNode):
+            seen: dict[str, ScalarNode] = {}
+            for key_node, _ in node.value:
+                if not isinstance(key_node, ScalarNode):
+                    continue
+                first = seen.setdefault(key_node.value, key_node)
+                if first is not key_node:
+                    mark = key_node.start_mark
+                    self.duplicates.append(
+                        Problem(
+                            "yaml.duplicate-key",
+                            f"duplicate key '{key_node.value}' (first defined at line "
+                            f"{first.start_mark.line + 1})",
+                            mark.line + 1,
+                            mark.column + 1,
+                            "remove one of them: YAML parsers disagree on which one wins",
+                        )
+                    )
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+
+def parse_text(text: str, limits: Limits) -> Parsed:
+    """Parse every document of ``text``; problems are returned, never raised."""
+    parsed = Parsed(text)
+    if sum(text.count(c) for c in _NESTING_CHARS) > limits.max_depth:
+        problem = _check_depth(text, limits.max_depth)
+        if problem is not None:
+            parsed.problems.append(problem)
+            return parsed
+    may_alias = "&" in text and "*" in text
+    loader = _CheckingLoader(text)
+    loader.duplicates = parsed.problems
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if may_alias:
+                problem = _check_aliases(node, limits.max_alias_nodes)
+                if problem is not None:
+                    parsed.problems.append(problem)
+                    return parsed
+            parsed.documents.append(loader.construct_document(node))
+    except yaml.MarkedYAMLError as exc:
+        parsed.problems.append(_from_yaml_error(exc))
+    except yaml.YAMLError as exc:
+        parsed.problems.append(Problem("yaml.syntax", str(exc)))
+    except RecursionError:
+        parsed.problems.append(
+            Problem("yaml.too-deep", "the YAML nests too deeply to process", hint=_FLATTEN)
+        )
+    finally:
+        loader.dispose()
+    return parsed
+
+
+_FLATTEN = "governance documents are shallow; flatten the structure"
+
+
+def _check_depth(text: str, max_depth: int) -> Problem | None:
+    """Walk libyaml's event stream (iterative, no recursion) and stop past ``max_depth``."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > max_depth:
+                    mark = event.start_mark
+                    return Problem(
+                        "yaml.too-deep",
+                        f"nesting deeper than {max_depth} levels",
+                        mark.line + 1,
+                        mark.column + 1,
+                        _FLATTEN,
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # a syntax error: the real parse reports it with its position
+    return None
+
+
+def _check_aliases(root: Node, max_nodes: int) -> Problem | None:
+    """Count the nodes the document would have with every alias expanded, memoised per node.
+
+    Shared nodes are what aliases produce; a cycle is a recursive alias. Iterative, so a
+    deep document cannot exhaust the stack here.
+    """
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            active.discard(key)
+            total = 1 + sum(sizes[id(child)] for child in _children(node))
+            if total > max_nodes:
+                mark = node.start_mark
+                return Problem(
+                    "yaml.alias-bomb",
+                    f"aliases expand this document beyond {max_nodes} nodes",
+                    mark.line + 1,
+                    mark.column + 1,
+                    "write the values out instead of nesting aliases of aliases",
+                )
+            sizes[key] = total
+            continue
+        if key in sizes:
+            continue
+        if key in active:
+            mark = node.start_mark
+            return Problem(
+                "yaml.recursive-alias",
+                "an alias refers to a node that contains it",
+                mark.line + 1,
+                mark.column + 1,
+                "remove the recursive alias",
+            )
+        active.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
+    return None
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _from_yaml_error(exc: yaml.MarkedYAMLError) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or "invalid YAML"
+    code, hint = "yaml.syntax", "fix the YAML syntax at this position"
+    if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in problem:
+        code = "yaml.unsafe-tag"
+        hint = "only plain YAML is accepted: remove the tag (no !!python/... or custom tags)"
+    message = problem if not exc.context else f"{exc.context}: {problem}"
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+    return Problem(code, message, line, column, hint)
+
+
+def locate(text: str, doc_index: int, path: Sequence[str | int], *, key: bool = False) -> (
+    tuple[int, int]
+):
+    """1-based (line, column) of the node at ``path`` in document ``doc_index`` of ``text``.
+
+    With ``key=True`` and a path ending in a mapping key, the key's own position.
+    When the path leaves the document, the deepest node found on the way.
+    """
+    node = _nth_node(text, doc_index)
+    if node is None:
+        return (1, 1)
+    mark = node.start_mark
+    for step in path:
+        child = _child(node, step, key=key and step == path[-1])
+        if child is None:
+            break
+        node = child
+        mark = node.start_mark
+    return (mark.line + 1, mark.column + 1)
+
+
+def _nth_node(text: str, doc_index: int) -> Node | None:
+    loader = _Loader(text)
+    try:
+        for index in range(doc_index + 1):
+            if not loader.check_node():
+                return None
+            node = loader.get_node()
+            if index == doc_index:
+                return node  # type: ignore[no-any-return]
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+    return None
+
+
+def _child(node: Node, step: str | int, *, key: bool) -> Node | None:
+    if isinstance(node, MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, ScalarNode) and key_node.value == str(step):
+                return key_node if key else value_node  # type: ignore[no-any-return]
+        return None
+    if isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+        return node.value[step]  # type: ignore[no-any-return]
+    return None
+
+
+def decode(data: bytes) -> tuple[str | None, Problem | None]:
+    """UTF-8 text of a file, or the problem that prevents it (binary, other encodings)."""
+    if b"\x00" in data:
+        return None, Problem(
+            "file.binary", "binary content, not a YAML text file", hint="remove or rename it"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, Problem(
+            "file.encoding",
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+            line,
+            0,
+            "save the file as UTF-8",
+        )
+    return text.removeprefix("\ufeff"), None

@@ -1,0 +1,200 @@
+"""``aigov validate`` as a function: load, check schemas, check references, return findings.
+
+    >>> from pathlib import Path
+    >>> from aigov_gate.config import AigovConfig
+    >>> result = validate_repo(Path("examples/credit-scoring"), AigovConfig())  # doctest: +SKIP
+    >>> result.findings  # doctest: +SKIP
+    []
+
+Given ``paths`` (as pre-commit passes them), only those files are validated, but their
+references resolve against every governance document of the repository.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from aigov_gate.config import AigovConfig
+from aigov_gate.documents import API_VERSIONS, KINDS
+from aigov_gate.documents.compliance import Framework
+from aigov_gate.documents.diagnostics import explain
+from aigov_gate.errors import UsageError
+from aigov_gate.loading import Candidate, LoadResult, RawDocument, explicit, load_files, walk
+from aigov_gate.references import (
+    Checked,
+    Index,
+    check_duplicates,
+    check_evidence_file,
+    check_references,
+)
+from aigov_gate.result import Finding, Location, Severity, sort_findings
+
+
+@dataclass(slots=True)
+class ValidationResult:
+    findings: list[Finding]
+    documents: list[Checked] = field(default_factory=list)
+    files_read: int = 0
+    documents_checked: int = 0
+    files_skipped: list[str] = field(default_factory=list)
+
+
+def validate_repo(
+    root: Path, config: AigovConfig, paths: Sequence[Path] = ()
+) -> ValidationResult:
+    """Validate the repository at ``root``, or only ``paths`` inside it."""
+    root = root.absolute()
+    limits = config.limits.to_limits()
+    whole = _discover(root, config)
+    if paths:
+        chosen = _chosen(root, config, paths)
+        chosen_paths = {c.relative for c in chosen}
+        loaded = load_files(chosen, limits)
+        context = load_files((c for c in whole if c.relative not in chosen_paths), limits)
+        everything = loaded.documents + context.documents
+    else:
+        loaded = load_files(whole, limits)
+        everything = loaded.documents
+    findings = list(loaded.findings)
+    checked = _check_schemas(loaded, config.organization, findings)
+    index = Index(everything, config.organization)
+    for raw in loaded.documents:
+        findings.extend(check_duplicates(raw, index))
+    for doc in checked:
+        findings.extend(check_references(doc, index))
+        findings.extend(check_evidence_file(doc, root))
+        findings.extend(_check_framework(doc))
+    if not paths and not loaded.documents and not loaded.findings:
+        findings.append(_nothing_found(config))
+    return ValidationResult(
+        findings=sort_findings(findings),
+        documents=checked,
+        files_read=loaded.files_read,
+        documents_checked=len(loaded.documents),
+        files_skipped=loaded.files_skipped,
+    )
+
+
+def _discover(root: Path, config: AigovConfig) -> list[Candidate]:
+    candidates: list[Candidate] = []
+    for entry in config.paths:
+        start = (root / entry).absolute()
+        if not start.is_dir():
+            raise UsageError(
+                f"configured path '{entry}' is not a directory in {root}",
+                hint="fix 'paths' in .aigov.yaml or create the folder",
+            )
+        candidates.extend(walk(root, start, config.exclude))
+    seen: set[str] = set()
+    return [c for c in candidates if not (c.relative in seen or seen.add(c.relative))]
+
+
+def _chosen(root: Path, config: AigovConfig, paths: Sequence[Path]) -> list[Candidate]:
+    chosen: list[Candidate] = []
+    for given in paths:
+        path = given.absolute()
+        if not path.exists() and not path.is_symlink():
+            raise UsageError(f"no such file or directory: {given}", hint="check the path")
+        if not (path == root or path.is_relative_to(root)):
+            raise UsageError(
+                f"{given} is outside the repository {root}",
+                hint="pass --repo with the repository that holds it",
+            )
+        if path.is_dir() and not path.is_symlink():
+            chosen.extend(walk(root, path, config.exclude))
+        else:
+            chosen.append(explicit(path, root))
+    return chosen
+
+
+def _check_schemas(loaded: LoadResult, default_org: str, out: list[Finding]) -> list[Checked]:
+    checked: list[Checked] = []
+    for raw in loaded.documents:
+        model = KINDS.get(raw.kind)
+        envelope = _check_envelope(raw, model is not None)
+        if envelope is not None:
+            out.append(envelope)
+            continue
+        assert model is not None
+        try:
+            validated = model.model_validate(raw.data)
+        except ValidationError as exc:
+            out.extend(_schema_findings(raw, model, exc))
+            continue
+        org = validated.metadata.organization or default_org
+        checked.append(Checked(raw, validated, org))
+    return checked
+
+
+def _check_envelope(raw: RawDocument, known_kind: bool) -> Finding | None:
+    api = raw.data.get("apiVersion")
+    if api not in API_VERSIONS:
+        return Finding(
+            "schema.unknown-api-version",
+            Severity.HIGH,
+            f"unknown apiVersion '{api}'",
+            raw.locate(("apiVersion",)),
+            raw.target,
+            f"known: {', '.join(API_VERSIONS)}",
+        )
+    if known_kind:
+        return None
+    kind = raw.data.get("kind")
+    if not isinstance(kind, str):
+        return Finding("schema.missing-field", Severity.HIGH, "missing or non-text 'kind'",
+                       raw.locate(("kind",) if "kind" in raw.data else ()), raw.target,
+                       f"known kinds: {', '.join(KINDS)}")
+    close = difflib.get_close_matches(kind, list(KINDS), n=1, cutoff=0.6)
+    hint = (f"did you mean '{close[0]}'? " if close else "") + f"known kinds: {', '.join(KINDS)}"
+    return Finding("schema.unknown-kind", Severity.HIGH, f"unknown kind '{kind}'",
+                   raw.locate(("kind",)), raw.target, hint)
+
+
+def _schema_findings(
+    raw: RawDocument, model: type, exc: ValidationError
+) -> Iterator[Finding]:
+    for error in exc.errors():
+        explained = explain(error, model)
+        yield Finding(
+            explained.code,
+            Severity.HIGH,
+            explained.message,
+            raw.locate(explained.path, key=explained.at_key),
+            raw.target,
+            explained.hint,
+        )
+
+
+def _check_framework(doc: Checked) -> Iterator[Finding]:
+    if not isinstance(doc.model, Framework):
+        return
+    seen: dict[str, int] = {}
+    for i, clause in enumerate(doc.model.spec.clauses):
+        first = seen.setdefault(clause.clause_number, i)
+        if first != i:
+            where = doc.raw.locate(("spec", "clauses", i, "clause_number"))
+            yield Finding(
+                "framework.duplicate-clause",
+                Severity.HIGH,
+                f"clause '{clause.clause_number}' appears twice (also clauses[{first}])",
+                where,
+                doc.raw.target,
+                "clause numbers are unique within a framework",
+            )
+
+
+def _nothing_found(config: AigovConfig) -> Finding:
+    searched = ", ".join(config.paths)
+    return Finding(
+        "load.no-documents",
+        Severity.HIGH,
+        f"no governance documents found (searched: {searched})",
+        Location(".aigov.yaml"),
+        hint="a gate that sees nothing must not pass: check 'paths' in .aigov.yaml, "
+        "or run 'aigov init' to start a governance repo",
+    )
