@@ -103,13 +103,19 @@ def _missing_clause(doc: Checked, ref: Reference, framework: RawDocument, index:
     )
 
 
-def check_duplicates(raw: RawDocument, index: Index) -> Iterator[Finding]:
-    """A finding when another document has the same kind, organization and name."""
+def check_duplicates(raw: RawDocument, index: Index, checked: set[int]) -> Iterator[Finding]:
+    """A finding when another document has the same kind, organization and name.
+
+    Reported once per extra definition, at the later one; at the first one only when
+    no later one is being checked (pre-commit passed just the first file).
+    """
     same = index.find(raw.kind, raw.organization(index.default_org), raw.name)
     if len(same) < 2:
         return
     first = same[0]
     if first is raw:
+        if any(id(other) in checked for other in same[1:]):
+            return
         other = same[1]
         message = f"{raw.kind} '{raw.name}' is also defined at {other.locate(('metadata', 'name'))}"
     else:

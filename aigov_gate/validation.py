@@ -63,8 +63,9 @@ def validate_repo(
     findings = list(loaded.findings)
     checked = _check_schemas(loaded, config.organization, findings)
     index = Index(everything, config.organization)
+    checked_ids = {id(raw) for raw in loaded.documents}
     for raw in loaded.documents:
-        findings.extend(check_duplicates(raw, index))
+        findings.extend(check_duplicates(raw, index, checked_ids))
     for doc in checked:
         findings.extend(check_references(doc, index))
         findings.extend(check_evidence_file(doc, root))

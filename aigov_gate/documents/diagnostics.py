@@ -51,7 +51,7 @@ def _type_hint(kind: str, value: Any) -> str:
         return "YAML read this as a number or boolean: quote it, e.g. \"1.0\""
     if kind == "bool_type":
         return "write true or false"
-    if kind in {"date_type", "date_parsing", "date_from_datetime_inexact"}:
+    if kind.startswith(("date", "datetime")):
         return "write a date as YYYY-MM-DD"
     if kind == "string_pattern_mismatch":
         return "names use lower-case letters, digits, '.', '_' and '-'"

@@ -92,6 +92,20 @@ class _CheckingLoader(_Loader):  # type: ignore[misc,valid-type]
         return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
 
 
+    def construct_yaml_timestamp(self, node: ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            # "2026-13-01" is date-shaped but no date: keep the text, so the schema
+            # reports it at its field and the rest of the document is still checked.
+            return node.value
+
+
+_CheckingLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _CheckingLoader.construct_yaml_timestamp
+)
+
+
 def parse_text(text: str, limits: Limits) -> Parsed:
     """Parse every document of ``text``; problems are returned, never raised."""
     parsed = Parsed(text)
