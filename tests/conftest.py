@@ -1,0 +1,75 @@
+"""Shared fixtures: write small governance repos into tmp_path, run the CLI as users do."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from aigov_gate.cli.main import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+MODEL = """\
+apiVersion: aigov/v1
+kind: Model
+metadata:
+  name: {name}
+spec:
+  model_type: tabular
+  version: "1.0.0"
+  risk_tier: minimal
+"""
+
+WriteRepo = Callable[[dict[str, str | bytes]], Path]
+
+
+@pytest.fixture
+def write_repo(tmp_path: Path) -> WriteRepo:
+    """Write ``{relative path: text or bytes}`` under a fresh repo folder and return it."""
+
+    def write(files: dict[str, str | bytes]) -> Path:
+        repo = tmp_path / "repo"
+        repo.mkdir(exist_ok=True)
+        for rel, content in files.items():
+            path = repo / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        return repo
+
+    return write
+
+
+def invoke(*args: str) -> Result:
+    """Run ``aigov ARGS`` in-process through click's runner."""
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def aigov_script() -> str:
+    """The installed console script next to this interpreter."""
+    script = Path(sys.executable).parent / "aigov"
+    assert script.exists(), f"console script not installed at {script}"
+    return str(script)
+
+
+def run_aigov(*args: str, cwd: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``aigov`` console script in a subprocess."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIGOV_")}
+    return subprocess.run(
+        [aigov_script(), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )

@@ -1,0 +1,47 @@
+"""The bundled examples behave as the README says."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import EXAMPLES, invoke, run_aigov
+
+
+def test_clean_example_validates() -> None:
+    result = invoke("validate", "--repo", str(EXAMPLES / "credit-scoring"))
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("ok: 18 document(s) in 18 file(s) valid")
+
+
+def test_problem_example_output_is_exactly_the_documented_one() -> None:
+    expected = (EXAMPLES / "problems" / "expected-output.txt").read_text(encoding="utf-8")
+    result = run_aigov("validate", cwd=EXAMPLES / "problems")
+    assert result.returncode == 1
+    assert result.stdout == expected
+    assert "Traceback" not in result.stderr
+
+
+def test_problem_example_lists_every_documented_problem() -> None:
+    result = invoke("validate", "--repo", str(EXAMPLES / "problems"), "--format", "json")
+    report = json.loads(result.output)
+    rules = [f["rule_id"] for f in report["findings"]]
+    assert report["passed"] is False
+    assert len(rules) == 15
+    assert rules.count("ref.missing") == 3
+    for rule in ("yaml.duplicate-key", "yaml.unsafe-tag", "ref.duplicate-name",
+                 "ref.unknown-clause", "evidence.digest-mismatch", "schema.missing-field"):
+        assert rule in rules
+
+
+def test_inline_secret_value_is_never_printed() -> None:
+    result = invoke("validate", "--repo", str(EXAMPLES / "problems"))
+    assert "whsec_do-not-commit-me" not in result.output
+    assert "unknown field 'secret'" in result.output
+
+
+def test_every_example_document_has_a_schema_modeline() -> None:
+    for path in (EXAMPLES / "credit-scoring").rglob("*.yaml"):
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        assert first.startswith("# yaml-language-server: $schema="), path
+        schema = (path.parent / first.split("=", 1)[1]).resolve()
+        assert schema.is_file(), f"{path}: modeline points at missing {schema}"
