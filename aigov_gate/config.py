@@ -61,7 +61,8 @@ class Environment(Strict):
 class AigovConfig(Strict):
     organization: Name = "default"
     paths: list[str] = Field(
-        default_factory=lambda: ["."], min_length=1,
+        default_factory=lambda: ["."],
+        min_length=1,
         description="Folders (relative to the repo) searched for governance documents.",
     )
     exclude: list[str] = Field(
@@ -123,8 +124,10 @@ def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> None:
             try:
                 value = int(raw)
             except ValueError:
-                raise ConfigError(f"{var}={raw!r} is not an integer",
-                                  hint=f"set {var} to a whole number or unset it") from None
+                raise ConfigError(
+                    f"{var}={raw!r} is not an integer",
+                    hint=f"set {var} to a whole number or unset it",
+                ) from None
         target = data
         for part in path[:-1]:
             target = target.setdefault(part, {})
@@ -139,6 +142,7 @@ def _config_error(exc: ValidationError, text: str, shown: str) -> ConfigError:
         where = f"{shown}:{line}:{column}" if line else shown
         hint = f" ({explained.hint})" if explained.hint else ""
         lines.append(f"{where}: {explained.message}{hint}")
-    return ConfigError("invalid configuration:\n  " + "\n  ".join(lines),
-                       hint="fix .aigov.yaml (see docs/configuration.md)")
-
+    return ConfigError(
+        "invalid configuration:\n  " + "\n  ".join(lines),
+        hint="fix .aigov.yaml (see docs/configuration.md)",
+    )

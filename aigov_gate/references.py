@@ -120,7 +120,9 @@ def check_duplicates(raw: RawDocument, index: Index, checked: set[int]) -> Itera
         message = f"{raw.kind} '{raw.name}' is also defined at {other.locate(('metadata', 'name'))}"
     else:
         other = first
-        message = f"{raw.kind} '{raw.name}' is already defined at {other.locate(('metadata', 'name'))}"
+        message = (
+            f"{raw.kind} '{raw.name}' is already defined at {other.locate(('metadata', 'name'))}"
+        )
     yield Finding(
         rule_id="ref.duplicate-name",
         severity=Severity.HIGH,
@@ -137,23 +139,34 @@ def check_evidence_file(doc: Checked, root: Path) -> Iterator[Finding]:
     model = doc.model
     if not isinstance(model, EvidenceArtifact) or model.spec.path is None:
         return
-    spec = model.spec
+    spec, relative = model.spec, model.spec.path
     where = doc.raw.locate(("spec", "path"))
     resolved_root = root.resolve()
-    file = (root / spec.path).resolve()
+    file = (root / relative).resolve()
     if not file.is_relative_to(resolved_root):
-        yield _evidence(doc, "evidence.path-outside", f"path '{spec.path}' leaves the repository",
-                        where, "evidence paths are relative to the repository root")
+        yield _evidence(
+            doc,
+            "evidence.path-outside",
+            f"path '{spec.path}' leaves the repository",
+            where,
+            "evidence paths are relative to the repository root",
+        )
         return
     try:
         digest = _sha256(file)
     except OSError:
-        yield _evidence(doc, "evidence.file-missing", f"file '{spec.path}' does not exist",
-                        where, "commit the file, or fix the path (relative to the repository root)")
+        yield _evidence(
+            doc,
+            "evidence.file-missing",
+            f"file '{spec.path}' does not exist",
+            where,
+            "commit the file, or fix the path (relative to the repository root)",
+        )
         return
     if digest != spec.sha256:
         yield _evidence(
-            doc, "evidence.digest-mismatch",
+            doc,
+            "evidence.digest-mismatch",
             f"sha256 of '{spec.path}' is {digest}, the document says {spec.sha256}",
             doc.raw.locate(("spec", "sha256")),
             "if the file changed on purpose, update sha256 (sha256sum FILE); otherwise restore it",

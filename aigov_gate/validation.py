@@ -44,9 +44,7 @@ class ValidationResult:
     files_skipped: list[str] = field(default_factory=list)
 
 
-def validate_repo(
-    root: Path, config: AigovConfig, paths: Sequence[Path] = ()
-) -> ValidationResult:
+def validate_repo(root: Path, config: AigovConfig, paths: Sequence[Path] = ()) -> ValidationResult:
     """Validate the repository at ``root``, or only ``paths`` inside it."""
     root = root.absolute()
     limits = config.limits.to_limits()
@@ -91,8 +89,10 @@ def _discover(root: Path, config: AigovConfig) -> list[Candidate]:
                 hint="fix 'paths' in .aigov.yaml or create the folder",
             )
         candidates.extend(walk(root, start, config.exclude))
-    seen: set[str] = set()
-    return [c for c in candidates if not (c.relative in seen or seen.add(c.relative))]
+    unique: dict[str, Candidate] = {}
+    for candidate in candidates:
+        unique.setdefault(candidate.relative, candidate)
+    return list(unique.values())
 
 
 def _chosen(root: Path, config: AigovConfig, paths: Sequence[Path]) -> list[Candidate]:
@@ -147,18 +147,27 @@ def _check_envelope(raw: RawDocument, known_kind: bool) -> Finding | None:
         return None
     kind = raw.data.get("kind")
     if not isinstance(kind, str):
-        return Finding("schema.missing-field", Severity.HIGH, "missing or non-text 'kind'",
-                       raw.locate(("kind",) if "kind" in raw.data else ()), raw.target,
-                       f"known kinds: {', '.join(KINDS)}")
+        return Finding(
+            "schema.missing-field",
+            Severity.HIGH,
+            "missing or non-text 'kind'",
+            raw.locate(("kind",) if "kind" in raw.data else ()),
+            raw.target,
+            f"known kinds: {', '.join(KINDS)}",
+        )
     close = difflib.get_close_matches(kind, list(KINDS), n=1, cutoff=0.6)
     hint = (f"did you mean '{close[0]}'? " if close else "") + f"known kinds: {', '.join(KINDS)}"
-    return Finding("schema.unknown-kind", Severity.HIGH, f"unknown kind '{kind}'",
-                   raw.locate(("kind",)), raw.target, hint)
+    return Finding(
+        "schema.unknown-kind",
+        Severity.HIGH,
+        f"unknown kind '{kind}'",
+        raw.locate(("kind",)),
+        raw.target,
+        hint,
+    )
 
 
-def _schema_findings(
-    raw: RawDocument, model: type, exc: ValidationError
-) -> Iterator[Finding]:
+def _schema_findings(raw: RawDocument, model: type, exc: ValidationError) -> Iterator[Finding]:
     for error in exc.errors():
         explained = explain(error, model)
         yield Finding(

@@ -61,15 +61,18 @@ def aigov_script() -> str:
     return str(script)
 
 
-def run_aigov(*args: str, cwd: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """Run the installed ``aigov`` console script in a subprocess."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIGOV_")}
+def run_aigov(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``aigov`` console script in a subprocess (``env``: extra variables)."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("AIGOV_")}
+    full_env.update(env or {})
     return subprocess.run(
         [aigov_script(), *args],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=env,
+        env=full_env,
         check=False,
     )

@@ -28,8 +28,14 @@ def test_problem_example_lists_every_documented_problem() -> None:
     assert report["passed"] is False
     assert len(rules) == 15
     assert rules.count("ref.missing") == 3
-    for rule in ("yaml.duplicate-key", "yaml.unsafe-tag", "ref.duplicate-name",
-                 "ref.unknown-clause", "evidence.digest-mismatch", "schema.missing-field"):
+    for rule in (
+        "yaml.duplicate-key",
+        "yaml.unsafe-tag",
+        "ref.duplicate-name",
+        "ref.unknown-clause",
+        "evidence.digest-mismatch",
+        "schema.missing-field",
+    ):
         assert rule in rules
 
 

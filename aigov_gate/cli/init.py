@@ -8,9 +8,13 @@ import click
 
 
 @click.command("init")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
-@click.option("--organization", default="my-org", show_default=True,
-              help="Organization name written into .aigov.yaml.")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path())
+@click.option(
+    "--organization",
+    default="my-org",
+    show_default=True,
+    help="Organization name written into .aigov.yaml.",
+)
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
 def init_command(directory: Path, organization: str, force: bool) -> None:
     """Write .aigov.yaml, example documents and editor schemas into DIRECTORY."""

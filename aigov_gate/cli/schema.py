@@ -13,8 +13,13 @@ def schema_group() -> None:
 
 
 @click.command("export")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path(".aigov/schemas"),
-              show_default=True, help="Folder to write the schemas into.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".aigov/schemas"),
+    show_default=True,
+    help="Folder to write the schemas into.",
+)
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if files in --out differ.")
 @click.pass_context
 def export_command(ctx: click.Context, out: Path, check: bool) -> None:

@@ -12,14 +12,25 @@ FORMATS = ("text", "json")
 
 @click.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--repo", type=click.Path(path_type=Path), help="Repository root "
-              "(default: the nearest parent with .aigov.yaml or .git, else the current folder).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Config file (default: REPO/.aigov.yaml).")
+@click.option(
+    "--repo",
+    type=click.Path(path_type=Path),
+    help="Repository root "
+    "(default: the nearest parent with .aigov.yaml or .git, else the current folder).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (default: REPO/.aigov.yaml).",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.pass_context
 def validate_command(
-    ctx: click.Context, paths: tuple[Path, ...], repo: Path | None, config_path: Path | None,
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    repo: Path | None,
+    config_path: Path | None,
     fmt: str,
 ) -> None:
     """Validate governance documents: YAML safety, schemas, references.

@@ -6,6 +6,8 @@ generated from these (see ``documents.schema``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from aigov_gate.documents.assets import Dataset, EvidenceArtifact, Model
 from aigov_gate.documents.base import API_VERSION, API_VERSIONS, Document, Reference
 from aigov_gate.documents.compliance import ComplianceMapping, Framework
@@ -14,7 +16,7 @@ from aigov_gate.documents.policy import Policy, Waiver
 from aigov_gate.documents.risk import RiskAssessment
 from aigov_gate.documents.testing import TestPlan, TestRun
 
-AnyDocument = Document  # type: ignore[type-arg]
+AnyDocument = Document[Any]
 
 KINDS: dict[str, type[AnyDocument]] = {
     "Model": Model,

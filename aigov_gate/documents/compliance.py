@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from aigov_gate.documents.assets import AiActRole
 from aigov_gate.documents.base import (
     ClauseRef,
     ComplianceStatus,
@@ -18,7 +19,6 @@ from aigov_gate.documents.base import (
     Strict,
     Text,
 )
-from aigov_gate.documents.assets import AiActRole
 
 ComplianceLevel = Literal["mandatory", "recommended", "voluntary"]
 

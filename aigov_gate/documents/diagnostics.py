@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 SECRET_WORDS = ("secret", "token", "password", "passwd", "api_key", "apikey", "private_key")
@@ -37,10 +38,18 @@ def explain(error: ErrorDetails, model: type[BaseModel]) -> Explained:
         return _unknown_field(loc, model)
     if kind == "missing":
         where = f"{dotted(loc[:-1])}: " if len(loc) > 1 else ""
-        return Explained(loc[:-1], True, "schema.missing-field",
-                         f"{where}missing required field '{loc[-1]}'", f"add '{loc[-1]}:' here")
+        return Explained(
+            loc[:-1],
+            True,
+            "schema.missing-field",
+            f"{where}missing required field '{loc[-1]}'",
+            f"add '{loc[-1]}:' here",
+        )
     message = f"{field}: {error['msg']}"
     hint = _type_hint(kind, error.get("input"))
+    if kind == "string_pattern_mismatch":
+        message = f"{field}: does not have the expected form"
+        hint = _description(model, loc) or hint
     if kind == "value_error":
         message = f"{field}: {error['msg'].removeprefix('Value error, ')}"
     return Explained(loc, False, "schema.invalid-value", message, hint)
@@ -48,13 +57,11 @@ def explain(error: ErrorDetails, model: type[BaseModel]) -> Explained:
 
 def _type_hint(kind: str, value: Any) -> str:
     if kind == "string_type" and isinstance(value, int | float | bool):
-        return "YAML read this as a number or boolean: quote it, e.g. \"1.0\""
+        return 'YAML read this as a number or boolean: quote it, e.g. "1.0"'
     if kind == "bool_type":
         return "write true or false"
     if kind.startswith(("date", "datetime")):
         return "write a date as YYYY-MM-DD"
-    if kind == "string_pattern_mismatch":
-        return "names use lower-case letters, digits, '.', '_' and '-'"
     if kind == "literal_error":
         return "use one of the listed values"
     if kind in {"list_type", "dict_type", "model_type"}:
@@ -66,8 +73,10 @@ def _unknown_field(loc: tuple[str | int, ...], model: type[BaseModel]) -> Explai
     name = str(loc[-1])
     allowed = allowed_fields(model, loc[:-1])
     if any(word in name.lower() for word in SECRET_WORDS):
-        hint = ("secrets never belong in Git: put the value in an environment variable and "
-                "name the variable instead (e.g. secret_env)")
+        hint = (
+            "secrets never belong in Git: put the value in an environment variable and "
+            "name the variable instead (e.g. secret_env)"
+        )
     else:
         close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
         if close:
@@ -99,6 +108,27 @@ def allowed_fields(model: type[BaseModel], path: Sequence[str | int]) -> list[st
     if isinstance(current, type) and issubclass(current, BaseModel):
         return [f.alias or n for n, f in current.model_fields.items()]
     return []
+
+
+def _description(model: type[BaseModel], path: Sequence[str | int]) -> str:
+    """The description of the field (or list item type) at ``path``, if it has one."""
+    parent: Any = model
+    for step in path[:-1]:
+        parent = _step(parent, step)
+    parent = _unwrap(parent)
+    if isinstance(parent, type) and issubclass(parent, BaseModel) and path:
+        info = parent.model_fields.get(str(path[-1]))
+        if info is None:
+            return ""
+        return info.description or _annotated_description(info.annotation)
+    return _annotated_description(_step(parent, path[-1])) if path else ""
+
+
+def _annotated_description(annotation: Any) -> str:
+    for meta in getattr(_unwrap(annotation), "__metadata__", ()):
+        if isinstance(meta, FieldInfo) and meta.description:
+            return meta.description
+    return ""
 
 
 def _step(annotation: Any, step: str | int) -> Any:

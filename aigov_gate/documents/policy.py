@@ -33,8 +33,16 @@ TargetKind = Literal[
 ]
 
 
+def _models() -> list[TargetKind]:
+    return ["Model"]
+
+
+def _all_stages() -> list[Stage]:
+    return ["merge", "deploy"]
+
+
 class PolicyScope(Strict):
-    kinds: list[TargetKind] = Field(default_factory=lambda: ["Model"], min_length=1)
+    kinds: list[TargetKind] = Field(default_factory=_models, min_length=1)
     selector: str | None = Field(
         default=None, description="CEL expression; the policy applies where it is true."
     )
@@ -49,7 +57,7 @@ class PolicySpec(Strict):
     message: Text = Field(description="Shown when the rule does not hold; may name fields.")
     remediation: str | None = None
     clauses: list[ClauseRef] = Field(default_factory=list)
-    stages: list[Stage] = Field(default_factory=lambda: ["merge", "deploy"], min_length=1)
+    stages: list[Stage] = Field(default_factory=_all_stages, min_length=1)
     environments: list[Name] = Field(
         default_factory=list, description="Deploy environments; empty means all."
     )

@@ -85,6 +85,7 @@ class TestPlanSpec(Strict):
 
 class TestPlan(Document[TestPlanSpec]):
     """Tests a model must pass, with thresholds per metric and slice."""
+
     __test__ = False  # not a pytest class
 
     kind: Literal["TestPlan"]
@@ -135,6 +136,7 @@ class TestRunSpec(Strict):
 
 class TestRun(Document[TestRunSpec]):
     """One execution of a plan against a model version, usually written by the ML pipeline."""
+
     __test__ = False  # not a pytest class
 
     kind: Literal["TestRun"]

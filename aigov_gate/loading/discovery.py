@@ -81,7 +81,9 @@ def walk(root: Path, start: Path, exclude: Iterable[str]) -> Iterator[Candidate]
 def explicit(path: Path, root: Path) -> Candidate:
     """A file the user named. Its path must be inside the repository."""
     relative = relative_to_repo(path, root) or path.as_posix()
-    return Candidate(path, relative, explicit=True, escapes=path.is_symlink() and _escapes(path, root))
+    return Candidate(
+        path, relative, explicit=True, escapes=path.is_symlink() and _escapes(path, root)
+    )
 
 
 def _escapes(link: Path, root: Path) -> bool:

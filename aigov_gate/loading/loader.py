@@ -1,9 +1,9 @@
 """Read candidate files into raw governance documents; every problem becomes a finding.
 
-    >>> from pathlib import Path
-    >>> result = load_files([], Limits())
-    >>> result.documents, result.findings
-    ([], [])
+>>> from pathlib import Path
+>>> result = load_files([], Limits())
+>>> result.documents, result.findings
+([], [])
 """
 
 from __future__ import annotations
@@ -84,8 +84,14 @@ def _load_one(candidate: Candidate, limits: Limits, result: LoadResult) -> None:
         return
     if not parsed.documents:
         result.findings.append(
-            _finding(rel, Problem("file.empty", "the file holds no YAML document",
-                                  hint="add a governance document or delete the file"))
+            _finding(
+                rel,
+                Problem(
+                    "file.empty",
+                    "the file holds no YAML document",
+                    hint="add a governance document or delete the file",
+                ),
+            )
         )
     else:
         result.files_skipped.append(rel)
@@ -101,8 +107,11 @@ def _read(candidate: Candidate, limits: Limits, result: LoadResult) -> bytes | N
         with candidate.path.open("rb") as handle:
             head = handle.read(_HEAD_BYTES)
     except OSError as exc:
-        problem = Problem("file.unreadable", f"cannot read the file: {exc.strerror or exc}",
-                          hint="check that it exists and is readable")
+        problem = Problem(
+            "file.unreadable",
+            f"cannot read the file: {exc.strerror or exc}",
+            hint="check that it exists and is readable",
+        )
         result.findings.append(_finding(rel, problem))
         return None
     if candidate.explicit or MARKER in head:
@@ -125,13 +134,19 @@ def _classify(
             return RawDocument(source, index, doc)
         if api is not None or not claims:
             return None  # another tool's document (Kubernetes, CI config, ...)
-        problem = Problem("document.missing-api-version", "document has no apiVersion",
-                          hint="start it with 'apiVersion: aigov/v1' and a kind")
+        problem = Problem(
+            "document.missing-api-version",
+            "document has no apiVersion",
+            hint="start it with 'apiVersion: aigov/v1' and a kind",
+        )
     elif not claims:
         return None
     elif doc is None:
-        problem = Problem("document.empty", "empty document (nothing between '---' markers)",
-                          hint="remove the extra '---' or fill the document in")
+        problem = Problem(
+            "document.empty",
+            "empty document (nothing between '---' markers)",
+            hint="remove the extra '---' or fill the document in",
+        )
     else:
         problem = Problem(
             "document.not-a-mapping",
@@ -139,8 +154,14 @@ def _classify(
             hint="write 'apiVersion:', 'kind:', 'metadata:' and 'spec:' at the top level",
         )
     line, column = _document_start(source, index)
-    result.findings.append(_finding(source.path, Problem(
-        problem.code, f"document {index + 1}: {problem.message}", line, column, problem.hint)))
+    result.findings.append(
+        _finding(
+            source.path,
+            Problem(
+                problem.code, f"document {index + 1}: {problem.message}", line, column, problem.hint
+            ),
+        )
+    )
     return None
 
 

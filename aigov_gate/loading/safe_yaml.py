@@ -65,7 +65,7 @@ class Parsed:
     problems: list[Problem] = field(default_factory=list)
 
 
-class _CheckingLoader(_Loader):  # type: ignore[misc,valid-type]
+class _CheckingLoader(_Loader):  # type: ignore[misc]
     """libyaml + safe constructor that records duplicate keys instead of dropping them."""
 
     duplicates: list[Problem]
@@ -90,7 +90,6 @@ class _CheckingLoader(_Loader):  # type: ignore[misc,valid-type]
                         )
                     )
         return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
-
 
     def construct_yaml_timestamp(self, node: ScalarNode) -> Any:
         try:
@@ -150,14 +149,9 @@ def _check_depth(text: str, max_depth: int) -> Problem | None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > max_depth:
-                    mark = event.start_mark
-                    return Problem(
-                        "yaml.too-deep",
-                        f"nesting deeper than {max_depth} levels",
-                        mark.line + 1,
-                        mark.column + 1,
-                        _FLATTEN,
-                    )
+                    line, column = _position(event.start_mark)
+                    message = f"nesting deeper than {max_depth} levels"
+                    return Problem("yaml.too-deep", message, line, column, _FLATTEN)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError:
@@ -224,13 +218,18 @@ def _from_yaml_error(exc: yaml.MarkedYAMLError) -> Problem:
         code = "yaml.unsafe-tag"
         hint = "only plain YAML is accepted: remove the tag (no !!python/... or custom tags)"
     message = problem if not exc.context else f"{exc.context}: {problem}"
-    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+    line, column = _position(mark)
     return Problem(code, message, line, column, hint)
 
 
-def locate(text: str, doc_index: int, path: Sequence[str | int], *, key: bool = False) -> (
-    tuple[int, int]
-):
+def _position(mark: Any) -> tuple[int, int]:
+    """1-based (line, column) of a libyaml or PyYAML mark; (0, 0) without one."""
+    return (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+
+
+def locate(
+    text: str, doc_index: int, path: Sequence[str | int], *, key: bool = False
+) -> tuple[int, int]:
     """1-based (line, column) of the node at ``path`` in document ``doc_index`` of ``text``.
 
     With ``key=True`` and a path ending in a mapping key, the key's own position.
@@ -269,10 +268,11 @@ def _child(node: Node, step: str | int, *, key: bool) -> Node | None:
     if isinstance(node, MappingNode):
         for key_node, value_node in node.value:
             if isinstance(key_node, ScalarNode) and key_node.value == str(step):
-                return key_node if key else value_node  # type: ignore[no-any-return]
+                return key_node if key else value_node
         return None
     if isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
-        return node.value[step]  # type: ignore[no-any-return]
+        child: Node = node.value[step]
+        return child
     return None
 
 
