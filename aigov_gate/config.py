@@ -44,7 +44,7 @@ class LimitsConfig(Strict):
     """Per-file bounds for the loader (see docs/loading.md)."""
 
     max_file_bytes: int = Field(default=DEFAULT_MAX_FILE_BYTES, ge=1024)
-    max_depth: int = Field(default=DEFAULT_MAX_DEPTH, ge=16, le=5000)
+    max_depth: int = Field(default=DEFAULT_MAX_DEPTH, ge=16, le=1000)
     max_alias_nodes: int = Field(default=DEFAULT_MAX_ALIAS_NODES, ge=100)
 
     def to_limits(self) -> Limits:

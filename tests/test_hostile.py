@@ -73,7 +73,7 @@ def test_hostile_file_is_a_clear_finding(name: str, write_repo: WriteRepo) -> No
 def test_deep_nesting_reports_a_line_and_column(write_repo: WriteRepo) -> None:
     repo = write_repo({"m.yaml": HEADER + "spec: " + "[" * 2000 + "]" * 2000 + "\n"})
     result = run_aigov("validate", cwd=repo)
-    assert "m.yaml:3:1006: error [yaml.too-deep]" in result.stdout
+    assert "m.yaml:3:206: error [yaml.too-deep] nesting deeper than 200 levels" in result.stdout
 
 
 def test_oversized_file_is_refused_without_parsing(write_repo: WriteRepo) -> None:

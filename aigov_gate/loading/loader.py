@@ -98,29 +98,28 @@ def _load_one(candidate: Candidate, limits: Limits, result: LoadResult) -> None:
 
 
 def _read(candidate: Candidate, limits: Limits, result: LoadResult) -> bytes | None:
-    rel = candidate.relative
+    """The file's bytes if it is within the size limit and (unless explicit) ours."""
     try:
-        size = candidate.path.stat().st_size
-        if size <= limits.max_file_bytes:
-            data = candidate.path.read_bytes()
-            return data if candidate.explicit or MARKER in data else None
         with candidate.path.open("rb") as handle:
-            head = handle.read(_HEAD_BYTES)
+            data = handle.read(limits.max_file_bytes + 1)
     except OSError as exc:
         problem = Problem(
             "file.unreadable",
             f"cannot read the file: {exc.strerror or exc}",
             hint="check that it exists and is readable",
         )
-        result.findings.append(_finding(rel, problem))
+        result.findings.append(_finding(candidate.relative, problem))
         return None
-    if candidate.explicit or MARKER in head:
+    if len(data) <= limits.max_file_bytes:
+        return data if candidate.explicit or MARKER in data else None
+    if candidate.explicit or MARKER in data[:_HEAD_BYTES]:
+        size = candidate.path.stat().st_size
         problem = Problem(
             "file.too-large",
             f"{size} bytes is over the limit of {limits.max_file_bytes} bytes",
             hint="split the file, or raise limits.max_file_bytes in .aigov.yaml",
         )
-        result.findings.append(_finding(rel, problem))
+        result.findings.append(_finding(candidate.relative, problem))
     return None
 
 

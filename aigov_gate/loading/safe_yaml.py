@@ -4,7 +4,9 @@ The fast path is libyaml (PyYAML's C parser) with PyYAML's safe constructor, plu
 
 * duplicate keys are reported (PyYAML silently keeps the last one);
 * nesting is bounded *before* libyaml sees the text: its composer recurses on the C
-  stack and crashes the interpreter on a few tens of thousands of nested ``[``;
+  stack and crashes the interpreter on a few tens of thousands of nested ``[``. Every
+  level needs one of ``[{-:?``, so only a file with more of those than ``max_depth``
+  can be too deep, and only such a file pays for an exact (event-stream) depth scan;
 * alias expansion is bounded (a "billion laughs" file is refused, not expanded);
 * only the safe tags exist, so ``!!python/object`` and friends are refused.
 
@@ -18,6 +20,7 @@ when a finding needs a line) and walks to the node at a path.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +35,7 @@ _NESTING_CHARS = ("[", "{", "-", ":", "?")
 
 
 DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024
-DEFAULT_MAX_DEPTH = 1000
+DEFAULT_MAX_DEPTH = 200
 DEFAULT_MAX_ALIAS_NODES = 100_000
 
 
@@ -65,6 +68,10 @@ class Parsed:
     problems: list[Problem] = field(default_factory=list)
 
 
+_PLAIN_TAGS: dict[str, str] = {}
+_PLAIN_CACHE_SIZE = 100_000
+
+
 class _CheckingLoader(_Loader):  # type: ignore[misc]
     """libyaml + safe constructor that records duplicate keys instead of dropping them."""
 
@@ -91,6 +98,24 @@ class _CheckingLoader(_Loader):  # type: ignore[misc]
                     )
         return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
 
+    # libyaml's composer asks the resolver about every node. We have no path resolvers,
+    # and plain scalars repeat a lot (keys above all), so resolution is cached by value.
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode and implicit[0]:
+            tag = _PLAIN_TAGS.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_PLAIN_TAGS) < _PLAIN_CACHE_SIZE:
+                    _PLAIN_TAGS[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
+
     def construct_yaml_timestamp(self, node: ScalarNode) -> Any:
         try:
             return super().construct_yaml_timestamp(node)
@@ -105,6 +130,93 @@ _CheckingLoader.add_constructor(
 )
 
 
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
+_SAFE_SCALARS = frozenset(
+    "tag:yaml.org,2002:" + t for t in ("null", "bool", "int", "float", "timestamp", "binary")
+)
+
+
+class _Builder:
+    """Nodes -> Python data, about twice as fast as PyYAML's generic constructor.
+
+    Plain strings, mappings and sequences (nearly everything in governance YAML) are built
+    directly; other safe scalars go through the safe constructor; any other tag is refused;
+    a mapping with a merge key (``<<``) is handed to the safe constructor whole. Duplicate
+    keys are recorded. Shared (aliased) nodes are built once.
+    """
+
+    __slots__ = ("built", "loader", "problems")
+
+    def __init__(self, loader: _CheckingLoader, problems: list[Problem]) -> None:
+        self.loader = loader
+        self.problems = problems
+        self.built: dict[int, Any] = {}
+
+    def build(self, node: Node) -> Any:
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        key = id(node)
+        if key in self.built:
+            return self.built[key]
+        if tag == _MAP:
+            result: Any = self._mapping(node)
+        elif tag == _SEQ:
+            result = []
+            self.built[key] = result
+            result.extend(self.build(child) for child in node.value)
+        elif tag in _SAFE_SCALARS:
+            result = self.loader.construct_object(node, deep=True)
+        else:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"could not determine a constructor for the tag '{tag}'",
+                node.start_mark,
+            )
+        self.built[key] = result
+        return result
+
+    def _mapping(self, node: Node) -> dict[Any, Any]:
+        if any(k.tag == _MERGE for k, _ in node.value):
+            merged: dict[Any, Any] = self.loader.construct_object(node, deep=True)
+            return merged
+        result: dict[Any, Any] = {}
+        self.built[id(node)] = result
+        for key_node, value_node in node.value:
+            key = self.build(key_node)
+            try:
+                duplicate = key in result
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    "found unhashable key",
+                    key_node.start_mark,
+                ) from None
+            if duplicate:
+                self._duplicate(node, key_node)
+            result[key] = self.build(value_node)
+        return result
+
+    def _duplicate(self, mapping: Node, key_node: Node) -> None:
+        first = next(k for k, _ in mapping.value if k.value == key_node.value)
+        line, column = _position(key_node.start_mark)
+        self.problems.append(
+            Problem(
+                "yaml.duplicate-key",
+                f"duplicate key '{key_node.value}' (first defined at line "
+                f"{first.start_mark.line + 1})",
+                line,
+                column,
+                "remove one of them: YAML parsers disagree on which one wins",
+            )
+        )
+
+
 def parse_text(text: str, limits: Limits) -> Parsed:
     """Parse every document of ``text``; problems are returned, never raised."""
     parsed = Parsed(text)
@@ -116,6 +228,8 @@ def parse_text(text: str, limits: Limits) -> Parsed:
     may_alias = "&" in text and "*" in text
     loader = _CheckingLoader(text)
     loader.duplicates = parsed.problems
+    recursion_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(recursion_limit, 4 * limits.max_depth + 200))
     try:
         while loader.check_node():
             node = loader.get_node()
@@ -124,16 +238,17 @@ def parse_text(text: str, limits: Limits) -> Parsed:
                 if problem is not None:
                     parsed.problems.append(problem)
                     return parsed
-            parsed.documents.append(loader.construct_document(node))
+            parsed.documents.append(_Builder(loader, parsed.problems).build(node))
     except yaml.MarkedYAMLError as exc:
         parsed.problems.append(_from_yaml_error(exc))
     except yaml.YAMLError as exc:
         parsed.problems.append(Problem("yaml.syntax", str(exc)))
-    except RecursionError:
+    except RecursionError:  # pragma: no cover - depth is bounded before building
         parsed.problems.append(
             Problem("yaml.too-deep", "the YAML nests too deeply to process", hint=_FLATTEN)
         )
     finally:
+        sys.setrecursionlimit(recursion_limit)
         loader.dispose()
     return parsed
 
