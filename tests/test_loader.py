@@ -69,10 +69,9 @@ def test_configured_paths_limit_discovery(write_repo: WriteRepo) -> None:
 
 def test_unreadable_file_is_a_finding(write_repo: WriteRepo) -> None:
     repo = write_repo({"m.yaml": MODEL.format(name="m")})
-    (repo / "m.yaml").chmod(0)
-    try:
-        result = validate_repo(repo, AigovConfig(), [Path(repo / "m.yaml")])
-    finally:
-        (repo / "m.yaml").chmod(0o644)
-    # root can read anything; then the file is simply valid
-    assert [f.rule_id for f in result.findings] in ([], ["file.unreadable"])
+    (repo / "gone.yaml").symlink_to(repo / "deleted.yaml")  # dangling, inside the repo
+    result = validate_repo(repo, AigovConfig(), [Path(repo / "gone.yaml")])
+    (finding,) = result.findings
+    assert finding.rule_id == "file.unreadable"
+    assert str(finding.location) == "gone.yaml"
+    assert "No such file or directory" in finding.message
