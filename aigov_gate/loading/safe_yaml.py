@@ -85,17 +85,7 @@ class _CheckingLoader(_Loader):  # type: ignore[misc]
                     continue
                 first = seen.setdefault(key_node.value, key_node)
                 if first is not key_node:
-                    mark = key_node.start_mark
-                    self.duplicates.append(
-                        Problem(
-                            "yaml.duplicate-key",
-                            f"duplicate key '{key_node.value}' (first defined at line "
-                            f"{first.start_mark.line + 1})",
-                            mark.line + 1,
-                            mark.column + 1,
-                            "remove one of them: YAML parsers disagree on which one wins",
-                        )
-                    )
+                    self.duplicates.append(_duplicate_key(first, key_node))
         return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
 
     # libyaml's composer asks the resolver about every node. We have no path resolvers,
@@ -198,23 +188,22 @@ class _Builder:
                     key_node.start_mark,
                 ) from None
             if duplicate:
-                self._duplicate(node, key_node)
+                first = next(k for k, _ in node.value if k.value == key_node.value)
+                self.problems.append(_duplicate_key(first, key_node))
             result[key] = self.build(value_node)
         return result
 
-    def _duplicate(self, mapping: Node, key_node: Node) -> None:
-        first = next(k for k, _ in mapping.value if k.value == key_node.value)
-        line, column = _position(key_node.start_mark)
-        self.problems.append(
-            Problem(
-                "yaml.duplicate-key",
-                f"duplicate key '{key_node.value}' (first defined at line "
-                f"{first.start_mark.line + 1})",
-                line,
-                column,
-                "remove one of them: YAML parsers disagree on which one wins",
-            )
-        )
+
+def _duplicate_key(first: Node, again: Node) -> Problem:
+    """The problem for a key that ``again`` repeats (``first`` defined it)."""
+    line, column = _position(again.start_mark)
+    return Problem(
+        "yaml.duplicate-key",
+        f"duplicate key '{again.value}' (first defined at line {first.start_mark.line + 1})",
+        line,
+        column,
+        "remove one of them: YAML parsers disagree on which one wins",
+    )
 
 
 def parse_text(text: str, limits: Limits) -> Parsed:
