@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError
 
@@ -58,6 +58,20 @@ class Environment(Strict):
     )
 
 
+class GateConfig(Strict):
+    """Defaults of ``aigov gate`` (each has a command-line flag that wins)."""
+
+    fail_on: Literal["info", "low", "medium", "high", "critical"] = Field(
+        default="high", description="Findings at or above this severity block."
+    )
+    waiver_warning_days: int = Field(
+        default=14, ge=0, le=365, description="Warn when a waiver expires within this many days."
+    )
+    review_warning_days: int = Field(
+        default=30, ge=0, le=365, description="Note a risk review due within this many days."
+    )
+
+
 class AigovConfig(Strict):
     organization: Name = "default"
     paths: list[str] = Field(
@@ -70,7 +84,12 @@ class AigovConfig(Strict):
     )
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     frameworks: list[Name] = Field(default_factory=list)
-    policy_packs: list[Name] = Field(default_factory=list)
+    policy_packs: list[Name] = Field(
+        default_factory=lambda: ["baseline"],
+        description="Built-in policy packs to enable: baseline, eu-ai-act-high-risk, "
+        "nist-ai-rmf, iso-42001.",
+    )
+    gate: GateConfig = Field(default_factory=GateConfig)
     environments: dict[Name, Environment] = Field(default_factory=dict)
     roles: dict[Name, list[Member]] = Field(
         default_factory=dict, description="Role -> user names or '@org/team'."

@@ -34,8 +34,14 @@ class Checked:
 class Index:
     """Every governance document of the repository by (kind, organization, name)."""
 
-    def __init__(self, documents: Iterable[RawDocument], default_org: str) -> None:
+    def __init__(
+        self,
+        documents: Iterable[RawDocument],
+        default_org: str,
+        builtin_policies: frozenset[str] = frozenset(),
+    ) -> None:
         self.default_org = default_org
+        self.builtin_policies = builtin_policies
         self.by_key: dict[Key, list[RawDocument]] = defaultdict(list)
         for raw in documents:
             if raw.kind and raw.name:
@@ -60,6 +66,8 @@ class Index:
 def check_references(doc: Checked, index: Index) -> Iterator[Finding]:
     """A finding for every reference of ``doc`` that does not resolve."""
     for ref in doc.model.references():
+        if ref.kind == "Policy" and ref.name in index.builtin_policies:
+            continue
         targets = index.find(ref.kind, doc.organization, ref.name)
         if not targets:
             yield _missing(doc, ref, index)
@@ -69,6 +77,8 @@ def check_references(doc: Checked, index: Index) -> Iterator[Finding]:
 
 def _missing(doc: Checked, ref: Reference, index: Index) -> Finding:
     known = index.names(ref.kind, doc.organization)
+    if ref.kind == "Policy":
+        known += sorted(index.builtin_policies)
     close = difflib.get_close_matches(ref.name, known, n=1, cutoff=0.6)
     if close:
         hint = f"did you mean '{close[0]}'?"

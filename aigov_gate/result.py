@@ -8,7 +8,10 @@ reports every problem at once and reporters need to know only this module.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from enum import IntEnum
+
+from aigov_gate.catalog import RULES, RuleInfo, always_blocks
 
 
 class Severity(IntEnum):
@@ -62,12 +65,107 @@ class Finding:
     target: str = ""
     hint: str = ""
     related: tuple[Location, ...] = field(default=())
+    clauses: tuple[str, ...] = field(default=())
+    model: str = ""
+    waived_by: str = ""
 
-    def sort_key(self) -> tuple[str, int, int, str, str]:
+    @property
+    def waived(self) -> bool:
+        return bool(self.waived_by)
+
+    def sort_key(self) -> tuple[str, int, int, str, str, str, str]:
         loc = self.location
-        return (loc.path, loc.line, loc.column, self.rule_id, self.message)
+        return (loc.path, loc.line, loc.column, self.rule_id, self.model, self.target, self.message)
+
+
+def clause_label(framework: str, clause: str) -> str:
+    """How a finding names a clause: ``eu-ai-act:Art. 9``."""
+    return f"{framework}:{clause}"
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     """Deterministic order: by file, line, column, rule, message."""
     return sorted(findings, key=Finding.sort_key)
+
+
+@dataclass(frozen=True, slots=True)
+class Situation:
+    """What is being decided: the stage, the deploy environment, and the evaluation date.
+
+    ``today`` is pinned (``--as-of``) for reproducible runs; by default it is the UTC date.
+    """
+
+    stage: str = "merge"
+    environment: str | None = None
+    production: bool = False
+    today: date = field(default_factory=lambda: date(1970, 1, 1))
+
+    @property
+    def production_deploy(self) -> bool:
+        return self.stage == "deploy" and self.production
+
+
+@dataclass(frozen=True, slots=True)
+class ModelVerdict:
+    """One gated model: where it is defined and which rules were evaluated on it."""
+
+    name: str
+    version: str
+    location: Location
+    evaluated: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}@{self.version}"
+
+
+@dataclass(slots=True)
+class GateResult:
+    """The gate's decision and everything reporters need to explain it."""
+
+    situation: Situation
+    fail_on: Severity
+    findings: list[Finding]
+    models: list[ModelVerdict] = field(default_factory=list)
+    policies: int = 0
+    files: int = 0
+    documents: int = 0
+    packs: tuple[str, ...] = ()
+    base: str | None = None
+    changed: tuple[str, ...] = ()
+    policy_rules: dict[str, RuleInfo] = field(default_factory=dict)
+
+    def rule(self, rule_id: str) -> RuleInfo:
+        """Catalog entry of a built-in rule, or the description of a policy."""
+        found = RULES.get(rule_id) or self.policy_rules.get(rule_id)
+        if found is None:
+            return RuleInfo(rule_id, rule_id, "high", "", "", "")
+        return found
+
+    def blocks(self, finding: Finding) -> bool:
+        """Unwaived and at or above ``fail_on``; invalid documents always block."""
+        if finding.waived:
+            return False
+        return always_blocks(finding.rule_id) or finding.severity >= self.fail_on
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if self.blocks(f)]
+
+    @property
+    def passed(self) -> bool:
+        return not self.blocking
+
+    @property
+    def decision(self) -> str:
+        return "passed" if self.passed else "blocked"
+
+    def model_blocked(self, model: ModelVerdict) -> bool:
+        return any(f.model == model.label for f in self.blocking)
+
+    def counts(self) -> dict[str, int]:
+        counts = {s.label: 0 for s in Severity}
+        for finding in self.findings:
+            if not finding.waived:
+                counts[finding.severity.label] += 1
+        return counts

@@ -1,7 +1,8 @@
 """``aigov validate`` as a function: load, check schemas, check references, return findings.
 
     >>> from pathlib import Path
-    >>> from aigov_gate.config import AigovConfig
+    >>> from aigov_gate.catalog import RULES
+from aigov_gate.config import AigovConfig
     >>> result = validate_repo(Path("examples/credit-scoring"), AigovConfig())  # doctest: +SKIP
     >>> result.findings  # doctest: +SKIP
     []
@@ -19,12 +20,14 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from aigov_gate.catalog import RULES
 from aigov_gate.config import AigovConfig
 from aigov_gate.documents import API_VERSIONS, KINDS
 from aigov_gate.documents.compliance import Framework
 from aigov_gate.documents.diagnostics import explain
 from aigov_gate.errors import UsageError
 from aigov_gate.loading import Candidate, LoadResult, RawDocument, explicit, load_files, walk
+from aigov_gate.packs import policy_names
 from aigov_gate.references import (
     Checked,
     Index,
@@ -33,6 +36,7 @@ from aigov_gate.references import (
     check_references,
 )
 from aigov_gate.result import Finding, Location, Severity, sort_findings
+from aigov_gate.secret_scan import from_unknown_field, scan, secret_like
 
 
 @dataclass(slots=True)
@@ -60,7 +64,8 @@ def validate_repo(root: Path, config: AigovConfig, paths: Sequence[Path] = ()) -
         everything = loaded.documents
     findings = list(loaded.findings)
     checked = _check_schemas(loaded, config.organization, findings)
-    index = Index(everything, config.organization)
+    builtin = policy_names(config.policy_packs) | frozenset(RULES)
+    index = Index(everything, config.organization, builtin)
     checked_ids = {id(raw) for raw in loaded.documents}
     for raw in loaded.documents:
         findings.extend(check_duplicates(raw, index, checked_ids))
@@ -68,6 +73,7 @@ def validate_repo(root: Path, config: AigovConfig, paths: Sequence[Path] = ()) -
         findings.extend(check_references(doc, index))
         findings.extend(check_evidence_file(doc, root))
         findings.extend(_check_framework(doc))
+        findings.extend(scan(doc))
     if not paths and not loaded.documents and not loaded.findings:
         findings.append(_nothing_found(config))
     return ValidationResult(
@@ -170,7 +176,7 @@ def _check_envelope(raw: RawDocument, known_kind: bool) -> Finding | None:
 def _schema_findings(raw: RawDocument, model: type, exc: ValidationError) -> Iterator[Finding]:
     for error in exc.errors():
         explained = explain(error, model)
-        yield Finding(
+        finding = Finding(
             explained.code,
             Severity.HIGH,
             explained.message,
@@ -178,6 +184,8 @@ def _schema_findings(raw: RawDocument, model: type, exc: ValidationError) -> Ite
             raw.target,
             explained.hint,
         )
+        leaked = explained.code == "schema.unknown-field" and secret_like(str(explained.path[-1]))
+        yield from_unknown_field(finding) if leaked else finding
 
 
 def _check_framework(doc: Checked) -> Iterator[Finding]:

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from aigov_gate import __version__
+from aigov_gate.cli.gate import gate_command
 from aigov_gate.cli.init import init_command
 from aigov_gate.cli.schema import schema_group
 from aigov_gate.cli.validate import validate_command
@@ -48,6 +49,7 @@ def cli(debug: bool) -> None:
 
 
 cli.add_command(validate_command)
+cli.add_command(gate_command)
 cli.add_command(init_command)
 cli.add_command(schema_group)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -48,6 +48,30 @@ class PolicyScope(Strict):
     )
 
 
+class PolicyTestEnvironment(Strict):
+    name: Name
+    production: bool = False
+
+
+class PolicyTest(Strict):
+    """A unit test of the policy: a context, and whether the rule must pass or fail on it.
+
+    ``given`` holds context variables (``model``, ``risk``, ``datasets``, ``doc``...);
+    documents in it are validated as their kind, ``apiVersion``/``kind`` may be left out.
+    """
+
+    __test__ = False  # not a pytest class
+    name: Text
+    expect: Literal["pass", "fail", "skip"]
+    given: dict[str, Any] = Field(default_factory=dict)
+    stage: Stage | None = None
+    environment: PolicyTestEnvironment | None = None
+    today: Day | None = None
+    message: str | None = Field(
+        default=None, description="Text the rendered message must contain (expect: fail)."
+    )
+
+
 class PolicySpec(Strict):
     title: Text
     description: str | None = None
@@ -60,6 +84,9 @@ class PolicySpec(Strict):
     stages: list[Stage] = Field(default_factory=_all_stages, min_length=1)
     environments: list[Name] = Field(
         default_factory=list, description="Deploy environments; empty means all."
+    )
+    tests: list[PolicyTest] = Field(
+        default_factory=list, description="Unit tests run by 'aigov policy test'."
     )
 
 

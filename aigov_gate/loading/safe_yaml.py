@@ -23,6 +23,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -352,6 +353,7 @@ def locate(
     return (mark.line + 1, mark.column + 1)
 
 
+@lru_cache(maxsize=32)
 def _nth_node(text: str, doc_index: int) -> Node | None:
     loader = _Loader(text)
     try:

@@ -1,0 +1,203 @@
+"""``aigov gate`` as a function: validate, resolve, evaluate, waive, decide.
+
+    >>> result = run_gate(Path("examples/credit-scoring"), config, GateOptions())  # doctest: +SKIP
+    >>> result.decision  # doctest: +SKIP
+    'passed'
+
+The order is DESIGN.md's "Evaluation, in one pass": validation findings first (invalid
+documents always block), then per model the built-in checks and the CEL policies, then
+policies on other kinds, then waivers. Nothing here prints; reporters render the result.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from aigov_gate.config import AigovConfig
+from aigov_gate.errors import UsageError
+from aigov_gate.graph import Graph, ModelContext, latest_completed
+from aigov_gate.packs import ALL_ORGANIZATIONS, pack_policies
+from aigov_gate.policy.evaluation import Evaluator
+from aigov_gate.policy.waivers import apply_waivers
+from aigov_gate.references import Checked
+from aigov_gate.result import (
+    Finding,
+    GateResult,
+    Location,
+    ModelVerdict,
+    Severity,
+    Situation,
+    sort_findings,
+)
+from aigov_gate.validation import validate_repo
+
+STAGES = ("merge", "deploy")
+
+
+@dataclass(frozen=True, slots=True)
+class GateOptions:
+    stage: str = "merge"
+    environment: str | None = None
+    model: str | None = None
+    base: str | None = None
+    fail_on: str | None = None
+    today: date | None = None
+
+
+def situation_for(config: AigovConfig, options: GateOptions) -> Situation:
+    """Check stage and environment against the config; usage errors say what is known."""
+    if options.stage not in STAGES:
+        raise UsageError(f"unknown stage '{options.stage}'", hint="use merge or deploy")
+    env = options.environment
+    known = sorted(config.environments)
+    if options.stage == "deploy" and env is None:
+        listed = ", ".join(known) if known else "none configured"
+        raise UsageError(
+            "--stage deploy needs --environment",
+            hint=f"environments in .aigov.yaml: {listed}",
+        )
+    production = False
+    if env is not None:
+        if env not in config.environments:
+            close = difflib.get_close_matches(env, known, n=1)
+            did = f"did you mean '{close[0]}'? " if close else ""
+            raise UsageError(
+                f"unknown environment '{env}'",
+                hint=f"{did}environments in .aigov.yaml: {', '.join(known) or 'none'}",
+            )
+        production = config.environments[env].production
+    today = options.today or datetime.now(UTC).date()
+    return Situation(options.stage, env, production, today)
+
+
+def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResult:
+    situation = situation_for(config, options)
+    fail_on = Severity.parse(options.fail_on or config.gate.fail_on)
+    validation = validate_repo(root, config)
+    graph = Graph(validation.documents)
+    selected = _select(graph, options.model)
+    base = changed = None
+    base_runs: list[Checked] | None = None
+    if options.base:
+        from aigov_gate import git
+
+        ref = git.open_base(root, options.base)
+        changed = git.changed_since(ref)
+        base_runs = git.runs_at(ref, config.organization, config.limits.to_limits())
+        base = options.base
+    evaluator = Evaluator(situation, config.gate.review_warning_days)
+    evaluator.add_policies(graph.policies)
+    for pack, doc in pack_policies(config.policy_packs):
+        evaluator.add_policies([doc], pack)
+    findings = list(validation.findings) + evaluator.problems()
+    verdicts = []
+    contexts = []
+    for doc, version in selected:
+        ctx = graph.model_context(doc, version)
+        contexts.append(ctx)
+        rec = evaluator.evaluate_model(ctx, _baseline(ctx, base_runs))
+        findings.extend(rec.findings)
+        where = doc.raw.locate(("metadata", "name"))
+        verdicts.append(ModelVerdict(ctx.name, ctx.version, where, tuple(sorted(rec.evaluated))))
+    others = _related(contexts, graph) if options.model else _all_others(graph)
+    findings.extend(evaluator.evaluate_documents(others))
+    findings.extend(_coverage(evaluator, graph, validation.findings))
+    findings = apply_waivers(findings, graph.waivers, situation, config.gate.waiver_warning_days)
+    return GateResult(
+        situation=situation,
+        fail_on=fail_on,
+        findings=_lead_with_changed(sort_findings(findings), changed),
+        models=verdicts,
+        policies=evaluator.policies_evaluated,
+        files=validation.files_read,
+        documents=validation.documents_checked,
+        packs=tuple(config.policy_packs),
+        base=base,
+        changed=changed or (),
+        policy_rules={rule.id: rule.info() for rule in evaluator.rules},
+    )
+
+
+def _select(graph: Graph, wanted: str | None) -> list[tuple[Checked, str | None]]:
+    """``(model, version)`` to gate: all models, or ``NAME`` / ``NAME@VERSION``."""
+    if wanted is None:
+        return [(doc, None) for doc in graph.models]
+    name, _, version = wanted.partition("@")
+    found = [doc for doc in graph.models if doc.model.metadata.name == name]
+    if not found:
+        names = sorted({doc.model.metadata.name for doc in graph.models})
+        close = difflib.get_close_matches(name, names, n=1)
+        did = f"did you mean '{close[0]}'? " if close else ""
+        raise UsageError(
+            f"--model {wanted}: no model named '{name}'",
+            hint=f"{did}models: {', '.join(names) or 'none'}",
+        )
+    return [(doc, version or None) for doc in found]
+
+
+def _baseline(ctx: ModelContext, base_runs: list[Checked] | None) -> Checked | None:
+    """The base ref's latest completed run with ``--base``; else another version's."""
+    if base_runs is not None:
+        return latest_completed(
+            r
+            for r in base_runs
+            if r.organization == ctx.model.organization and r.model.spec.model == ctx.name
+        )
+    return latest_completed(r for r in ctx.runs if r.model.spec.model_version != ctx.version)
+
+
+def _related(contexts: list[ModelContext], graph: Graph) -> list[Checked]:
+    """With ``--model``: the documents those models use, for policies on other kinds."""
+    seen: dict[int, Checked] = {}
+    for ctx in contexts:
+        for doc in (*ctx.datasets, *ctx.plans, *ctx.runs, *ctx.mappings, *ctx.evidence):
+            seen[id(doc)] = doc
+        if ctx.risk is not None:
+            seen[id(ctx.risk)] = ctx.risk
+    return list(seen.values())
+
+
+def _all_others(graph: Graph) -> list[Checked]:
+    return [doc for kind, docs in graph.by_kind.items() if kind != "Model" for doc in docs]
+
+
+def _coverage(evaluator: Evaluator, graph: Graph, validation: list[Finding]) -> list[Finding]:
+    """No silent pass: no policy evaluated, or no model at all, is a finding."""
+    out = []
+    if evaluator.policies_evaluated == 0:
+        out.append(
+            Finding(
+                "gate.no-policies",
+                Severity.HIGH,
+                "no policy applies at this stage: the gate would decide on nothing",
+                Location(".aigov.yaml"),
+                hint="enable a pack (policy_packs: [baseline]) or add Policy documents",
+            )
+        )
+    no_documents = any(f.rule_id == "load.no-documents" for f in validation)
+    if not graph.models and not no_documents:
+        out.append(
+            Finding(
+                "gate.no-models",
+                Severity.HIGH,
+                "no Model document found: there is nothing to gate",
+                Location(".aigov.yaml"),
+                hint="add Model documents, or check 'paths' in .aigov.yaml",
+            )
+        )
+    return out
+
+
+def _lead_with_changed(findings: list[Finding], changed: tuple[str, ...] | None) -> list[Finding]:
+    """With ``--base``: findings in changed files first, each group in the usual order."""
+    if not changed:
+        return findings
+    touched = set(changed)
+    first = [f for f in findings if f.location.path in touched]
+    return first + [f for f in findings if f.location.path not in touched]
+
+
+__all__ = ["ALL_ORGANIZATIONS", "STAGES", "GateOptions", "run_gate", "situation_for"]

@@ -1,0 +1,170 @@
+"""One in-memory graph of the validated documents, and per model the context checks see.
+
+    >>> graph = Graph(checked_documents)  # doctest: +SKIP
+    >>> ctx = graph.model_context(graph.models[0])  # doctest: +SKIP
+    >>> ctx.run  # the latest completed run for the model's version, or None  # doctest: +SKIP
+
+Lookups are by (organization, name), so two organizations in one repository never see
+each other's documents.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from aigov_gate.documents.assets import Dataset, EvidenceArtifact, Model
+from aigov_gate.documents.compliance import ComplianceMapping
+from aigov_gate.documents.policy import Policy, Waiver
+from aigov_gate.documents.risk import RiskAssessment
+from aigov_gate.documents.testing import TestPlan, TestRun
+from aigov_gate.references import Checked
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(slots=True)
+class ModelContext:
+    """Everything known about one model at one version."""
+
+    model: Checked
+    version: str
+    datasets: list[Checked] = field(default_factory=list)
+    plans: list[Checked] = field(default_factory=list)
+    runs: list[Checked] = field(default_factory=list)
+    run: Checked | None = None
+    risk: Checked | None = None
+    mappings: list[Checked] = field(default_factory=list)
+    evidence: list[Checked] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.model.model.metadata.name
+
+    @property
+    def label(self) -> str:
+        """``name@version``, as findings and reports name a model."""
+        return f"{self.name}@{self.version}"
+
+    @property
+    def spec(self) -> Model:
+        model = self.model.model
+        assert isinstance(model, Model)
+        return model
+
+    def runs_for_version(self) -> list[Checked]:
+        return [r for r in self.runs if _run(r).spec.model_version == self.version]
+
+
+def _run(doc: Checked) -> TestRun:
+    assert isinstance(doc.model, TestRun)
+    return doc.model
+
+
+def run_time(doc: Checked) -> datetime:
+    """When a run finished (else started); runs without times sort first."""
+    spec = _run(doc).spec
+    moment = spec.finished_at or spec.started_at
+    if moment is None:
+        return _EPOCH
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def latest_completed(runs: Iterable[Checked]) -> Checked | None:
+    """The completed run that finished last (file order breaks ties: the later file wins)."""
+    completed = [r for r in runs if _run(r).spec.status == "completed"]
+    return max(completed, key=run_time) if completed else None
+
+
+class Graph:
+    """The validated documents, indexed by kind and by (organization, name)."""
+
+    def __init__(self, documents: Iterable[Checked]) -> None:
+        self.by_kind: dict[str, list[Checked]] = defaultdict(list)
+        self._named: dict[tuple[str, str, str], Checked] = {}
+        for doc in documents:
+            kind = doc.model.kind
+            self.by_kind[kind].append(doc)
+            self._named.setdefault((kind, doc.organization, doc.model.metadata.name), doc)
+        self._runs: dict[tuple[str, str], list[Checked]] = defaultdict(list)
+        for run in self.by_kind["TestRun"]:
+            self._runs[(run.organization, _run(run).spec.model)].append(run)
+        self._risk: dict[tuple[str, str, str | None], Checked] = {}
+        for doc in self.by_kind["RiskAssessment"]:
+            assert isinstance(doc.model, RiskAssessment)
+            spec = doc.model.spec
+            self._risk.setdefault((doc.organization, spec.model, spec.model_version), doc)
+
+    @property
+    def models(self) -> list[Checked]:
+        return self.by_kind["Model"]
+
+    @property
+    def policies(self) -> list[Checked]:
+        return [d for d in self.by_kind["Policy"] if isinstance(d.model, Policy)]
+
+    @property
+    def waivers(self) -> list[Checked]:
+        return [d for d in self.by_kind["Waiver"] if isinstance(d.model, Waiver)]
+
+    def get(self, kind: str, organization: str, name: str) -> Checked | None:
+        return self._named.get((kind, organization, name))
+
+    def runs_of(self, organization: str, model: str) -> list[Checked]:
+        return self._runs.get((organization, model), [])
+
+    def model_context(self, doc: Checked, version: str | None = None) -> ModelContext:
+        """The context of ``doc`` at ``version`` (default: the manifest's version)."""
+        model = doc.model
+        assert isinstance(model, Model)
+        org, name = doc.organization, model.metadata.name
+        version = version or model.spec.version
+        ctx = ModelContext(doc, version)
+        for use in model.spec.datasets:
+            dataset = self.get("Dataset", org, use.name)
+            if dataset is not None and isinstance(dataset.model, Dataset):
+                ctx.datasets.append(dataset)
+        ctx.plans = [p for p in self.by_kind["TestPlan"] if _plan_applies(p, org, model)]
+        ctx.runs = sorted(self.runs_of(org, name), key=run_time, reverse=True)
+        ctx.run = latest_completed(ctx.runs_for_version())
+        ctx.risk = self._risk_for(org, name, version, model.spec.version)
+        ctx.mappings = [m for m in self.by_kind["ComplianceMapping"] if _maps(m, org, name)]
+        ctx.evidence = [e for e in self.by_kind["EvidenceArtifact"] if _proves(e, org, name)]
+        return ctx
+
+    def _risk_for(self, org: str, name: str, version: str, current: str) -> Checked | None:
+        found = self._risk.get((org, name, version))
+        if found is None and version == current:
+            found = self._risk.get((org, name, None))
+        return found
+
+
+def _plan_applies(doc: Checked, org: str, model: Model) -> bool:
+    plan = doc.model
+    if doc.organization != org or not isinstance(plan, TestPlan):
+        return False
+    scope = plan.spec.applies_to
+    if model.metadata.name in scope.models:
+        return True
+    labels = model.metadata.labels
+    return bool(scope.labels) and all(labels.get(k) == v for k, v in scope.labels.items())
+
+
+def _maps(doc: Checked, org: str, name: str) -> bool:
+    mapping = doc.model
+    return (
+        doc.organization == org
+        and isinstance(mapping, ComplianceMapping)
+        and (not mapping.spec.models or name in mapping.spec.models)
+    )
+
+
+def _proves(doc: Checked, org: str, name: str) -> bool:
+    artifact = doc.model
+    return (
+        doc.organization == org
+        and isinstance(artifact, EvidenceArtifact)
+        and name in artifact.spec.models
+    )

@@ -1,0 +1,122 @@
+"""Metric arithmetic: thresholds, slices, disparity across slices, regression. Pure functions.
+
+    >>> meets(">=", 0.78, threshold=0.75)
+    True
+    >>> disparity([0.41, 0.58], "ratio")
+    0.7068965517241379
+
+Plans say what must hold (:class:`MetricRequirement`); runs say what was measured
+(:class:`MetricValue`). :func:`measure` pairs them, one :class:`Measured` per metric and
+slice, so callers can report a finding at the exact value that failed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from aigov_gate.documents.testing import MetricRequirement, MetricValue, TestResult
+
+_EPSILON = 1e-9
+
+
+def meets(
+    operator: str, value: float, threshold: float | None = None, bounds: Sequence[float] = ()
+) -> bool:
+    """Whether ``value`` satisfies ``operator`` against ``threshold`` (or ``bounds``)."""
+    if operator == "between":
+        low, high = bounds
+        return low - _EPSILON <= value <= high + _EPSILON
+    assert threshold is not None
+    if operator == ">=":
+        return value >= threshold - _EPSILON
+    if operator == "<=":
+        return value <= threshold + _EPSILON
+    if operator == ">":
+        return value > threshold
+    if operator == "<":
+        return value < threshold
+    if operator == "==":
+        return math.isclose(value, threshold, rel_tol=1e-9, abs_tol=_EPSILON)
+    raise ValueError(f"unknown operator {operator!r}")
+
+
+def requirement_text(req: MetricRequirement) -> str:
+    """``auc >= 0.75`` / ``approval_rate between [0.35, 0.75]``."""
+    if req.operator == "between":
+        assert req.range is not None
+        return f"{req.name} between [{_num(req.range[0])}, {_num(req.range[1])}]"
+    return f"{req.name} {req.operator} {_num(req.threshold or 0.0)}"
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def check(req: MetricRequirement, value: float) -> bool:
+    return meets(req.operator, value, req.threshold, req.range or ())
+
+
+def disparity(values: Iterable[float], measure: str) -> float:
+    """``ratio``: min/max (1.0 when all are 0); ``difference``: max - min."""
+    numbers = list(values)
+    low, high = min(numbers), max(numbers)
+    if measure == "difference":
+        return high - low
+    if high == 0:
+        return 1.0
+    return low / high
+
+
+def disparity_ok(value: float, measure: str, limit: float) -> bool:
+    if measure == "ratio":
+        return value >= limit - _EPSILON
+    return value <= limit + _EPSILON
+
+
+def worsening(operator: str, baseline: float, current: float) -> float:
+    """How much worse ``current`` is than ``baseline`` given which way is better.
+
+    ``>=``/``>``: higher is better; ``<=``/``<``: lower is better; ``==``/``between``:
+    any move away from the baseline counts. Never negative.
+    """
+    if operator in (">=", ">"):
+        return max(0.0, baseline - current)
+    if operator in ("<=", "<"):
+        return max(0.0, current - baseline)
+    return abs(current - baseline)
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """One measured value paired with its requirement; ``index`` is its place in results."""
+
+    requirement: MetricRequirement
+    value: MetricValue
+    index: int
+    passed: bool
+
+    @property
+    def slice(self) -> str:
+        v = self.value
+        return f"{v.slice_key}={v.slice_value}" if v.slice_key else ""
+
+
+def measure(req: MetricRequirement, result: TestResult) -> list[Measured]:
+    """The values of ``result`` that ``req`` governs (one per slice, or the unsliced one)."""
+    found: list[Measured] = []
+    for i, value in enumerate(result.metrics):
+        if value.name != req.name or value.slice_key != req.slice_key:
+            continue
+        found.append(Measured(req, value, i, check(req, value.value)))
+    return found
+
+
+def slice_lookup(result: TestResult, name: str, slice_key: str | None) -> dict[str, float]:
+    """``{slice_value or '': value}`` for one metric of a result (baselines for regression)."""
+    return {
+        v.slice_value or "": v.value
+        for v in result.metrics
+        if v.name == name and v.slice_key == slice_key
+    }

@@ -1,0 +1,255 @@
+"""Compiling CEL expressions written in YAML, with errors placed at the file's line and column.
+
+    >>> compiled = compile_expression("model.spec.risk_tier == 'high'", {"model"})  # doctest: +SKIP
+    >>> compiled.program.execute({"model": {...}})  # doctest: +SKIP
+
+The ``cel`` package (common-expression-language) is imported here only, and only when a
+gate runs, because importing it costs about 0.2 s (see docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import cel
+
+_ERROR_AT = re.compile(r"<input>:(\d+):(\d+): (.*?)(?:\n|$)")
+_COMPREHENSION = re.compile(
+    r"\b(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,"
+)
+_BUILTIN_NAMES = frozenset({"true", "false", "null"})
+_NATIVE_FUNCTIONS = frozenset(
+    [
+        "size",
+        "has",
+        "matches",
+        "contains",
+        "startsWith",
+        "endsWith",
+        "int",
+        "uint",
+        "double",
+        "string",
+        "bytes",
+        "bool",
+        "timestamp",
+        "duration",
+        "type",
+        "dyn",
+        "getFullYear",
+        "getMonth",
+        "getDate",
+        "getDayOfMonth",
+        "getDayOfWeek",
+        "getDayOfYear",
+        "getHours",
+        "getMinutes",
+        "getSeconds",
+        "getMilliseconds",
+        "all",
+        "exists",
+        "exists_one",
+        "map",
+        "filter",
+        "optional.of",
+        "optional.none",
+        "optional.ofNonZeroValue",
+        "hasValue",
+        "orValue",
+        "value",
+        "or",
+        "max",
+        "min",
+    ]
+)
+
+
+def known_functions() -> frozenset[str]:
+    """CEL's own functions and the cel-go extension libraries ``cel.stdlib`` adds."""
+    from cel.stdlib import EXTENSIONS
+
+    extra = {name for library in EXTENSIONS.values() for name in library}
+    return _NATIVE_FUNCTIONS | extra
+
+
+def new_context(variables: dict[str, Any]) -> Any:
+    """A CEL context with ``variables`` and the extension functions (``trim``, ``split``...)."""
+    import cel
+    from cel.stdlib import add_stdlib_to_context
+
+    context = cel.Context(variables)
+    add_stdlib_to_context(context)
+    return context
+
+
+@dataclass(frozen=True, slots=True)
+class ExpressionError:
+    """What is wrong and where inside the expression (0-based offset into its text)."""
+
+    code: str
+    message: str
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    source: str
+    program: cel.Program
+    variables: frozenset[str]
+
+
+def compile_expression(source: str, known: Collection[str]) -> Compiled | ExpressionError:
+    """Compile ``source``; an error when it does not parse or names an unknown variable."""
+    import cel
+
+    try:
+        program = cel.compile(source)
+    except ValueError as exc:
+        return _syntax_error(source, str(exc))
+    bound = set(_COMPREHENSION.findall(source))
+    names = set(program.variables()) - bound - _BUILTIN_NAMES
+    unknown = sorted(names - set(known))
+    if unknown:
+        name = unknown[0]
+        shown = ", ".join(sorted(known))
+        return ExpressionError(
+            "policy.unknown-variable",
+            f"unknown variable '{name}' (the context has: {shown})",
+            _first_use(source, name),
+        )
+    calls = [f for f in program.functions() if not f.startswith(("_", "@", "!_"))]
+    strange = sorted(set(calls) - known_functions())
+    if strange:
+        name = strange[0]
+        return ExpressionError(
+            "policy.unknown-function",
+            f"unknown function '{name}' (see docs/policies.md for the functions available)",
+            _first_use(source, name.rsplit(".", 1)[-1], member=True),
+        )
+    return Compiled(source, program, frozenset(names))
+
+
+def _syntax_error(source: str, text: str) -> ExpressionError:
+    match = _ERROR_AT.search(text)
+    if match is None:
+        return ExpressionError("policy.syntax-error", text.splitlines()[0], 0)
+    line, column, detail = int(match[1]), int(match[2]), match[3]
+    lines = source.split("\n")
+    offset = sum(len(x) + 1 for x in lines[: line - 1]) + column - 1
+    return ExpressionError("policy.syntax-error", f"CEL {detail}", min(offset, len(source)))
+
+
+def _first_use(source: str, name: str, *, member: bool = False) -> int:
+    """Offset of ``name`` as a variable (not after a dot), or with ``member`` anywhere."""
+    before = r"(?<!\w)" if member else r"(?<![.\w])"
+    match = re.search(before + re.escape(name) + r"\b", source)
+    return match.start() if match else 0
+
+
+def caret(source: str, offset: int) -> str:
+    """The expression's line with a caret under ``offset``, for a hint."""
+    start = source.rfind("\n", 0, offset) + 1
+    end = source.find("\n", offset)
+    line = source[start : end if end >= 0 else len(source)]
+    return f"{line}\n{' ' * (offset - start)}^"
+
+
+def position_in_file(
+    file_text: str, value_line: int, value_column: int, offset: int
+) -> tuple[int, int]:
+    """Map ``offset`` inside a YAML scalar's value to the file's 1-based line and column.
+
+    Works for plain, quoted and block (``|``, ``>``) scalars: folded line breaks are one
+    character in the value just as they are in the file.
+    """
+    lines = file_text.split("\n")
+    if value_line < 1 or value_line > len(lines):
+        return value_line, value_column
+    first = lines[value_line - 1]
+    indicator = first[value_column - 1 : value_column]
+    if indicator in ("|", ">"):
+        segments = _block_segments(lines, value_line)
+    else:
+        skip = 1 if indicator in ("'", '"') else 0
+        segments = [(value_line, value_column + skip, first[value_column - 1 + skip :])]
+        segments += _continuation(lines, value_line)
+    remaining = offset
+    for line_no, column, text in segments:
+        if remaining <= len(text):
+            return line_no, column + remaining
+        remaining -= len(text) + 1
+    return value_line, value_column
+
+
+def _block_segments(lines: list[str], value_line: int) -> list[tuple[int, int, str]]:
+    segments: list[tuple[int, int, str]] = []
+    indent = None
+    for i in range(value_line, len(lines)):
+        text = lines[i]
+        if not text.strip():
+            segments.append((i + 1, 1, ""))
+            continue
+        width = len(text) - len(text.lstrip(" "))
+        if indent is None:
+            indent = width
+        if width < indent:
+            break
+        segments.append((i + 1, indent + 1, text[indent:]))
+    return segments
+
+
+def _continuation(lines: list[str], value_line: int) -> list[tuple[int, int, str]]:
+    segments: list[tuple[int, int, str]] = []
+    for i in range(value_line, min(value_line + 50, len(lines))):
+        text = lines[i]
+        stripped = text.lstrip(" ")
+        segments.append((i + 1, len(text) - len(stripped) + 1, stripped))
+    return segments
+
+
+def evaluate(compiled: Compiled, context: Any) -> Any:
+    """Run a compiled program; CEL's errors surface as :class:`EvaluationError`."""
+    try:
+        return compiled.program.execute(context)
+    except KeyError as exc:
+        raise EvaluationError(f"no such field {exc}") from None
+    except (RuntimeError, TypeError, ValueError) as exc:
+        raise EvaluationError(str(exc).split(". ")[0]) from None
+
+
+class EvaluationError(Exception):
+    """A rule could not be evaluated on a target (the gate reports it and fails closed)."""
+
+
+_TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+
+
+def template_parts(message: str) -> list[tuple[int, str]]:
+    """``(offset, expression)`` of every ``{{ expression }}`` in a message template."""
+    return [(m.start(1), m.group(1)) for m in _TEMPLATE.finditer(message)]
+
+
+def render(message: str, values: list[Any]) -> str:
+    """Replace each ``{{...}}`` by the matching value, shown as a person would write it."""
+    it = iter(values)
+    return _TEMPLATE.sub(lambda _m: show(next(it, "?")), message)
+
+
+def show(value: Any) -> str:
+    from datetime import datetime, time
+
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        if value.time() == time(0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, list):
+        return ", ".join(show(v) for v in value)
+    return str(value)

@@ -1,0 +1,83 @@
+"""Waivers: time-boxed, approved exceptions for one policy (or built-in rule) and one target.
+
+A waived finding stays in every report, marked with the waiver that waived it; it just
+does not block. An expired waiver waives nothing and is reported; one expiring soon
+warns; one that matched nothing is reported so stale exceptions get cleaned up.
+Invalid documents and broken policies cannot be waived (``catalog.always_blocks``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from aigov_gate.catalog import always_blocks
+from aigov_gate.documents.policy import Waiver
+from aigov_gate.references import Checked
+from aigov_gate.result import Finding, Severity, Situation
+
+
+def _matches(waiver: Waiver, finding: Finding) -> bool:
+    spec = waiver.spec
+    if spec.policy != finding.rule_id or always_blocks(finding.rule_id):
+        return False
+    target = spec.target
+    if target.kind == "Model" and finding.model:
+        name, _, version = finding.model.partition("@")
+        return name == target.name and target.version in (None, version)
+    return finding.target == f"{target.kind}/{target.name}"
+
+
+def apply_waivers(
+    findings: list[Finding], waivers: list[Checked], situation: Situation, warn_days: int
+) -> list[Finding]:
+    """The findings with waived ones marked, plus findings about the waivers themselves."""
+    out = list(findings)
+    for doc in waivers:
+        waiver = doc.model
+        assert isinstance(waiver, Waiver)
+        expires = waiver.spec.expires
+        if expires < situation.today:
+            out.append(_expired(doc, waiver))
+            continue
+        used = False
+        for i, finding in enumerate(out):
+            if not finding.waived and _matches(waiver, finding):
+                out[i] = replace(finding, waived_by=doc.raw.target)
+                used = True
+        if not used:
+            out.append(_about(doc, "waiver.unused", Severity.LOW, _unused_message(waiver)))
+        elif expires <= situation.today + timedelta(days=warn_days):
+            days = (expires - situation.today).days
+            message = f"waiver for {waiver.spec.policy} expires {expires} (in {days} day(s))"
+            out.append(_about(doc, "waiver.expiring", Severity.LOW, message))
+    return out
+
+
+def _unused_message(waiver: Waiver) -> str:
+    target = waiver.spec.target
+    version = f"@{target.version}" if target.version else ""
+    return (
+        f"waiver for {waiver.spec.policy} on {target.kind}/{target.name}{version} "
+        "matched no finding"
+    )
+
+
+def _expired(doc: Checked, waiver: Waiver) -> Finding:
+    return Finding(
+        "waiver.expired",
+        Severity.MEDIUM,
+        f"waiver for {waiver.spec.policy} expired on {waiver.spec.expires}: it waives nothing",
+        doc.raw.locate(("spec", "expires")),
+        doc.raw.target,
+        "fix the finding, or renew the waiver with a new approval and date",
+    )
+
+
+def _about(doc: Checked, rule: str, severity: Severity, message: str) -> Finding:
+    hints = {
+        "waiver.unused": "delete the waiver if the problem is gone",
+        "waiver.expiring": "fix the finding, or renew the waiver",
+    }
+    path = ("spec", "expires") if rule == "waiver.expiring" else ("spec", "policy")
+    return Finding(rule, severity, message, doc.raw.locate(path), doc.raw.target, hints[rule])

@@ -1,0 +1,67 @@
+"""The gate's JSON report (docs/json-output.md). Same inputs, same bytes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aigov_gate import __version__
+from aigov_gate.reporters.json_report import SCHEMA_VERSION, finding_to_json
+from aigov_gate.result import GateResult
+
+
+def gate_to_json(result: GateResult) -> dict[str, Any]:
+    s = result.situation
+    findings = []
+    for f in result.findings:
+        item = finding_to_json(f)
+        item.update(
+            clauses=list(f.clauses),
+            model=f.model,
+            waived_by=f.waived_by,
+            blocking=result.blocks(f),
+        )
+        findings.append(item)
+    counts = result.counts()
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "aigov-gate", "version": __version__},
+        "command": "gate",
+        "decision": result.decision,
+        "passed": result.passed,
+        "stage": s.stage,
+        "environment": s.environment,
+        "production": s.production,
+        "as_of": s.today.isoformat(),
+        "fail_on": result.fail_on.label,
+        "policy_packs": list(result.packs),
+        "base": result.base,
+        "changed": list(result.changed),
+        "summary": {
+            "files": result.files,
+            "documents": result.documents,
+            "models": len(result.models),
+            "policies": result.policies,
+            "findings": len(result.findings),
+            "blocking": len(result.blocking),
+            "waived": sum(1 for f in result.findings if f.waived),
+            "by_severity": counts,
+        },
+        "models": [
+            {
+                "name": m.name,
+                "version": m.version,
+                "path": m.location.path,
+                "line": m.location.line,
+                "decision": "blocked" if result.model_blocked(m) else "passed",
+                "evaluated": list(m.evaluated),
+                "findings": sum(1 for f in result.findings if f.model == m.label),
+            }
+            for m in result.models
+        ],
+        "findings": findings,
+    }
+
+
+def render_gate_json(result: GateResult, colour: bool = False) -> str:
+    return json.dumps(gate_to_json(result), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,65 @@
+"""A Markdown summary for ``$GITHUB_STEP_SUMMARY`` and pull-request comments.
+
+Kept under GitHub's comment limit (65,536 characters): long tables are cut with a
+line saying how many rows were left out; the JSON/SARIF reports hold everything.
+"""
+
+from __future__ import annotations
+
+from aigov_gate.reporters.common import level, where
+from aigov_gate.result import Finding, GateResult
+
+MAX_ROWS = 50
+_ICON = {"error": "🛑", "warning": "⚠️", "note": "ℹ️"}  # noqa: RUF001
+
+
+def _cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _table(result: GateResult, findings: list[Finding]) -> list[str]:
+    lines = ["| | Severity | Rule | Where | Model | Message |", "|---|---|---|---|---|---|"]
+    for f in findings[:MAX_ROWS]:
+        icon = _ICON[level(result, f)]
+        lines.append(
+            f"| {icon} | {f.severity.label} | `{f.rule_id}` | `{_cell(str(f.location))}` "
+            f"| {_cell(f.model)} | {_cell(f.message)} |"
+        )
+    if len(findings) > MAX_ROWS:
+        lines.append(f"\n… and {len(findings) - MAX_ROWS} more (see the JSON or SARIF report)")
+    return lines
+
+
+def render_markdown(result: GateResult, colour: bool = False) -> str:
+    s = result.situation
+    mark = "✅" if result.passed else "❌"
+    out = [f"## {mark} aigov gate: {result.decision} ({where(result)})", ""]
+    out.append(
+        f"As of {s.today.isoformat()}, fail on **{result.fail_on.label}**, "
+        f"{result.policies} policies, {result.documents} documents."
+        + (f" Changed since `{result.base}`: {len(result.changed)} file(s)." if result.base else "")
+    )
+    if result.models:
+        out += ["", "| Model | Decision | Checks | Findings |", "|---|---|---|---|"]
+        for m in result.models:
+            decision = "❌ blocked" if result.model_blocked(m) else "✅ passed"
+            count = sum(1 for f in result.findings if f.model == m.label)
+            out.append(f"| `{m.label}` | {decision} | {len(m.evaluated)} | {count} |")
+    blocking = result.blocking
+    if blocking:
+        out += ["", f"### Blocking ({len(blocking)})", "", *_table(result, blocking)]
+        hints = [f for f in blocking if f.hint][:10]
+        if hints:
+            out += ["", "**What to do**", ""]
+            out += [
+                f"- `{f.rule_id}` ({_cell(f.model or f.target)}): {_cell(f.hint)}" for f in hints
+            ]
+    others = [f for f in result.findings if not result.blocks(f) and not f.waived]
+    if others:
+        out += ["", f"<details><summary>Not blocking ({len(others)})</summary>", ""]
+        out += [*_table(result, others), "", "</details>"]
+    waived = [f for f in result.findings if f.waived]
+    if waived:
+        out += ["", f"<details><summary>Waived ({len(waived)})</summary>", ""]
+        out += [*_table(result, waived), "", "</details>"]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,116 @@
+"""SARIF 2.1.0 for GitHub code scanning (``github/codeql-action/upload-sarif``).
+
+Rules carry their help URI and clause refs (as tags); results carry file, line and
+column relative to ``%SRCROOT%``, a stable partial fingerprint, and waived findings
+an external suppression with the waiver's name. No timestamps: same inputs, same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aigov_gate import __version__
+from aigov_gate.catalog import DOCS_URL, RULES
+from aigov_gate.reporters.common import fingerprints, level
+from aigov_gate.result import Finding, GateResult, Severity
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_SECURITY_SEVERITY = {
+    Severity.INFO: "0.0",
+    Severity.LOW: "3.0",
+    Severity.MEDIUM: "5.5",
+    Severity.HIGH: "8.0",
+    Severity.CRITICAL: "9.5",
+}
+_POLICIES_URL = DOCS_URL.replace("rules.md", "policies.md")
+_DEFAULT_LEVEL = {"info": "note", "low": "note", "medium": "warning", "high": "error"}
+
+
+def _rule(result: GateResult, rule_id: str) -> dict[str, Any]:
+    info = result.rule(rule_id)
+    text = info.checks or info.title
+    help_text = "\n\n".join(x for x in (info.checks, info.why, f"Fix: {info.fix}") if x)
+    rule: dict[str, Any] = {
+        "id": rule_id,
+        "name": rule_id,
+        "shortDescription": {"text": info.title},
+        "fullDescription": {"text": text},
+        "helpUri": info.help_uri if rule_id in RULES else _POLICIES_URL,
+        "help": {"text": help_text},
+        "defaultConfiguration": {"level": _DEFAULT_LEVEL.get(info.severity, "error")},
+        "properties": {"tags": ["ai-governance", *info.clauses]},
+    }
+    return rule
+
+
+def _location(f: Finding) -> dict[str, Any]:
+    physical: dict[str, Any] = {
+        "artifactLocation": {"uri": f.location.path, "uriBaseId": "%SRCROOT%"}
+    }
+    if f.location.line:
+        physical["region"] = {
+            "startLine": f.location.line,
+            "startColumn": max(f.location.column, 1),
+        }
+    return {"physicalLocation": physical}
+
+
+def _result(
+    result: GateResult, f: Finding, index: dict[str, int], fingerprint: str
+) -> dict[str, Any]:
+    message = f.message + (f"\nHint: {f.hint}" if f.hint else "")
+    item: dict[str, Any] = {
+        "ruleId": f.rule_id,
+        "ruleIndex": index[f.rule_id],
+        "level": level(result, f),
+        "message": {"text": message},
+        "locations": [_location(f)],
+        "partialFingerprints": {"aigovFinding/v1": fingerprint},
+        "properties": {
+            "severity": f.severity.label,
+            "security-severity": _SECURITY_SEVERITY[f.severity],
+            "target": f.target,
+            "model": f.model,
+            "clauses": list(f.clauses),
+            "blocking": result.blocks(f),
+        },
+    }
+    if f.related:
+        item["relatedLocations"] = [
+            {"id": i, **_location(Finding(f.rule_id, f.severity, "", r))}
+            for i, r in enumerate(f.related)
+        ]
+    if f.waived:
+        item["suppressions"] = [{"kind": "external", "justification": f"waived by {f.waived_by}"}]
+    return item
+
+
+def render_sarif(result: GateResult, colour: bool = False) -> str:
+    rule_ids = sorted({f.rule_id for f in result.findings})
+    index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
+    prints = fingerprints(result.findings)
+    report = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "aigov-gate",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": DOCS_URL.rsplit("/blob/", 1)[0],
+                        "rules": [_rule(result, r) for r in rule_ids],
+                    }
+                },
+                "automationDetails": {"id": f"aigov-gate/{result.situation.stage}/"},
+                "columnKind": "unicodeCodePoints",
+                "results": [
+                    _result(result, f, index, fp)
+                    for f, fp in zip(result.findings, prints, strict=True)
+                ],
+            }
+        ],
+    }
+    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
