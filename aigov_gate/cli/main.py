@@ -12,8 +12,10 @@ from typing import Any
 import click
 
 from aigov_gate import __version__
+from aigov_gate.cli.explain import explain_command
 from aigov_gate.cli.gate import gate_command
 from aigov_gate.cli.init import init_command
+from aigov_gate.cli.policy import policy_group
 from aigov_gate.cli.schema import schema_group
 from aigov_gate.cli.validate import validate_command
 from aigov_gate.errors import EXIT_INTERNAL, AigovError, internal_error_text
@@ -50,6 +52,8 @@ def cli(debug: bool) -> None:
 
 cli.add_command(validate_command)
 cli.add_command(gate_command)
+cli.add_command(policy_group)
+cli.add_command(explain_command)
 cli.add_command(init_command)
 cli.add_command(schema_group)
 
