@@ -62,7 +62,9 @@ def situation_for(config: AigovConfig, options: GateOptions) -> Situation:
     production = False
     if env is not None:
         if env not in config.environments:
-            close = difflib.get_close_matches(env, known, n=1)
+            close = [k for k in known if k.startswith(env)] or difflib.get_close_matches(
+                env, known, n=1, cutoff=0.5
+            )
             did = f"did you mean '{close[0]}'? " if close else ""
             raise UsageError(
                 f"unknown environment '{env}'",

@@ -32,8 +32,8 @@ def explain_command(rule_id: str | None, list_all: bool, markdown: bool, repo: P
         for info in sorted(rules.values(), key=lambda r: r.id):
             click.echo(f"{info.id:40} {info.severity:8} {info.title}")
         return
-    info = rules.get(rule_id) or RULES.get(rule_id)
-    if info is None:
+    found = rules.get(rule_id) or RULES.get(rule_id)
+    if found is None:
         import difflib
 
         close = difflib.get_close_matches(rule_id, list(rules), n=3, cutoff=0.5)
@@ -42,4 +42,4 @@ def explain_command(rule_id: str | None, list_all: bool, markdown: bool, repo: P
             hint=(f"did you mean {', '.join(close)}? " if close else "")
             + "aigov explain --list shows every rule",
         )
-    click.echo(describe(info), nl=False)
+    click.echo(describe(found), nl=False)

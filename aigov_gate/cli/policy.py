@@ -65,9 +65,9 @@ def policy_test_command(
     results = run_policy_tests(policies)  # type: ignore[arg-type]
     for r in results:
         if not r.ok:
-            click.echo(f"FAIL {r.location}: {r.policy} › {r.name}: {r.detail}")
+            click.echo(f"FAIL {r.location}: {r.policy} > {r.name}: {r.detail}")
         elif verbose:
-            click.echo(f"PASS {r.policy} › {r.name}")
+            click.echo(f"PASS {r.policy} > {r.name}")
     failed = sum(1 for r in results if not r.ok)
     missing = untested(policies)  # type: ignore[arg-type]
     if missing:

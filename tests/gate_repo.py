@@ -1,0 +1,154 @@
+"""A small high-risk governance repo for gate tests, as ``{path: text}`` to edit per test."""
+
+from __future__ import annotations
+
+CONFIG = """\
+organization: acme
+environments:
+  staging: {}
+  production: {production: true}
+"""
+
+MODEL = """\
+apiVersion: aigov/v1
+kind: Model
+metadata:
+  name: scorer
+  owner: lena
+spec:
+  model_type: tabular
+  version: "2.0.0"
+  digest: sha256:{digest}
+  intended_use: Decision support for loan officers.
+  risk_tier: high
+  contains_pii: {pii}
+  data_classification: {classification}
+  datasets:
+    - name: loans
+"""
+
+DATASET = """\
+apiVersion: aigov/v1
+kind: Dataset
+metadata:
+  name: loans
+spec:
+  version: "1"
+  sources: [crm]
+  license: internal
+  contains_pii: true
+  data_classification: confidential
+"""
+
+PLAN = """\
+apiVersion: aigov/v1
+kind: TestPlan
+metadata:
+  name: scorer-plan
+spec:
+  applies_to:
+    models: [scorer]
+  tests:
+    - name: accuracy
+      metrics:
+        - name: auc
+          operator: ">="
+          threshold: 0.75
+          max_regression: 0.01
+    - name: fairness
+      type: fairness
+      metrics:
+        - name: approval_rate
+          operator: ">="
+          threshold: 0.30
+          slice_key: sex
+          max_disparity: {measure: ratio, limit: 0.8}
+    - name: robustness
+      required: false
+      metrics:
+        - name: drop
+          operator: "<="
+          threshold: 0.05
+"""
+
+RUN = """\
+apiVersion: aigov/v1
+kind: TestRun
+metadata:
+  name: scorer-{version}-run
+spec:
+  model: scorer
+  model_version: "{version}"
+  test_plan: scorer-plan
+  status: {status}
+  finished_at: {finished}
+  results:
+    - test_name: accuracy
+      metrics:
+        - {{name: auc, value: {auc}}}
+    - test_name: fairness
+      metrics:
+        - {{name: approval_rate, value: {female}, slice_key: sex, slice_value: female}}
+        - {{name: approval_rate, value: 0.50, slice_key: sex, slice_value: male}}
+    - test_name: robustness
+      metrics:
+        - {{name: drop, value: {drop}}}
+"""
+
+RISK = """\
+apiVersion: aigov/v1
+kind: RiskAssessment
+metadata:
+  name: scorer-risk
+spec:
+  model: scorer
+  model_version: "2.0.0"
+  risk_level: high
+  assessor: dana
+  assessment_date: 2026-01-10
+  approval_status: {status}
+  production_approved: {prod}
+  next_review_date: {review}
+  deployment_conditions:
+    - description: Shadow run for four weeks.
+      met: {met}
+"""
+
+
+def model(pii: bool = True, classification: str = "confidential") -> str:
+    return MODEL.format(pii=str(pii).lower(), classification=classification, digest="ab" * 32)
+
+
+def run(
+    version: str = "2.0.0",
+    auc: float = 0.80,
+    female: float = 0.45,
+    drop: float = 0.01,
+    status: str = "completed",
+    finished: str = "2026-02-01T10:00:00Z",
+) -> str:
+    return RUN.format(
+        version=version, auc=auc, female=female, drop=drop, status=status, finished=finished
+    )
+
+
+def risk(
+    status: str = "approved", prod: bool = True, review: str = "2027-01-10", met: bool = True
+) -> str:
+    return RISK.format(
+        status=status, prod=str(prod).lower(), review=review, met=str(met).lower()
+    )
+
+
+def repo_files(changes: dict[str, str] | None = None) -> dict[str, str | bytes]:
+    """A repo that passes the merge gate and a production deploy, with ``changes`` applied."""
+    files: dict[str, str | bytes] = {
+        ".aigov.yaml": CONFIG,
+        "models/scorer.yaml": model(),
+        "data/loans.yaml": DATASET,
+        "tests/plan.yaml": PLAN,
+        "tests/run-2.0.0.yaml": run(),
+        "risk/scorer.yaml": risk(),
+    }
+    files.update(changes or {})
+    return files
