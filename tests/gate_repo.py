@@ -135,9 +135,7 @@ def run(
 def risk(
     status: str = "approved", prod: bool = True, review: str = "2027-01-10", met: bool = True
 ) -> str:
-    return RISK.format(
-        status=status, prod=str(prod).lower(), review=review, met=str(met).lower()
-    )
+    return RISK.format(status=status, prod=str(prod).lower(), review=review, met=str(met).lower())
 
 
 def repo_files(changes: dict[str, str] | None = None) -> dict[str, str | bytes]:

@@ -22,7 +22,7 @@ def rules(report: dict[str, Any]) -> list[str]:
 
 
 def finding(report: dict[str, Any], rule: str) -> dict[str, Any]:
-    found = [f for f in report["findings"] if f["rule_id"] == rule]
+    found: list[dict[str, Any]] = [f for f in report["findings"] if f["rule_id"] == rule]
     assert found, f"{rule} not in {rules(report)}"
     return found[0]
 
@@ -65,7 +65,9 @@ def test_four_fifths_rule_across_slices(write_repo: WriteRepo) -> None:
 
 
 def test_a_passed_claim_is_recomputed(write_repo: WriteRepo) -> None:
-    text = g.run(auc=0.70).replace("{name: auc, value: 0.7}", "{name: auc, value: 0.7, passed: true}")
+    text = g.run(auc=0.70).replace(
+        "{name: auc, value: 0.7}", "{name: auc, value: 0.7, passed: true}"
+    )
     repo = write_repo(g.repo_files({"tests/run-2.0.0.yaml": text}))
     _code, report = gate(repo)
     f = finding(report, "test.claim-contradiction")
@@ -73,24 +75,28 @@ def test_a_passed_claim_is_recomputed(write_repo: WriteRepo) -> None:
 
 
 def test_missing_metric_and_missing_required_test(write_repo: WriteRepo) -> None:
-    text = g.run().replace("        - {name: auc, value: 0.8}\n", "        - {name: gini, value: 0.6}\n")
+    text = g.run().replace(
+        "        - {name: auc, value: 0.8}\n", "        - {name: gini, value: 0.6}\n"
+    )
     text = text.split("    - test_name: fairness")[0]
     repo = write_repo(g.repo_files({"tests/run-2.0.0.yaml": text}))
     code, report = gate(repo)
     assert code == 1
     assert "metric.missing" in rules(report)
-    assert "required test 'fairness' has no result" in finding(report, "test.required-missing")[
-        "message"
-    ]
+    assert (
+        "required test 'fairness' has no result"
+        in finding(report, "test.required-missing")["message"]
+    )
 
 
 def test_only_completed_runs_count(write_repo: WriteRepo) -> None:
     repo = write_repo(g.repo_files({"tests/run-2.0.0.yaml": g.run(status="failed")}))
     code, report = gate(repo)
     assert code == 1
-    assert "1 run(s) of this version did not complete" in finding(report, "test.missing-run")[
-        "message"
-    ]
+    assert (
+        "1 run(s) of this version did not complete"
+        in finding(report, "test.missing-run")["message"]
+    )
     assert finding(report, "test.run-not-completed")["severity"] == "info"
 
 
@@ -111,7 +117,9 @@ def test_regression_against_the_previous_version(write_repo: WriteRepo) -> None:
     files = g.repo_files(
         {
             "tests/run-2.0.0.yaml": g.run(auc=0.78),
-            "tests/run-1.9.0.yaml": g.run(version="1.9.0", auc=0.82, finished="2025-12-01T00:00:00Z"),
+            "tests/run-1.9.0.yaml": g.run(
+                version="1.9.0", auc=0.82, finished="2025-12-01T00:00:00Z"
+            ),
         }
     )
     code, report = gate(write_repo(files))
@@ -152,21 +160,24 @@ def test_production_needs_approval_and_conditions(write_repo: WriteRepo) -> None
     assert gate(repo, "--stage", "deploy", "-e", "staging")[0] == 0
     code, report = gate(repo, "--stage", "deploy", "-e", "production")
     assert code == 1
-    assert {"deploy.not-approved", "deploy.production-not-approved", "deploy.condition-unmet"} <= set(
-        rules(report)
+    assert {
+        "deploy.not-approved",
+        "deploy.production-not-approved",
+        "deploy.condition-unmet",
+    } <= set(rules(report))
+    assert (
+        "condition not met: Shadow run for four weeks."
+        in finding(report, "deploy.condition-unmet")["message"]
     )
-    assert "condition not met: Shadow run for four weeks." in finding(
-        report, "deploy.condition-unmet"
-    )["message"]
 
 
 def test_deploy_needs_passing_required_tests(write_repo: WriteRepo) -> None:
     repo = write_repo(g.repo_files({"tests/run-2.0.0.yaml": g.run(auc=0.6)}))
     code, report = gate(repo, "--stage", "deploy", "-e", "staging")
     assert code == 1
-    assert "required tests not passing: accuracy" in finding(report, "deploy.tests-failing")[
-        "message"
-    ]
+    assert (
+        "required tests not passing: accuracy" in finding(report, "deploy.tests-failing")["message"]
+    )
 
 
 def test_model_declares_the_pii_and_classification_of_its_data(write_repo: WriteRepo) -> None:
@@ -174,9 +185,7 @@ def test_model_declares_the_pii_and_classification_of_its_data(write_repo: Write
     code, report = gate(write_repo(files))
     assert code == 1
     assert "uses personal data (loans)" in finding(report, "data.pii-undeclared")["message"]
-    assert "set data_classification: confidential" in finding(report, "data.classification")[
-        "hint"
-    ]
+    assert "set data_classification: confidential" in finding(report, "data.classification")["hint"]
 
 
 def test_inline_secret_is_critical_and_never_printed(write_repo: WriteRepo) -> None:
@@ -210,7 +219,7 @@ def test_no_policies_is_never_a_silent_pass(write_repo: WriteRepo) -> None:
 
 
 def test_model_without_any_check_is_a_finding(write_repo: WriteRepo) -> None:
-    files = {
+    files: dict[str, str | bytes] = {
         ".aigov.yaml": "policy_packs: []\n",
         "m.yaml": MODEL.format(name="lonely"),
         "p.yaml": POLICY.format(rule="true", extra="  applies_to: {kinds: [Dataset]}\n"),
@@ -260,7 +269,9 @@ def test_unknown_pack_is_a_configuration_error(write_repo: WriteRepo) -> None:
     repo = write_repo(g.repo_files({".aigov.yaml": "policy_packs: [baseline, eu-act]\n"}))
     result = run_aigov("gate", "--repo", str(repo))
     assert result.returncode == 2
-    assert "unknown policy pack 'eu-act'" in result.stderr and "eu-ai-act-high-risk" in result.stderr
+    assert (
+        "unknown policy pack 'eu-act'" in result.stderr and "eu-ai-act-high-risk" in result.stderr
+    )
 
 
 def test_example_merge_passes_and_production_is_blocked_with_reasons() -> None:

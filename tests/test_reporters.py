@@ -1,0 +1,146 @@
+"""Gate reports: SARIF against the official schema, JUnit through a real parser, Code Quality,
+Markdown, text; byte-identical output for identical inputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import gate_repo as g
+import jsonschema
+from conftest import EXAMPLES, ROOT, WriteRepo, invoke, run_aigov
+from junitparser import Failure, JUnitXml, Skipped
+
+AS_OF = "2026-06-01"
+SARIF_SCHEMA = json.loads((ROOT / "tests/schemas/sarif-schema-2.1.0.json").read_text("utf-8"))
+
+
+def failing_repo(write_repo: WriteRepo) -> Path:
+    """Blocking metric findings, a waived one, and a repository-level warning."""
+    waiver = (
+        "apiVersion: aigov/v1\nkind: Waiver\nmetadata: {name: w}\nspec:\n"
+        "  policy: metric.disparity\n  target: {kind: Model, name: scorer}\n"
+        "  justification: Retrain with reweighting is scheduled for the next release.\n"
+        "  approved_by: [miguel]\n  expires: 2026-12-31\n"
+    )
+    dataset = g.DATASET.replace("  license: internal\n", "")
+    return write_repo(
+        g.repo_files(
+            {
+                "tests/run-2.0.0.yaml": g.run(auc=0.7, female=0.3, drop=0.2),
+                "waivers/w.yaml": waiver,
+                "data/loans.yaml": dataset,
+            }
+        )
+    )
+
+
+def report(repo: Path, fmt: str, *args: str) -> str:
+    result = invoke("gate", "--repo", str(repo), "--as-of", AS_OF, "--format", fmt, *args)
+    assert result.exit_code in (0, 1), result.output
+    return result.output
+
+
+def test_sarif_validates_and_carries_rules_locations_and_suppressions(
+    write_repo: WriteRepo,
+) -> None:
+    sarif = json.loads(report(failing_repo(write_repo), "sarif"))
+    jsonschema.validate(sarif, SARIF_SCHEMA)
+    run = sarif["runs"][0]
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    assert rules["metric.disparity"]["helpUri"].endswith("docs/rules.md#metricdisparity")
+    assert "eu-ai-act:Art. 10" in rules["metric.disparity"]["properties"]["tags"]
+    by_rule = {r["ruleId"]: r for r in run["results"]}
+    threshold = next(r for r in run["results"] if "auc is 0.7" in r["message"]["text"])
+    region = threshold["locations"][0]["physicalLocation"]["region"]
+    assert threshold["level"] == "error"
+    assert (region["startLine"], region["startColumn"]) == (14, 30)
+    assert threshold["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
+        "tests/run-2.0.0.yaml"
+    )
+    assert by_rule["metric.disparity"]["suppressions"][0]["justification"] == "waived by Waiver/w"
+    assert all(r["ruleIndex"] == list(rules).index(r["ruleId"]) for r in run["results"])
+
+
+def test_sarif_of_the_examples_validates() -> None:
+    for repo in (EXAMPLES / "credit-scoring", EXAMPLES / "problems"):
+        sarif = json.loads(
+            report(repo, "sarif", "--stage", "deploy", "-e", "production")
+            if repo.name == "credit-scoring"
+            else report(repo, "sarif")
+        )
+        jsonschema.validate(sarif, SARIF_SCHEMA)
+        assert sarif["runs"][0]["results"]
+
+
+def test_junit_has_a_case_per_model_and_rule(write_repo: WriteRepo, tmp_path: Path) -> None:
+    path = tmp_path / "junit.xml"
+    path.write_text(report(failing_repo(write_repo), "junit"), encoding="utf-8")
+    xml = JUnitXml.fromfile(str(path))
+    suites = {suite.name: suite for suite in xml}
+    assert set(suites) == {"scorer@2.0.0", "repository"}
+    cases = {case.name: case for case in suites["scorer@2.0.0"]}
+    assert {"metric.threshold", "metric.disparity", "risk.assessment-missing"} <= set(cases)
+    assert isinstance(cases["metric.threshold"].result[0], Failure)
+    assert isinstance(cases["metric.disparity"].result[0], Skipped)
+    assert cases["data.classification"].is_passed
+    assert suites["scorer@2.0.0"].failures == 1
+    assert xml.failures == 1 and xml.tests == sum(s.tests for s in xml)
+
+
+def test_codequality_fields_and_stable_fingerprints(write_repo: WriteRepo) -> None:
+    repo = failing_repo(write_repo)
+    issues: list[dict[str, Any]] = json.loads(report(repo, "codequality"))
+    again: list[dict[str, Any]] = json.loads(report(repo, "codequality"))
+    assert [i["fingerprint"] for i in issues] == [i["fingerprint"] for i in again]
+    assert len({i["fingerprint"] for i in issues}) == len(issues)
+    first = next(
+        i for i in issues if i["check_name"] == "metric.threshold" and "auc" in i["description"]
+    )
+    assert first["severity"] == "critical"
+    assert first["location"] == {"path": "tests/run-2.0.0.yaml", "lines": {"begin": 14}}
+    assert {i["severity"] for i in issues} <= {"info", "minor", "major", "critical", "blocker"}
+    waived = next(i for i in issues if i["check_name"] == "metric.disparity")
+    assert waived["severity"] == "info" and "waived by Waiver/w" in waived["description"]
+
+
+def test_fingerprint_survives_moved_lines(write_repo: WriteRepo) -> None:
+    repo = failing_repo(write_repo)
+    before = {i["check_name"]: i["fingerprint"] for i in json.loads(report(repo, "codequality"))}
+    run_file = repo / "tests/run-2.0.0.yaml"
+    run_file.write_text("# a comment that moves every line\n" + run_file.read_text("utf-8"))
+    after = {i["check_name"]: i["fingerprint"] for i in json.loads(report(repo, "codequality"))}
+    assert before == after
+
+
+def test_markdown_summary(write_repo: WriteRepo) -> None:
+    text = report(failing_repo(write_repo), "markdown")
+    assert text.startswith("## ❌ aigov gate: blocked (merge)")
+    assert "| `scorer@2.0.0` | ❌ blocked |" in text
+    assert "### Blocking (1)" in text
+    assert "<summary>Waived (1)</summary>" in text
+    assert "**What to do**" in text
+
+
+def test_text_groups_by_model_without_colour_off_a_tty(write_repo: WriteRepo) -> None:
+    text = report(failing_repo(write_repo), "text")
+    assert "\x1b[" not in text
+    assert "scorer@2.0.0  BLOCKED" in text
+    assert "[waived by Waiver/w]" in text
+    assert text.rstrip().splitlines()[-1].startswith("BLOCKED: 1 model(s)")
+
+
+def test_several_outputs_in_one_run_are_byte_identical_across_runs(
+    write_repo: WriteRepo, tmp_path: Path
+) -> None:
+    repo = failing_repo(write_repo)
+    outputs: list[dict[str, bytes]] = []
+    for attempt in ("a", "b"):
+        folder = tmp_path / attempt
+        args = [f"--output={fmt}={folder / fmt}" for fmt in ("json", "sarif", "junit")]
+        result = run_aigov("gate", "--repo", str(repo), "--as-of", AS_OF, *args)
+        assert result.returncode == 1, result.stderr
+        outputs.append({fmt: (folder / fmt).read_bytes() for fmt in ("json", "sarif", "junit")})
+    assert outputs[0] == outputs[1]
+    assert json.loads(outputs[0]["json"])["decision"] == "blocked"
