@@ -15,8 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from aigov_gate.documents.assets import Dataset, EvidenceArtifact, Model
-from aigov_gate.documents.compliance import ComplianceMapping
+from aigov_gate.documents.assets import Dataset, Model
 from aigov_gate.documents.policy import Policy, Waiver
 from aigov_gate.documents.risk import RiskAssessment
 from aigov_gate.documents.testing import TestPlan, TestRun
@@ -91,11 +90,35 @@ class Graph:
         self._runs: dict[tuple[str, str], list[Checked]] = defaultdict(list)
         for run in self.by_kind["TestRun"]:
             self._runs[(run.organization, _run(run).spec.model)].append(run)
+        self._plans: dict[tuple[str, str], list[Checked]] = defaultdict(list)
+        self._labelled_plans: list[Checked] = []
+        for doc in self.by_kind["TestPlan"]:
+            assert isinstance(doc.model, TestPlan)
+            scope = doc.model.spec.applies_to
+            for name in scope.models:
+                self._plans[(doc.organization, name)].append(doc)
+            if scope.labels:
+                self._labelled_plans.append(doc)
+        self._mappings = self._by_model("ComplianceMapping", every_model_if_empty=True)
+        self._evidence = self._by_model("EvidenceArtifact", every_model_if_empty=False)
         self._risk: dict[tuple[str, str, str | None], Checked] = {}
         for doc in self.by_kind["RiskAssessment"]:
             assert isinstance(doc.model, RiskAssessment)
             spec = doc.model.spec
             self._risk.setdefault((doc.organization, spec.model, spec.model_version), doc)
+
+    def _by_model(
+        self, kind: str, *, every_model_if_empty: bool
+    ) -> dict[tuple[str, str], list[Checked]]:
+        """Documents of ``kind`` by (organization, model); key ``""`` for all models."""
+        out: dict[tuple[str, str], list[Checked]] = defaultdict(list)
+        for doc in self.by_kind[kind]:
+            names: list[str] = doc.model.spec.models
+            if not names and every_model_if_empty:
+                out[(doc.organization, "")].append(doc)
+            for name in names:
+                out[(doc.organization, name)].append(doc)
+        return out
 
     @property
     def models(self) -> list[Checked]:
@@ -126,12 +149,15 @@ class Graph:
             dataset = self.get("Dataset", org, use.name)
             if dataset is not None and isinstance(dataset.model, Dataset):
                 ctx.datasets.append(dataset)
-        ctx.plans = [p for p in self.by_kind["TestPlan"] if _plan_applies(p, org, model)]
+        ctx.plans = list(self._plans.get((org, name), []))
+        ctx.plans += [
+            p for p in self._labelled_plans if p not in ctx.plans and _plan_applies(p, org, model)
+        ]
         ctx.runs = sorted(self.runs_of(org, name), key=run_time, reverse=True)
         ctx.run = latest_completed(ctx.runs_for_version())
         ctx.risk = self._risk_for(org, name, version, model.spec.version)
-        ctx.mappings = [m for m in self.by_kind["ComplianceMapping"] if _maps(m, org, name)]
-        ctx.evidence = [e for e in self.by_kind["EvidenceArtifact"] if _proves(e, org, name)]
+        ctx.mappings = self._mappings.get((org, ""), []) + self._mappings.get((org, name), [])
+        ctx.evidence = list(self._evidence.get((org, name), []))
         return ctx
 
     def _risk_for(self, org: str, name: str, version: str, current: str) -> Checked | None:
@@ -151,20 +177,3 @@ def _plan_applies(doc: Checked, org: str, model: Model) -> bool:
     labels = model.metadata.labels
     return bool(scope.labels) and all(labels.get(k) == v for k, v in scope.labels.items())
 
-
-def _maps(doc: Checked, org: str, name: str) -> bool:
-    mapping = doc.model
-    return (
-        doc.organization == org
-        and isinstance(mapping, ComplianceMapping)
-        and (not mapping.spec.models or name in mapping.spec.models)
-    )
-
-
-def _proves(doc: Checked, org: str, name: str) -> bool:
-    artifact = doc.model
-    return (
-        doc.organization == org
-        and isinstance(artifact, EvidenceArtifact)
-        and name in artifact.spec.models
-    )

@@ -7,9 +7,11 @@ reports every problem at once and reporters need to know only this module.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from enum import IntEnum
+from functools import cached_property
 
 from aigov_gate.catalog import RULES, RuleInfo, always_blocks
 
@@ -119,7 +121,7 @@ class ModelVerdict:
         return f"{self.name}@{self.version}"
 
 
-@dataclass(slots=True)
+@dataclass
 class GateResult:
     """The gate's decision and everything reporters need to explain it."""
 
@@ -148,9 +150,20 @@ class GateResult:
             return False
         return always_blocks(finding.rule_id) or finding.severity >= self.fail_on
 
-    @property
+    @cached_property
     def blocking(self) -> list[Finding]:
         return [f for f in self.findings if self.blocks(f)]
+
+    @cached_property
+    def _blocked_models(self) -> frozenset[str]:
+        return frozenset(f.model for f in self.blocking)
+
+    @cached_property
+    def _per_model(self) -> Counter[str]:
+        return Counter(f.model for f in self.findings)
+
+    def model_findings(self, model: ModelVerdict) -> int:
+        return self._per_model[model.label]
 
     @property
     def passed(self) -> bool:
@@ -161,7 +174,7 @@ class GateResult:
         return "passed" if self.passed else "blocked"
 
     def model_blocked(self, model: ModelVerdict) -> bool:
-        return any(f.model == model.label for f in self.blocking)
+        return model.label in self._blocked_models
 
     def counts(self) -> dict[str, int]:
         counts = {s.label: 0 for s in Severity}

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aigov_gate.loading.discovery import Candidate
@@ -77,6 +77,8 @@ def _load_one(candidate: Candidate, limits: Limits, result: LoadResult) -> None:
     ours = 0
     for index, doc in enumerate(parsed.documents):
         raw = _classify(source, index, doc, claims, result)
+        if raw is not None and index < len(parsed.name_positions):
+            raw = replace(raw, name_position=parsed.name_positions[index])
         if raw is not None:
             result.documents.append(raw)
             ours += 1

@@ -67,6 +67,7 @@ class Parsed:
     text: str
     documents: list[Any] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    name_positions: list[tuple[int, int]] = field(default_factory=list)
 
 
 _PLAIN_TAGS: dict[str, str] = {}
@@ -229,6 +230,7 @@ def parse_text(text: str, limits: Limits) -> Parsed:
                     parsed.problems.append(problem)
                     return parsed
             parsed.documents.append(_Builder(loader, parsed.problems).build(node))
+            parsed.name_positions.append(_name_position(node))
     except yaml.MarkedYAMLError as exc:
         parsed.problems.append(_from_yaml_error(exc))
     except yaml.YAMLError as exc:
@@ -244,6 +246,16 @@ def parse_text(text: str, limits: Limits) -> Parsed:
 
 
 _FLATTEN = "governance documents are shallow; flatten the structure"
+
+
+def _name_position(root: Node) -> tuple[int, int]:
+    """Where ``metadata.name`` is, noted while parsing: findings point there most often."""
+    node: Node | None = root
+    for key in ("metadata", "name"):
+        if not isinstance(node, MappingNode):
+            return (0, 0)
+        node = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
+    return _position(node.start_mark) if node is not None else (0, 0)
 
 
 def _check_depth(text: str, max_depth: int) -> Problem | None:

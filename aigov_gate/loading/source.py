@@ -29,6 +29,7 @@ class RawDocument:
     source: SourceFile
     index: int
     data: dict[str, Any]
+    name_position: tuple[int, int] = (0, 0)
 
     @property
     def kind(self) -> str:
@@ -53,5 +54,7 @@ class RawDocument:
 
     def locate(self, path: Sequence[str | int] = (), *, key: bool = False) -> Location:
         """Where the field at ``path`` is (``key=True``: where its key is)."""
+        if self.name_position[0] and not key and tuple(path) == ("metadata", "name"):
+            return Location(self.source.path, *self.name_position)
         line, column = locate(self.source.text, self.index, path, key=key)
         return Location(self.source.path, line, column)

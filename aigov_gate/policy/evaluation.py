@@ -25,9 +25,11 @@ class Evaluator:
         self.review_warning_days = review_warning_days
         self.rules: list[PolicyRule] = []
         self.values = Values()
+        self._by_kind: dict[tuple[str, str], list[PolicyRule]] = {}
 
     def add_policies(self, docs: list[Checked], pack: str | None = None) -> None:
         self.rules.extend(compile_policy(doc, pack) for doc in docs)
+        self._by_kind.clear()
 
     def problems(self) -> list[Finding]:
         return [p for rule in self.rules for p in rule.problems]
@@ -41,11 +43,16 @@ class Evaluator:
         return len(self.active)
 
     def _rules_for(self, kind: str, organization: str) -> list[PolicyRule]:
-        return [
-            r
-            for r in self.active
-            if kind in r.kinds and r.doc.organization in (ALL_ORGANIZATIONS, organization)
-        ]
+        key = (kind, organization)
+        found = self._by_kind.get(key)
+        if found is None:
+            found = [
+                r
+                for r in self.active
+                if kind in r.kinds and r.doc.organization in (ALL_ORGANIZATIONS, organization)
+            ]
+            self._by_kind[key] = found
+        return found
 
     def evaluate_model(self, ctx: ModelContext, baseline: Checked | None) -> Recorder:
         rec = Recorder(ctx.label)

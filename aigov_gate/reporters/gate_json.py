@@ -55,7 +55,7 @@ def gate_to_json(result: GateResult) -> dict[str, Any]:
                 "line": m.location.line,
                 "decision": "blocked" if result.model_blocked(m) else "passed",
                 "evaluated": list(m.evaluated),
-                "findings": sum(1 for f in result.findings if f.model == m.label),
+                "findings": result.model_findings(m),
             }
             for m in result.models
         ],

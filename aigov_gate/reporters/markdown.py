@@ -43,7 +43,7 @@ def render_markdown(result: GateResult, colour: bool = False) -> str:
         out += ["", "| Model | Decision | Checks | Findings |", "|---|---|---|---|"]
         for m in result.models:
             decision = "❌ blocked" if result.model_blocked(m) else "✅ passed"
-            count = sum(1 for f in result.findings if f.model == m.label)
+            count = result.model_findings(m)
             out.append(f"| `{m.label}` | {decision} | {len(m.evaluated)} | {count} |")
     blocking = result.blocking
     if blocking:
