@@ -176,4 +176,3 @@ def _plan_applies(doc: Checked, org: str, model: Model) -> bool:
         return True
     labels = model.metadata.labels
     return bool(scope.labels) and all(labels.get(k) == v for k, v in scope.labels.items())
-

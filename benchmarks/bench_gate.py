@@ -11,6 +11,7 @@ commands in a subprocess, best of ``--runs``. Prints a table; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import itertools
 import shutil
 import subprocess
 import sys
@@ -78,7 +79,7 @@ def main() -> None:
             f"{row['models']:>7} {row['documents']:>10} {v:11.3f} {m:13.3f} {m / v:11.2f} "
             f"{d:14.3f} {d / v:11.2f}"
         )
-    for small, large in zip(rows, rows[1:], strict=False):
+    for small, large in itertools.pairwise(rows):
         growth = float(large["models"]) / float(small["models"])
         ratio = float(large["merge"]) / float(small["merge"])
         print(f"{growth:.0f}x the models -> {ratio:.2f}x the gate time")
