@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+PACKS = ("baseline", "eu-ai-act-high-risk", "nist-ai-rmf", "iso-42001")
 DOCS_URL = "https://github.com/aigov-gate/aigov-gate/blob/main/docs/rules.md"
 
 

@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
+from aigov_gate.catalog import PACKS
 from aigov_gate.documents.base import Name, Strict
 from aigov_gate.documents.diagnostics import explain
 from aigov_gate.errors import ConfigError
@@ -90,6 +91,15 @@ class AigovConfig(Strict):
         "nist-ai-rmf, iso-42001.",
     )
     gate: GateConfig = Field(default_factory=GateConfig)
+
+    @field_validator("policy_packs")
+    @classmethod
+    def _known_packs(cls, packs: list[str]) -> list[str]:
+        unknown = [p for p in packs if p not in PACKS]
+        if unknown:
+            raise ValueError(f"unknown policy pack '{unknown[0]}' (known: {', '.join(PACKS)})")
+        return packs
+
     environments: dict[Name, Environment] = Field(default_factory=dict)
     roles: dict[Name, list[Member]] = Field(
         default_factory=dict, description="Role -> user names or '@org/team'."

@@ -14,13 +14,13 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
+from aigov_gate.catalog import PACKS
 from aigov_gate.documents.policy import Policy
 from aigov_gate.errors import ConfigError
 from aigov_gate.loading import RawDocument, SourceFile
 from aigov_gate.loading.safe_yaml import Limits, parse_text
 from aigov_gate.references import Checked
 
-PACKS = ("baseline", "eu-ai-act-high-risk", "nist-ai-rmf", "iso-42001")
 ALL_ORGANIZATIONS = "*"
 
 
@@ -51,6 +51,9 @@ def load_pack(name: str) -> tuple[Checked, ...]:
         raw = RawDocument(source, index, data)
         policies.append(Checked(raw, Policy.model_validate(data), ALL_ORGANIZATIONS))
     return tuple(policies)
+
+
+__all__ = ["ALL_ORGANIZATIONS", "PACKS", "load_pack", "pack_policies", "policy_names"]
 
 
 def pack_policies(names: list[str]) -> list[tuple[str, Checked]]:

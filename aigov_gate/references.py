@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,14 +38,22 @@ class Index:
         self,
         documents: Iterable[RawDocument],
         default_org: str,
-        builtin_policies: frozenset[str] = frozenset(),
+        builtin_policies: Callable[[], frozenset[str]] = frozenset,
     ) -> None:
         self.default_org = default_org
-        self.builtin_policies = builtin_policies
+        self._builtin_policies = builtin_policies
+        self._builtin: frozenset[str] | None = None
         self.by_key: dict[Key, list[RawDocument]] = defaultdict(list)
         for raw in documents:
             if raw.kind and raw.name:
                 self.by_key[(raw.kind, raw.organization(default_org), raw.name)].append(raw)
+
+    @property
+    def builtin_policies(self) -> frozenset[str]:
+        """Built-in rule ids and pack policy names, computed only when a reference needs them."""
+        if self._builtin is None:
+            self._builtin = self._builtin_policies()
+        return self._builtin
 
     def find(self, kind: str, org: str, name: str) -> list[RawDocument]:
         return self.by_key.get((kind, org, name), [])
@@ -66,9 +74,9 @@ class Index:
 def check_references(doc: Checked, index: Index) -> Iterator[Finding]:
     """A finding for every reference of ``doc`` that does not resolve."""
     for ref in doc.model.references():
-        if ref.kind == "Policy" and ref.name in index.builtin_policies:
-            continue
         targets = index.find(ref.kind, doc.organization, ref.name)
+        if not targets and ref.kind == "Policy" and ref.name in index.builtin_policies:
+            continue
         if not targets:
             yield _missing(doc, ref, index)
         elif ref.member is not None and ref.member not in index.clause_numbers(targets[0]):

@@ -64,7 +64,10 @@ def validate_repo(root: Path, config: AigovConfig, paths: Sequence[Path] = ()) -
         everything = loaded.documents
     findings = list(loaded.findings)
     checked = _check_schemas(loaded, config.organization, findings)
-    builtin = policy_names(config.policy_packs) | frozenset(RULES)
+
+    def builtin() -> frozenset[str]:
+        return policy_names(config.policy_packs) | frozenset(RULES)
+
     index = Index(everything, config.organization, builtin)
     checked_ids = {id(raw) for raw in loaded.documents}
     for raw in loaded.documents:
