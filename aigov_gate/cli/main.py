@@ -6,6 +6,7 @@ one file (pre-commit) does not pay for what other commands need.
 
 from __future__ import annotations
 
+import gc
 import traceback
 from typing import Any
 
@@ -59,5 +60,11 @@ cli.add_command(schema_group)
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    The cyclic garbage collector runs far less often: a run builds tens of thousands of
+    acyclic dicts from YAML, and default thresholds made each collection rescan all of
+    them (about 20% of ``validate`` on 10,000 documents, growing faster than linearly).
+    """
+    gc.set_threshold(50_000, 20, 100)
     cli(prog_name="aigov")
