@@ -19,7 +19,7 @@ from pathlib import Path
 from aigov_gate.config import AigovConfig
 from aigov_gate.errors import UsageError
 from aigov_gate.graph import Graph, ModelContext, latest_completed
-from aigov_gate.packs import ALL_ORGANIZATIONS, pack_policies
+from aigov_gate.packs import pack_policies
 from aigov_gate.policy.evaluation import Evaluator
 from aigov_gate.policy.waivers import apply_waivers
 from aigov_gate.references import Checked
@@ -202,4 +202,4 @@ def _lead_with_changed(findings: list[Finding], changed: tuple[str, ...] | None)
     return first + [f for f in findings if f.location.path not in touched]
 
 
-__all__ = ["ALL_ORGANIZATIONS", "STAGES", "GateOptions", "run_gate", "situation_for"]
+__all__ = ["STAGES", "GateOptions", "run_gate", "situation_for"]

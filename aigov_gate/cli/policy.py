@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from aigov_gate.references import Checked
 
 
 @click.group("policy")
@@ -51,7 +55,7 @@ def policy_test_command(
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
     chosen_packs = list(PACKS) if all_packs else list(packs)
-    policies: list[tuple[str | None, object]] = []
+    policies: list[tuple[str | None, Checked]] = []
     problems = []
     if paths or not chosen_packs:
         validation = validate_repo(root, config, paths)
@@ -62,14 +66,14 @@ def policy_test_command(
     policies += pack_policies(chosen_packs)
     for finding in problems:
         click.echo(render_finding(finding, colour=False))
-    results = run_policy_tests(policies)  # type: ignore[arg-type]
+    results = run_policy_tests(policies)
     for r in results:
         if not r.ok:
             click.echo(f"FAIL {r.location}: {r.policy} > {r.name}: {r.detail}")
         elif verbose:
             click.echo(f"PASS {r.policy} > {r.name}")
     failed = sum(1 for r in results if not r.ok)
-    missing = untested(policies)  # type: ignore[arg-type]
+    missing = untested(policies)
     if missing:
         click.echo(f"note: {len(missing)} policy(ies) without tests: {', '.join(missing)}")
     click.echo(
