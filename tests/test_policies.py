@@ -90,6 +90,10 @@ def test_evaluation_error_fails_closed(write_repo: WriteRepo) -> None:
     [f] = by_rule(report, "policy.eval-error")
     assert code == 1
     assert "no such field 'no_such_field'" in f["message"]
+    # an extension function failing in Python (slice out of range) is the rule's error too
+    files = g.repo_files({"policies/p.yaml": policy("size([1].slice(0, 5)) == 0")})
+    code, report = gate(write_repo(files))
+    assert code == 1 and by_rule(report, "policy.eval-error")
 
 
 def test_selector_stage_and_environment_scope_a_policy(write_repo: WriteRepo) -> None:

@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
+
 from aigov_gate.errors import UsageError
+
+REPO_HELP = (
+    "Repository root "
+    "(default: the nearest parent with .aigov.yaml or .git, else the current folder)."
+)
+repo_option = click.option("--repo", type=click.Path(path_type=Path), help=REPO_HELP)
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (default: REPO/.aigov.yaml).",
+)
 
 
 def find_repo(given: Path | None) -> Path:

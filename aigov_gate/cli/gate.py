@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from aigov_gate.cli.context import config_option, repo_option
+
 FORMATS = ("text", "json", "sarif", "junit", "codequality", "markdown")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 
@@ -64,13 +66,8 @@ def _write(path: Path, text: str) -> None:
     type=click.DateTime(["%Y-%m-%d"]),
     help="Evaluate as on this date (reproducible runs). Default: today (UTC).",
 )
-@click.option("--repo", type=click.Path(path_type=Path), help="Repository root.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Config file (default: REPO/.aigov.yaml).",
-)
+@repo_option
+@config_option
 @click.pass_context
 def gate_command(
     ctx: click.Context,

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from aigov_gate.cli.context import config_option, repo_option
+
 if TYPE_CHECKING:
     from aigov_gate.references import Checked
 
@@ -20,13 +22,8 @@ def policy_group() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--pack", "packs", multiple=True, help="Test a built-in pack (repeatable).")
 @click.option("--all-packs", is_flag=True, help="Test every built-in pack.")
-@click.option("--repo", type=click.Path(path_type=Path), help="Repository root.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Config file (default: REPO/.aigov.yaml).",
-)
+@repo_option
+@config_option
 @click.option("--verbose", "-v", is_flag=True, help="List passing cases too.")
 @click.pass_context
 def policy_test_command(

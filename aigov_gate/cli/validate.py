@@ -7,23 +7,15 @@ from pathlib import Path
 
 import click
 
+from aigov_gate.cli.context import config_option, repo_option
+
 FORMATS = ("text", "json")
 
 
 @click.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--repo",
-    type=click.Path(path_type=Path),
-    help="Repository root "
-    "(default: the nearest parent with .aigov.yaml or .git, else the current folder).",
-)
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Config file (default: REPO/.aigov.yaml).",
-)
+@repo_option
+@config_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.pass_context
 def validate_command(

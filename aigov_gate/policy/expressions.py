@@ -217,8 +217,8 @@ def evaluate(compiled: Compiled, context: Any) -> Any:
         return compiled.program.execute(context)
     except KeyError as exc:
         raise EvaluationError(f"no such field {exc}") from None
-    except (RuntimeError, TypeError, ValueError) as exc:
-        raise EvaluationError(str(exc).split(". ")[0]) from None
+    except Exception as exc:  # the user's expression: any failure is theirs to fix
+        raise EvaluationError(str(exc).split(". ")[0] or type(exc).__name__) from None
 
 
 class EvaluationError(Exception):
