@@ -224,7 +224,7 @@ def test_base_ref_gives_baselines_and_changed_files_lead(write_repo: WriteRepo) 
     regression = by_rule(report, "metric.regression")[0]
     assert "worse than 0.82 in scorer-2.0.0-run (2.0.0)" in regression["message"]
     paths = [f["path"] for f in report["findings"]]
-    assert paths[: len(paths)] == sorted(paths, key=lambda p: p not in report["changed"])
+    assert paths == sorted(paths, key=lambda p: p not in report["changed"])  # changed first
     result = run_aigov("gate", "--repo", str(repo), "--base", "no-such-ref")
     assert result.returncode == 2 and "fetch-depth: 0" in result.stderr
 
