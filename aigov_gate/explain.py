@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aigov_gate.catalog import BUILTIN, RULES, VALIDATION, RuleInfo
-from aigov_gate.config import AigovConfig
+from aigov_gate.config import AigovConfig, find_config
 from aigov_gate.packs import PACKS, pack_policies
 from aigov_gate.policy.policies import compile_policy
 from aigov_gate.validation import validate_repo
@@ -16,7 +16,7 @@ def known_rules(root: Path, config: AigovConfig) -> dict[str, RuleInfo]:
     rules = dict(RULES)
     for pack, doc in pack_policies(list(PACKS)):
         rules[doc.model.metadata.name] = compile_policy(doc, pack).info()
-    if (root / ".aigov.yaml").exists() or config.paths != ["."]:
+    if find_config(root) is not None:
         for doc in validate_repo(root, config).documents:
             if doc.model.kind == "Policy":
                 rules[doc.model.metadata.name] = compile_policy(doc).info()

@@ -20,6 +20,7 @@ from aigov_gate.documents.policy import Policy, Waiver
 from aigov_gate.documents.risk import RiskAssessment
 from aigov_gate.documents.testing import TestPlan, TestRun
 from aigov_gate.references import Checked
+from aigov_gate.result import Finding, Severity
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -52,6 +53,27 @@ class ModelContext:
         model = self.model.model
         assert isinstance(model, Model)
         return model
+
+    def finding(
+        self,
+        rule: str,
+        severity: Severity,
+        message: str,
+        path: tuple[str | int, ...],
+        hint: str,
+        doc: Checked | None = None,
+    ) -> Finding:
+        """A finding about this model, pointing at ``path`` in ``doc`` (default: the model)."""
+        where = doc or self.model
+        return Finding(
+            rule,
+            severity,
+            message,
+            where.raw.locate(path),
+            where.raw.target,
+            hint,
+            model=self.label,
+        )
 
     def runs_for_version(self) -> list[Checked]:
         return [r for r in self.runs if _run(r).spec.model_version == self.version]

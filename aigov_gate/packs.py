@@ -53,9 +53,6 @@ def load_pack(name: str) -> tuple[Checked, ...]:
     return tuple(policies)
 
 
-__all__ = ["ALL_ORGANIZATIONS", "PACKS", "load_pack", "pack_policies", "policy_names"]
-
-
 def pack_policies(names: list[str]) -> list[tuple[str, Checked]]:
     """``(pack, policy)`` for every policy of the enabled packs, in pack order."""
     return [(name, doc) for name in names for doc in load_pack(name)]
@@ -63,3 +60,6 @@ def pack_policies(names: list[str]) -> list[tuple[str, Checked]]:
 
 def policy_names(names: list[str]) -> frozenset[str]:
     return frozenset(doc.model.metadata.name for _pack, doc in pack_policies(names))
+
+
+__all__ = ["ALL_ORGANIZATIONS", "PACKS", "load_pack", "pack_policies", "policy_names"]

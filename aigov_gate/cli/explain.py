@@ -16,7 +16,6 @@ import click
 @click.option("--repo", type=click.Path(path_type=Path), help="Repository (for its policies).")
 def explain_command(rule_id: str | None, list_all: bool, markdown: bool, repo: Path | None) -> None:
     """Explain a built-in rule, a pack policy or a policy of the repository."""
-    from aigov_gate.catalog import RULES
     from aigov_gate.cli.context import find_repo
     from aigov_gate.config import find_config, load_config
     from aigov_gate.errors import UsageError
@@ -32,7 +31,7 @@ def explain_command(rule_id: str | None, list_all: bool, markdown: bool, repo: P
         for info in sorted(rules.values(), key=lambda r: r.id):
             click.echo(f"{info.id:40} {info.severity:8} {info.title}")
         return
-    found = rules.get(rule_id) or RULES.get(rule_id)
+    found = rules.get(rule_id)
     if found is None:
         import difflib
 

@@ -101,12 +101,10 @@ class Evaluator:
 
 
 def _unchecked(ctx: ModelContext) -> Finding:
-    return Finding(
+    return ctx.finding(
         "gate.model-unchecked",
         Severity.HIGH,
         f"no TestPlan and no policy applies to {ctx.label}: nothing was checked",
-        ctx.model.raw.locate(("metadata", "name")),
-        ctx.model.raw.target,
+        ("metadata", "name"),
         "add a TestPlan for it, or enable a policy pack that covers it",
-        model=ctx.label,
     )

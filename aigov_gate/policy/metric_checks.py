@@ -48,11 +48,10 @@ class TestOutcome:
 
     __test__ = False  # not a pytest class
     failing: list[str] = field(default_factory=list)
-    run: Checked | None = None
 
 
 def check_tests(ctx: ModelContext, baseline: Checked | None, rec: Recorder) -> TestOutcome:
-    outcome = TestOutcome(run=ctx.run)
+    outcome = TestOutcome()
     if not ctx.plans:
         if ctx.spec.spec.risk_tier in _HIGH_TIERS:
             rec.found(_no_plan(ctx))
@@ -80,14 +79,14 @@ def _note_unfinished(ctx: ModelContext, rec: Recorder) -> None:
     status = _spec(newest).status
     if status != "completed":
         rec.found(
-            Finding(
+            ctx.finding(
                 "test.run-not-completed",
                 Severity.INFO,
                 f"the newest run of {ctx.label} is {status}; "
                 + ("the latest completed run counts" if ctx.run else "no run has completed"),
-                newest.raw.locate(("spec", "status")),
-                newest.raw.target,
-                model=ctx.label,
+                ("spec", "status"),
+                "",
+                doc=newest,
             )
         )
 
@@ -146,15 +145,7 @@ class _RunChecker:
     def _finding(
         self, rule: str, severity: Severity, message: str, path: tuple[str | int, ...], hint: str
     ) -> Finding:
-        return Finding(
-            rule,
-            severity,
-            message,
-            self.run.raw.locate(path),
-            self.run.raw.target,
-            hint,
-            model=self.ctx.label,
-        )
+        return self.ctx.finding(rule, severity, message, path, hint, doc=self.run)
 
     def _threshold(
         self, test: TestSpecItem, m: Measured, path: tuple[str | int, ...], severity: Severity
@@ -294,26 +285,22 @@ def _spec(run: Checked) -> TestRunSpec:
 
 
 def _no_plan(ctx: ModelContext) -> Finding:
-    return Finding(
+    return ctx.finding(
         "test.no-plan",
         Severity.HIGH,
         f"{ctx.label} is {ctx.spec.spec.risk_tier}-risk and no TestPlan applies to it",
-        ctx.model.raw.locate(("spec", "risk_tier")),
-        ctx.model.raw.target,
+        ("spec", "risk_tier"),
         f"add a TestPlan with applies_to.models: [{ctx.name}]",
-        model=ctx.label,
     )
 
 
 def _missing_run(ctx: ModelContext) -> Finding:
     others = ctx.runs_for_version()
     detail = f" ({len(others)} run(s) of this version did not complete)" if others else ""
-    return Finding(
+    return ctx.finding(
         "test.missing-run",
         Severity.HIGH,
         f"no completed TestRun for {ctx.label}{detail}",
-        ctx.model.raw.locate(("spec", "version")),
-        ctx.model.raw.target,
+        ("spec", "version"),
         f"run the plan against version {ctx.version} and commit the TestRun",
-        model=ctx.label,
     )

@@ -16,7 +16,7 @@ from aigov_gate.graph import ModelContext
 from aigov_gate.policy.metric_checks import TestOutcome
 from aigov_gate.policy.recorder import Recorder
 from aigov_gate.references import Checked
-from aigov_gate.result import Finding, Severity, Situation
+from aigov_gate.result import Severity, Situation
 
 HIGH_TIERS = ("high", "prohibited")
 
@@ -33,27 +33,11 @@ def review_due(risk: RiskAssessment) -> date:
     return spec.next_review_date or add_months(spec.assessment_date, spec.review_frequency_months)
 
 
-def _finding(
-    ctx: ModelContext,
-    doc: Checked,
-    rule: str,
-    severity: Severity,
-    message: str,
-    path: tuple[str | int, ...],
-    hint: str,
-) -> Finding:
-    return Finding(
-        rule, severity, message, doc.raw.locate(path), doc.raw.target, hint, model=ctx.label
-    )
-
-
 def check_risk(ctx: ModelContext, situation: Situation, warn_days: int, rec: Recorder) -> None:
     tier = ctx.spec.spec.risk_tier
     if tier == "prohibited":
         rec.found(
-            _finding(
-                ctx,
-                ctx.model,
+            ctx.finding(
                 "risk.prohibited",
                 Severity.CRITICAL,
                 f"{ctx.name} is classified as a prohibited practice (risk_tier: prohibited)",
@@ -65,9 +49,7 @@ def check_risk(ctx: ModelContext, situation: Situation, warn_days: int, rec: Rec
         rec.ran("risk.assessment-missing")
         if ctx.risk is None:
             rec.found(
-                _finding(
-                    ctx,
-                    ctx.model,
+                ctx.finding(
                     "risk.assessment-missing",
                     Severity.HIGH,
                     f"{ctx.label} is {tier}-risk and has no RiskAssessment for version "
@@ -93,26 +75,24 @@ def _check_review(
     if due < situation.today:
         late = (situation.today - due).days
         rec.found(
-            _finding(
-                ctx,
-                doc,
+            ctx.finding(
                 rule,
                 Severity.HIGH if production else Severity.MEDIUM,
                 f"the risk review of {ctx.label} was due {due.isoformat()} ({late} day(s) ago)",
                 path,
                 "review the assessment and set a new next_review_date",
+                doc=doc,
             )
         )
     elif due <= situation.today + timedelta(days=warn_days):
         rec.found(
-            _finding(
-                ctx,
-                doc,
+            ctx.finding(
                 "risk.review-due",
                 Severity.INFO,
                 f"the risk review of {ctx.label} is due {due.isoformat()}",
                 path,
                 "schedule the review before it blocks a production deployment",
+                doc=doc,
             )
         )
 
@@ -126,18 +106,17 @@ def check_deploy(
     if ctx.plans:
         rec.ran("deploy.tests-failing")
     if tests.failing:
-        where = tests.run or ctx.model
-        path = ("spec", "results") if tests.run else ("spec", "version")
+        where = ctx.run or ctx.model
+        path = ("spec", "results") if ctx.run else ("spec", "version")
         rec.found(
-            _finding(
-                ctx,
-                where,
+            ctx.finding(
                 "deploy.tests-failing",
                 Severity.HIGH,
                 f"{ctx.label} may not deploy to {situation.environment}: required tests not "
                 f"passing: {', '.join(tests.failing)}",
                 path,
                 "fix the failing tests (see the metric findings) and record a new run",
+                doc=where,
             )
         )
     if situation.production and ctx.risk is not None:
@@ -151,41 +130,38 @@ def _check_production(ctx: ModelContext, doc: Checked, situation: Situation, rec
     rec.ran("deploy.not-approved", "deploy.production-not-approved", "deploy.condition-unmet")
     if spec.approval_status != "approved":
         rec.found(
-            _finding(
-                ctx,
-                doc,
+            ctx.finding(
                 "deploy.not-approved",
                 Severity.HIGH,
                 f"{ctx.label} may not deploy to {env}: its risk assessment is "
                 f"{spec.approval_status}, not approved",
                 ("spec", "approval_status"),
                 "finish the review; a risk approver records the approval",
+                doc=doc,
             )
         )
     if not spec.production_approved:
         rec.found(
-            _finding(
-                ctx,
-                doc,
+            ctx.finding(
                 "deploy.production-not-approved",
                 Severity.HIGH,
                 f"{ctx.label} may not deploy to {env}: production_approved is false",
                 ("spec", "production_approved"),
                 "a risk approver sets production_approved: true once the conditions are met",
+                doc=doc,
             )
         )
     for i, condition in enumerate(spec.deployment_conditions):
         if not condition.met:
             rec.found(
-                _finding(
-                    ctx,
-                    doc,
+                ctx.finding(
                     "deploy.condition-unmet",
                     Severity.HIGH,
                     f"{ctx.label} may not deploy to {env}: condition not met: "
                     f"{condition.description}",
                     ("spec", "deployment_conditions", i, "met"),
                     "meet the condition, reference the evidence and set met: true",
+                    doc=doc,
                 )
             )
 
@@ -198,9 +174,7 @@ def check_data(ctx: ModelContext, rec: Recorder) -> None:
     with_pii = [d.metadata.name for _doc, d in datasets if d.spec.contains_pii]
     if with_pii and not model.contains_pii:
         rec.found(
-            _finding(
-                ctx,
-                ctx.model,
+            ctx.finding(
                 "data.pii-undeclared",
                 Severity.HIGH,
                 f"{ctx.name} uses personal data ({', '.join(with_pii)}) but declares "
@@ -214,9 +188,7 @@ def check_data(ctx: ModelContext, rec: Recorder) -> None:
     if stricter:
         top = max(stricter, key=lambda d: CLASSIFICATION_RANK[d.spec.data_classification])
         rec.found(
-            _finding(
-                ctx,
-                ctx.model,
+            ctx.finding(
                 "data.classification",
                 Severity.HIGH,
                 f"{ctx.name} is {model.data_classification} but uses "

@@ -23,7 +23,6 @@ from aigov_gate.documents.diagnostics import explain
 from aigov_gate.documents.policy import Policy, PolicyTest
 from aigov_gate.policy.context import (
     MODEL_VARIABLES,
-    approvals,
     situation_variables,
     to_cel,
 )
@@ -32,7 +31,7 @@ from aigov_gate.policy.policies import PolicyRule, Target, compile_policy
 from aigov_gate.references import Checked
 from aigov_gate.result import Location, Situation
 
-_SINGLE = {"model": "Model", "run": "TestRun", "risk": "RiskAssessment"}
+_SINGLE = {"run": "TestRun", "risk": "RiskAssessment"}
 _LISTS = {
     "datasets": "Dataset",
     "plans": "TestPlan",
@@ -137,7 +136,7 @@ def _variables(rule: PolicyRule, case: PolicyTest, situation: Situation) -> dict
         for name in ("run", "risk"):
             value = given.get(name)
             out[name] = None if value is None else _value(name, _SINGLE[name], value)
-        out["approvals"] = given.get("approvals", approvals(None))
+        out["approvals"] = given.get("approvals", [])
     else:
         out["doc"] = _value("doc", rule.kinds[0], given.get("doc", {}))
     return out
