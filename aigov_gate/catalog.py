@@ -381,6 +381,11 @@ _VALIDATION_RULES: tuple[tuple[str, str], ...] = (
     ("evidence.digest-mismatch", "An evidence file's sha256 differs from the document"),
     ("evidence.path-outside", "An evidence path leaves the repository"),
     ("framework.duplicate-clause", "A clause number appears twice in a framework"),
+    (
+        "framework.unknown-clause",
+        "A clause's parent or superseded_by is not a clause of its framework",
+    ),
+    ("framework.parent-cycle", "Clauses are their own ancestors"),
     ("load.no-documents", "No governance documents found"),
 )
 

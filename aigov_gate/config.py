@@ -14,11 +14,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, ValidationError, field_validator
 
 from aigov_gate.catalog import PACKS
+from aigov_gate.documents.assets import ArtifactType
 from aigov_gate.documents.base import Name, Strict
 from aigov_gate.documents.diagnostics import explain
 from aigov_gate.errors import ConfigError
@@ -73,6 +74,40 @@ class GateConfig(Strict):
     )
 
 
+class EvidenceConfig(Strict):
+    """How long evidence counts toward compliance."""
+
+    max_age_days: dict[str, Annotated[int, Field(ge=1)]] = Field(
+        default_factory=dict,
+        description="Per artifact_type (model_card, test_report, ...) or 'default': days after "
+        "an artifact's 'created' date during which it counts. Unset: no age limit.",
+    )
+
+    @field_validator("max_age_days")
+    @classmethod
+    def _known_types(cls, ages: dict[str, int]) -> dict[str, int]:
+        known = (*get_args(ArtifactType), "default")
+        unknown = [k for k in ages if k not in known]
+        if unknown:
+            raise ValueError(f"unknown artifact type '{unknown[0]}' (known: {', '.join(known)})")
+        return ages
+
+    def limit_for(self, artifact_type: str) -> int | None:
+        return self.max_age_days.get(artifact_type, self.max_age_days.get("default"))
+
+
+class ComplianceConfig(Strict):
+    """Clause-level compliance derived by the gate and ``aigov compliance report``."""
+
+    min_coverage: float | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="Percent of applicable mandatory clauses that must be assessed, per "
+        "framework and model; below it is a compliance.coverage-below finding.",
+    )
+
+
 class AigovConfig(Strict):
     organization: Name = "default"
     paths: list[str] = Field(
@@ -84,13 +119,19 @@ class AigovConfig(Strict):
         default_factory=list, description="Glob patterns of repo-relative paths to skip."
     )
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
-    frameworks: list[Name] = Field(default_factory=list)
+    frameworks: list[Name] = Field(
+        default_factory=list,
+        description="Frameworks that apply to every model (built-in: eu-ai-act, nist-ai-rmf, "
+        "iso-iec-42001, iso-iec-27001, gdpr, soc2; or a Framework in the repository).",
+    )
     policy_packs: list[Name] = Field(
         default_factory=lambda: ["baseline"],
         description="Built-in policy packs to enable: baseline, eu-ai-act-high-risk, "
         "nist-ai-rmf, iso-42001.",
     )
     gate: GateConfig = Field(default_factory=GateConfig)
+    evidence: EvidenceConfig = Field(default_factory=EvidenceConfig)
+    compliance: ComplianceConfig = Field(default_factory=ComplianceConfig)
 
     @field_validator("policy_packs")
     @classmethod

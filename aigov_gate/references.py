@@ -11,7 +11,7 @@ import difflib
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from aigov_gate.documents import AnyDocument, Reference
@@ -39,10 +39,13 @@ class Index:
         documents: Iterable[RawDocument],
         default_org: str,
         builtin_policies: Callable[[], frozenset[str]] = frozenset,
+        builtin_frameworks: Callable[[], dict[str, frozenset[str]]] = dict,
     ) -> None:
         self.default_org = default_org
         self._builtin_policies = builtin_policies
         self._builtin: frozenset[str] | None = None
+        self._builtin_frameworks = builtin_frameworks
+        self._frameworks: dict[str, frozenset[str]] | None = None
         self.by_key: dict[Key, list[RawDocument]] = defaultdict(list)
         for raw in documents:
             if raw.kind and raw.name:
@@ -54,6 +57,13 @@ class Index:
         if self._builtin is None:
             self._builtin = self._builtin_policies()
         return self._builtin
+
+    @property
+    def builtin_frameworks(self) -> dict[str, frozenset[str]]:
+        """Built-in catalogs' clause numbers, loaded only when a reference needs them."""
+        if self._frameworks is None:
+            self._frameworks = self._builtin_frameworks()
+        return self._frameworks
 
     def find(self, kind: str, org: str, name: str) -> list[RawDocument]:
         return self.by_key.get((kind, org, name), [])
@@ -77,6 +87,11 @@ def check_references(doc: Checked, index: Index) -> Iterator[Finding]:
         targets = index.find(ref.kind, doc.organization, ref.name)
         if not targets and ref.kind == "Policy" and ref.name in index.builtin_policies:
             continue
+        if not targets and ref.kind == "Framework" and ref.name in index.builtin_frameworks:
+            numbers = index.builtin_frameworks[ref.name]
+            if ref.member is not None and ref.member not in numbers:
+                yield _unknown_clause(doc, ref, numbers, f"@aigov/frameworks/{ref.name}.yaml")
+            continue
         if not targets:
             yield _missing(doc, ref, index)
         elif ref.member is not None and ref.member not in index.clause_numbers(targets[0]):
@@ -87,6 +102,8 @@ def _missing(doc: Checked, ref: Reference, index: Index) -> Finding:
     known = index.names(ref.kind, doc.organization)
     if ref.kind == "Policy":
         known += sorted(index.builtin_policies)
+    if ref.kind == "Framework":
+        known += sorted(index.builtin_frameworks)
     close = difflib.get_close_matches(ref.name, known, n=1, cutoff=0.6)
     if close:
         hint = f"did you mean '{close[0]}'?"
@@ -106,10 +123,15 @@ def _missing(doc: Checked, ref: Reference, index: Index) -> Finding:
 
 
 def _missing_clause(doc: Checked, ref: Reference, framework: RawDocument, index: Index) -> Finding:
+    numbers = index.clause_numbers(framework)
+    found = _unknown_clause(doc, ref, numbers, framework.source.path)
+    return replace(found, related=(framework.locate(),))
+
+
+def _unknown_clause(doc: Checked, ref: Reference, numbers: Iterable[str], where: str) -> Finding:
     member = ref.member or ""
-    numbers = sorted(index.clause_numbers(framework))
-    close = difflib.get_close_matches(member, numbers, n=1, cutoff=0.6)
-    hint = f"did you mean '{close[0]}'?" if close else f"see the clauses in {framework.source.path}"
+    close = difflib.get_close_matches(member, sorted(numbers), n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'?" if close else f"see the clauses in {where}"
     return Finding(
         rule_id="ref.unknown-clause",
         severity=Severity.HIGH,
@@ -117,7 +139,6 @@ def _missing_clause(doc: Checked, ref: Reference, framework: RawDocument, index:
         location=doc.raw.locate(ref.path),
         target=doc.raw.target,
         hint=hint,
-        related=(framework.locate(),),
     )
 
 

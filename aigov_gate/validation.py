@@ -23,9 +23,10 @@ from pydantic import ValidationError
 from aigov_gate.catalog import RULES
 from aigov_gate.config import AigovConfig
 from aigov_gate.documents import API_VERSIONS, KINDS
-from aigov_gate.documents.compliance import Framework
+from aigov_gate.documents.compliance import Clause, Framework
 from aigov_gate.documents.diagnostics import explain
 from aigov_gate.errors import UsageError
+from aigov_gate.frameworks import builtin_clause_numbers
 from aigov_gate.loading import Candidate, LoadResult, RawDocument, explicit, load_files, walk
 from aigov_gate.packs import policy_names
 from aigov_gate.references import (
@@ -68,7 +69,7 @@ def validate_repo(root: Path, config: AigovConfig, paths: Sequence[Path] = ()) -
     def builtin() -> frozenset[str]:
         return policy_names(config.policy_packs) | frozenset(RULES)
 
-    index = Index(everything, config.organization, builtin)
+    index = Index(everything, config.organization, builtin, builtin_clause_numbers)
     checked_ids = {id(raw) for raw in loaded.documents}
     for raw in loaded.documents:
         findings.extend(check_duplicates(raw, index, checked_ids))
@@ -192,21 +193,63 @@ def _schema_findings(raw: RawDocument, model: type, exc: ValidationError) -> Ite
 
 
 def _check_framework(doc: Checked) -> Iterator[Finding]:
+    """Clause numbers are unique; parent and superseded_by name clauses of this framework."""
     if not isinstance(doc.model, Framework):
         return
+    clauses = doc.model.spec.clauses
     seen: dict[str, int] = {}
-    for i, clause in enumerate(doc.model.spec.clauses):
+    for i, clause in enumerate(clauses):
         first = seen.setdefault(clause.clause_number, i)
         if first != i:
-            where = doc.raw.locate(("spec", "clauses", i, "clause_number"))
-            yield Finding(
+            yield _framework_finding(
+                doc,
                 "framework.duplicate-clause",
-                Severity.HIGH,
                 f"clause '{clause.clause_number}' appears twice (also clauses[{first}])",
-                where,
-                doc.raw.target,
+                (i, "clause_number"),
                 "clause numbers are unique within a framework",
             )
+    for i, clause in enumerate(clauses):
+        for field_name in ("parent", "superseded_by"):
+            target = getattr(clause, field_name)
+            if target is None or (target in seen and target != clause.clause_number):
+                continue
+            close = difflib.get_close_matches(target, list(seen), n=1, cutoff=0.6)
+            yield _framework_finding(
+                doc,
+                "framework.unknown-clause",
+                f"{field_name} '{target}' of clause '{clause.clause_number}' is not another "
+                "clause of this framework",
+                (i, field_name),
+                f"did you mean '{close[0]}'?" if close else "name a clause_number listed here",
+            )
+    yield from _parent_cycles(doc, clauses)
+
+
+def _parent_cycles(doc: Checked, clauses: Sequence[Clause]) -> Iterator[Finding]:
+    parents = {c.clause_number: c.parent for c in clauses}
+    reported: set[str] = set()
+    for i, clause in enumerate(clauses):
+        path = [clause.clause_number]
+        parent = clause.parent
+        while parent in parents and parent not in path:
+            path.append(parent)
+            parent = parents[parent]
+        if parent == clause.clause_number and clause.clause_number not in reported:
+            reported.update(path)
+            yield _framework_finding(
+                doc,
+                "framework.parent-cycle",
+                f"clauses are their own ancestors: {' -> '.join([*path, parent])}",
+                (i, "parent"),
+                "a clause's parent chain must end at a top-level clause",
+            )
+
+
+def _framework_finding(
+    doc: Checked, rule: str, message: str, path: tuple[int, str], hint: str
+) -> Finding:
+    where = doc.raw.locate(("spec", "clauses", *path))
+    return Finding(rule, Severity.HIGH, message, where, doc.raw.target, hint)
 
 
 def _nothing_found(config: AigovConfig) -> Finding:

@@ -65,6 +65,10 @@ class Deployment(Strict):
 class ModelSpec(Strict):
     model_type: ModelType
     version: Text
+    released: Day | None = Field(
+        default=None,
+        description="When this version was produced: evidence created before it no longer counts.",
+    )
     uri: str | None = None
     digest: Digest | None = None
     description: str | None = None
@@ -150,8 +154,18 @@ class EvidenceArtifactSpec(Strict):
     file_info: str | None = None
     description: str | None = None
     models: list[Name] = Field(default_factory=list)
+    model_version: str | None = Field(
+        default=None,
+        description="The model version this artifact was written for: for another version "
+        "it no longer counts.",
+    )
     test_run: Name | None = None
     created: Day | None = None
+    max_age_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="How long after 'created' it counts (overrides evidence.max_age_days).",
+    )
     contains_pii: bool = False
     data_classification: Classification = "internal"
     retention_date: Day | None = None

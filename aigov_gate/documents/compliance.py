@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -34,7 +34,26 @@ class Applicability(Strict):
     """Which systems a clause applies to; empty lists mean all."""
 
     risk_tiers: list[RiskTier] = Field(default_factory=list)
-    roles: list[AiActRole] = Field(default_factory=list)
+    roles: list[AiActRole] = Field(
+        default_factory=list,
+        description="EU AI Act roles; a model without an eu_ai_act block counts as provider.",
+    )
+    annex_iii_areas: list[Annotated[str, Field(pattern=r"^[1-8]$")]] = Field(
+        default_factory=list,
+        description="EU AI Act Annex III areas ('1' to '8'): applies only to models classified "
+        "in one of them (eu_ai_act.annex_iii_category).",
+    )
+    personal_data: bool | None = Field(
+        default=None,
+        description="true: applies only to models that process personal data (the model or "
+        "one of its datasets has contains_pii: true).",
+    )
+
+    @property
+    def unset(self) -> bool:
+        return not (self.risk_tiers or self.roles or self.annex_iii_areas) and (
+            self.personal_data is None
+        )
 
 
 class Clause(Strict):
@@ -45,8 +64,22 @@ class Clause(Strict):
     compliance_level: ComplianceLevel = "mandatory"
     applies_to: Applicability = Field(default_factory=Applicability)
     applies_from: Day | None = None
-    parent: str | None = None
-    equivalents: list[ClauseRef] = Field(default_factory=list)
+    parent: str | None = Field(
+        default=None,
+        description="clause_number of the enclosing clause (an article, a category). A clause "
+        "inherits applies_to and applies_from from its parent unless it sets its own.",
+    )
+    superseded_by: str | None = Field(
+        default=None,
+        description="clause_number of the clause that replaced this one in the same framework "
+        "(ISO/IEC 27001:2013 ids and their 2022 successors): mappings to it count for the "
+        "successor.",
+    )
+    equivalents: list[ClauseRef] = Field(
+        default_factory=list,
+        description="Crosswalk: clauses of other frameworks that ask for the same thing. "
+        "Evidence for one counts toward the other as supporting, marked 'via crosswalk'.",
+    )
 
 
 class FrameworkSpec(Strict):

@@ -1,0 +1,1 @@
+"""Clause-level compliance per framework and model, evidence freshness, OSCAL in and out."""
