@@ -351,6 +351,57 @@ BUILTIN: tuple[RuleInfo, ...] = (
         "A gate about models that sees none must not pass.",
         "Add Model documents, or check `paths` in .aigov.yaml.",
     ),
+    _r(
+        "compliance.overclaimed",
+        "A mapping declares a better compliance status than the evidence supports",
+        "high",
+        "Each ComplianceMapping's `compliance_status` against the status derived for the "
+        "clause and model (docs/compliance.md): declaring compliant where it derives as "
+        "partially_compliant, non_compliant or not_assessed, or not_applicable where it applies.",
+        "A status written by hand that the evidence does not back is what an auditor finds "
+        "first; the derived status is the one that can be shown.",
+        "Fix what the finding's reason names (a failing policy, stale evidence, a missing "
+        "run), or declare the derived status.",
+    ),
+    _r(
+        "compliance.understated",
+        "A mapping declares a worse compliance status than the evidence supports",
+        "info",
+        "The same comparison, the other way: the clause derives as better than declared.",
+        "Reports that disagree with themselves confuse readers; usually the declaration is old.",
+        "Declare the derived status, or drop `compliance_status` and let it be derived.",
+    ),
+    _r(
+        "compliance.coverage-below",
+        "Too few applicable clauses of a framework are assessed for a model",
+        "medium",
+        "With `compliance.min_coverage` set in .aigov.yaml: per framework and model, the share "
+        "of applicable, non-voluntary leaf clauses that something (policy, check, mapping, "
+        "crosswalk) assesses.",
+        "A clause nothing maps to is a gap no report shows as failing.",
+        "Add ComplianceMappings (or policies naming the clause) for the clauses listed.",
+    ),
+    _r(
+        "compliance.unknown-framework",
+        "`frameworks` in .aigov.yaml names a framework that does not exist",
+        "high",
+        "Each name in `frameworks` against the built-in catalogs and the repository's "
+        "Framework documents.",
+        "A misspelt framework silently drops its whole compliance view.",
+        "Use a built-in name (`aigov frameworks list`) or add the Framework document.",
+    ),
+    _r(
+        "evidence.stale",
+        "Evidence mapped to a clause no longer counts",
+        "medium",
+        "Each evidence artifact a ComplianceMapping names, for each gated model: its file "
+        "still matches its sha256, it is for this model and version (`models`, "
+        "`model_version`), it is not older than the model version (`Model.spec.released`), "
+        "and it is younger than its allowed age (`max_age_days`, or `evidence.max_age_days` "
+        "in .aigov.yaml).",
+        "Last year's model card does not describe this year's model.",
+        "Renew the artifact (new file, sha256 and created date) or map other evidence.",
+    ),
 )
 
 _VALIDATION_RULES: tuple[tuple[str, str], ...] = (

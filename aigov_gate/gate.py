@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from aigov_gate.catalog import RULES
+from aigov_gate.compliance import comply
 from aigov_gate.config import AigovConfig
 from aigov_gate.errors import UsageError
 from aigov_gate.graph import Graph, ModelContext, latest_completed
@@ -45,6 +47,7 @@ class GateOptions:
     base: str | None = None
     fail_on: str | None = None
     today: date | None = None
+    framework: str | None = None
 
 
 def situation_for(config: AigovConfig, options: GateOptions) -> Situation:
@@ -107,7 +110,15 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
     others = _related(contexts, graph) if options.model else _all_others(graph)
     findings.extend(evaluator.evaluate_documents(others))
     findings.extend(_coverage(evaluator, graph, validation.findings))
-    findings = apply_waivers(findings, graph.waivers, situation, config.gate.waiver_warning_days)
+    warn_days = config.gate.waiver_warning_days
+    waived = apply_waivers(findings, graph.waivers, situation, warn_days)
+    rules = {**RULES, **{rule.id: rule.info() for rule in evaluator.rules}}
+    compliance, compliance_findings = comply(
+        contexts, verdicts, graph, config, situation.today, waived, rules, options.framework
+    )
+    if compliance_findings:
+        waived = apply_waivers(findings + compliance_findings, graph.waivers, situation, warn_days)
+    findings = waived
     return GateResult(
         situation=situation,
         fail_on=fail_on,
@@ -120,6 +131,7 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
         base=base,
         changed=changed or (),
         policy_rules={rule.id: rule.info() for rule in evaluator.rules},
+        compliance=compliance,
     )
 
 

@@ -121,6 +121,91 @@ class ModelVerdict:
         return f"{self.name}@{self.version}"
 
 
+STATUSES = (
+    "compliant",
+    "partially_compliant",
+    "non_compliant",
+    "not_assessed",
+    "not_applicable",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Basis:
+    """One thing that counts (or was meant to count) toward a clause, and how it came out.
+
+    ``outcome`` is passed, failed, waived (failed, with an approved exception), or one of
+    stale, missing, not_evaluated: those do not count, and ``detail`` says why.
+    ``via`` says how it reached the clause when not directly: ``crosswalk FW:CLAUSE``,
+    ``parent CLAUSE`` or ``replaces CLAUSE``.
+    """
+
+    source: str
+    name: str
+    outcome: str
+    detail: str = ""
+    mapping: str = ""
+    mapping_type: str = "direct"
+    via: str = ""
+
+    @property
+    def counts(self) -> bool:
+        return self.outcome in ("passed", "failed", "waived")
+
+
+@dataclass(frozen=True, slots=True)
+class ClauseStatus:
+    """The derived status of one clause for one model, next to the declared one."""
+
+    clause: str
+    title: str
+    status: str
+    reason: str
+    basis: tuple[Basis, ...] = ()
+    declared: str | None = None
+    parent: str | None = None
+    leaf: bool = True
+    counted: bool = True
+
+    @property
+    def assessed(self) -> bool:
+        return self.status not in ("not_assessed", "not_applicable")
+
+
+@dataclass(frozen=True, slots=True)
+class FrameworkCompliance:
+    """One framework for one model: every clause's status and the coverage figures.
+
+    Coverage counts applicable, non-voluntary leaf clauses (``counted``): the share of
+    them with any status but not_assessed.
+    """
+
+    framework: str
+    title: str
+    version: str
+    model: str
+    source: str
+    clauses: tuple[ClauseStatus, ...]
+
+    @property
+    def counted(self) -> list[ClauseStatus]:
+        return [c for c in self.clauses if c.counted]
+
+    @property
+    def coverage(self) -> float:
+        counted = self.counted
+        if not counted:
+            return 100.0
+        return 100.0 * sum(c.assessed for c in counted) / len(counted)
+
+    def tally(self) -> dict[str, int]:
+        out = dict.fromkeys(STATUSES, 0)
+        for clause in self.clauses:
+            if clause.leaf:
+                out[clause.status] += 1
+        return out
+
+
 @dataclass
 class GateResult:
     """The gate's decision and everything reporters need to explain it."""
@@ -136,6 +221,7 @@ class GateResult:
     base: str | None = None
     changed: tuple[str, ...] = ()
     policy_rules: dict[str, RuleInfo] = field(default_factory=dict)
+    compliance: list[FrameworkCompliance] = field(default_factory=list)
 
     def rule(self, rule_id: str) -> RuleInfo:
         """Catalog entry of a built-in rule, or the description of a policy."""

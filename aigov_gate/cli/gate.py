@@ -11,7 +11,7 @@ import click
 
 from aigov_gate.cli.context import config_option, repo_option
 
-FORMATS = ("text", "json", "sarif", "junit", "codequality", "markdown")
+FORMATS = ("text", "json", "sarif", "junit", "codequality", "markdown", "oscal")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from aigov_gate.compliance.oscal import render_oscal
 from aigov_gate.reporters.codequality import render_codequality
 from aigov_gate.reporters.gate_json import render_gate_json
 from aigov_gate.reporters.gate_text import render_gate_text
@@ -30,6 +31,7 @@ GATE_REPORTER_BY_NAME: dict[str, GateReporter] = {
     "junit": render_junit,
     "codequality": render_codequality,
     "markdown": render_markdown,
+    "oscal": render_oscal,
 }
 
 __all__ = ["GATE_REPORTER_BY_NAME", "REPORTER_BY_NAME", "GateReporter", "Reporter"]

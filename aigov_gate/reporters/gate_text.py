@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aigov_gate.reporters.common import by_model, level, where
+from aigov_gate.reporters.compliance import summary_line
 from aigov_gate.result import Finding, GateResult
 
 _COLOURS = {"error": "\x1b[31m", "warning": "\x1b[33m", "note": "\x1b[36m", "ok": "\x1b[32m"}
@@ -48,6 +49,9 @@ def render_gate_text(result: GateResult, colour: bool = False) -> str:
         out.append("repository")
         for f in rest:
             out.extend(_finding(result, f, colour))
+    if result.compliance:
+        out += ["", "compliance"]
+        out += [f"  {summary_line(fc)}" for fc in result.compliance]
     blocking = len(result.blocking)
     waived = sum(1 for f in result.findings if f.waived)
     others = len(result.findings) - blocking - waived

@@ -7,6 +7,7 @@ line saying how many rows were left out; the JSON/SARIF reports hold everything.
 from __future__ import annotations
 
 from aigov_gate.reporters.common import level, where
+from aigov_gate.reporters.compliance import markdown_table
 from aigov_gate.result import Finding, GateResult
 
 MAX_ROWS = 50
@@ -62,4 +63,6 @@ def render_markdown(result: GateResult, colour: bool = False) -> str:
     if waived:
         out += ["", f"<details><summary>Waived ({len(waived)})</summary>", ""]
         out += [*_table(result, waived), "", "</details>"]
+    if result.compliance:
+        out += ["", "### Compliance", "", *markdown_table(result.compliance)]
     return "\n".join(out) + "\n"

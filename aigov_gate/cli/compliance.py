@@ -1,0 +1,229 @@
+"""``aigov frameworks list|show|import-oscal`` and ``aigov compliance report``."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from aigov_gate.cli.context import config_option, repo_option
+
+REPORT_FORMATS = ("text", "json", "markdown", "oscal")
+
+
+@click.group("frameworks")
+def frameworks_group() -> None:
+    """Framework clause catalogs: the built-in ones and the repository's own."""
+
+
+def _catalogs(repo: Path | None, config_path: Path | None) -> dict[str, Any]:
+    from aigov_gate.cli.context import find_repo
+    from aigov_gate.config import find_config, load_config
+    from aigov_gate.frameworks import catalogs_for
+    from aigov_gate.graph import Graph
+    from aigov_gate.validation import validate_repo
+
+    root = find_repo(repo)
+    config = load_config(config_path or find_config(root))
+    docs = validate_repo(root, config).documents if (root / ".aigov.yaml").exists() else []
+    return catalogs_for(Graph(docs).by_kind["Framework"], config.organization)
+
+
+@frameworks_group.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@repo_option
+@config_option
+def list_command(fmt: str, repo: Path | None, config_path: Path | None) -> None:
+    """List the frameworks: id, version, clause counts, and where each comes from."""
+    catalogs = _catalogs(repo, config_path)
+    rows = [
+        {
+            "id": name,
+            "title": c.framework.spec.title,
+            "version": c.framework.spec.version,
+            "clauses": len(c.clauses),
+            "leaves": len(c.leaves()),
+            "source": "built-in" if c.builtin else c.path,
+        }
+        for name, c in sorted(catalogs.items())
+    ]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(
+            f"{row['id']:16} {row['version']:34} {row['leaves']:>4} clauses  {row['source']}"
+        )
+
+
+@frameworks_group.command("show")
+@click.argument("framework_id")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@repo_option
+@config_option
+def show_command(framework_id: str, fmt: str, repo: Path | None, config_path: Path | None) -> None:
+    """Show a framework's clauses as a tree, with applicability and crosswalks."""
+    import difflib
+
+    from aigov_gate.errors import UsageError
+
+    catalogs = _catalogs(repo, config_path)
+    catalog = catalogs.get(framework_id)
+    if catalog is None:
+        close = difflib.get_close_matches(framework_id, list(catalogs), n=1)
+        raise UsageError(
+            f"unknown framework '{framework_id}'",
+            hint=(f"did you mean '{close[0]}'? " if close else "")
+            + f"frameworks: {', '.join(sorted(catalogs))}",
+        )
+    if fmt == "json":
+        click.echo(json.dumps(catalog.framework.model_dump(mode="json", by_alias=True), indent=2))
+        return
+    spec = catalog.framework.spec
+    click.echo(f"{framework_id}: {spec.title} ({spec.version})")
+    if spec.source is not None:
+        click.echo(
+            f"source: {spec.source.publication}, {spec.source.date or ''} {spec.source.url or ''}"
+        )
+    for number, clause in catalog.clauses.items():
+        depth = len(catalog.ancestors(number))
+        applies = catalog.applies(number)
+        notes = []
+        if applies.since:
+            notes.append(f"from {applies.since}")
+        to = applies.to
+        for label, values in (
+            ("tiers", to.risk_tiers),
+            ("roles", to.roles),
+            ("annex III", to.annex_iii_areas),
+        ):
+            if values:
+                notes.append(f"{label} {'/'.join(values)}")
+        if to.personal_data:
+            notes.append("personal data")
+        if clause.superseded_by:
+            notes.append(f"superseded by {clause.superseded_by}")
+        eq = catalog.equivalents.get(number, [])
+        if eq:
+            notes.append("≈ " + ", ".join(f"{fw}:{c}" for fw, c in eq))
+        suffix = (
+            f"  [{'; '.join(notes)}]"
+            if notes and (depth == 0 or clause.applies_from or eq or not to.unset)
+            else ""
+        )
+        click.echo(f"{'  ' * depth}{number}  {clause.title}{suffix}")
+
+
+@frameworks_group.command("import-oscal")
+@click.argument("catalog_path", type=click.Path(path_type=Path))
+@click.option("--name", help="Framework id (default: from the catalog's title).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here (default: stdout).",
+)
+def import_oscal_command(catalog_path: Path, name: str | None, output: Path | None) -> None:
+    """Turn an OSCAL 1.1/1.2 catalog (JSON or YAML) into a Framework document."""
+    import yaml
+
+    from aigov_gate.compliance.oscal import import_catalog, read_catalog
+    from aigov_gate.documents.compliance import Framework
+    from aigov_gate.errors import UsageError
+
+    imported = import_catalog(read_catalog(catalog_path), name)
+    try:
+        Framework.model_validate(imported.document)
+    except ValueError as exc:
+        raise UsageError(
+            f"{catalog_path}: the catalog does not make a valid Framework: {exc}".splitlines()[0],
+            hint="pass --name with lower-case letters, digits, '.', '_' or '-'",
+        ) from None
+    header = (
+        f"# Imported by aigov frameworks import-oscal from {catalog_path.name}.\n"
+        "# Descriptions are the catalog's statements; check their licence before publishing.\n"
+    )
+    text = header + yaml.safe_dump(
+        imported.document, sort_keys=False, allow_unicode=True, width=100
+    )
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        from aigov_gate.cli.gate import _write
+
+        _write(output, text)
+    skipped = imported.withdrawn_skipped
+    note = f"; {len(skipped)} withdrawn control(s) without a successor left out" if skipped else ""
+    click.echo(
+        f"imported {imported.document['metadata']['name']}: {imported.groups} group(s), "
+        f"{imported.controls} control(s){note}",
+        err=True,
+    )
+
+
+@click.group("compliance")
+def compliance_group() -> None:
+    """Clause-level compliance derived from the gate's findings."""
+
+
+@compliance_group.command("report")
+@click.option("--framework", "-f", help="One framework (default: those that apply).")
+@click.option("--model", "-m", metavar="NAME[@VERSION]", help="One model (version).")
+@click.option(
+    "--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
+@click.option("--stage", type=click.Choice(["merge", "deploy"]), default="merge", show_default=True)
+@click.option("--environment", "-e", help="Deploy environment (from .aigov.yaml).")
+@click.option(
+    "--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Evaluate as on this date."
+)
+@repo_option
+@config_option
+def report_command(
+    framework: str | None,
+    model: str | None,
+    fmt: str,
+    output: Path | None,
+    stage: str,
+    environment: str | None,
+    as_of: object,
+    repo: Path | None,
+    config_path: Path | None,
+) -> None:
+    """Where each model stands, clause by clause, and what proves it.
+
+    Runs the gate's evaluation and prints its compliance view. Exit 0 when the report
+    was written (the gate decides merges), 2 on usage or configuration errors.
+    """
+    from aigov_gate.cli.context import find_repo
+    from aigov_gate.cli.gate import _write
+    from aigov_gate.compliance.oscal import render_oscal
+    from aigov_gate.config import find_config, load_config
+    from aigov_gate.gate import GateOptions, run_gate
+    from aigov_gate.reporters.compliance import (
+        render_compliance_json,
+        render_compliance_markdown,
+        render_compliance_text,
+    )
+
+    root = find_repo(repo)
+    config = load_config(config_path or find_config(root))
+    today = as_of.date() if hasattr(as_of, "date") else None
+    assert today is None or isinstance(today, date)
+    options = GateOptions(stage, environment, model, None, None, today, framework)
+    result = run_gate(root, config, options)
+    render = {
+        "text": render_compliance_text,
+        "json": render_compliance_json,
+        "markdown": render_compliance_markdown,
+        "oscal": render_oscal,
+    }[fmt]
+    text = render(result, False)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        _write(output, text)
