@@ -28,7 +28,7 @@ def _catalogs(repo: Path | None, config_path: Path | None) -> dict[str, Any]:
 
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
-    docs = validate_repo(root, config).documents if (root / ".aigov.yaml").exists() else []
+    docs = validate_repo(root, config).documents
     return catalogs_for(Graph(docs).by_kind["Framework"], config.organization)
 
 

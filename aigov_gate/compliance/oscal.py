@@ -121,7 +121,8 @@ def _clauses(nodes: list[_Node], out: Imported) -> list[dict[str, Any]]:
         if node.number in seen:
             node.number = node.oscal_id
         seen.add(node.number)
-    ids = {node.oscal_id: node.number for node in nodes}
+    ids = {part: node.number for node in nodes for part in node.part_ids}
+    ids.update({node.oscal_id: node.number for node in nodes})
     clauses: list[dict[str, Any]] = []
     for node in nodes:
         clause: dict[str, Any] = {"clause_number": node.number, "title": node.title}
@@ -165,6 +166,7 @@ class _Node:
     statement: str = ""
     withdrawn: bool = False
     moved_to: str | None = None
+    part_ids: tuple[str, ...] = ()
 
 
 def _walk(container: dict[str, Any], parent: str | None) -> Iterator[_Node]:
@@ -188,7 +190,7 @@ def _node(item: dict[str, Any], parent: str | None, group: bool) -> _Node:
     moved = [
         str(link.get("href", "")).lstrip("#")
         for link in item.get("links") or []
-        if link.get("rel") in ("incorporated-into", "moved-to")
+        if str(link.get("rel", "")).replace("_", "-") in ("incorporated-into", "moved-to")
     ]
     return _Node(
         oscal_id,
@@ -199,7 +201,16 @@ def _node(item: dict[str, Any], parent: str | None, group: bool) -> _Node:
         _statement(item),
         withdrawn,
         moved[0] if moved else None,
+        tuple(_part_ids(item.get("parts") or [])),
     )
+
+
+def _part_ids(parts: list[dict[str, Any]]) -> Iterator[str]:
+    """Ids of a control's parts at any depth (800-53 withdraws into ``#ac-2_smt.k``)."""
+    for part in parts:
+        if part.get("id"):
+            yield str(part["id"])
+        yield from _part_ids(part.get("parts") or [])
 
 
 def _statement(item: dict[str, Any]) -> str:
@@ -227,7 +238,8 @@ _STATE = {
 
 def oscal_id(clause: str) -> str:
     """An OSCAL token for a clause number: ``Art. 5(1)(a)`` -> ``art-5-1-a``."""
-    token = re.sub(r"[^a-z0-9._]+", "-", clause.lower()).strip("-.")
+    token = re.sub(r"[^a-z0-9._]+", "-", clause.lower())
+    token = re.sub(r"[-.]*-[-.]*", "-", token).strip("-.")
     if not token or not token[0].isalpha():
         token = f"c-{token}"
     assert _TOKEN.match(token), token

@@ -41,7 +41,44 @@ def _rule(result: GateResult, rule_id: str) -> dict[str, Any]:
         "defaultConfiguration": {"level": _DEFAULT_LEVEL.get(info.severity, "error")},
         "properties": {"tags": ["ai-governance", *info.clauses]},
     }
+    if info.clauses:
+        rule["relationships"] = [
+            {
+                "target": {"id": clause, "toolComponent": {"name": framework}},
+                "kinds": ["relevant"],
+            }
+            for framework, clause in (c.split(":", 1) for c in info.clauses)
+        ]
     return rule
+
+
+def _taxonomies(result: GateResult, rule_ids: list[str]) -> list[dict[str, Any]]:
+    """One taxonomy per framework the reported rules name; taxa are its clauses."""
+    from aigov_gate.frameworks import BUILTIN_FRAMEWORKS, builtin_catalog
+
+    wanted: dict[str, set[str]] = {}
+    for rule_id in rule_ids:
+        for label in result.rule(rule_id).clauses:
+            framework, _, clause = label.partition(":")
+            wanted.setdefault(framework, set()).add(clause)
+    out = []
+    for framework in sorted(wanted):
+        catalog = builtin_catalog(framework) if framework in BUILTIN_FRAMEWORKS else None
+        taxa = []
+        for clause in sorted(wanted[framework]):
+            taxon: dict[str, Any] = {"id": clause, "name": clause}
+            if catalog is not None and clause in catalog.clauses:
+                taxon["shortDescription"] = {"text": catalog.clauses[clause].title}
+            taxa.append(taxon)
+        component: dict[str, Any] = {"name": framework, "taxa": taxa}
+        if catalog is not None:
+            spec = catalog.framework.spec
+            component["version"] = spec.version
+            component["shortDescription"] = {"text": spec.title}
+            if spec.source is not None and spec.source.url:
+                component["informationUri"] = spec.source.url
+        out.append(component)
+    return out
 
 
 def _location(f: Finding) -> dict[str, Any]:
@@ -90,6 +127,7 @@ def render_sarif(result: GateResult, colour: bool = False) -> str:
     rule_ids = sorted({f.rule_id for f in result.findings})
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     prints = fingerprints(result.findings)
+    taxonomies = _taxonomies(result, rule_ids)
     report = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -102,8 +140,10 @@ def render_sarif(result: GateResult, colour: bool = False) -> str:
                         "semanticVersion": __version__,
                         "informationUri": DOCS_URL.rsplit("/blob/", 1)[0],
                         "rules": [_rule(result, r) for r in rule_ids],
+                        "supportedTaxonomies": [{"name": t["name"]} for t in taxonomies],
                     }
                 },
+                "taxonomies": taxonomies,
                 "automationDetails": {"id": f"aigov-gate/{result.situation.stage}/"},
                 "columnKind": "unicodeCodePoints",
                 "results": [

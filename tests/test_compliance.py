@@ -1,0 +1,459 @@
+"""Derived clause status, evidence freshness, compliance findings, reports and OSCAL."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import gate_repo as g
+import pytest
+from conftest import ROOT, WriteRepo, invoke
+
+AS_OF = "2026-11-22"
+CARD = "# Model card\nscorer 2.0.0, decision support for loan officers.\n"
+CARD_SHA = hashlib.sha256(CARD.encode()).hexdigest()
+
+
+def config(extra: str = "", frameworks: str = "[eu-ai-act]") -> str:
+    return g.CONFIG + f"frameworks: {frameworks}\n" + extra
+
+
+def evidence(name: str = "scorer-card", **fields: str) -> str:
+    spec = {
+        "artifact_type": "model_card",
+        "path": "docs/card.md",
+        "sha256": CARD_SHA,
+        "models": "[scorer]",
+        "created": "2026-03-01",
+        **fields,
+    }
+    body = "".join(f"  {k}: {v}\n" for k, v in spec.items())
+    return f"apiVersion: aigov/v1\nkind: EvidenceArtifact\nmetadata:\n  name: {name}\nspec:\n{body}"
+
+
+def mapping(
+    clause: str,
+    *,
+    framework: str = "eu-ai-act",
+    name: str | None = None,
+    by: str = "{test_plans: [scorer-plan], evidence: [scorer-card]}",
+    status: str = "not_assessed",
+    kind: str = "direct",
+) -> str:
+    slug = name or re.sub(r"[^a-z0-9]+", "-", f"{framework}-{clause}".lower()).strip("-")
+    return (
+        f"apiVersion: aigov/v1\nkind: ComplianceMapping\nmetadata:\n  name: {slug}\nspec:\n"
+        f"  framework: {framework}\n  clause: {clause}\n  models: [scorer]\n"
+        f"  mapping_type: {kind}\n  compliance_status: {status}\n  satisfied_by: {by}\n"
+    )
+
+
+def repo(write_repo: WriteRepo, changes: dict[str, str] | None = None) -> Path:
+    files: dict[str, str] = {
+        ".aigov.yaml": config(),
+        "docs/card.md": CARD,
+        "evidence/card.yaml": evidence(),
+        "mappings/art10.yaml": mapping("Art. 10"),
+    }
+    files.update(changes or {})
+    return write_repo(g.repo_files(files))
+
+
+def report(path: Path, *args: str) -> dict[str, Any]:
+    result = invoke(
+        "compliance", "report", "--repo", str(path), "--as-of", AS_OF, "--format", "json", *args
+    )
+    assert result.exit_code == 0, result.output
+    data: dict[str, Any] = json.loads(result.output)
+    return data
+
+
+def clause(data: dict[str, Any], framework: str, number: str) -> dict[str, Any]:
+    for fc in data["frameworks"]:
+        if fc["framework"] == framework:
+            for c in fc["clauses"]:
+                if c["clause"] == number:
+                    found: dict[str, Any] = c
+                    return found
+    raise AssertionError(f"{framework}:{number} not in report")
+
+
+def gate_json(path: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    result = invoke("gate", "--repo", str(path), "--as-of", AS_OF, "--format", "json", *args)
+    return result.exit_code, json.loads(result.output)
+
+
+def rules(data: dict[str, Any], rule: str) -> list[dict[str, Any]]:
+    return [f for f in data["findings"] if f["rule_id"] == rule]
+
+
+def test_direct_mapping_with_passing_run_and_fresh_evidence_is_compliant(
+    write_repo: WriteRepo,
+) -> None:
+    data = report(repo(write_repo))
+    art10 = clause(data, "eu-ai-act", "Art. 10")
+    assert art10["status"] == "compliant", art10
+    outcomes = {(b["source"], b["name"]): b["outcome"] for b in art10["basis"]}
+    assert outcomes[("test_plan", "scorer-plan")] == "passed"
+    assert outcomes[("evidence", "scorer-card")] == "passed"
+    assert clause(data, "eu-ai-act", "Art. 12")["status"] == "not_assessed"
+    # Deployer-only, not yet applicable, and Annex III areas the model is not in.
+    assert clause(data, "eu-ai-act", "Art. 26")["status"] == "not_applicable"
+    assert "deployers; scorer is a provider" in clause(data, "eu-ai-act", "Art. 26")["reason"]
+    assert clause(data, "eu-ai-act", "Art. 6(1)")["reason"] == "applies from 2027-08-02"
+    fc = data["frameworks"][0]
+    assert fc["model"] == "scorer@2.0.0" and 0 < fc["coverage"] < 100
+    counted = [c for c in fc["clauses"] if c["counted"]]
+    assessed = [c for c in counted if c["status"] not in ("not_assessed", "not_applicable")]
+    assert fc["coverage"] == round(100 * len(assessed) / len(counted), 1)
+
+
+def test_failing_run_makes_the_clause_non_compliant_and_groups_roll_up(
+    write_repo: WriteRepo,
+) -> None:
+    path = repo(write_repo, {"tests/run-2.0.0.yaml": g.run(auc=0.60)})
+    data = report(path)
+    art10 = clause(data, "eu-ai-act", "Art. 10")
+    assert art10["status"] == "non_compliant"
+    assert "test_plan scorer-plan failed: run scorer-2.0.0-run" in art10["reason"]
+
+
+def test_before_the_application_date_nothing_high_risk_applies(write_repo: WriteRepo) -> None:
+    path = repo(write_repo)
+    result = invoke(
+        "compliance",
+        "report",
+        "--repo",
+        str(path),
+        "--as-of",
+        "2025-06-01",
+        "-f",
+        "eu-ai-act",
+        "--format",
+        "json",
+    )
+    data = json.loads(result.output)
+    assert clause(data, "eu-ai-act", "Art. 10")["status"] == "not_applicable"
+    assert clause(data, "eu-ai-act", "Art. 5(1)(a)")["status"] == "not_assessed"  # since 2025-02-02
+
+
+def test_risk_tier_and_personal_data_decide_applicability(write_repo: WriteRepo) -> None:
+    model = g.model(pii=False).replace("risk_tier: high", "risk_tier: minimal")
+    dataset = g.DATASET.replace("contains_pii: true", "contains_pii: false")
+    path = repo(
+        write_repo,
+        {
+            ".aigov.yaml": config(frameworks="[eu-ai-act, gdpr]"),
+            "models/scorer.yaml": model,
+            "data/loans.yaml": dataset,
+        },
+    )
+    data = report(path)
+    assert (
+        "for high-risk systems; scorer is minimal" in clause(data, "eu-ai-act", "Art. 10")["reason"]
+    )
+    assert (
+        clause(data, "gdpr", "Art. 22")["reason"]
+        == "scorer does not process personal data (contains_pii)"
+    )
+    # Transparency for AI that interacts with people applies whatever the tier.
+    assert clause(data, "eu-ai-act", "Art. 50(1)")["status"] == "not_assessed"
+
+
+def test_crosswalk_counts_as_supporting_and_never_makes_compliant(write_repo: WriteRepo) -> None:
+    path = repo(write_repo, {".aigov.yaml": config(frameworks="[nist-ai-rmf, iso-iec-42001]")})
+    data = report(path)
+    assert clause(data, "nist-ai-rmf", "MEASURE 2.11")["status"] == "compliant"  # metric.disparity
+    measure = clause(data, "nist-ai-rmf", "MAP 2.3")
+    assert measure["status"] == "partially_compliant"
+    assert {b["via"] for b in measure["basis"]} == {"crosswalk eu-ai-act:Art. 10"}
+    assert all(b["mapping_type"] == "supporting" for b in measure["basis"])
+    assert clause(data, "iso-iec-42001", "A.7.4")["status"] == "partially_compliant"
+
+
+def test_parent_mapping_reaches_children_and_2013_ids_reach_successors(
+    write_repo: WriteRepo,
+) -> None:
+    path = repo(
+        write_repo,
+        {
+            ".aigov.yaml": config(frameworks="[eu-ai-act, iso-iec-27001]"),
+            "mappings/art17.yaml": mapping("Art. 17", by="{evidence: [scorer-card]}"),
+            "mappings/crypto.yaml": mapping(
+                "A.10.1.1", framework="iso-iec-27001", by="{evidence: [scorer-card]}"
+            ),
+        },
+    )
+    data = report(path)
+    point = clause(data, "eu-ai-act", "Art. 17(1)(m)")
+    assert point["status"] == "compliant" and point["basis"][0]["via"] == "parent Art. 17"
+    assert clause(data, "eu-ai-act", "Art. 17")["status"] == "compliant"
+    successor = clause(data, "iso-iec-27001", "A.8.24")
+    assert successor["status"] == "compliant"
+    assert successor["basis"][0]["via"] == "replaces A.10.1.1"
+    assert clause(data, "iso-iec-27001", "A.10.1.1")["reason"] == "superseded by A.8.24"
+
+
+@pytest.mark.parametrize(
+    ("changes", "why"),
+    [
+        ({"docs/card.md": CARD + "edited\n"}, "its file no longer matches its sha256"),
+        ({"evidence/card.yaml": evidence(model_version='"1.9.0"')}, "written for version 1.9.0"),
+        (
+            {"evidence/card.yaml": evidence(max_age_days="30")},
+            "model_card evidence counts for 30 days",
+        ),
+        (
+            {
+                "models/scorer.yaml": g.model().replace(
+                    'version: "2.0.0"', 'version: "2.0.0"\n  released: 2026-04-01'
+                )
+            },
+            "created 2026-03-01, before version 2.0.0 was released (2026-04-01)",
+        ),
+        (
+            {".aigov.yaml": config("evidence:\n  max_age_days: {default: 100}\n")},
+            "days ago; model_card evidence counts for 100 days",
+        ),
+    ],
+)
+def test_stale_evidence_stops_counting_and_says_why(
+    write_repo: WriteRepo, changes: dict[str, str], why: str
+) -> None:
+    path = repo(
+        write_repo,
+        {"mappings/art10.yaml": mapping("Art. 18", by="{evidence: [scorer-card]}"), **changes},
+    )
+    data = report(path)
+    art18 = clause(data, "eu-ai-act", "Art. 18")  # no rule or crosswalk reaches Art. 18
+    assert art18["status"] == "non_compliant"
+    assert art18["basis"][0]["outcome"] == "stale" and why in art18["basis"][0]["detail"]
+    assert "nothing that would prove it counts: evidence scorer-card" in art18["reason"]
+    _, gate = gate_json(path)
+    stale = rules(gate, "evidence.stale")
+    assert len(stale) == 1 and why in stale[0]["message"]
+    assert stale[0]["path"] == "evidence/card.yaml" and stale[0]["model"] == "scorer@2.0.0"
+
+
+def test_overclaimed_status_is_a_blocking_finding_at_the_declaration(write_repo: WriteRepo) -> None:
+    path = repo(
+        write_repo,
+        {
+            "tests/run-2.0.0.yaml": g.run(auc=0.60),
+            "mappings/art10.yaml": mapping("Art. 10", status="compliant"),
+            "mappings/art12.yaml": mapping(
+                "Art. 12", by="{evidence: [scorer-card]}", status="partially_compliant"
+            ),
+        },
+    )
+    code, data = gate_json(path)
+    assert code == 1
+    over = rules(data, "compliance.overclaimed")
+    assert len(over) == 1 and over[0]["blocking"]
+    assert (over[0]["path"], over[0]["line"]) == ("mappings/art10.yaml", 10)
+    assert "declared compliant for scorer@2.0.0, but derives as non_compliant" in over[0]["message"]
+    under = rules(data, "compliance.understated")
+    assert len(under) == 1 and under[0]["severity"] == "info"
+    assert data["compliance"][0]["framework"] == "eu-ai-act"
+
+
+def test_min_coverage_and_unknown_framework(write_repo: WriteRepo) -> None:
+    path = repo(
+        write_repo,
+        {
+            ".aigov.yaml": config(
+                "compliance: {min_coverage: 90}\n", frameworks="[eu-ai-act, eu-ai-acts]"
+            )
+        },
+    )
+    code, data = gate_json(path)
+    below = rules(data, "compliance.coverage-below")
+    assert len(below) == 1 and "below 90%" in below[0]["message"]
+    unknown = rules(data, "compliance.unknown-framework")
+    assert len(unknown) == 1 and "did you mean 'eu-ai-act'?" in unknown[0]["hint"]
+    assert code == 1
+    bad = invoke("compliance", "report", "--repo", str(path), "-f", "nope")
+    assert bad.exit_code == 2 and "unknown framework 'nope'" in bad.output
+
+
+def test_text_and_markdown_reports(write_repo: WriteRepo) -> None:
+    path = repo(write_repo)
+    text = invoke("compliance", "report", "--repo", str(path), "--as-of", AS_OF)
+    assert text.exit_code == 0
+    assert re.search(
+        r"eu-ai-act for scorer@2\.0\.0: coverage \d+% \(\d+/\d+\); \d+ compliant", text.output
+    )
+    assert "  ok      Art. 10  Data and data governance" in text.output
+    md = invoke(
+        "compliance", "report", "--repo", str(path), "--as-of", AS_OF, "--format", "markdown"
+    )
+    assert "| eu-ai-act | `scorer@2.0.0` |" in md.output
+    gate_text = invoke("gate", "--repo", str(path), "--as-of", AS_OF)
+    assert "compliance\n  eu-ai-act for scorer@2.0.0: coverage" in gate_text.output
+
+
+def test_oscal_assessment_results_ids_and_uuids(write_repo: WriteRepo, tmp_path: Path) -> None:
+    path = repo(write_repo)
+    out = tmp_path / "ar.json"
+    result = invoke(
+        "compliance",
+        "report",
+        "--repo",
+        str(path),
+        "--as-of",
+        AS_OF,
+        "--format",
+        "oscal",
+        "-o",
+        str(out),
+    )
+    assert result.exit_code == 0
+    doc = json.loads(out.read_text())["assessment-results"]
+    assert doc["import-ap"]["href"] == "#" + doc["back-matter"]["resources"][0]["uuid"]
+    uuid_v5 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+    res = doc["results"][0]
+    ids = [
+        c["control-id"]
+        for c in res["reviewed-controls"]["control-selections"][0]["include-controls"]
+    ]
+    assert "art-10" in ids and "art-5-1-a" in ids
+    assert all(re.fullmatch(r"[a-z][a-z0-9._-]*", i) for i in ids)
+    uuids = [
+        doc["uuid"],
+        res["uuid"],
+        *(o["uuid"] for o in res["observations"]),
+        *(f["uuid"] for f in res["findings"]),
+    ]
+    assert all(uuid_v5.match(u) for u in uuids) and len(set(uuids)) == len(uuids)
+    art10 = next(f for f in res["findings"] if f["target"]["target-id"] == "art-10")
+    assert art10["target"]["status"] == {"state": "satisfied", "reason": "pass"}
+    again = invoke(
+        "compliance", "report", "--repo", str(path), "--as-of", AS_OF, "--format", "oscal"
+    )
+    assert json.loads(again.output) == json.loads(out.read_text())  # same inputs, same document
+
+
+TRESTLE = os.environ.get("AIGOV_TRESTLE_PYTHON")
+
+
+@pytest.mark.skipif(
+    not TRESTLE,
+    reason="set AIGOV_TRESTLE_PYTHON (.ci/run does) to a python with compliance-trestle",
+)
+def test_oscal_output_loads_in_compliance_trestle(write_repo: WriteRepo, tmp_path: Path) -> None:
+    """compliance-trestle (in its own virtualenv: it pins its own cryptography) parses it."""
+    path = repo(write_repo, {"tests/run-2.0.0.yaml": g.run(auc=0.60)})
+    out = tmp_path / "ar.json"
+    invoke("gate", "--repo", str(path), "--as-of", AS_OF, "--output", f"oscal={out}")
+    check = (
+        "import json, sys\n"
+        "from trestle.oscal.assessment_results import Model\n"
+        "m = Model.model_validate(json.load(open(sys.argv[1])))\n"
+        "r = m.assessment_results.results[0]\n"
+        "print(len(r.findings), r.findings[0].target.status.state.value)\n"
+    )
+    assert TRESTLE is not None
+    done = subprocess.run(
+        [TRESTLE, "-c", check, str(out)], check=False, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    count, state = done.stdout.split()
+    assert int(count) > 40 and state in ("satisfied", "not-satisfied")
+
+
+CSF = ROOT.parent / "shared" / "reference" / "oscal" / "NIST_CSF_v2.0_catalog-min.json"
+
+
+def test_import_real_csf_2_catalog(tmp_path: Path) -> None:
+    out = tmp_path / "frameworks" / "csf.yaml"
+    result = invoke("frameworks", "import-oscal", str(CSF), "--name", "nist-csf", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    import yaml
+
+    clauses = yaml.safe_load(out.read_text())["spec"]["clauses"]
+    current = [c["clause_number"] for c in clauses if "superseded_by" not in c]
+    assert [c for c in current if "." not in c] == ["GV", "ID", "PR", "DE", "RS", "RC"]
+    assert len([c for c in current if re.fullmatch(r"[A-Z]{2}\.[A-Z]{2}", c)]) == 22
+    assert len([c for c in current if re.fullmatch(r"[A-Z]{2}\.[A-Z]{2}-\d{2}", c)]) == 106
+    moved = {c["clause_number"]: c["superseded_by"] for c in clauses if "superseded_by" in c}
+    assert moved["ID.AM-06"] == "GV.RR-02" and moved["PR.AC"] == "PR.AA"
+    assert invoke("validate", "--repo", str(tmp_path)).exit_code == 0
+    shown = invoke("frameworks", "show", "nist-csf", "--repo", str(tmp_path))
+    assert "    GV.OC-01  GV.OC-01" in shown.output
+
+
+def test_import_sp800_53_structure_enhancements_and_withdrawn(tmp_path: Path) -> None:
+    source = ROOT / "tests" / "data" / "oscal" / "sp800-53-structure.json"
+    result = invoke("frameworks", "import-oscal", str(source), "--name", "sp800-53")
+    assert result.exit_code == 0
+    assert (
+        "3 group(s), 5 control(s); 1 withdrawn control(s) without a successor left out"
+        in result.output
+    )
+    import yaml
+
+    text = result.output.split("imported sp800-53")[0]
+    clauses = {c["clause_number"]: c for c in yaml.safe_load(text)["spec"]["clauses"]}
+    assert clauses["AC-1"]["parent"] == "ac"  # the plain label wins over the sp800-53a one
+    assert clauses["AC-2(1)"]["parent"] == "AC-2"
+    assert clauses["AC-2(10)"]["superseded_by"] == "AC-2"  # incorporated into a statement part
+    assert "AC-2(14)" not in clauses
+    assert clauses["SR-1"]["parent"] == "sr-sub" and clauses["sr-sub"]["parent"] == "sr"
+    as_yaml = tmp_path / "c.yaml"
+    as_yaml.write_text(yaml.safe_dump(json.loads(source.read_text())))
+    again = invoke("frameworks", "import-oscal", str(as_yaml), "--name", "sp800-53")
+    assert again.output == result.output.replace(source.name, as_yaml.name)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("bad.json", '{"catalog": {\n  "uuid": }', "bad.json:2:11: not valid JSON"),
+        ("profile.json", '{"profile": {}}', "not an OSCAL catalog (top-level key 'profile')"),
+        ("bad.yaml", "catalog:\n  - [unclosed\n", "bad.yaml:3:1: not valid YAML"),
+    ],
+)
+def test_import_errors_are_usage_errors(
+    tmp_path: Path, name: str, content: str, expected: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content)
+    result = invoke("frameworks", "import-oscal", str(path))
+    assert result.exit_code == 2 and expected in result.output
+    missing = invoke("frameworks", "import-oscal", str(tmp_path / "nope.json"))
+    assert missing.exit_code == 2 and "no such file" in missing.output
+
+
+def test_frameworks_list_and_show(tmp_path: Path) -> None:
+    listed = invoke("frameworks", "list", "--repo", str(tmp_path), "--format", "json")
+    rows = {r["id"]: r for r in json.loads(listed.output)}
+    assert rows["nist-ai-rmf"]["leaves"] == 72 and rows["iso-iec-42001"]["leaves"] == 38
+    shown = invoke("frameworks", "show", "eu-ai-act", "--repo", str(tmp_path))
+    assert (
+        "Art. 9  Risk management system  [from 2026-08-02; tiers high; roles provider;"
+        in shown.output
+    )
+    assert "nist-ai-rmf:MAP 5.1" in shown.output
+    bad = invoke("frameworks", "show", "eu-ai-ac", "--repo", str(tmp_path))
+    assert bad.exit_code == 2 and "did you mean 'eu-ai-act'?" in bad.output
+
+
+def test_sarif_rules_link_to_clauses_through_taxonomies(write_repo: WriteRepo) -> None:
+    path = repo(write_repo, {"tests/run-2.0.0.yaml": g.run(auc=0.60)})
+    result = invoke("gate", "--repo", str(path), "--as-of", AS_OF, "--format", "sarif")
+    run = json.loads(result.output)["runs"][0]
+    taxonomies = {t["name"]: t for t in run["taxonomies"]}
+    assert "eu-ai-act" in taxonomies
+    assert {"name": "eu-ai-act"} in run["tool"]["driver"]["supportedTaxonomies"]
+    rule = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == "metric.threshold")
+    targets = {
+        (x["target"]["toolComponent"]["name"], x["target"]["id"]) for x in rule["relationships"]
+    }
+    assert ("eu-ai-act", "Art. 15") in targets
+    taxa = {t["id"]: t for t in taxonomies["eu-ai-act"]["taxa"]}
+    assert taxa["Art. 15"]["shortDescription"]["text"] == "Accuracy, robustness and cybersecurity"
