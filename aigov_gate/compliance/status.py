@@ -265,7 +265,7 @@ def _framework(
     for number, clause in catalog.clauses.items():
         if catalog.is_leaf(number):
             continue
-        leaves = [statuses[d] for d in catalog.descendants(number) if d in statuses]
+        leaves = [statuses[d] for d in catalog.leaves_under(number)]
         status, reason = _rollup(leaves)
         declared = _declared(sources.declared.get((name, number), []))
         statuses[number] = ClauseStatus(

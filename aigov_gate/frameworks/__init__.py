@@ -89,6 +89,8 @@ class Catalog:
     children: dict[str, list[str]] = field(init=False)
 
     def __post_init__(self) -> None:
+        self._applies: dict[str, Applies] = {}
+        self._under: dict[str, list[str]] = {}
         self.clauses = {}
         self.positions = {}
         self.children = {}
@@ -143,8 +145,22 @@ class Catalog:
             yield child
             stack.extend(reversed(self.children.get(child, [])))
 
+    def leaves_under(self, number: str) -> list[str]:
+        """The leaf clauses below ``number`` (cached: every model's roll-up asks)."""
+        found = self._under.get(number)
+        if found is None:
+            found = [d for d in self.descendants(number) if self.is_leaf(d)]
+            self._under[number] = found
+        return found
+
     def applies(self, number: str) -> Applies:
         """applies_to (field by field) and applies_from, each from the nearest clause setting it."""
+        found = self._applies.get(number)
+        if found is None:
+            found = self._applies[number] = self._resolve_applies(number)
+        return found
+
+    def _resolve_applies(self, number: str) -> Applies:
         chain = [self.clauses[n] for n in (number, *self.ancestors(number))]
 
         def nearest(field_name: str) -> Any:
