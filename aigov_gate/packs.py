@@ -19,9 +19,7 @@ from aigov_gate.documents.policy import Policy
 from aigov_gate.errors import ConfigError
 from aigov_gate.loading import RawDocument, SourceFile
 from aigov_gate.loading.safe_yaml import Limits, parse_text
-from aigov_gate.references import Checked
-
-ALL_ORGANIZATIONS = "*"
+from aigov_gate.references import ALL_ORGANIZATIONS, Checked
 
 
 def pack_path(name: str) -> str:

@@ -20,6 +20,8 @@ from aigov_gate.loading import RawDocument
 from aigov_gate.result import Finding, Location, Severity
 
 Key = tuple[str, str, str]  # kind, organization, name
+ALL_ORGANIZATIONS = "*"
+"""The organization of built-in documents (pack policies, framework catalogs): every one."""
 
 
 @dataclass(frozen=True, slots=True)

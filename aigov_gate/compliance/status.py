@@ -69,8 +69,14 @@ class Inputs:
     rules: Mapping[str, RuleInfo]
     problems: dict[str, list[Finding]] = field(default_factory=dict)
     by_model: dict[str, list[Finding]] = field(default_factory=dict)
+    clause_rules: list[tuple[str, bool, list[ClauseKey]]] = field(default_factory=list)
+    """``(rule id, built in?, clauses it names)`` for every rule that names a clause."""
 
     def __post_init__(self) -> None:
+        for rule_id, info in self.rules.items():
+            if info.clauses:
+                keys = [_key(label) for label in info.clauses]
+                self.clause_rules.append((rule_id, rule_id in RULES, keys))
         for finding in self.findings:
             if finding.model:
                 self.by_model.setdefault(finding.model, []).append(finding)
@@ -110,6 +116,11 @@ def derive(
     return out
 
 
+def _key(label: str) -> ClauseKey:
+    framework, _, clause = label.partition(":")
+    return framework, clause
+
+
 class _Sources:
     """Per model: the bases of every clause named directly, by (framework, clause)."""
 
@@ -123,14 +134,12 @@ class _Sources:
         self.direct: dict[ClauseKey, list[Basis]] = defaultdict(list)
         self.declared: dict[ClauseKey, list[Checked]] = defaultdict(list)
         self.stale: dict[int, tuple[Checked, str, tuple[str, ...]]] = {}
-        for rule_id, info in inputs.rules.items():
-            builtin = rule_id in RULES
-            if not info.clauses or (builtin and rule_id not in self.evaluated):
+        for rule_id, builtin, keys in inputs.clause_rules:
+            if builtin and rule_id not in self.evaluated:
                 continue
             basis = self._rule(rule_id, "rule" if builtin else "policy")
-            for label in info.clauses:
-                framework, _, clause = label.partition(":")
-                self.direct[(framework, clause)].append(basis)
+            for key in keys:
+                self.direct[key].append(basis)
         for doc in ctx.mappings:
             mapping = doc.model
             assert isinstance(mapping, ComplianceMapping)

@@ -24,7 +24,7 @@ from typing import Any
 from aigov_gate.documents.compliance import Applicability, Clause, Framework
 from aigov_gate.loading import RawDocument, SourceFile
 from aigov_gate.loading.safe_yaml import Limits, parse_text
-from aigov_gate.references import Checked
+from aigov_gate.references import ALL_ORGANIZATIONS, Checked
 
 BUILTIN_FRAMEWORKS = (
     "eu-ai-act",
@@ -34,7 +34,6 @@ BUILTIN_FRAMEWORKS = (
     "gdpr",
     "soc2",
 )
-ALL_ORGANIZATIONS = "*"
 
 ClauseKey = tuple[str, str]
 """``(framework, clause_number)``."""
