@@ -200,6 +200,46 @@ BUILTIN: tuple[RuleInfo, ...] = (
         "eu-ai-act:Art. 17",
     ),
     _r(
+        "signoff.unverified",
+        "An approval claimed in YAML does not verify",
+        "high",
+        "A RiskAssessment with `approval_status: approved` needs approvals that verify with the "
+        "sign-off provider (`signoff.provider`): GitHub reviews APPROVED on the pull request's "
+        "head, GitLab approvals given after the latest push, or approvals recorded with the "
+        "assessment's current digest. Each approver must hold an approver role, neither the "
+        "pull request's author nor the assessor may approve, a person counts once, and the "
+        "risk level's required count and roles must be met (docs/ci.md). At a merge it checks "
+        "assessments the pull request changes; at a production deploy it finds the pull request "
+        "that last changed the assessment and checks it again.",
+        "Anyone can type `approved` into a file; only a sign-off by the right people on the "
+        "exact content makes it true.",
+        "Get the approvals still needed (the finding lists them) on the current head, or set "
+        "approval_status back to under_review.",
+        "eu-ai-act:Art. 9",
+        "eu-ai-act:Art. 17",
+        "iso-iec-42001:A.3.2",
+    ),
+    _r(
+        "signoff.unavailable",
+        "The sign-off provider could not be asked",
+        "high",
+        "Reading reviews or approvals failed: no token, no pull request for the commit that "
+        "last changed the assessment, a permission error, a rate limit that outlasted the "
+        "retries, or the API being down.",
+        "An approval that cannot be checked is not an approval: the gate fails closed.",
+        "Follow the hint (usually: give the job a token with read access), then re-run.",
+    ),
+    _r(
+        "signoff.not-checked",
+        "Sign-off not checked: no pull request in context",
+        "info",
+        "With the github or gitlab provider, a merge gate outside a pull-request pipeline (and "
+        "without --pr) cannot see reviews; approved assessments are then verified at the "
+        "production deploy gate.",
+        "A local run should not pretend to know who approved.",
+        "Run in a pull-request pipeline, or pass --pr N.",
+    ),
+    _r(
         "deploy.production-not-approved",
         "Production use is not approved",
         "high",

@@ -108,6 +108,92 @@ class ComplianceConfig(Strict):
     )
 
 
+ROLES = (
+    "risk_assessor",
+    "risk_approver",
+    "security_admin",
+    "key_administrator",
+    "key_operator",
+    "security_analyst",
+)
+Role = Literal[
+    "risk_assessor",
+    "risk_approver",
+    "security_admin",
+    "key_administrator",
+    "key_operator",
+    "security_analyst",
+]
+Level = Literal["low", "medium", "high", "critical"]
+_APPROVERS: tuple[Role, ...] = ("risk_approver", "security_admin")
+
+
+class Requirement(Strict):
+    """Approvals one risk level needs: a total, and minimums per role within it."""
+
+    approvals: int = Field(ge=1, le=20, description="Distinct approvers in an approver role.")
+    roles: dict[Role, Annotated[int, Field(ge=1, le=20)]] = Field(
+        default_factory=dict, description="At least this many approvers acting in each role."
+    )
+
+
+def _default_required() -> dict[Level, Requirement]:
+    return {
+        "low": Requirement(approvals=1),
+        "medium": Requirement(approvals=1),
+        "high": Requirement(approvals=2, roles={"risk_approver": 1}),
+        "critical": Requirement(approvals=2, roles={"risk_approver": 1, "security_admin": 1}),
+    }
+
+
+class SignOffConfig(Strict):
+    """Who must approve a RiskAssessment, and where approvals come from (docs/ci.md)."""
+
+    provider: Literal["recorded", "github", "gitlab"] = Field(
+        default="recorded",
+        description="github: pull-request reviews; gitlab: merge-request approvals; "
+        "recorded: approvals written in the RiskAssessment, bound to its digest.",
+    )
+    approver_roles: list[Role] = Field(
+        default_factory=lambda: list(_APPROVERS),
+        min_length=1,
+        description="Roles whose members' approvals count.",
+    )
+    required: dict[Level, Requirement] = Field(
+        default_factory=_default_required,
+        description="Per risk level; a level left out keeps its default.",
+    )
+    token_env: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z_][A-Z0-9_]*$",
+        description="Environment variable holding the API token (default: AIGOV_GITHUB_TOKEN "
+        "or GITHUB_TOKEN; AIGOV_GITLAB_TOKEN or GITLAB_TOKEN).",
+    )
+    api_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="API base URL (default: GITHUB_API_URL / CI_API_V4_URL, then the public "
+        "service).",
+    )
+    timeout_seconds: float = Field(default=20, gt=0, le=300)
+    max_retries: int = Field(default=3, ge=0, le=10)
+
+    @field_validator("required")
+    @classmethod
+    def _fill_levels(cls, given: dict[Level, Requirement]) -> dict[Level, Requirement]:
+        merged = {**_default_required(), **given}
+        for level, req in merged.items():
+            if sum(req.roles.values()) > req.approvals:
+                raise ValueError(
+                    f"{level}: the role minimums add up to more than approvals "
+                    f"({sum(req.roles.values())} > {req.approvals})"
+                )
+        return merged
+
+    def requirement(self, level: str) -> Requirement:
+        return next(req for name, req in self.required.items() if name == level)
+
+
 class AigovConfig(Strict):
     organization: Name = "default"
     paths: list[str] = Field(
@@ -142,9 +228,12 @@ class AigovConfig(Strict):
         return packs
 
     environments: dict[Name, Environment] = Field(default_factory=dict)
-    roles: dict[Name, list[Member]] = Field(
-        default_factory=dict, description="Role -> user names or '@org/team'."
+    roles: dict[Role, list[Member]] = Field(
+        default_factory=dict,
+        description="Role -> user names or '@org/team' (risk_assessor, risk_approver, "
+        "security_admin, key_administrator, key_operator, security_analyst).",
     )
+    signoff: SignOffConfig = Field(default_factory=SignOffConfig)
 
 
 ENV_OVERRIDES: dict[str, tuple[tuple[str, ...], type]] = {

@@ -50,3 +50,7 @@ def internal_error_text(exc: BaseException) -> str:
         "  This is a bug in aigov-gate. Please report it with the command you ran; "
         "re-run with --debug to see the traceback."
     )
+
+
+class ProviderError(AigovError):
+    """A sign-off provider (GitHub, GitLab) could not answer: token, permission, network."""

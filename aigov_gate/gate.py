@@ -34,6 +34,8 @@ from aigov_gate.result import (
     Situation,
     sort_findings,
 )
+from aigov_gate.signoff.check import check as check_signoff
+from aigov_gate.signoff.context import Context
 from aigov_gate.validation import validate_repo
 
 STAGES = ("merge", "deploy")
@@ -48,6 +50,7 @@ class GateOptions:
     fail_on: str | None = None
     today: date | None = None
     framework: str | None = None
+    signoff: Context | None = None
 
 
 def situation_for(config: AigovConfig, options: GateOptions) -> Situation:
@@ -110,6 +113,16 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
     others = _related(contexts, graph) if options.model else _all_others(graph)
     findings.extend(evaluator.evaluate_documents(others))
     findings.extend(_coverage(evaluator, graph, validation.findings))
+    signoff = check_signoff(
+        root,
+        config,
+        situation,
+        graph,
+        contexts,
+        changed,
+        options.signoff or Context(config.signoff.provider),
+    )
+    findings.extend(signoff.findings)
     warn_days = config.gate.waiver_warning_days
     waived = apply_waivers(findings, graph.waivers, situation, warn_days)
     rules = {**RULES, **{rule.id: rule.info() for rule in evaluator.rules}}
@@ -132,6 +145,7 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
         changed=changed or (),
         policy_rules={rule.id: rule.info() for rule in evaluator.rules},
         compliance=compliance,
+        signoffs=signoff.signoffs,
     )
 
 

@@ -117,3 +117,53 @@ def _governance_blobs(base: BaseRef, limits: Limits) -> Iterator[tuple[str, str]
         if problem is None and text is not None:
             rel = _relative(base.prefix, item.path)
             yield rel or item.path, text
+
+
+@dataclass(frozen=True, slots=True)
+class LastChange:
+    """The commit that last changed a file, its path from the work tree's top, and whether
+    the clone is shallow (then the commit may only be where history was cut)."""
+
+    sha: str
+    path: str
+    shallow: bool
+
+
+def last_change(root: Path, path: str) -> LastChange | None:
+    """The latest commit reachable from HEAD that touched ``path`` (relative to ``root``)."""
+    import git
+
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise UsageError(
+            f"{root} is not inside a Git repository",
+            hint="the deploy gate finds the pull request that last changed each assessment "
+            "from Git history; run it in a checkout",
+        ) from None
+    top = Path(repo.working_tree_dir or root).resolve()
+    full = (root.resolve() / path).relative_to(top).as_posix()
+    shallow = (Path(repo.git_dir) / "shallow").exists()
+    try:
+        commit = next(repo.iter_commits("HEAD", paths=full, max_count=1), None)
+    except (git.GitCommandError, ValueError):
+        return None
+    return None if commit is None else LastChange(commit.hexsha, full, shallow)
+
+
+def prefix_of(root: Path) -> str:
+    """``root`` relative to its work tree's top ('' at the top); '' outside Git."""
+    import git
+
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return ""
+    top = Path(repo.working_tree_dir or root).resolve()
+    prefix = root.resolve().relative_to(top).as_posix()
+    return "" if prefix == "." else prefix
+
+
+def relative(prefix: str, path: str) -> str | None:
+    """A path from the work tree's top, relative to the governance root (None if outside)."""
+    return _relative(prefix, path)

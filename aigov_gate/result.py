@@ -206,6 +206,67 @@ class FrameworkCompliance:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class Discarded:
+    """An approval (or review) that does not count toward a sign-off, and why."""
+
+    user: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """An approval that counts, and the role it counts in."""
+
+    user: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignOff:
+    """The verdict on one RiskAssessment's sign-off, with everything a report shows.
+
+    ``provider`` is github, gitlab or recorded; ``ref`` names the pull/merge request (or
+    the file holding recorded approvals) and ``head`` what the approvals are bound to.
+    """
+
+    assessment: str
+    organization: str
+    location: Location
+    risk_level: str
+    claimed: bool
+    required: str
+    provider: str
+    ref: str = ""
+    url: str = ""
+    head: str = ""
+    counted: tuple[Counted, ...] = ()
+    discarded: tuple[Discarded, ...] = ()
+    missing: tuple[str, ...] = ()
+    error: str = ""
+    error_hint: str = ""
+    digest: str = ""
+    notes: tuple[str, ...] = ()
+
+    @property
+    def satisfied(self) -> bool:
+        return not self.error and not self.missing
+
+    def summary(self) -> str:
+        """One line: who counted, what is missing, what did not count."""
+        if self.error:
+            return f"could not be verified: {self.error}"
+        got = ", ".join(f"{c.user} as {c.role}" for c in self.counted) or "no approval counted"
+        parts = [f"{self.required}; approved by {got}"]
+        if self.missing:
+            parts.append("still needed: " + "; ".join(self.missing))
+        if self.discarded:
+            parts.append(
+                "not counted: " + "; ".join(f"{d.user} ({d.reason})" for d in self.discarded)
+            )
+        return ". ".join(parts)
+
+
 @dataclass
 class GateResult:
     """The gate's decision and everything reporters need to explain it."""
@@ -222,6 +283,7 @@ class GateResult:
     changed: tuple[str, ...] = ()
     policy_rules: dict[str, RuleInfo] = field(default_factory=dict)
     compliance: list[FrameworkCompliance] = field(default_factory=list)
+    signoffs: list[SignOff] = field(default_factory=list)
 
     def rule(self, rule_id: str) -> RuleInfo:
         """Catalog entry of a built-in rule, or the description of a policy."""

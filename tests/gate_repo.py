@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from aigov_gate.loading.safe_yaml import Limits, parse_text
+from aigov_gate.signoff import digest
+
 CONFIG = """\
 organization: acme
 environments:
   staging: {}
   production: {production: true}
+roles:
+  risk_assessor: [dana]
+  risk_approver: [miguel]
+  security_admin: [sam]
 """
 
 MODEL = """\
@@ -133,9 +140,36 @@ def run(
 
 
 def risk(
-    status: str = "approved", prod: bool = True, review: str = "2027-01-10", met: bool = True
+    status: str = "approved",
+    prod: bool = True,
+    review: str = "2027-01-10",
+    met: bool = True,
+    approvers: tuple[tuple[str, str], ...] = (
+        ("miguel", "risk_approver"),
+        ("sam", "security_admin"),
+    ),
 ) -> str:
-    return RISK.format(status=status, prod=str(prod).lower(), review=review, met=str(met).lower())
+    """The assessment, with ``approvers`` recorded against its current digest."""
+    text = RISK.format(status=status, prod=str(prod).lower(), review=review, met=str(met).lower())
+    return record(text, approvers)
+
+
+def record(text: str, approvers: tuple[tuple[str, str], ...], digest: str = "") -> str:
+    """Append recorded approvals (``(user, role)``) bound to ``text``'s digest."""
+    if not approvers:
+        return text
+    digest = digest or assessment_digest(text)
+    lines = ["  approvals:"]
+    for user, role in approvers:
+        lines.append(
+            f"    - {{approver: {user}, role: {role}, date: 2026-01-12, digest: {digest}}}"
+        )
+    return text + "\n".join(lines) + "\n"
+
+
+def assessment_digest(text: str) -> str:
+    parsed = parse_text(text, Limits())
+    return digest(parsed.documents[0])
 
 
 def repo_files(changes: dict[str, str] | None = None) -> dict[str, str | bytes]:

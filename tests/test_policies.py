@@ -113,7 +113,8 @@ def test_context_variables_for_a_model(write_repo: WriteRepo) -> None:
         "run.spec.model_version == model.spec.version && size(datasets) == 1 && "
         "datasets[0].spec.contains_pii && size(plans) == 1 && risk.spec.next_review_date > now "
         "&& stage == 'deploy' && environment.name == 'production' && environment.production "
-        "&& size(runs) == 1 && approvals == [] && organization == 'acme' && mappings == [] "
+        "&& size(runs) == 1 && size(approvals) == 2 && approvals[0].role == 'risk_approver' "
+        "&& organization == 'acme' && mappings == [] "
         "&& evidence == [] && doc == model"
     )
     repo = write_repo(g.repo_files({"policies/p.yaml": policy(json.dumps(rule))}))
