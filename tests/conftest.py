@@ -27,6 +27,9 @@ spec:
   risk_tier: minimal
 """
 
+#: Variables of the CI running the tests that would change what aigov does.
+CI_PREFIXES = ("AIGOV_", "GITHUB_", "GITLAB_", "CI_")
+
 WriteRepo = Callable[[dict[str, str | bytes]], Path]
 
 
@@ -65,7 +68,7 @@ def run_aigov(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
     """Run the installed ``aigov`` console script in a subprocess (``env``: extra variables)."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("AIGOV_")}
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(CI_PREFIXES)}
     full_env.update(env or {})
     return subprocess.run(
         [aigov_script(), *args],
@@ -76,3 +79,15 @@ def run_aigov(
         env=full_env,
         check=False,
     )
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in ``repo`` as a fixed test user; returns stdout (stripped)."""
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip()

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import gate_repo as g
-from conftest import ROOT, WriteRepo, invoke, run_aigov
+from conftest import ROOT, WriteRepo, git, invoke, run_aigov
 
 AS_OF = "2026-06-01"
 
@@ -201,15 +200,6 @@ def test_a_waiver_cannot_hide_an_invalid_document(write_repo: WriteRepo) -> None
     code, report = gate(write_repo(files))
     assert code == 1
     assert all(not f["waived_by"] for f in by_rule(report, "schema.missing-field"))
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-    )
 
 
 def test_base_ref_gives_baselines_and_changed_files_lead(write_repo: WriteRepo) -> None:

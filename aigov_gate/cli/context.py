@@ -33,3 +33,12 @@ def find_repo(given: Path | None) -> Path:
             if (directory / marker).exists():
                 return directory
     return cwd
+
+
+pr_option = click.option(
+    "--pr",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Pull/merge request whose approvals count (default: from the CI event: "
+    "GITHUB_EVENT_PATH or CI_MERGE_REQUEST_IID).",
+)

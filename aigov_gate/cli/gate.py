@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from aigov_gate.cli.context import config_option, repo_option
+from aigov_gate.cli.context import config_option, pr_option, repo_option
 
 FORMATS = ("text", "json", "sarif", "junit", "codequality", "markdown", "oscal")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
@@ -66,6 +66,7 @@ def _write(path: Path, text: str) -> None:
     type=click.DateTime(["%Y-%m-%d"]),
     help="Evaluate as on this date (reproducible runs). Default: today (UTC).",
 )
+@pr_option
 @repo_option
 @config_option
 @click.pass_context
@@ -79,6 +80,7 @@ def gate_command(
     fmt: str,
     outputs: tuple[str, ...],
     as_of: object,
+    pr: int | None,
     repo: Path | None,
     config_path: Path | None,
 ) -> None:
@@ -91,13 +93,15 @@ def gate_command(
     from aigov_gate.errors import EXIT_BLOCKED, EXIT_PASSED
     from aigov_gate.gate import GateOptions, run_gate
     from aigov_gate.reporters import GATE_REPORTER_BY_NAME
+    from aigov_gate.signoff.context import from_env
 
     files = _outputs(outputs)
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
     today = as_of.date() if hasattr(as_of, "date") else None
     assert today is None or isinstance(today, date)
-    options = GateOptions(stage, environment, model, base, fail_on, today)
+    signoff = from_env(config.signoff, os.environ, pr)
+    options = GateOptions(stage, environment, model, base, fail_on, today, signoff=signoff)
     result = run_gate(root, config, options)
     for out_fmt, path in files:
         _write(path, GATE_REPORTER_BY_NAME[out_fmt](result, False))

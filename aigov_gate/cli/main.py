@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from aigov_gate import __version__
+from aigov_gate.cli.approvals import approvals_group
 from aigov_gate.cli.compliance import compliance_group, frameworks_group
 from aigov_gate.cli.explain import explain_command
 from aigov_gate.cli.gate import gate_command
@@ -60,6 +61,7 @@ cli.add_command(init_command)
 cli.add_command(schema_group)
 cli.add_command(frameworks_group)
 cli.add_command(compliance_group)
+cli.add_command(approvals_group)
 
 
 def main() -> None:

@@ -48,3 +48,8 @@ def where(result: GateResult) -> str:
     """``merge`` / ``deploy to production``."""
     s = result.situation
     return f"deploy to {s.environment}" if s.stage == "deploy" else s.stage
+
+
+def md_cell(text: str) -> str:
+    """Text safe inside a Markdown table cell: escaped pipes and backslashes, one line."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from aigov_gate import __version__
+from aigov_gate.reporters.common import md_cell
 from aigov_gate.reporters.json_report import SCHEMA_VERSION
 from aigov_gate.result import ClauseStatus, FrameworkCompliance, GateResult
 
@@ -123,7 +124,7 @@ def render_compliance_markdown(result: GateResult, colour: bool = False) -> str:
         out += ["", f"### {fc.framework} for `{fc.model}`: {len(gaps)} open", ""]
         out += ["| Clause | Status | Why |", "|---|---|---|"]
         for c in gaps:
-            why = c.reason.replace("|", "\\|")
+            why = md_cell(c.reason)
             out.append(f"| {c.clause} {c.title} | {_ICON[c.status]} {c.status} | {why} |")
     return "\n".join(out) + "\n"
 

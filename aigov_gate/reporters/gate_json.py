@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from aigov_gate import __version__
+from aigov_gate.reporters import signoff
 from aigov_gate.reporters.compliance import framework_to_json
 from aigov_gate.reporters.json_report import SCHEMA_VERSION, finding_to_json
 from aigov_gate.result import GateResult
@@ -62,6 +63,7 @@ def gate_to_json(result: GateResult) -> dict[str, Any]:
         ],
         "findings": findings,
         "compliance": [framework_to_json(fc) for fc in result.compliance],
+        "signoff": [signoff.to_json(s) for s in result.signoffs],
     }
 
 

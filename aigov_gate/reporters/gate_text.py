@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aigov_gate.reporters import signoff
 from aigov_gate.reporters.common import by_model, level, where
 from aigov_gate.reporters.compliance import summary_line
 from aigov_gate.result import Finding, GateResult
@@ -49,6 +50,8 @@ def render_gate_text(result: GateResult, colour: bool = False) -> str:
         out.append("repository")
         for f in rest:
             out.extend(_finding(result, f, colour))
+    if result.signoffs:
+        out += ["", "sign-off", *signoff.text_lines(result.signoffs)]
     if result.compliance:
         out += ["", "compliance"]
         out += [f"  {summary_line(fc)}" for fc in result.compliance]

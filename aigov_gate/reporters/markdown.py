@@ -6,7 +6,8 @@ line saying how many rows were left out; the JSON/SARIF reports hold everything.
 
 from __future__ import annotations
 
-from aigov_gate.reporters.common import level, where
+from aigov_gate.reporters import signoff
+from aigov_gate.reporters.common import level, md_cell, where
 from aigov_gate.reporters.compliance import markdown_table
 from aigov_gate.result import Finding, GateResult
 
@@ -14,17 +15,13 @@ MAX_ROWS = 50
 _ICON = {"error": "🛑", "warning": "⚠️", "note": "ℹ️"}  # noqa: RUF001
 
 
-def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
 def _table(result: GateResult, findings: list[Finding]) -> list[str]:
     lines = ["| | Severity | Rule | Where | Model | Message |", "|---|---|---|---|---|---|"]
     for f in findings[:MAX_ROWS]:
         icon = _ICON[level(result, f)]
         lines.append(
-            f"| {icon} | {f.severity.label} | `{f.rule_id}` | `{_cell(str(f.location))}` "
-            f"| {_cell(f.model)} | {_cell(f.message)} |"
+            f"| {icon} | {f.severity.label} | `{f.rule_id}` | `{md_cell(str(f.location))}` "
+            f"| {md_cell(f.model)} | {md_cell(f.message)} |"
         )
     if len(findings) > MAX_ROWS:
         lines.append(f"\n… and {len(findings) - MAX_ROWS} more (see the JSON or SARIF report)")
@@ -53,7 +50,8 @@ def render_markdown(result: GateResult, colour: bool = False) -> str:
         if hints:
             out += ["", "**What to do**", ""]
             out += [
-                f"- `{f.rule_id}` ({_cell(f.model or f.target)}): {_cell(f.hint)}" for f in hints
+                f"- `{f.rule_id}` ({md_cell(f.model or f.target)}): {md_cell(f.hint)}"
+                for f in hints
             ]
     others = [f for f in result.findings if not result.blocks(f) and not f.waived]
     if others:
@@ -63,6 +61,8 @@ def render_markdown(result: GateResult, colour: bool = False) -> str:
     if waived:
         out += ["", f"<details><summary>Waived ({len(waived)})</summary>", ""]
         out += [*_table(result, waived), "", "</details>"]
+    if result.signoffs:
+        out += ["", "### Risk sign-off", "", *signoff.markdown_table(result.signoffs)]
     if result.compliance:
         out += ["", "### Compliance", "", *markdown_table(result.compliance)]
     return "\n".join(out) + "\n"

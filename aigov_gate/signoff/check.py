@@ -178,6 +178,7 @@ def _merge(
         return
     if changed is None:
         try:
+            checker.current_request()
             touched = checker.changed_in_request()
         except ProviderError as exc:
             for doc in claimed:
@@ -253,3 +254,25 @@ def _findings(signoff: SignOff, doc: Checked, model: str) -> list[Finding]:
             model=model,
         )
     ]
+
+
+def status(
+    root: Path, config: AigovConfig, graph: Graph, context: Context, name: str | None = None
+) -> list[SignOff]:
+    """``aigov approvals status``: the pull request's assessments, else every approved one.
+
+    With ``recorded``: every assessment. With github/gitlab and a pull request: those it
+    changes. Without one: each assessment claiming approval, through the merged pull
+    request that last changed it. Provider errors propagate (the command exits 2).
+    """
+    risks = [d for d in graph.by_kind["RiskAssessment"] if isinstance(d.model, RiskAssessment)]
+    if name is not None:
+        risks = [d for d in risks if d.model.metadata.name == name]
+    if context.provider == "recorded":
+        return [evaluate(d, config, recorded.source(d)) for d in risks]
+    checker = SignOffCheck(root, config, context)
+    if context.has_request:
+        checker.current_request()  # a wrong number fails here, before anything else
+        touched = checker.changed_in_request()
+        return [checker.for_request(d) for d in risks if d.raw.source.path in touched]
+    return [checker.for_merged(d) for d in risks if _claims(d)]
