@@ -159,11 +159,11 @@ class Forge:
             return Reply(200, body), None
         if m := re.fullmatch(project + r"/merge_requests/(\d+)/versions", path):
             times = self.versions.get(int(m[1]), [])
-            body = [
+            versions = [
                 {"id": i, "head_commit_sha": "f" * 40, "created_at": t, "state": "collected"}
                 for i, t in enumerate(sorted(times, reverse=True))
             ]
-            return Reply(200, body), None
+            return Reply(200, versions), None
         if m := re.fullmatch(project + r"/merge_requests/(\d+)/diffs", path):
             names = self.files.get(int(m[1]), [])
             return Reply(200, None), [{"old_path": f, "new_path": f, "diff": ""} for f in names]

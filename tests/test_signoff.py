@@ -79,6 +79,7 @@ def rules(report: dict[str, Any]) -> list[str]:
 
 def signoff(report: dict[str, Any]) -> dict[str, Any]:
     [entry] = report["signoff"]
+    assert isinstance(entry, dict)
     return entry
 
 
@@ -391,7 +392,8 @@ def test_recorded_roles_and_counting(write_repo: WriteRepo) -> None:
 def test_signoff_config_errors_name_the_line(write_repo: WriteRepo) -> None:
     bad = (
         g.CONFIG
-        + "signoff:\n  required:\n    high: {approvals: 1, roles: {risk_approver: 1, security_admin: 1}}\n"
+        + "signoff:\n  required:\n"
+        + "    high: {approvals: 1, roles: {risk_approver: 1, security_admin: 1}}\n"
     )
     done = run_aigov("gate", "--repo", str(write_repo(g.repo_files({".aigov.yaml": bad}))))
     assert done.returncode == 2
