@@ -284,6 +284,9 @@ class GateResult:
     policy_rules: dict[str, RuleInfo] = field(default_factory=dict)
     compliance: list[FrameworkCompliance] = field(default_factory=list)
     signoffs: list[SignOff] = field(default_factory=list)
+    #: The governance root relative to the CI workspace ("" when they are the same);
+    #: GitHub annotations need workspace-relative paths.
+    path_prefix: str = ""
 
     def rule(self, rule_id: str) -> RuleInfo:
         """Catalog entry of a built-in rule, or the description of a policy."""

@@ -11,7 +11,7 @@ import click
 
 from aigov_gate.cli.context import config_option, pr_option, repo_option
 
-FORMATS = ("text", "json", "sarif", "junit", "codequality", "markdown", "oscal")
+FORMATS = ("text", "json", "sarif", "junit", "codequality", "markdown", "oscal", "github")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 
 
@@ -43,6 +43,17 @@ def _write(path: Path, text: str) -> None:
         raise UsageError(
             f"cannot write {path}: {exc.strerror}", hint="check the folder and permissions"
         ) from None
+
+
+def _workspace_prefix(root: Path, workspace: str | None) -> str:
+    """Where ``root`` sits in the CI workspace, for annotations ('' outside CI)."""
+    if not workspace:
+        return ""
+    try:
+        prefix = root.resolve().relative_to(Path(workspace).resolve()).as_posix()
+    except ValueError:
+        return ""
+    return "" if prefix == "." else prefix
 
 
 @click.command("gate")
@@ -103,6 +114,7 @@ def gate_command(
     signoff = from_env(config.signoff, os.environ, pr)
     options = GateOptions(stage, environment, model, base, fail_on, today, signoff=signoff)
     result = run_gate(root, config, options)
+    result.path_prefix = _workspace_prefix(root, os.environ.get("GITHUB_WORKSPACE"))
     for out_fmt, path in files:
         _write(path, GATE_REPORTER_BY_NAME[out_fmt](result, False))
     colour = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ

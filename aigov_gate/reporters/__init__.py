@@ -8,6 +8,7 @@ from aigov_gate.compliance.oscal import render_oscal
 from aigov_gate.reporters.codequality import render_codequality
 from aigov_gate.reporters.gate_json import render_gate_json
 from aigov_gate.reporters.gate_text import render_gate_text
+from aigov_gate.reporters.github import render_github
 from aigov_gate.reporters.json_report import render_json
 from aigov_gate.reporters.junit import render_junit
 from aigov_gate.reporters.markdown import render_markdown
@@ -32,6 +33,7 @@ GATE_REPORTER_BY_NAME: dict[str, GateReporter] = {
     "codequality": render_codequality,
     "markdown": render_markdown,
     "oscal": render_oscal,
+    "github": render_github,
 }
 
 __all__ = ["GATE_REPORTER_BY_NAME", "REPORTER_BY_NAME", "GateReporter", "Reporter"]

@@ -81,10 +81,9 @@ def _taxonomies(result: GateResult, rule_ids: list[str]) -> list[dict[str, Any]]
     return out
 
 
-def _location(f: Finding) -> dict[str, Any]:
-    physical: dict[str, Any] = {
-        "artifactLocation": {"uri": f.location.path, "uriBaseId": "%SRCROOT%"}
-    }
+def _location(f: Finding, prefix: str) -> dict[str, Any]:
+    uri = f"{prefix}/{f.location.path}" if prefix else f.location.path
+    physical: dict[str, Any] = {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}}
     if f.location.line:
         physical["region"] = {
             "startLine": f.location.line,
@@ -102,7 +101,7 @@ def _result(
         "ruleIndex": index[f.rule_id],
         "level": level(result, f),
         "message": {"text": message},
-        "locations": [_location(f)],
+        "locations": [_location(f, result.path_prefix)],
         "partialFingerprints": {"aigovFinding/v1": fingerprint},
         "properties": {
             "severity": f.severity.label,
@@ -115,7 +114,7 @@ def _result(
     }
     if f.related:
         item["relatedLocations"] = [
-            {"id": i, **_location(Finding(f.rule_id, f.severity, "", r))}
+            {"id": i, **_location(Finding(f.rule_id, f.severity, "", r), result.path_prefix)}
             for i, r in enumerate(f.related)
         ]
     if f.waived:

@@ -19,7 +19,7 @@ from aigov_gate.errors import UsageError
 
 TOKEN_VARS = {
     "github": ("AIGOV_GITHUB_TOKEN", "GITHUB_TOKEN"),
-    "gitlab": ("AIGOV_GITLAB_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN"),
+    "gitlab": ("AIGOV_GITLAB_TOKEN", "GITLAB_TOKEN"),
 }
 DEFAULT_API = {"github": "https://api.github.com", "gitlab": "https://gitlab.com/api/v4"}
 

@@ -1,0 +1,196 @@
+"""CI integration as users meet it: the action's script, the pre-commit hooks through the
+real ``pre-commit try-repo``, and the CI files against the public schemas."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import gate_repo as g
+import pytest
+from conftest import CI_PREFIXES, EXAMPLES, ROOT, WriteRepo, aigov_script, git
+
+from aigov_gate.reporters.github import escape_data, escape_property
+
+
+def schema_check(schema: str, path: Path) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).parent / "check-jsonschema"
+    return subprocess.run(
+        [str(exe), "--builtin-schema", schema, str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("schema", "path"),
+    [
+        ("vendor.github-actions", ROOT / "action.yml"),
+        ("vendor.github-workflows", EXAMPLES / "ci/github-workflow.yml"),
+        ("vendor.gitlab-ci", EXAMPLES / "ci/gitlab-ci.yml"),
+    ],
+)
+def test_ci_files_validate_against_the_public_schemas(
+    schema: str, path: Path, tmp_path: Path
+) -> None:
+    done = schema_check(schema, path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # the check has teeth: a broken copy fails it
+    broken = tmp_path / path.name
+    text = path.read_text()
+    broken.write_text(
+        text.replace("runs-on:", "runs_on:")
+        .replace("using: composite", "using: nodejs")
+        .replace("  script:", "  scripts:")
+    )
+    assert schema_check(schema, broken).returncode != 0
+
+
+def action_env(tmp_path: Path, **inputs: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(CI_PREFIXES)}
+    (tmp_path / "runner").mkdir(exist_ok=True)
+    env.update(
+        RUNNER_TEMP=str(tmp_path / "runner"),
+        GITHUB_OUTPUT=str(tmp_path / "output.txt"),
+        GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"),
+        AIGOV=aigov_script(),
+        AIGOV_PYTHON=sys.executable,
+    )
+    env.update({f"INPUT_{k.upper()}": v for k, v in inputs.items()})
+    return env
+
+
+def run_action(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(ROOT / "action/gate.sh")],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def outputs(tmp_path: Path) -> dict[str, str]:
+    lines = (tmp_path / "output.txt").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines)
+
+
+def test_action_script_on_the_example_deploy(tmp_path: Path) -> None:
+    example = tmp_path / "ws" / "credit-scoring"
+    shutil.copytree(EXAMPLES / "credit-scoring", example)
+    env = action_env(tmp_path, stage="deploy", environment="production", repo="credit-scoring")
+    env["GITHUB_WORKSPACE"] = str(tmp_path / "ws")
+    done = run_action(env, tmp_path / "ws")
+    assert done.returncode == 1, done.stderr
+    out = outputs(tmp_path)
+    assert out["decision"] == "blocked" and out["blocking"] == "5"
+    report = json.loads(Path(out["report-json"]).read_text())
+    assert report["decision"] == "blocked"
+    sarif = json.loads(Path(out["sarif"]).read_text())
+    uri = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert uri["uri"].startswith("credit-scoring/governance/")
+    assert "## ❌ aigov gate: blocked" in (tmp_path / "summary.md").read_text()
+    lines = done.stdout.splitlines()
+    errors = [line for line in lines if line.startswith("::error ")]
+    assert len(errors) == 5
+    assert errors[0].startswith("::error file=credit-scoring/governance/")
+    assert ",line=" in errors[0] and ",col=" in errors[0] and ",title=" in errors[0]
+    assert lines[-1].startswith("aigov gate: BLOCKED (deploy to production)")
+
+
+def test_action_script_fetches_the_pull_requests_base_and_caps_annotations(
+    tmp_path: Path, write_repo: WriteRepo
+) -> None:
+    origin = write_repo(g.repo_files())
+    git(origin, "init", "-q", "-b", "main")
+    git(origin, "add", "-A")
+    git(origin, "commit", "-q", "-m", "base")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", "--branch", "main", f"file://{origin}", str(clone))
+    git(clone, "checkout", "-q", "-b", "change")
+    # 12 models with a problem each: more than GitHub shows per level
+    for i in range(12):
+        model = (
+            g.model()
+            .replace("name: scorer", f"name: m{i}")
+            .replace("risk_tier: high", "risk_tier: minimal")
+        )
+        (clone / f"models/m{i}.yaml").write_text(
+            model.replace("intended_use:", "intended_use_typo:")
+        )
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 3, "base": {"ref": "main"}}}))
+    git(clone, "update-ref", "-d", "refs/remotes/origin/main")  # as a fresh PR checkout
+    env = action_env(tmp_path, extra_args="--fail-on critical")
+    env["GITHUB_EVENT_PATH"] = str(event)
+    done = run_action(env, clone)
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.splitlines()
+    assert sum(line.startswith("::error ") for line in lines) == 10
+    assert "aigov: 2 more finding(s) not annotated" in done.stdout
+    report = json.loads(Path(outputs(tmp_path)["report-json"]).read_text())
+    assert report["base"] == "origin/main" and len(report["changed"]) == 12
+
+
+def test_annotation_values_are_escaped() -> None:
+    assert escape_data("50% done\r\nnext") == "50%25 done%0D%0Anext"
+    assert escape_property("a:b,c%") == "a%3Ab%2Cc%25"
+    # a message cannot open a workflow command of its own
+    from aigov_gate.reporters.github import annotation
+    from aigov_gate.result import Finding, Location, Severity
+
+    evil = Finding("r", Severity.HIGH, "x\n::set-env name=A::B", Location("a,b:c.yaml", 3, 0))
+    line = annotation("error", evil)
+    assert "\n" not in line
+    assert (
+        line == "::error file=a%2Cb%3Ac.yaml,line=3,col=1,title=r (high)::x%0A::set-env name=A::B"
+    )
+
+
+@pytest.fixture(scope="module")
+def precommit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def try_repo(repo: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(CI_PREFIXES)}
+    env["PRE_COMMIT_HOME"] = str(home)
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), *args],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+
+
+def test_pre_commit_hooks_with_try_repo(write_repo: WriteRepo, precommit_home: Path) -> None:
+    repo = write_repo(g.repo_files({"README.yaml": "just: yaml\n"}))
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    done = try_repo(repo, precommit_home, "aigov-validate", "--all-files")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "aigov validate" in done.stdout and "Passed" in done.stdout
+
+    bad = (repo / "models/scorer.yaml").read_text().replace("intended_use:", "intended_uze:")
+    (repo / "models/scorer.yaml").write_text(bad)
+    git(repo, "add", "-A")
+    done = try_repo(repo, precommit_home, "aigov-validate", "--files", "models/scorer.yaml")
+    assert done.returncode == 1
+    assert "models/scorer.yaml:10:3" in done.stdout and "intended_use" in done.stdout
+
+    done = try_repo(repo, precommit_home, "aigov-gate", "--all-files")
+    assert done.returncode == 1 and "BLOCKED" in done.stdout
+    (repo / "models/scorer.yaml").write_text(g.model())
+    git(repo, "add", "-A")
+    done = try_repo(repo, precommit_home, "aigov-gate", "--all-files")
+    assert done.returncode == 0, done.stdout
