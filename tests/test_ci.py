@@ -155,15 +155,26 @@ def test_annotation_values_are_escaped() -> None:
 
 
 @pytest.fixture(scope="module")
-def precommit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("pre-commit-home")
+def hooks_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """This project as a committed Git repository (whatever state the checkout is in),
+    and a PRE_COMMIT_HOME for the hook environments pre-commit builds from it."""
+    source = tmp_path_factory.mktemp("hooks") / "aigov-gate"
+    skip = shutil.ignore_patterns(
+        ".git", ".venv", ".ci", "build", "*.egg-info", "__pycache__", ".*_cache"
+    )
+    shutil.copytree(ROOT, source, ignore=skip)
+    git(source, "init", "-q", "-b", "main")
+    git(source, "add", "-A")
+    git(source, "commit", "-q", "-m", "snapshot")
+    return source, tmp_path_factory.mktemp("pre-commit-home")
 
 
-def try_repo(repo: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def try_repo(repo: Path, hooks: tuple[Path, Path], *args: str) -> subprocess.CompletedProcess[str]:
+    source, home = hooks
     env = {k: v for k, v in os.environ.items() if not k.startswith(CI_PREFIXES)}
     env["PRE_COMMIT_HOME"] = str(home)
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), *args],
+        [sys.executable, "-m", "pre_commit", "try-repo", str(source), *args],
         cwd=repo,
         env=env,
         capture_output=True,
@@ -173,24 +184,26 @@ def try_repo(repo: Path, home: Path, *args: str) -> subprocess.CompletedProcess[
     )
 
 
-def test_pre_commit_hooks_with_try_repo(write_repo: WriteRepo, precommit_home: Path) -> None:
+def test_pre_commit_hooks_with_try_repo(
+    write_repo: WriteRepo, hooks_repo: tuple[Path, Path]
+) -> None:
     repo = write_repo(g.repo_files({"README.yaml": "just: yaml\n"}))
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
-    done = try_repo(repo, precommit_home, "aigov-validate", "--all-files")
+    done = try_repo(repo, hooks_repo, "aigov-validate", "--all-files")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "aigov validate" in done.stdout and "Passed" in done.stdout
 
     bad = (repo / "models/scorer.yaml").read_text().replace("intended_use:", "intended_uze:")
     (repo / "models/scorer.yaml").write_text(bad)
     git(repo, "add", "-A")
-    done = try_repo(repo, precommit_home, "aigov-validate", "--files", "models/scorer.yaml")
+    done = try_repo(repo, hooks_repo, "aigov-validate", "--files", "models/scorer.yaml")
     assert done.returncode == 1
     assert "models/scorer.yaml:10:3" in done.stdout and "intended_use" in done.stdout
 
-    done = try_repo(repo, precommit_home, "aigov-gate", "--all-files")
+    done = try_repo(repo, hooks_repo, "aigov-gate", "--all-files")
     assert done.returncode == 1 and "BLOCKED" in done.stdout
     (repo / "models/scorer.yaml").write_text(g.model())
     git(repo, "add", "-A")
-    done = try_repo(repo, precommit_home, "aigov-gate", "--all-files")
+    done = try_repo(repo, hooks_repo, "aigov-gate", "--all-files")
     assert done.returncode == 0, done.stdout
