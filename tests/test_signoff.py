@@ -183,10 +183,10 @@ def test_github_rate_limits_are_waited_out_and_errors_fail_closed(
     assert (code, f["rule_id"]) == (1, "signoff.unavailable")
     assert "429: rate limited: slow down" in f["message"] and "retry after 3600 s" in f["hint"]
 
-    state.fail(reviews, *[Reply(502, {"message": "Server Error"})] * 2)
+    state.fail(reviews, *[Reply(500, {"message": "Server Error"})] * 2)
     code, report, _ = gate(repo, gh_env(base), "--pr", "7")
     [f] = report["findings"]
-    assert f["rule_id"] == "signoff.unavailable" and "502: Server Error" in f["message"]
+    assert f["rule_id"] == "signoff.unavailable" and "500: Server Error" in f["message"]
 
     code, report, _ = gate(repo, gh_env(base), "--pr", "99")
     [f] = report["findings"]
