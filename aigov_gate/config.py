@@ -108,14 +108,6 @@ class ComplianceConfig(Strict):
     )
 
 
-ROLES = (
-    "risk_assessor",
-    "risk_approver",
-    "security_admin",
-    "key_administrator",
-    "key_operator",
-    "security_analyst",
-)
 Role = Literal[
     "risk_assessor",
     "risk_approver",

@@ -37,16 +37,27 @@ class BaseRef:
     ref: str
 
 
-def open_base(root: Path, ref: str) -> BaseRef:
+def _repo(root: Path, message: str, hint: str) -> Any:
+    """The Git repository holding ``root``; a UsageError saying ``message`` if none."""
     import git
 
     try:
-        repo = git.Repo(root, search_parent_directories=True)
+        return git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise UsageError(
-            f"--base {ref}: {root} is not inside a Git repository",
-            hint="run the gate in a Git checkout, or drop --base",
-        ) from None
+        raise UsageError(f"{message}: {root} is not inside a Git repository", hint=hint) from None
+
+
+def _prefix(repo: Any, root: Path) -> str:
+    """``root`` relative to the work tree's top ('' at the top)."""
+    top = Path(repo.working_tree_dir or root).resolve()
+    prefix = root.resolve().relative_to(top).as_posix()
+    return "" if prefix == "." else prefix
+
+
+def open_base(root: Path, ref: str) -> BaseRef:
+    import git
+
+    repo = _repo(root, f"--base {ref}", "run the gate in a Git checkout, or drop --base")
     try:
         commit = repo.commit(ref)
     except (git.BadName, ValueError):
@@ -55,9 +66,7 @@ def open_base(root: Path, ref: str) -> BaseRef:
             hint="fetch it first (actions/checkout needs fetch-depth: 0), "
             "e.g. git fetch origin main",
         ) from None
-    top = Path(repo.working_tree_dir or root).resolve()
-    prefix = root.resolve().relative_to(top).as_posix()
-    return BaseRef(commit, repo, "" if prefix == "." else prefix, ref)
+    return BaseRef(commit, repo, _prefix(repo, root), ref)
 
 
 def _relative(prefix: str, path: str) -> str | None:
@@ -133,16 +142,13 @@ def last_change(root: Path, path: str) -> LastChange | None:
     """The latest commit reachable from HEAD that touched ``path`` (relative to ``root``)."""
     import git
 
-    try:
-        repo = git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise UsageError(
-            f"{root} is not inside a Git repository",
-            hint="the deploy gate finds the pull request that last changed each assessment "
-            "from Git history; run it in a checkout",
-        ) from None
-    top = Path(repo.working_tree_dir or root).resolve()
-    full = (root.resolve() / path).relative_to(top).as_posix()
+    repo = _repo(
+        root,
+        f"cannot find the pull request that last changed {path}",
+        "the deploy gate reads Git history; run it in a checkout",
+    )
+    prefix = _prefix(repo, root)
+    full = f"{prefix}/{path}" if prefix else path
     shallow = (Path(repo.git_dir) / "shallow").exists()
     try:
         commit = next(repo.iter_commits("HEAD", paths=full, max_count=1), None)
@@ -153,15 +159,10 @@ def last_change(root: Path, path: str) -> LastChange | None:
 
 def prefix_of(root: Path) -> str:
     """``root`` relative to its work tree's top ('' at the top); '' outside Git."""
-    import git
-
     try:
-        repo = git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return _prefix(_repo(root, "", ""), root)
+    except UsageError:
         return ""
-    top = Path(repo.working_tree_dir or root).resolve()
-    prefix = root.resolve().relative_to(top).as_posix()
-    return "" if prefix == "." else prefix
 
 
 def relative(prefix: str, path: str) -> str | None:

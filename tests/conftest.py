@@ -30,6 +30,12 @@ spec:
 #: Variables of the CI running the tests that would change what aigov does.
 CI_PREFIXES = ("AIGOV_", "GITHUB_", "GITLAB_", "CI_")
 
+
+def ci_free_env() -> dict[str, str]:
+    """This process's environment without the CI's own variables (see CI_PREFIXES)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(CI_PREFIXES)}
+
+
 WriteRepo = Callable[[dict[str, str | bytes]], Path]
 
 
@@ -68,7 +74,7 @@ def run_aigov(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
     """Run the installed ``aigov`` console script in a subprocess (``env``: extra variables)."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(CI_PREFIXES)}
+    full_env = ci_free_env()
     full_env.update(env or {})
     return subprocess.run(
         [aigov_script(), *args],

@@ -4,7 +4,6 @@ real ``pre-commit try-repo``, and the CI files against the public schemas."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import gate_repo as g
 import pytest
-from conftest import CI_PREFIXES, EXAMPLES, ROOT, WriteRepo, aigov_script, git
+from conftest import EXAMPLES, ROOT, WriteRepo, aigov_script, ci_free_env, git
 
 from aigov_gate.reporters.github import escape_data, escape_property
 
@@ -52,7 +51,7 @@ def test_ci_files_validate_against_the_public_schemas(
 
 
 def action_env(tmp_path: Path, **inputs: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(CI_PREFIXES)}
+    env = ci_free_env()
     (tmp_path / "runner").mkdir(exist_ok=True)
     env.update(
         RUNNER_TEMP=str(tmp_path / "runner"),
@@ -171,7 +170,7 @@ def hooks_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def try_repo(repo: Path, hooks: tuple[Path, Path], *args: str) -> subprocess.CompletedProcess[str]:
     source, home = hooks
-    env = {k: v for k, v in os.environ.items() if not k.startswith(CI_PREFIXES)}
+    env = ci_free_env()
     env["PRE_COMMIT_HOME"] = str(home)
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", "try-repo", str(source), *args],

@@ -18,19 +18,10 @@ from forge import GL_TOKEN, TOKEN, Forge, Reply, serve
 
 RISK = "risk/scorer.yaml"
 
-GH_CONFIG = """\
-organization: acme
-environments:
-  staging: {}
-  production: {production: true}
-roles:
-  risk_assessor: [dana]
-  risk_approver: [miguel, "@acme/risk-office"]
-  security_admin: [sam]
-signoff:
-  provider: github
-  max_retries: 1
-"""
+GH_CONFIG = (
+    g.CONFIG.replace("risk_approver: [miguel]", 'risk_approver: [miguel, "@acme/risk-office"]')
+    + "signoff:\n  provider: github\n  max_retries: 1\n"
+)
 GL_CONFIG = GH_CONFIG.replace("provider: github", "provider: gitlab")
 
 
@@ -65,6 +56,14 @@ def pr_repo(write_repo: WriteRepo, config: str = GH_CONFIG) -> tuple[Path, str]:
     (repo / RISK).write_text(g.risk(approvers=()), encoding="utf-8")
     git(repo, "commit", "-q", "-am", "approve the assessment")
     return repo, git(repo, "rev-parse", "HEAD")
+
+
+def github_pr(write_repo: WriteRepo, state: Forge) -> tuple[Path, str]:
+    """The pull request #7 of :func:`pr_repo`, by lena, changing the assessment."""
+    repo, head = pr_repo(write_repo)
+    state.pull(7, author="lena", head=head)
+    state.files[7] = [RISK]
+    return repo, head
 
 
 def gate(repo: Path, env: dict[str, str], *args: str) -> tuple[int, dict[str, Any], str]:
@@ -141,9 +140,7 @@ def test_github_latest_review_decides_and_teams_come_from_the_teams_api(
     write_repo: WriteRepo, forge: tuple[Forge, str]
 ) -> None:
     state, base = forge
-    repo, head = pr_repo(write_repo)
-    state.pull(7, author="lena", head=head)
-    state.files[7] = [RISK]
+    repo, head = github_pr(write_repo, state)
     state.teams["acme/risk-office"] = ["ana", "tess", "bo"]
     state.review(7, "tess", "APPROVED", head)
     state.review(7, "tess", "COMMENTED", head)  # a later comment keeps the approval
@@ -166,9 +163,7 @@ def test_github_rate_limits_are_waited_out_and_errors_fail_closed(
     write_repo: WriteRepo, forge: tuple[Forge, str]
 ) -> None:
     state, base = forge
-    repo, head = pr_repo(write_repo)
-    state.pull(7, author="lena", head=head)
-    state.files[7] = [RISK]
+    repo, head = github_pr(write_repo, state)
     state.review(7, "miguel", "APPROVED", head)
     state.review(7, "sam", "APPROVED", head)
     reviews = "/repos/acme/gov/pulls/7/reviews"
@@ -266,9 +261,7 @@ def test_deploy_gate_reverifies_through_the_pull_request_that_last_changed_it(
 
 def test_approvals_status_command(write_repo: WriteRepo, forge: tuple[Forge, str]) -> None:
     state, base = forge
-    repo, head = pr_repo(write_repo)
-    state.pull(7, author="lena", head=head)
-    state.files[7] = [RISK]
+    repo, head = github_pr(write_repo, state)
     state.review(7, "miguel", "APPROVED", head)
     state.review(7, "lena", "APPROVED", head)
     done = run_aigov("approvals", "status", "--repo", str(repo), "--pr", "7", env=gh_env(base))
