@@ -52,6 +52,11 @@ def provider_for(context: Context, config: AigovConfig) -> Provider:
 class Outcome:
     findings: list[Finding] = field(default_factory=list)
     signoffs: list[SignOff] = field(default_factory=list)
+    checked: list[Checked] = field(default_factory=list)  # the assessment of each signoff
+
+    def add(self, doc: Checked, signoff: SignOff) -> None:
+        self.checked.append(doc)
+        self.signoffs.append(signoff)
 
 
 class SignOffCheck:
@@ -141,18 +146,15 @@ def check(
     if context.provider == "recorded":
         touched = set(changed or ())
         for doc in (d for d in risks if _claims(d) or d.raw.source.path in touched):
-            src = recorded.source(doc)
-            out.signoffs.append(evaluate(doc, config, src))
+            out.add(doc, evaluate(doc, config, recorded.source(doc)))
     else:
         checker = SignOffCheck(root, config, context)
         if situation.stage == "merge":
             _merge(checker, risks, changed, out)
         elif situation.production:
             for doc in _deployed(contexts):
-                out.signoffs.append(checker.for_merged(doc))
-    by_name = {(d.organization, d.model.metadata.name): d for d in risks}
-    for signoff in out.signoffs:
-        doc = by_name[(signoff.organization, signoff.assessment)]
+                out.add(doc, checker.for_merged(doc))
+    for doc, signoff in zip(out.checked, out.signoffs, strict=True):
         out.findings.extend(_findings(signoff, doc, labels.get(id(doc), "")))
     return out
 
@@ -182,13 +184,13 @@ def _merge(
             touched = checker.changed_in_request()
         except ProviderError as exc:
             for doc in claimed:
-                out.signoffs.append(_failed(doc, checker.config, exc.message, exc.hint))
+                out.add(doc, _failed(doc, checker.config, exc.message, exc.hint))
             return
     else:
         touched = set(changed)
     for doc in risks:
         if doc.raw.source.path in touched:
-            out.signoffs.append(checker.for_request(doc))
+            out.add(doc, checker.for_request(doc))
 
 
 def _claims(doc: Checked) -> bool:
