@@ -310,6 +310,21 @@ BUILTIN: tuple[RuleInfo, ...] = (
         "soc2:CC6.1",
     ),
     _r(
+        "pii.undeclared",
+        "A document declares no personal data but holds some",
+        "high",
+        "Models, datasets, evidence artifacts (and the artifact's text file) and test results "
+        "with `contains_pii: false` (the default) are scanned for emails, phone numbers, IBANs, "
+        "card numbers (Luhn), IP addresses and the patterns in `pii.patterns`. The finding "
+        "names the kind and the field, never the value.",
+        "The flag decides whether evidence bundles encrypt the file and whether GDPR duties "
+        "apply; a wrong 'no' publishes personal data in plain text.",
+        "Set `contains_pii: true`, or remove the personal data; `aigov pii scan PATH` lists "
+        "every match.",
+        "gdpr:Art. 5",
+        "eu-ai-act:Art. 10",
+    ),
+    _r(
         "waiver.expired",
         "A waiver has expired",
         "medium",

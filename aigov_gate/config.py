@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from aigov_gate.catalog import PACKS
 from aigov_gate.documents.assets import ArtifactType
@@ -105,6 +105,100 @@ class ComplianceConfig(Strict):
         le=100,
         description="Percent of applicable mandatory clauses that must be assessed, per "
         "framework and model; below it is a compliance.coverage-below finding.",
+    )
+
+
+PiiKind = Literal["email", "phone", "iban", "card", "ip"]
+_ALL_PII: list[PiiKind] = ["email", "phone", "iban", "card", "ip"]
+
+
+class PiiConfig(Strict):
+    """Personal data: what is detected, and whether outputs are masked (docs/evidence.md)."""
+
+    masking: bool = Field(
+        default=True,
+        description="Mask detected PII in every report, annotation, payload and log line "
+        "(AIGOV_PII_MASKING_ENABLED overrides).",
+    )
+    detect: list[PiiKind] = Field(
+        default_factory=lambda: list(_ALL_PII),
+        description="Built-in detectors: email, phone, iban (mod 97), card (Luhn), ip.",
+    )
+    patterns: dict[Name, str] = Field(
+        default_factory=dict, description="More detectors: name -> regular expression."
+    )
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, patterns: dict[str, str]) -> dict[str, str]:
+        import re
+
+        for name, pattern in patterns.items():
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern '{name}' is not a regular expression: {exc}") from None
+        return patterns
+
+
+KeyProvider = Literal["local", "aws-kms", "azure-key-vault", "gcp-kms"]
+
+
+class KeySource(Strict):
+    """Where a private key lives: on disk or in an environment variable (local), or in a KMS."""
+
+    provider: KeyProvider = "local"
+    key: str | None = Field(
+        default=None,
+        description="KMS key: an AWS key id or ARN, an Azure Key Vault key URL "
+        "(https://VAULT.vault.azure.net/keys/NAME/VERSION), a GCP key (version) resource name.",
+    )
+    region: str | None = Field(default=None, description="AWS region (default: the SDK's).")
+
+    @model_validator(mode="after")
+    def _key_for_kms(self) -> KeySource:
+        if self.provider != "local" and not self.key:
+            raise ValueError(f"provider {self.provider} needs 'key' (the KMS key to use)")
+        return self
+
+
+class KeysConfig(Strict):
+    """Signing and encryption keys of evidence bundles (docs/evidence.md)."""
+
+    dir: str = Field(
+        default=".aigov/keys",
+        description="Keyring folder in the repository: keyring.yaml, public keys, audit.jsonl.",
+    )
+    rotation_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="Rotation is due this long after a key's "
+        "creation (AIGOV_KEY_ROTATION_DAYS overrides).",
+    )
+    algorithm: Literal["ecdsa-p256", "ed25519"] = Field(
+        default="ecdsa-p256", description="Algorithm of new local signing keys."
+    )
+    private_key_dir: str | None = Field(
+        default=None,
+        description="Folder of local private keys, outside Git (default: AIGOV_PRIVATE_KEY_DIR, "
+        "else ~/.config/aigov/keys).",
+    )
+    signer: KeySource = Field(default_factory=KeySource)
+    encryption: KeySource = Field(default_factory=KeySource)
+
+
+def _days(years: int) -> int:
+    return years * 365
+
+
+class RetentionConfig(Strict):
+    """How long evidence is kept, in days (the platform's periods by default)."""
+
+    test_runs: int = Field(default=_days(7), ge=1, description="Gate runs and test runs.")
+    test_results: int = Field(default=_days(7), ge=1, description="Test results and reports.")
+    model_metadata: int = Field(
+        default=_days(10), ge=1, description="Models, datasets, assessments, other evidence."
     )
 
 
@@ -226,11 +320,15 @@ class AigovConfig(Strict):
         "security_admin, key_administrator, key_operator, security_analyst).",
     )
     signoff: SignOffConfig = Field(default_factory=SignOffConfig)
+    pii: PiiConfig = Field(default_factory=PiiConfig)
+    keys: KeysConfig = Field(default_factory=KeysConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
 
 
 ENV_OVERRIDES: dict[str, tuple[tuple[str, ...], type]] = {
     "AIGOV_ORGANIZATION": (("organization",), str),
     "AIGOV_MAX_FILE_BYTES": (("limits", "max_file_bytes"), int),
+    "AIGOV_KEY_ROTATION_DAYS": (("keys", "rotation_days"), int),
 }
 
 

@@ -21,7 +21,9 @@ from aigov_gate.compliance import comply
 from aigov_gate.config import AigovConfig
 from aigov_gate.errors import UsageError
 from aigov_gate.graph import Graph, ModelContext, latest_completed
+from aigov_gate.inventory import inventory
 from aigov_gate.packs import pack_policies
+from aigov_gate.pii import Scanner
 from aigov_gate.policy.evaluation import Evaluator
 from aigov_gate.policy.waivers import apply_waivers
 from aigov_gate.references import Checked
@@ -146,6 +148,7 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
         policy_rules={rule.id: rule.info() for rule in evaluator.rules},
         compliance=compliance,
         signoffs=signoff.signoffs,
+        evidence=inventory(validation.documents, root, Scanner(config.pii)),
     )
 
 

@@ -168,3 +168,41 @@ def prefix_of(root: Path) -> str:
 def relative(prefix: str, path: str) -> str | None:
     """A path from the work tree's top, relative to the governance root (None if outside)."""
     return _relative(prefix, path)
+
+
+def describe(root: Path) -> dict[str, Any]:
+    """Commit, branch, remote (credentials removed) and work-tree state, for evidence.
+
+    Outside a Git repository every field is None: a bundle built from a plain folder
+    says so instead of failing.
+    """
+    from urllib.parse import urlsplit, urlunsplit
+
+    import git
+
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return {"commit": None, "branch": None, "remote": None, "dirty": None, "root": None}
+    try:
+        commit = repo.head.commit
+    except ValueError:
+        return {"commit": None, "branch": None, "remote": None, "dirty": None, "root": None}
+    branch = None if repo.head.is_detached else repo.active_branch.name
+    remote = None
+    if repo.remotes:
+        url = next(iter(repo.remotes[0].urls), None)
+        if url and "://" in url:
+            parts = urlsplit(url)
+            host = parts.hostname or ""
+            netloc = f"{host}:{parts.port}" if parts.port else host
+            url = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+        remote = url
+    return {
+        "commit": commit.hexsha,
+        "committed_at": commit.committed_datetime.isoformat(),
+        "branch": branch,
+        "remote": remote,
+        "dirty": repo.is_dirty(untracked_files=False),
+        "root": _prefix(repo, root),
+    }

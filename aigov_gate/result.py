@@ -267,6 +267,17 @@ class SignOff:
         return ". ".join(parts)
 
 
+@dataclass(frozen=True, slots=True)
+class EvidenceFile:
+    """A file the run evaluated, as an evidence bundle stores it (see aigov_gate.inventory)."""
+
+    path: str
+    role: str
+    sensitive: bool
+    period: str
+    retain_until: date | None = None
+
+
 @dataclass
 class GateResult:
     """The gate's decision and everything reporters need to explain it."""
@@ -284,6 +295,7 @@ class GateResult:
     policy_rules: dict[str, RuleInfo] = field(default_factory=dict)
     compliance: list[FrameworkCompliance] = field(default_factory=list)
     signoffs: list[SignOff] = field(default_factory=list)
+    evidence: list[EvidenceFile] = field(default_factory=list)
     #: The governance root relative to the CI workspace ("" when they are the same);
     #: GitHub annotations need workspace-relative paths.
     path_prefix: str = ""

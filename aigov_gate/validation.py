@@ -29,6 +29,7 @@ from aigov_gate.errors import UsageError
 from aigov_gate.frameworks import builtin_clause_numbers
 from aigov_gate.loading import Candidate, LoadResult, RawDocument, explicit, load_files, walk
 from aigov_gate.packs import policy_names
+from aigov_gate.pii import Scanner, check_undeclared
 from aigov_gate.references import (
     Checked,
     Index,
@@ -73,7 +74,9 @@ def validate_repo(root: Path, config: AigovConfig, paths: Sequence[Path] = ()) -
     checked_ids = {id(raw) for raw in loaded.documents}
     for raw in loaded.documents:
         findings.extend(check_duplicates(raw, index, checked_ids))
+    scanner = Scanner(config.pii)
     for doc in checked:
+        findings.extend(check_undeclared(doc, root, scanner))
         findings.extend(check_references(doc, index))
         findings.extend(check_evidence_file(doc, root))
         findings.extend(_check_framework(doc))

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import date
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from aigov_gate.cli.context import config_option, pr_option, repo_option
+
+if TYPE_CHECKING:
+    from aigov_gate.config import AigovConfig
+    from aigov_gate.result import GateResult
 
 FORMATS = ("text", "json", "sarif", "junit", "codequality", "markdown", "oscal", "github")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
@@ -56,12 +63,88 @@ def _workspace_prefix(root: Path, workspace: str | None) -> str:
     return "" if prefix == "." else prefix
 
 
+def gate_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options that say what to gate (shared by ``gate`` and ``evidence build``)."""
+    options = [
+        click.option(
+            "--stage", type=click.Choice(["merge", "deploy"]), default="merge", show_default=True
+        ),
+        click.option("--environment", "-e", help="Deploy environment (from .aigov.yaml)."),
+        click.option("--model", "-m", metavar="NAME[@VERSION]", help="Gate one model (version)."),
+        click.option("--base", metavar="REF", help="Git ref to compare with (changed files)."),
+        click.option(
+            "--fail-on", type=click.Choice(SEVERITIES), help="Block at this severity or above."
+        ),
+        click.option(
+            "--as-of",
+            "as_of",
+            type=click.DateTime(["%Y-%m-%d"]),
+            help="Evaluate as on this date (reproducible runs). Default: today (UTC).",
+        ),
+        pr_option,
+        repo_option,
+        config_option,
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@dataclass(slots=True)
+class GateRun:
+    root: Path
+    config: AigovConfig
+    result: GateResult
+    mask: Callable[[str], str]
+
+
+def run(
+    stage: str,
+    environment: str | None,
+    model: str | None,
+    base: str | None,
+    fail_on: str | None,
+    as_of: object,
+    pr: int | None,
+    repo: Path | None,
+    config_path: Path | None,
+) -> GateRun:
+    from aigov_gate.cli.context import find_repo
+    from aigov_gate.config import find_config, load_config
+    from aigov_gate.gate import GateOptions, run_gate
+    from aigov_gate.pii import masker
+    from aigov_gate.signoff.context import from_env
+
+    root = find_repo(repo)
+    config = load_config(config_path or find_config(root))
+    today = as_of.date() if isinstance(as_of, datetime) else None
+    signoff = from_env(config.signoff, os.environ, pr)
+    options = GateOptions(stage, environment, model, base, fail_on, today, signoff=signoff)
+    result = run_gate(root, config, options)
+    result.path_prefix = _workspace_prefix(root, os.environ.get("GITHUB_WORKSPACE"))
+    return GateRun(root, config, result, masker(config))
+
+
+def seal(gate: GateRun, out: Path) -> None:
+    """Write the evidence bundle of ``gate`` and say so on stderr."""
+    from aigov_gate.evidence.keyring import now_utc
+    from aigov_gate.evidence.sealing import seal as seal_run
+    from aigov_gate.reporters import GATE_REPORTER_BY_NAME
+
+    report = gate.mask(GATE_REPORTER_BY_NAME["json"](gate.result, False))
+    built = seal_run(
+        gate.root, gate.config, gate.result, report, out, os.environ, now_utc(), gate.mask
+    )
+    encrypted = f", {len(built.encrypted)} encrypted" if built.encrypted else ""
+    click.echo(
+        f"evidence: {built.path} ({built.subjects} files{encrypted}; signed by key "
+        f"{built.key_id[:16]}; keep until {built.retain_until})",
+        err=True,
+    )
+
+
 @click.command("gate")
-@click.option("--stage", type=click.Choice(["merge", "deploy"]), default="merge", show_default=True)
-@click.option("--environment", "-e", help="Deploy environment (from .aigov.yaml).")
-@click.option("--model", "-m", metavar="NAME[@VERSION]", help="Gate one model (version).")
-@click.option("--base", metavar="REF", help="Git ref to compare with (changed files, baselines).")
-@click.option("--fail-on", type=click.Choice(SEVERITIES), help="Block at this severity or above.")
+@gate_options
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option(
     "--output",
@@ -72,51 +155,35 @@ def _workspace_prefix(root: Path, workspace: str | None) -> str:
     help="Also write a report to a file (repeatable).",
 )
 @click.option(
-    "--as-of",
-    "as_of",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="Evaluate as on this date (reproducible runs). Default: today (UTC).",
+    "--evidence",
+    "evidence",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PATH",
+    help="Also write a signed evidence bundle (.tar.gz) of this run (docs/evidence.md).",
 )
-@pr_option
-@repo_option
-@config_option
 @click.pass_context
 def gate_command(
     ctx: click.Context,
-    stage: str,
-    environment: str | None,
-    model: str | None,
-    base: str | None,
-    fail_on: str | None,
+    /,
     fmt: str,
     outputs: tuple[str, ...],
-    as_of: object,
-    pr: int | None,
-    repo: Path | None,
-    config_path: Path | None,
+    evidence: Path | None,
+    **selection: Any,
 ) -> None:
     """Decide whether a merge or a deployment may go ahead, and say why.
 
     Exit codes: 0 passed, 1 blocked, 2 could not run, 3 internal error.
     """
-    from aigov_gate.cli.context import find_repo
-    from aigov_gate.config import find_config, load_config
     from aigov_gate.errors import EXIT_BLOCKED, EXIT_PASSED
-    from aigov_gate.gate import GateOptions, run_gate
     from aigov_gate.reporters import GATE_REPORTER_BY_NAME
-    from aigov_gate.signoff.context import from_env
 
     files = _outputs(outputs)
-    root = find_repo(repo)
-    config = load_config(config_path or find_config(root))
-    today = as_of.date() if hasattr(as_of, "date") else None
-    assert today is None or isinstance(today, date)
-    signoff = from_env(config.signoff, os.environ, pr)
-    options = GateOptions(stage, environment, model, base, fail_on, today, signoff=signoff)
-    result = run_gate(root, config, options)
-    result.path_prefix = _workspace_prefix(root, os.environ.get("GITHUB_WORKSPACE"))
+    gate = run(**selection)
+    result = gate.result
     for out_fmt, path in files:
-        _write(path, GATE_REPORTER_BY_NAME[out_fmt](result, False))
+        _write(path, gate.mask(GATE_REPORTER_BY_NAME[out_fmt](result, False)))
+    if evidence is not None:
+        seal(gate, evidence)
     colour = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    click.echo(GATE_REPORTER_BY_NAME[fmt](result, colour), nl=False)
+    click.echo(gate.mask(GATE_REPORTER_BY_NAME[fmt](result, colour)), nl=False)
     ctx.exit(EXIT_PASSED if result.passed else EXIT_BLOCKED)

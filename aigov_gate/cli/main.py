@@ -15,9 +15,12 @@ import click
 from aigov_gate import __version__
 from aigov_gate.cli.approvals import approvals_group
 from aigov_gate.cli.compliance import compliance_group, frameworks_group
+from aigov_gate.cli.evidence import evidence_group
 from aigov_gate.cli.explain import explain_command
 from aigov_gate.cli.gate import gate_command
 from aigov_gate.cli.init import init_command
+from aigov_gate.cli.keys import keys_group
+from aigov_gate.cli.pii import pii_group
 from aigov_gate.cli.policy import policy_group
 from aigov_gate.cli.schema import schema_group
 from aigov_gate.cli.validate import validate_command
@@ -62,6 +65,9 @@ cli.add_command(schema_group)
 cli.add_command(frameworks_group)
 cli.add_command(compliance_group)
 cli.add_command(approvals_group)
+cli.add_command(evidence_group)
+cli.add_command(keys_group)
+cli.add_command(pii_group)
 
 
 def main() -> None:

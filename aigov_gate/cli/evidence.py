@@ -1,0 +1,319 @@
+"""``aigov evidence``: build, verify, inspect, decrypt, re-wrap and prune evidence bundles.
+
+Exit codes: 0 done / verified, 1 verification failed (or the bundle was refused as
+hostile), 2 could not run (no such file, no keyring, bad option).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from aigov_gate.cli.gate import gate_options, run, seal
+from aigov_gate.cli.keys import keyring_option, open_keyring
+from aigov_gate.errors import EXIT_BLOCKED, EXIT_PASSED, UsageError
+
+bundle_argument = click.argument(
+    "bundle", type=click.Path(dir_okay=False, path_type=Path), metavar="BUNDLE"
+)
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+
+
+def _existing(path: Path) -> Path:
+    if not path.is_file():
+        raise UsageError(f"no such bundle: {path}", hint="check the path")
+    return path
+
+
+@click.group("evidence")
+def evidence_group() -> None:
+    """Signed evidence bundles of gate runs (docs/evidence.md)."""
+
+
+@evidence_group.command("build")
+@gate_options
+@click.option(
+    "--out",
+    "-o",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the bundle (.tar.gz).",
+)
+def build_command(out: Path, **selection: Any) -> None:
+    """Run the gate and seal the run in a bundle, whatever the decision (it is recorded).
+
+    Exit codes: 0 the bundle was written, 2 it could not be.
+    """
+    gate = run(**selection)
+    seal(gate, out)
+    click.echo(f"decision recorded: {gate.result.decision}")
+
+
+@evidence_group.command("verify")
+@bundle_argument
+@keyring_option
+@format_option
+@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), hidden=True)
+@click.pass_context
+def verify_command(
+    ctx: click.Context, bundle: Path, keyring_path: Path | None, fmt: str, repo: Path | None
+) -> None:
+    """Check signature, key status at signing time, keyring and audit log, every member.
+
+    Works offline with only the bundle and the keyring folder (keyring.yaml, the public
+    keys, audit.jsonl): pass it with --keyring. Exit 0 verified, 1 not.
+    """
+    from aigov_gate.evidence.keyring import Keyring
+    from aigov_gate.evidence.verify import verify
+
+    _existing(bundle)
+    if keyring_path is not None:
+        keyring = Keyring.load(keyring_path)
+    else:
+        _, keyring = open_keyring(repo, None, None, missing_ok=False)
+    result = verify(bundle, keyring)
+    p = result.predicate
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "bundle": str(bundle),
+                    "verified": result.ok,
+                    "checks": [
+                        {"name": c.name, "ok": c.ok, "detail": c.detail} for c in result.checks
+                    ],
+                    "decision": p.get("decision") if result.ok else None,
+                },
+                indent=2,
+            )
+        )
+    else:
+        for c in result.checks:
+            click.echo(f"{'ok  ' if c.ok else 'FAIL'} {c.name}: {c.detail}")
+        if result.ok:
+            models = ", ".join(f"{m['name']}@{m['version']}" for m in p.get("models", []))
+            click.echo(
+                f"VERIFIED: {p.get('decision')} at {p.get('stage')}"
+                f"{' to ' + str(p['environment']) if p.get('environment') else ''}"
+                f" for {models or 'no model'}, as of {p.get('as_of')}, signed {p.get('signed_at')}"
+            )
+        else:
+            click.echo("NOT VERIFIED: do not rely on this bundle")
+    ctx.exit(EXIT_PASSED if result.ok else EXIT_BLOCKED)
+
+
+@evidence_group.command("inspect")
+@bundle_argument
+@format_option
+@click.pass_context
+def inspect_command(ctx: click.Context, bundle: Path, fmt: str) -> None:
+    """Show what a bundle holds and claims, without trusting it (verify does that)."""
+    from aigov_gate.evidence import archive
+    from aigov_gate.evidence.verify import open_envelope
+
+    _existing(bundle)
+    try:
+        contents = archive.read(bundle, lambda n: n.endswith(".json") and "/" not in n)
+        envelope, statement = open_envelope(contents)
+    except (archive.HostileArchive, ValueError) as exc:
+        click.echo(f"refused: {exc}", err=True)
+        ctx.exit(EXIT_BLOCKED)
+        return
+    predicate = statement.get("predicate") or {}
+    members = [
+        {"name": m.name, "size": m.size, "sha256": m.sha256} for m in contents.members.values()
+    ]
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "verified": False,
+                    "payload_type": envelope.payload_type,
+                    "key_ids": [s.keyid for s in envelope.signatures],
+                    "statement": statement,
+                    "members": members,
+                },
+                indent=2,
+            )
+        )
+        return
+    click.echo(f"{bundle}  (NOT verified: run `aigov evidence verify`)")
+    click.echo(
+        f"  claims: {predicate.get('decision')} at {predicate.get('stage')}, "
+        f"as of {predicate.get('as_of')}, signed {predicate.get('signed_at')}"
+    )
+    click.echo(f"  signed by key(s): {', '.join(s.keyid[:16] for s in envelope.signatures)}")
+    encryption = predicate.get("encryption") or {}
+    enc = set(encryption.get("members", []))
+    retention = predicate.get("retention") or {}
+    click.echo(f"  keep until: {retention.get('until')}")
+    for m in members:
+        mark = " (encrypted)" if str(m["name"]).removeprefix("evidence/") in enc else ""
+        click.echo(f"  {m['size']:>12}  {m['name']}{mark}")
+
+
+@evidence_group.command("decrypt")
+@bundle_argument
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write the bundle's files into (decrypted).",
+)
+@keyring_option
+@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), hidden=True)
+@click.option("--config", "config_path", type=click.Path(path_type=Path), hidden=True)
+@click.pass_context
+def decrypt_command(
+    ctx: click.Context,
+    bundle: Path,
+    out: Path,
+    keyring_path: Path | None,
+    repo: Path | None,
+    config_path: Path | None,
+) -> None:
+    """Verify the bundle, then write its files to --out with encrypted ones decrypted.
+
+    Needs the organization's encryption key: its private half in keys.private_key_dir
+    (or AIGOV_ENCRYPTION_KEY), or access to the KMS key the keyring names.
+    """
+    from aigov_gate.evidence.sealing import unwrapper
+    from aigov_gate.evidence.verify import data_key, decrypt_to, verify
+
+    _existing(bundle)
+    config, keyring = open_keyring(repo, config_path, keyring_path, missing_ok=False)
+    result = verify(bundle, keyring)
+    if not result.ok:
+        for c in result.checks:
+            if not c.ok:
+                click.echo(f"FAIL {c.name}: {c.detail}", err=True)
+        click.echo("not decrypted: the bundle does not verify", err=True)
+        ctx.exit(EXIT_BLOCKED)
+    if out.exists() and any(out.iterdir()):
+        raise UsageError(f"{out} is not empty", hint="choose a new or empty folder")
+    key = data_key(result, unwrapper(config, keyring))
+    written = decrypt_to(result, key, out)
+    click.echo(f"wrote {len(written)} files to {out} (decrypted files are mode 0600)")
+
+
+@evidence_group.command("rewrap")
+@click.argument("bundles", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@keyring_option
+@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), hidden=True)
+@click.option("--config", "config_path", type=click.Path(path_type=Path), hidden=True)
+@click.pass_context
+def rewrap_command(
+    ctx: click.Context,
+    bundles: tuple[Path, ...],
+    keyring_path: Path | None,
+    repo: Path | None,
+    config_path: Path | None,
+) -> None:
+    """Wrap each bundle's data key with the active encryption key (after a rotation).
+
+    Only wrapped-keys.json changes: no signed byte, no ciphertext. The old wrapping is
+    replaced, so afterwards only the new key (or the KMS) can decrypt.
+    """
+    from aigov_gate.evidence.bundle import wrapped_keys
+    from aigov_gate.evidence.keyring import KeyringError
+    from aigov_gate.evidence.sealing import unwrapper, wrapper_for
+    from aigov_gate.evidence.verify import data_key, rewrap, verify
+
+    config, keyring = open_keyring(repo, config_path, keyring_path, missing_ok=False)
+    failed = 0
+    for path in bundles:
+        result = verify(_existing(path), keyring)
+        if not result.ok:
+            click.echo(f"{path}: not re-wrapped, it does not verify", err=True)
+            failed += 1
+            continue
+        if not result.predicate.get("encryption"):
+            click.echo(f"{path}: nothing encrypted, nothing to re-wrap")
+            continue
+        org = str(result.predicate.get("organization") or config.organization)
+        wrapping = wrapper_for(keyring, org)
+        if wrapping is None:
+            raise KeyringError(f"{org} has no active encryption key", hint="aigov keys generate")
+        key = data_key(result, unwrapper(config, keyring))
+        rewrap(result, wrapped_keys(key, *wrapping), path)
+        click.echo(f"{path}: data key wrapped with {wrapping[1].id[:16]}")
+    ctx.exit(EXIT_BLOCKED if failed else EXIT_PASSED)
+
+
+@evidence_group.command("prune")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), metavar="DIR")
+@click.option("--dry-run", is_flag=True, help="Say what would be deleted; delete nothing.")
+@click.option(
+    "--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Judge retention on this date."
+)
+@keyring_option
+@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), hidden=True)
+def prune_command(
+    folder: Path,
+    dry_run: bool,
+    as_of: datetime | None,
+    keyring_path: Path | None,
+    repo: Path | None,
+) -> None:
+    """Delete bundles in DIR whose retention date has passed, and log each deletion.
+
+    A bundle is deleted only when it verifies (so its retention date is the signed one)
+    and its date is before today; anything else is kept and said why. Deletions are
+    appended to DIR/prune-log.jsonl.
+    """
+    from aigov_gate.evidence.keyring import Keyring, stamp
+    from aigov_gate.evidence.verify import verify
+
+    if not folder.is_dir():
+        raise UsageError(f"no such folder: {folder}")
+    if keyring_path is not None:
+        keyring = Keyring.load(keyring_path)
+    else:
+        _, keyring = open_keyring(repo, None, None, missing_ok=False)
+    today = as_of.date() if as_of else datetime.now(UTC).date()
+    deleted = kept = 0
+    for path in sorted(folder.rglob("*.tar.gz")):
+        result = verify(path, keyring)
+        until_text = (result.predicate.get("retention") or {}).get("until")
+        if not result.ok:
+            click.echo(f"keep {path}: it does not verify, so its retention date is not trusted")
+            kept += 1
+            continue
+        until = date.fromisoformat(str(until_text))
+        if until >= today:
+            click.echo(f"keep {path}: retained until {until}")
+            kept += 1
+            continue
+        if dry_run:
+            click.echo(f"would delete {path}: retention ended {until}")
+            deleted += 1
+            continue
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        path.unlink()
+        entry = {
+            "time": stamp(datetime.now(UTC)),
+            "actor": os.environ.get("USER", "unknown"),
+            "action": "deleted",
+            "bundle": str(path.relative_to(folder)),
+            "sha256": digest,
+            "retained_until": str(until),
+            "as_of": str(today),
+        }
+        with (folder / "prune-log.jsonl").open("a", encoding="utf-8") as log:
+            log.write(json.dumps(entry, sort_keys=True) + "\n")
+        click.echo(f"deleted {path}: retention ended {until}")
+        deleted += 1
+    verb = "would delete" if dry_run else "deleted"
+    click.echo(
+        f"{verb} {deleted}, kept {kept}" + (" (dry run: nothing changed)" if dry_run else "")
+    )

@@ -1,0 +1,55 @@
+"""``aigov pii scan``: where personal data is, by kind and position, never the value."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from aigov_gate.cli.context import config_option, repo_option
+
+
+@click.group("pii")
+def pii_group() -> None:
+    """Personal data detection (the detectors masking uses)."""
+
+
+@pii_group.command("scan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@repo_option
+@config_option
+@click.pass_context
+def scan_command(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    fmt: str,
+    repo: Path | None,
+    config_path: Path | None,
+) -> None:
+    """List emails, phone numbers, IBANs, card numbers, IPs and configured patterns.
+
+    Exit codes: 0 none found, 1 found, 2 could not run.
+    """
+    from aigov_gate.cli.context import find_repo
+    from aigov_gate.config import find_config, load_config
+    from aigov_gate.errors import EXIT_BLOCKED, EXIT_PASSED
+    from aigov_gate.pii import Scanner, scan_paths
+
+    root = find_repo(repo)
+    config = load_config(config_path or find_config(root))
+    hits = list(scan_paths(paths, Scanner(config.pii)))
+    if fmt == "json":
+        rows = [
+            {"path": str(p), "line": m.line, "column": m.column, "kind": m.kind} for p, m in hits
+        ]
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        for path, m in hits:
+            click.echo(f"{path}:{m.line}:{m.column}: {m.kind}")
+        files = len({p for p, _ in hits})
+        click.echo(
+            f"{len(hits)} match(es) in {files} file(s)" if hits else "no personal data found"
+        )
+    ctx.exit(EXIT_BLOCKED if hits else EXIT_PASSED)

@@ -1,0 +1,165 @@
+"""From configuration to keys: who signs, who wraps, who unwraps, and sealing a gate run."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from aigov_gate import __version__
+from aigov_gate.config import AigovConfig, KeySource
+from aigov_gate.evidence import bundle
+from aigov_gate.evidence.keyring import KeyEntry, Keyring, KeyringError, parse_stamp
+from aigov_gate.evidence.keys import (
+    ENCRYPTION_KEY_ENV,
+    SIGNING_KEY_ENV,
+    KeyError_,
+    LocalSigner,
+    LocalWrapper,
+    Signer,
+    key_id,
+    load_private,
+)
+from aigov_gate.evidence.verify import wrapped_b64
+from aigov_gate.result import GateResult
+
+
+def keyring_dir(root: Path, config: AigovConfig) -> Path:
+    return root / config.keys.dir
+
+
+def signer_for(config: AigovConfig, keyring: Keyring, organization: str) -> tuple[Signer, KeyEntry]:
+    entry = keyring.active(organization, "signing")
+    if entry is None:
+        raise KeyringError(
+            f"{organization} has no active signing key in {keyring.dir}",
+            hint="create one with `aigov keys generate`",
+        )
+    signer: Signer
+    if entry.provider == "local":
+        from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+        private = load_private(entry.id, config.keys, SIGNING_KEY_ENV)
+        if not isinstance(private, ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey):
+            raise KeyError_(f"key {entry.id[:16]} is not a signing key")
+        signer = LocalSigner(private)
+    else:
+        from aigov_gate.evidence.kms import kms_signer
+
+        signer = kms_signer(_source(entry, config.keys.signer))
+        if key_id(signer.public) != entry.id:
+            raise KeyringError(
+                f"the KMS key {entry.reference} is not the keyring's active key {entry.id[:16]}",
+                hint="set keys.signer.key to the active key, or rotate to register the new one",
+            )
+    return signer, entry
+
+
+def _source(entry: KeyEntry, configured: KeySource) -> KeySource:
+    region = configured.region if configured.provider == entry.provider else None
+    return KeySource(provider=entry.provider, key=entry.reference, region=region)  # type: ignore[arg-type]
+
+
+def wrapper_for(keyring: Keyring, organization: str) -> tuple[LocalWrapper, KeyEntry] | None:
+    entry = keyring.active(organization, "encryption")
+    if entry is None:
+        return None
+    public = keyring.public_key(entry)
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    assert isinstance(public, rsa.RSAPublicKey)
+    return LocalWrapper(public, provider=entry.provider, reference=entry.reference or ""), entry
+
+
+def unwrapper(
+    config: AigovConfig, keyring: Keyring, env: Mapping[str, str] | None = None
+) -> Callable[[dict[str, Any]], bytes | None]:
+    """Opens a wrapping with a local private key or the KMS key the keyring records."""
+
+    def unwrap(wrapping: dict[str, Any]) -> bytes | None:
+        entry = keyring.entry(str(wrapping.get("key_id")))
+        if entry is None or entry.purpose != "encryption":
+            return None
+        wrapped = wrapped_b64(wrapping)
+        if entry.provider != "local":
+            from aigov_gate.evidence.kms import kms_unwrap
+
+            return kms_unwrap(_source(entry, config.keys.encryption), wrapped)
+        try:
+            private = load_private(entry.id, config.keys, ENCRYPTION_KEY_ENV, env)
+        except KeyError_ as exc:
+            if exc.message.startswith("no private key"):
+                return None
+            raise
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        assert isinstance(private, rsa.RSAPrivateKey)
+        return LocalWrapper(private.public_key(), private).unwrap(wrapped)
+
+    return unwrap
+
+
+def seal(
+    root: Path,
+    config: AigovConfig,
+    result: GateResult,
+    report_json: str,
+    out: Path,
+    env: Mapping[str, str],
+    now: datetime,
+    mask: Callable[[str], str],
+) -> bundle.Built:
+    """Write the evidence bundle of a gate run to ``out``."""
+    keyring = Keyring.load(keyring_dir(root, config))
+    organization = config.organization
+    signer, entry = signer_for(config, keyring, organization)
+    if now >= parse_stamp(entry.not_after):
+        print(
+            f"warning: signing key {entry.id[:16]} of {organization} is due for rotation since "
+            f"{entry.not_after}; run `aigov keys rotate`",
+            file=sys.stderr,
+        )
+    from aigov_gate import git
+
+    git_info = git.describe(root)
+    members = bundle.plan(root, config, result, report_json, git_info, env, now.date(), mask)
+    wrapping = wrapper_for(keyring, organization)
+    sensitive = [m.name for m in members if m.sensitive]
+    if sensitive and wrapping is None:
+        raise KeyringError(
+            f"{len(sensitive)} file(s) hold personal or restricted data ({sensitive[0]}, ...) "
+            f"and must be encrypted, but {organization} has no encryption key",
+            hint="create one with `aigov keys generate --purpose encryption`",
+        )
+    s = result.situation
+    predicate = {
+        "decision": result.decision,
+        "stage": s.stage,
+        "environment": s.environment,
+        "production": s.production,
+        "as_of": s.today.isoformat(),
+        "organization": organization,
+        "models": [{"name": m.name, "version": m.version} for m in result.models],
+        "summary": {
+            "findings": len(result.findings),
+            "blocking": len(result.blocking),
+            "waived": sum(1 for f in result.findings if f.waived),
+        },
+        "tool": {"name": "aigov-gate", "version": __version__},
+        "policy_packs": list(result.packs),
+    }
+    committed = git_info.get("committed_at")
+    mtime = int(datetime.fromisoformat(committed).timestamp()) if committed else 0
+    return bundle.build(
+        out,
+        members,
+        predicate,
+        signer,
+        entry,
+        wrapping[0] if wrapping else None,
+        wrapping[1] if wrapping else None,
+        now,
+        mtime,
+    )
