@@ -119,23 +119,21 @@ def list_command(
     config_path: Path | None,
 ) -> None:
     """Every key with its status; DUE marks an active key past its rotation date."""
-    from aigov_gate.evidence.keyring import now_utc, parse_stamp
+    from aigov_gate.evidence.keyring import now_utc
 
-    _, keyring = open_keyring(repo, config_path, keyring_path, missing_ok=False)
+    config, keyring = open_keyring(repo, config_path, keyring_path, missing_ok=False)
     now = now_utc()
+    due_ids = {
+        p.old.id
+        for p in keyring.due(keyring.organizations(), now, False, config.keys.rotation_days)
+    }
     keys = [k for k in keyring.data.keys if organization in (None, k.organization)]
     if fmt == "json":
-        rows = [
-            {
-                **k.model_dump(),
-                "rotation_due": k.status == "active" and now >= parse_stamp(k.not_after),
-            }
-            for k in keys
-        ]
+        rows = [{**k.model_dump(), "rotation_due": k.id in due_ids} for k in keys]
         click.echo(json.dumps(rows, indent=2))
         return
     for k in keys:
-        due = " DUE" if k.status == "active" and now >= parse_stamp(k.not_after) else ""
+        due = " DUE" if k.id in due_ids else ""
         when = {"active": f"rotate by {k.not_after}{due}", "retired": f"retired {k.retired}"}.get(
             k.status, f"revoked {k.revoked}: {k.reason}"
         )
@@ -150,6 +148,12 @@ def list_command(
 @click.option("--all-organizations", is_flag=True, help="Rotate every organization's keys.")
 @click.option("--dry-run", is_flag=True, help="Say what would change; change nothing.")
 @click.option("--force", is_flag=True, help="Rotate even if not due.")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="With --dry-run: what would be due on this date.",
+)
 @keyring_option
 @repo_option
 @config_option
@@ -158,6 +162,7 @@ def rotate_command(
     all_organizations: bool,
     dry_run: bool,
     force: bool,
+    as_of: datetime | None,
     keyring_path: Path | None,
     repo: Path | None,
     config_path: Path | None,
@@ -176,7 +181,10 @@ def rotate_command(
     config, keyring = open_keyring(repo, config_path, keyring_path, missing_ok=False)
     orgs = keyring.organizations() if all_organizations else [organization or config.organization]
     now = now_utc()
-    plan = keyring.due(orgs, now, force)
+    if as_of is not None and not dry_run:
+        raise UsageError("--as-of plans ahead and needs --dry-run")
+    when = as_of.replace(tzinfo=UTC) if as_of else now
+    plan = keyring.due(orgs, when, force, config.keys.rotation_days)
     if not plan:
         click.echo(
             f"nothing to rotate for {', '.join(orgs)} (rotation every "
@@ -184,7 +192,6 @@ def rotate_command(
         )
         return
     for item in plan:
-        assert item.old is not None
         if dry_run:
             click.echo(
                 f"would rotate {item.organization} {item.purpose} key {item.old.id[:16]} "

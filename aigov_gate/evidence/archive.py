@@ -21,11 +21,12 @@ import tarfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO, BinaryIO
+from typing import IO, BinaryIO, cast
 
-from isal import igzip
+from isal import igzip, isal_zlib
 
 CHUNK = 1 << 20
+_ISAL_ERROR = cast("type[Exception]", isal_zlib.error)  # corrupt deflate data
 SMALL = 64 * 1024 * 1024  # members read into memory (JSON, YAML) are at most this big
 
 
@@ -38,7 +39,7 @@ class ReadLimits:
     max_members: int = 100_000
     max_member_bytes: int = 64 * 1024**3
     max_total_bytes: int = 256 * 1024**3
-    max_ratio: int = 1000
+    max_ratio: int = 200
     ratio_after: int = 256 * 1024**2
 
 
@@ -241,7 +242,7 @@ def read(
                     seen.add(info.name)
                     contents.members[info.name] = _member(tar, info, keep(info.name))
             contents.compressed_bytes = bounded._counted.count
-    except (tarfile.TarError, EOFError, OSError) as exc:
+    except (tarfile.TarError, EOFError, OSError, _ISAL_ERROR) as exc:
         if isinstance(exc, FileNotFoundError):
             raise
         raise HostileArchive(f"not a readable .tar.gz ({exc})") from None

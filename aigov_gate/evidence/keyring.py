@@ -322,16 +322,20 @@ class Keyring:
             ) from None
         return private.public_key(), path
 
-    def due(self, organizations: list[str], moment: datetime, force: bool) -> list[Planned]:
+    def due(
+        self, organizations: list[str], moment: datetime, force: bool, rotation_days: int
+    ) -> list[Planned]:
+        """Active keys whose rotation is due at ``moment`` (created + rotation_days), or all."""
         plan: list[Planned] = []
         for org in organizations:
             for purpose in PURPOSES:
                 current = self.active(org, purpose)
                 if current is None:
                     continue
-                overdue = moment >= parse_stamp(current.not_after)
+                due_at = parse_stamp(current.created) + timedelta(days=rotation_days)
+                overdue = moment >= due_at
                 if overdue or force:
-                    why = f"due since {current.not_after}" if overdue else "forced"
+                    why = f"due since {stamp(due_at)}" if overdue else "forced"
                     plan.append(Planned(org, purpose, current, why))
         return plan
 

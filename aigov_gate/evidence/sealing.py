@@ -11,7 +11,7 @@ from typing import Any
 from aigov_gate import __version__
 from aigov_gate.config import AigovConfig, KeySource
 from aigov_gate.evidence import bundle
-from aigov_gate.evidence.keyring import KeyEntry, Keyring, KeyringError, parse_stamp
+from aigov_gate.evidence.keyring import KeyEntry, Keyring, KeyringError
 from aigov_gate.evidence.keys import (
     ENCRYPTION_KEY_ENV,
     SIGNING_KEY_ENV,
@@ -115,10 +115,10 @@ def seal(
     keyring = Keyring.load(keyring_dir(root, config))
     organization = config.organization
     signer, entry = signer_for(config, keyring, organization)
-    if now >= parse_stamp(entry.not_after):
+    if keyring.due([organization], now, False, config.keys.rotation_days):
         print(
-            f"warning: signing key {entry.id[:16]} of {organization} is due for rotation since "
-            f"{entry.not_after}; run `aigov keys rotate`",
+            f"warning: a key of {organization} is due for rotation "
+            f"(every {config.keys.rotation_days} days); run `aigov keys rotate`",
             file=sys.stderr,
         )
     from aigov_gate import git

@@ -1,0 +1,711 @@
+"""Evidence bundles end to end: real keys, real Git repositories, real archives.
+
+The example's production-grade run is sealed once per module; each test copies what it
+changes. Independent checks use securesystemslib's DSSE verifier, ``tar`` and hashlib.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import io
+import json
+import shutil
+import subprocess
+import tarfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES, MODEL, git, run_aigov
+from cryptography.hazmat.primitives import serialization
+from securesystemslib.dsse import Envelope
+from securesystemslib.signer import SSlibKey  # type: ignore[attr-defined]
+
+from aigov_gate.evidence import archive
+from aigov_gate.evidence.keyring import Keyring
+from aigov_gate.evidence.verify import verify
+
+PII = ("lena.martin@acme-bank.example", "+44 20 7946 0958", "7946 0958")
+
+
+@dataclass
+class Sealed:
+    repo: Path
+    keys: Path  # private key folder
+    bundle: Path
+    env: dict[str, str]
+
+    def aigov(self, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return run_aigov(*args, "--repo", str(self.repo), env={**self.env, **extra})
+
+    def verify(self, bundle: Path | None = None, *extra: str) -> subprocess.CompletedProcess[str]:
+        return run_aigov(
+            "evidence",
+            "verify",
+            str(bundle or self.bundle),
+            "--keyring",
+            str(self.repo / ".aigov/keys"),
+            *extra,
+            env=self.env,
+        )
+
+
+def _example_repo(tmp: Path, config_extra: str = "") -> Sealed:
+    repo = tmp / "repo"
+    shutil.copytree(EXAMPLES / "credit-scoring", repo)
+    if config_extra:
+        with (repo / ".aigov.yaml").open("a") as fh:
+            fh.write(config_extra)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "governance")
+    env = {"AIGOV_PRIVATE_KEY_DIR": str(tmp / "private")}
+    sealed = Sealed(repo, tmp / "private", tmp / "bundle.tar.gz", env)
+    done = sealed.aigov("keys", "generate")
+    assert done.returncode == 0, done.stderr
+    return sealed
+
+
+def _seal(sealed: Sealed, out: Path, *gate: str) -> subprocess.CompletedProcess[str]:
+    return sealed.aigov("gate", "--evidence", str(out), *gate)
+
+
+@pytest.fixture(scope="module")
+def sealed(tmp_path_factory: pytest.TempPathFactory) -> Sealed:
+    s = _example_repo(tmp_path_factory.mktemp("sealed"))
+    done = _seal(s, s.bundle, "--stage", "deploy", "--environment", "staging")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "evidence:" in done.stderr
+    return s
+
+
+def _members(bundle: Path) -> dict[str, bytes]:
+    with tarfile.open(bundle, "r:gz") as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar.getmembers()}  # type: ignore[union-attr]
+
+
+def _repack(bundle: Path, out: Path, members: dict[str, bytes]) -> Path:
+    with tarfile.open(out, "w:gz") as tar:
+        for name, data in sorted(members.items()):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return out
+
+
+def _statement(bundle: Path) -> dict[str, object]:
+    envelope = json.loads(_members(bundle)["signature.dsse.json"])
+    return json.loads(base64.b64decode(envelope["payload"]))  # type: ignore[no-any-return]
+
+
+# -- the "done when" ------------------------------------------------------------------
+
+
+def test_example_bundle_verifies_with_aigov(sealed: Sealed) -> None:
+    done = sealed.verify()
+    assert done.returncode == 0, done.stdout
+    assert "VERIFIED: passed at deploy to staging for credit-scoring@2.3.0" in done.stdout
+    for check in ("archive", "statement", "keyring", "signature", "members"):
+        assert f"ok   {check}:" in done.stdout
+
+
+def test_envelope_verifies_with_securesystemslib_given_only_the_public_key(sealed: Sealed) -> None:
+    members = _members(sealed.bundle)
+    keyring = Keyring.load(sealed.repo / ".aigov/keys")
+    entry = keyring.active("acme-bank", "signing")
+    assert entry is not None
+    pem = (sealed.repo / ".aigov/keys" / entry.public_key).read_bytes()
+    public = serialization.load_pem_public_key(pem)
+    der = public.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    keyid = hashlib.sha256(der).hexdigest()
+    assert keyid == entry.id
+    key = SSlibKey.from_crypto(public, keyid=keyid, scheme="ecdsa-sha2-nistp256")
+    envelope = Envelope.from_dict(json.loads(members["signature.dsse.json"]))
+    assert keyid in envelope.verify([key], 1)
+    statement = json.loads(envelope.payload)
+    assert statement["_type"] == "https://in-toto.io/Statement/v1"
+    for subject in statement["subject"]:
+        data = members["evidence/" + subject["name"]]
+        assert hashlib.sha256(data).hexdigest() == subject["digest"]["sha256"]
+    assert len(statement["subject"]) == sum(n.startswith("evidence/") for n in members)
+    predicate = statement["predicate"]
+    assert predicate["decision"] == "passed"
+    assert predicate["signer"]["key_id"] == keyid
+
+
+def test_archive_is_reproducible_and_plain(sealed: Sealed, tmp_path: Path) -> None:
+    listing = subprocess.run(
+        ["tar", "-tzvf", str(sealed.bundle)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    names = [line.split()[-1] for line in listing]
+    assert names == sorted(names)
+    assert all(line.startswith("-rw-r--r-- 0/0") for line in listing)
+    again = tmp_path / "again.tar.gz"
+    assert _seal(sealed, again, "--stage", "deploy", "--environment", "staging").returncode == 0
+    with tarfile.open(sealed.bundle) as a, tarfile.open(again) as b:
+        first = {m.name: (m.mtime, m.mode, m.uid, m.uname) for m in a.getmembers()}
+        second = {m.name: (m.mtime, m.mode, m.uid, m.uname) for m in b.getmembers()}
+    assert first == second
+    one, two = _members(sealed.bundle), _members(again)
+    plain = [n for n in one if n.startswith("evidence/") and not n.endswith(".enc")]
+    assert plain and all(one[n] == two[n] for n in plain)
+
+
+def test_sensitive_files_are_encrypted_and_decrypt(sealed: Sealed, tmp_path: Path) -> None:
+    members = _members(sealed.bundle)
+    sheet = "evidence/artifacts/docs/evidence/loan-applications-data-sheet.md"
+    assert sheet not in members and sheet + ".enc" in members
+    assert b"lena.martin" not in b"".join(members.values())
+    out = tmp_path / "out"
+    done = sealed.aigov("evidence", "decrypt", str(sealed.bundle), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    original = (sealed.repo / "docs/evidence/loan-applications-data-sheet.md").read_bytes()
+    decrypted = out / "artifacts/docs/evidence/loan-applications-data-sheet.md"
+    assert decrypted.read_bytes() == original
+    assert decrypted.stat().st_mode & 0o077 == 0
+
+
+def test_an_auditor_without_the_encryption_key_still_verifies(
+    sealed: Sealed, tmp_path: Path
+) -> None:
+    done = run_aigov(
+        "evidence",
+        "decrypt",
+        str(sealed.bundle),
+        "--out",
+        str(tmp_path / "o"),
+        "--keyring",
+        str(sealed.repo / ".aigov/keys"),
+        "--repo",
+        str(sealed.repo),
+        env={"AIGOV_PRIVATE_KEY_DIR": str(tmp_path / "nothing")},
+    )
+    assert done.returncode == 2
+    assert "cannot unwrap the bundle's data key" in done.stderr
+    assert sealed.verify().returncode == 0
+
+
+# -- tampering ------------------------------------------------------------------------
+
+
+def test_flipping_any_byte_of_any_member_fails(sealed: Sealed, tmp_path: Path) -> None:
+    members = _members(sealed.bundle)
+    keyring = Keyring.load(sealed.repo / ".aigov/keys")
+    for name, data in members.items():
+        if name == "wrapped-keys.json":
+            continue  # unsigned by design; a changed wrapping only fails decryption
+        for at in {0, len(data) // 2, len(data) - 1}:
+            changed = dict(members)
+            flipped = bytearray(data)
+            flipped[at] ^= 0x01
+            changed[name] = bytes(flipped)
+            result = verify(_repack(sealed.bundle, tmp_path / "t.tar.gz", changed), keyring)
+            assert not result.ok, f"flipping byte {at} of {name} went unnoticed"
+
+
+def test_flipping_bytes_of_the_file_fails(sealed: Sealed, tmp_path: Path) -> None:
+    raw = sealed.bundle.read_bytes()
+    keyring = Keyring.load(sealed.repo / ".aigov/keys")
+    for at in range(0, len(raw), max(1, len(raw) // 40)):
+        flipped = bytearray(raw)
+        flipped[at] ^= 0x80
+        path = tmp_path / "f.tar.gz"
+        path.write_bytes(bytes(flipped))
+        assert not verify(path, keyring).ok, f"byte {at} of the file"
+
+
+def test_missing_and_extra_members_are_named(sealed: Sealed, tmp_path: Path) -> None:
+    members = _members(sealed.bundle)
+    fewer = {n: d for n, d in members.items() if n != "evidence/run/tools.json"}
+    done = sealed.verify(_repack(sealed.bundle, tmp_path / "a.tar.gz", fewer))
+    assert done.returncode == 1
+    assert "missing: evidence/run/tools.json" in done.stdout
+    more = {**members, "evidence/extra.txt": b"x"}
+    done = sealed.verify(_repack(sealed.bundle, tmp_path / "b.tar.gz", more))
+    assert "not in the statement: evidence/extra.txt" in done.stdout
+    assert "NOT VERIFIED" in done.stdout
+
+
+def test_an_unknown_key_and_a_keyring_of_another_organization_fail(
+    sealed: Sealed, tmp_path: Path
+) -> None:
+    other = _example_repo(tmp_path)
+    done = other.verify(sealed.bundle)
+    assert done.returncode == 1
+    assert "is not in the keyring" in done.stdout
+
+
+def test_a_signature_by_the_wrong_key_fails(sealed: Sealed, tmp_path: Path) -> None:
+    from aigov_gate.evidence import dsse
+    from aigov_gate.evidence.keys import LocalSigner, generate
+
+    members = _members(sealed.bundle)
+    envelope = json.loads(members["signature.dsse.json"])
+    stranger = generate("ecdsa-p256")
+    forged = json.loads(dsse.sign(base64.b64decode(envelope["payload"]), LocalSigner(stranger)))  # type: ignore[arg-type]
+    forged["signatures"][0]["keyid"] = envelope["signatures"][0]["keyid"]
+    members["signature.dsse.json"] = json.dumps(forged).encode()
+    done = sealed.verify(_repack(sealed.bundle, tmp_path / "w.tar.gz", members))
+    assert done.returncode == 1
+    assert "does not verify" in done.stdout
+
+
+def test_rotation_keeps_old_bundles_verifiable_and_retired_keys_sign_nothing_new(
+    tmp_path: Path,
+) -> None:
+    s = _example_repo(tmp_path)
+    before = tmp_path / "before.tar.gz"
+    assert _seal(s, before).returncode == 0
+    old_keys = tmp_path / "old-keyring"
+    shutil.copytree(s.repo / ".aigov/keys", old_keys)
+    dry = s.aigov("keys", "rotate", "--dry-run")
+    assert "nothing to rotate" in dry.stdout
+    ahead = s.aigov("keys", "rotate", "--dry-run", "--as-of", "2099-01-01")
+    assert "would rotate acme-bank signing" in ahead.stdout
+    assert "dry run: nothing changed" in ahead.stdout
+    assert (s.repo / ".aigov/keys").joinpath("keyring.yaml").read_text() == (
+        old_keys / "keyring.yaml"
+    ).read_text()
+    rotated = s.aigov("keys", "rotate", "--force")
+    assert rotated.returncode == 0, rotated.stderr
+    assert "retired" in rotated.stdout
+    assert s.verify(before).returncode == 0  # signed before retirement
+    listed = s.aigov("keys", "list")
+    assert listed.stdout.count("retired  created") == 2
+    assert listed.stdout.count("active   created") == 2
+    later = tmp_path / "later.tar.gz"
+    assert _seal(s, later).returncode == 0  # signed by the new key
+    assert s.verify(later).returncode == 0
+
+
+def test_retired_key_refuses_what_it_signed_after_retirement(tmp_path: Path) -> None:
+    s = _example_repo(tmp_path)
+    stale = tmp_path / "stale"
+    shutil.copytree(s.repo / ".aigov/keys", stale)
+    assert s.aigov("keys", "rotate", "--force").returncode == 0
+    current = tmp_path / "current"
+    shutil.copytree(s.repo / ".aigov/keys", current)
+    shutil.rmtree(s.repo / ".aigov/keys")
+    shutil.copytree(stale, s.repo / ".aigov/keys")
+    late = tmp_path / "late.tar.gz"
+    assert _seal(s, late).returncode == 0
+    done = run_aigov("evidence", "verify", str(late), "--keyring", str(current), env=s.env)
+    assert done.returncode == 1
+    assert "retired" in done.stdout and "afterwards" in done.stdout
+
+
+def test_revocation(tmp_path: Path) -> None:
+    s = _example_repo(tmp_path)
+    assert _seal(s, s.bundle).returncode == 0
+    kid = Keyring.load(s.repo / ".aigov/keys").active("acme-bank", "signing").id  # type: ignore[union-attr]
+    time.sleep(1.1)  # revocation applies from its second on; the bundle is from an earlier one
+    done = s.aigov("keys", "revoke", kid[:12], "--reason", "routine revocation")
+    assert done.returncode == 0, done.stderr
+    assert s.verify().returncode == 0  # signed before the revocation
+    after = tmp_path / "after.tar.gz"
+    failed = _seal(s, after)
+    assert failed.returncode == 2
+    assert "no active signing key" in failed.stderr
+    s2 = _example_repo(tmp_path / "two")
+    assert _seal(s2, s2.bundle).returncode == 0
+    kid2 = Keyring.load(s2.repo / ".aigov/keys").active("acme-bank", "signing").id  # type: ignore[union-attr]
+    done = s2.aigov(
+        "keys", "revoke", kid2, "--reason", "laptop stolen", "--compromised-since", "2020-01-01"
+    )
+    assert done.returncode == 0
+    refused = s2.verify()
+    assert refused.returncode == 1
+    assert "revoked" in refused.stdout and "laptop stolen" in refused.stdout
+    audit = s2.aigov("keys", "audit", "--verify")
+    assert audit.returncode == 0 and "revoke" in audit.stdout
+
+
+@pytest.mark.parametrize(
+    "tamper", ["edit-keyring", "edit-line", "delete-line", "swap-lines", "drop-last"]
+)
+def test_keyring_and_audit_log_tampering_is_found(tmp_path: Path, tamper: str) -> None:
+    s = _example_repo(tmp_path)
+    assert _seal(s, s.bundle).returncode == 0
+    assert s.aigov("keys", "rotate", "--force").returncode == 0
+    keys = s.repo / ".aigov/keys"
+    log = keys / "audit.jsonl"
+    lines = log.read_text().splitlines(keepends=True)
+    if tamper == "edit-keyring":
+        text = (keys / "keyring.yaml").read_text()
+        (keys / "keyring.yaml").write_text(text.replace("status: retired", "status: active", 1))
+    elif tamper == "edit-line":
+        lines[0] = lines[0].replace('"generate"', '"generate" ')
+        log.write_text("".join(lines))
+    elif tamper == "delete-line":
+        log.write_text("".join(lines[:1] + lines[2:]))
+    elif tamper == "swap-lines":
+        log.write_text("".join([lines[1], lines[0], *lines[2:]]))
+    else:
+        log.write_text("".join(lines[:-1]))
+    audit = s.aigov("keys", "audit", "--verify")
+    assert audit.returncode == 1, audit.stdout
+    assert "NOT verified" in audit.stdout
+    done = s.verify()
+    assert done.returncode == 1
+    assert "FAIL keyring: the keyring cannot be trusted" in done.stdout
+
+
+def test_a_replaced_public_key_file_is_found(sealed: Sealed, tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    shutil.copytree(sealed.repo / ".aigov/keys", keys)
+    entry = Keyring.load(keys).active("acme-bank", "signing")
+    assert entry is not None
+    from aigov_gate.evidence.keys import generate, public_pem
+
+    (keys / entry.public_key).write_bytes(public_pem(generate("ecdsa-p256").public_key()))
+    done = run_aigov("evidence", "verify", str(sealed.bundle), "--keyring", str(keys))
+    assert done.returncode == 1
+    assert "was replaced" in done.stdout or "does not hold key" in done.stdout
+
+
+# -- hostile archives -----------------------------------------------------------------
+
+
+def _hostile(path: Path, build: object) -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        build(tar)  # type: ignore[operator]
+    return path
+
+
+def _add(
+    tar: tarfile.TarFile, name: str, data: bytes = b"x", kind: bytes = tarfile.REGTYPE
+) -> None:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.size = len(data) if kind == tarfile.REGTYPE else 0
+    if kind in (tarfile.SYMTYPE, tarfile.LNKTYPE):
+        info.linkname = "/etc/passwd"
+    tar.addfile(info, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "expected"),
+    [
+        ("/etc/cron.d/x", tarfile.REGTYPE, "absolute path"),
+        ("evidence/../../x", tarfile.REGTYPE, "'..'"),
+        ("evidence/link", tarfile.SYMTYPE, "symbolic link"),
+        ("evidence/hard", tarfile.LNKTYPE, "hard link"),
+        ("evidence/dev", tarfile.CHRTYPE, "device"),
+        ("evidence/fifo", tarfile.FIFOTYPE, "FIFO"),
+    ],
+)
+def test_hostile_members_are_refused_before_use(
+    sealed: Sealed, tmp_path: Path, name: str, kind: bytes, expected: str
+) -> None:
+    bundle = _hostile(tmp_path / "h.tar.gz", lambda tar: _add(tar, name, b"x", kind))
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    done = run_aigov(
+        "evidence", "verify", str(bundle), "--keyring", str(sealed.repo / ".aigov/keys")
+    )
+    assert done.returncode == 1
+    assert "FAIL archive: refused:" in done.stdout and expected in done.stdout
+    assert list(cwd.iterdir()) == []
+    inspect = run_aigov("evidence", "inspect", str(bundle))
+    assert inspect.returncode == 1 and "refused" in inspect.stderr
+
+
+def test_duplicates_oversized_members_and_gzip_bombs_are_refused(tmp_path: Path) -> None:
+    def twice(tar: tarfile.TarFile) -> None:
+        _add(tar, "evidence/a")
+        _add(tar, "evidence/a")
+
+    dup = _hostile(tmp_path / "d.tar.gz", twice)
+    with pytest.raises(archive.HostileArchive, match="appears twice"):
+        archive.read(dup, lambda n: False)
+    big = _hostile(tmp_path / "b.tar.gz", lambda t: _add(t, "evidence/a", b"0" * 4096))
+    with pytest.raises(archive.HostileArchive, match="more than the limit"):
+        archive.read(big, lambda n: False, archive.ReadLimits(max_member_bytes=1024))
+    bomb = tmp_path / "bomb.tar.gz"
+    size = 300 * 1024 * 1024
+    with gzip.open(bomb, "wb", compresslevel=9) as gz:
+        info = tarfile.TarInfo("evidence/zeros")
+        info.size = size
+        gz.write(info.tobuf(tarfile.PAX_FORMAT))
+        block = bytes(1024 * 1024)
+        for _ in range(size // len(block)):
+            gz.write(block)
+    assert bomb.stat().st_size < 2 * 1024 * 1024
+    with pytest.raises(archive.HostileArchive, match="gzip bomb"):
+        archive.read(bomb, lambda n: False)
+    truncated = tmp_path / "t.tar.gz"
+    truncated.write_bytes(bomb.read_bytes()[:5000])
+    with pytest.raises(archive.HostileArchive):
+        archive.read(truncated, lambda n: False)
+
+
+# -- private keys ---------------------------------------------------------------------
+
+
+def test_private_key_readable_by_others_is_refused(tmp_path: Path) -> None:
+    s = _example_repo(tmp_path)
+    for key in s.keys.iterdir():
+        key.chmod(0o644)
+    done = _seal(s, s.bundle)
+    assert done.returncode == 2
+    assert "can be read or written by others" in done.stderr and "chmod 600" in done.stderr
+    assert "PRIVATE KEY" not in done.stderr + done.stdout
+    assert not s.bundle.exists()
+
+
+def test_passphrase_protected_key_and_ed25519(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLES / "credit-scoring", repo)
+    with (repo / ".aigov.yaml").open("a") as fh:
+        fh.write("keys:\n  algorithm: ed25519\n")
+    git(repo, "init", "-q")
+    env = {"AIGOV_PRIVATE_KEY_DIR": str(tmp_path / "p"), "AIGOV_KEY_PASSPHRASE": "correct horse"}
+    assert run_aigov("keys", "generate", "--repo", str(repo), env=env).returncode == 0
+    assert b"ENCRYPTED" in next((tmp_path / "p").iterdir()).read_bytes()
+    out = tmp_path / "b.tar.gz"
+    missing = run_aigov(
+        "gate",
+        "--repo",
+        str(repo),
+        "--evidence",
+        str(out),
+        env={"AIGOV_PRIVATE_KEY_DIR": str(tmp_path / "p")},
+    )
+    assert missing.returncode == 2 and "passphrase-protected" in missing.stderr
+    assert "correct horse" not in missing.stderr
+    wrong = run_aigov(
+        "gate",
+        "--repo",
+        str(repo),
+        "--evidence",
+        str(out),
+        env={**env, "AIGOV_KEY_PASSPHRASE": "wrong"},
+    )
+    assert wrong.returncode == 2 and "wrong passphrase" in wrong.stderr
+    assert run_aigov("gate", "--repo", str(repo), "--evidence", str(out), env=env).returncode == 0
+    assert (
+        run_aigov("evidence", "verify", str(out), "--keyring", str(repo / ".aigov/keys")).returncode
+        == 0
+    )
+    entry = Keyring.load(repo / ".aigov/keys").active("acme-bank", "signing")
+    assert entry is not None and entry.algorithm == "ed25519"
+    public = serialization.load_pem_public_key(
+        (repo / ".aigov/keys" / entry.public_key).read_bytes()
+    )
+    key = SSlibKey.from_crypto(public, keyid=entry.id, scheme="ed25519")
+    envelope = Envelope.from_dict(json.loads(_members(out)["signature.dsse.json"]))
+    assert entry.id in envelope.verify([key], 1)
+
+
+def test_signing_key_from_an_environment_variable(sealed: Sealed, tmp_path: Path) -> None:
+    entry = Keyring.load(sealed.repo / ".aigov/keys").active("acme-bank", "signing")
+    assert entry is not None
+    pem = (sealed.keys / f"{entry.id}.pem").read_text()
+    out = tmp_path / "env.tar.gz"
+    done = run_aigov(
+        "gate",
+        "--repo",
+        str(sealed.repo),
+        "--evidence",
+        str(out),
+        env={
+            "AIGOV_SIGNING_KEY": pem,
+            "AIGOV_PRIVATE_KEY_DIR": str(tmp_path / "none"),
+            "AIGOV_ENCRYPTION_KEY": "",
+        },
+    )
+    assert done.returncode == 0, done.stderr
+    assert sealed.verify(out).returncode == 0
+
+
+# -- encryption-key rotation ----------------------------------------------------------
+
+
+def test_rotating_the_encryption_key_rewraps_without_reencrypting(tmp_path: Path) -> None:
+    s = _example_repo(tmp_path)
+    assert _seal(s, s.bundle).returncode == 0
+    before = _members(s.bundle)
+    old = Keyring.load(s.repo / ".aigov/keys").active("acme-bank", "encryption")
+    assert old is not None
+    assert s.aigov("keys", "rotate", "--force").returncode == 0
+    done = s.aigov("evidence", "rewrap", str(s.bundle))
+    assert done.returncode == 0, done.stderr
+    after = _members(s.bundle)
+    assert {n: d for n, d in before.items() if n != "wrapped-keys.json"} == {
+        n: d for n, d in after.items() if n != "wrapped-keys.json"
+    }
+    assert before["wrapped-keys.json"] != after["wrapped-keys.json"]
+    (s.keys / f"{old.id}.pem").unlink()  # the old private key is gone for good
+    assert s.verify().returncode == 0
+    out = tmp_path / "out"
+    done = s.aigov("evidence", "decrypt", str(s.bundle), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+
+
+# -- PII ------------------------------------------------------------------------------
+
+
+def test_no_pii_in_any_output_of_the_example_run(sealed: Sealed, tmp_path: Path) -> None:
+    outputs = []
+    for fmt in ("text", "json", "sarif", "junit", "codequality", "markdown", "github", "oscal"):
+        done = sealed.aigov(
+            "gate", "--format", fmt, "--stage", "deploy", "--environment", "production"
+        )
+        outputs += [done.stdout, done.stderr]
+    outputs.append(sealed.aigov("evidence", "inspect", str(sealed.bundle)).stdout)
+    outputs.append(sealed.verify().stdout)
+    outputs.append(sealed.aigov("validate").stdout)
+    members = _members(sealed.bundle)
+    outputs += [d.decode("utf-8", "replace") for n, d in members.items()]
+    for text in outputs:
+        for value in PII:
+            assert value not in text
+
+
+def test_masking_covers_report_text_and_can_be_turned_off(tmp_path: Path) -> None:
+
+    repo = tmp_path / "r"
+    (repo / "policies").mkdir(parents=True)
+    (repo / "m.yaml").write_text(MODEL.format(name="scorer"))
+    (repo / "policies/contact.yaml").write_text(
+        "apiVersion: aigov/v1\nkind: Policy\nmetadata:\n  name: contact-dpo\nspec:\n"
+        "  title: Ask the DPO\n  severity: high\n  rule: 'false'\n"
+        "  message: 'ask dpo@acme.example or call +1 415-555-0132 (card 4111 1111 1111 1111)'\n"
+    )
+    for fmt in ("text", "json", "sarif", "markdown", "github"):
+        done = run_aigov("gate", "--repo", str(repo), "--format", fmt)
+        assert "dpo@acme.example" not in done.stdout, fmt
+        assert "415-555-0132" not in done.stdout and "4111 1111" not in done.stdout
+        assert "[redacted:email]" in done.stdout, fmt
+    raw = run_aigov("gate", "--repo", str(repo), env={"AIGOV_PII_MASKING_ENABLED": "false"})
+    assert "dpo@acme.example" in raw.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("mail ana.b+x@example.co.uk now", "email"),
+        ("call +44 20 7946 0958", "phone"),
+        ("call (415) 555-0132", "phone"),
+        ("IBAN DE89 3704 0044 0532 0130 00", "iban"),
+        ("GB82WEST12345698765432", "iban"),
+        ("card 4111-1111-1111-1111", "card"),
+        ("from 192.168.10.4 today", "ip"),
+        ("from 2001:db8::8a2e:370:7334", "ip"),
+    ],
+)
+def test_detectors_find(text: str, kind: str) -> None:
+    from aigov_gate.pii import Scanner
+
+    assert [m.kind for m in Scanner().find(text)] == [kind]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "timestamp 1732233600 and 2026-11-22T12:00:00Z",
+        "auc 0.8123456789, version 2.3.0, 12:30:45",
+        "IBAN DE89 3704 0044 0532 0130 02",
+        "card 4111 1111 1111 1112",
+        "git@github.com:acme/repo.git",
+        "not an ip 999.1.1.1",
+    ],
+)
+def test_detectors_leave_alone(text: str) -> None:
+    from aigov_gate.pii import Scanner
+
+    assert Scanner().find(text) == []
+
+
+def test_custom_patterns_scan_and_the_undeclared_finding(tmp_path: Path) -> None:
+    repo = tmp_path / "r"
+    repo.mkdir()
+    (repo / ".aigov.yaml").write_text("pii:\n  patterns:\n    employee-id: 'EMP-[0-9]{6}'\n")
+    (repo / "data.yaml").write_text(
+        "apiVersion: aigov/v1\nkind: Dataset\nmetadata:\n  name: staff\nspec:\n"
+        "  version: '1'\n  description: 'owner EMP-004211'\n"
+    )
+    scan = run_aigov("pii", "scan", str(repo / "data.yaml"), "--repo", str(repo))
+    assert scan.returncode == 1
+    assert "data.yaml:7:23: employee-id" in scan.stdout
+    assert "EMP-004211" not in scan.stdout
+    done = run_aigov("validate", "--repo", str(repo))
+    assert done.returncode == 1
+    assert "pii.undeclared" in done.stdout and "employee-id in spec.description" in done.stdout
+    assert "EMP-004211" not in done.stdout
+    clean = run_aigov("pii", "scan", str(EXAMPLES / "credit-scoring/governance"))
+    assert clean.returncode == 0 and "no personal data found" in clean.stdout
+
+
+# -- retention ------------------------------------------------------------------------
+
+
+def test_prune_deletes_only_what_is_past_retention_and_logs_it(
+    sealed: Sealed, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    store.mkdir()
+    shutil.copy(sealed.bundle, store / "kept.tar.gz")
+    shutil.copy(sealed.bundle, store / "old.tar.gz")
+    members = _members(sealed.bundle)
+    members["evidence/report.json"] += b" "
+    _repack(sealed.bundle, store / "tampered.tar.gz", members)
+    until = _statement(sealed.bundle)["predicate"]["retention"]["until"]  # type: ignore[index]
+    assert str(until) >= "2036-01-01"
+    keyring = ["--keyring", str(sealed.repo / ".aigov/keys")]
+    today = run_aigov("evidence", "prune", str(store), *keyring)
+    assert today.returncode == 0 and "deleted 0, kept 3" in today.stdout
+    dry = run_aigov("evidence", "prune", str(store), "--dry-run", "--as-of", "2099-01-01", *keyring)
+    assert "would delete 2" in dry.stdout and (store / "old.tar.gz").exists()
+    assert not (store / "prune-log.jsonl").exists()
+    (store / "kept.tar.gz").unlink()
+    done = run_aigov("evidence", "prune", str(store), "--as-of", "2099-01-01", *keyring)
+    assert done.returncode == 0
+    assert not (store / "old.tar.gz").exists()
+    assert (store / "tampered.tar.gz").exists()
+    assert "does not verify" in done.stdout
+    log = [json.loads(line) for line in (store / "prune-log.jsonl").read_text().splitlines()]
+    assert [entry["bundle"] for entry in log] == ["old.tar.gz"]
+    assert log[0]["retained_until"] == until
+
+
+def test_members_carry_retention_dates_from_the_configured_periods(sealed: Sealed) -> None:
+    retention = _statement(sealed.bundle)["predicate"]["retention"]["members"]  # type: ignore[index]
+    signed = str(_statement(sealed.bundle)["predicate"]["signed_at"])[:4]  # type: ignore[index]
+    run_year = int(signed)
+    assert str(retention["report.json"]).startswith(str(run_year + 7))
+    assert str(retention["documents/governance/tests/credit-scoring-2.3.0-run-1.yaml"]).startswith(
+        str(run_year + 7)
+    )
+    assert str(retention["documents/governance/models/credit-scoring.yaml.enc"]).startswith(
+        str(run_year + 10)
+    )
+
+
+def test_evidence_build_records_a_blocked_decision(sealed: Sealed, tmp_path: Path) -> None:
+    out = tmp_path / "blocked.tar.gz"
+    done = sealed.aigov(
+        "evidence", "build", "--out", str(out), "--stage", "deploy", "--environment", "production"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "decision recorded: blocked" in done.stdout
+    verified = sealed.verify(out, "--format", "json")
+    assert json.loads(verified.stdout)["decision"] == "blocked"
+
+
+def test_no_keyring_is_a_clear_error(tmp_path: Path) -> None:
+    repo = tmp_path / "r"
+    shutil.copytree(EXAMPLES / "credit-scoring", repo)
+    done = run_aigov("gate", "--repo", str(repo), "--evidence", str(tmp_path / "b.tar.gz"))
+    assert done.returncode == 2
+    assert "no keyring" in done.stderr and "aigov keys generate" in done.stderr
+    assert "Traceback" not in done.stderr
+    missing = run_aigov("evidence", "verify", str(tmp_path / "nope.tar.gz"))
+    assert missing.returncode == 2 and "no such bundle" in missing.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["r"]
