@@ -204,13 +204,12 @@ def _check_members(
 
 def each_member(path: Path) -> Iterator[tuple[tarfile.TarInfo, io.BufferedReader]]:
     """Members in archive order, as readers (call only after ``verify`` passed)."""
-    with path.open("rb") as raw:
-        stream = io.BufferedReader(archive._Bounded(raw, archive.ReadLimits()), archive.CHUNK)
-        with tarfile.open(fileobj=stream, mode="r|") as tar:
-            for info in tar:
-                fh = tar.extractfile(info)
-                assert fh is not None
-                yield info, fh  # type: ignore[misc]
+    with archive.open_checked(path) as tar:
+        for info in tar:
+            fh = tar.extractfile(info)
+            assert fh is not None
+            yield info, fh  # type: ignore[misc]
+            tar.members.clear()  # type: ignore[attr-defined]
 
 
 def data_key(
