@@ -271,6 +271,7 @@ def test_rotation_keeps_old_bundles_verifiable_and_retired_keys_sign_nothing_new
     assert (s.repo / ".aigov/keys").joinpath("keyring.yaml").read_text() == (
         old_keys / "keyring.yaml"
     ).read_text()
+    time.sleep(1.1)  # retirement applies from its second on
     rotated = s.aigov("keys", "rotate", "--force")
     assert rotated.returncode == 0, rotated.stderr
     assert "retired" in rotated.stdout
@@ -331,6 +332,7 @@ def test_revocation(tmp_path: Path) -> None:
 def test_keyring_and_audit_log_tampering_is_found(tmp_path: Path, tamper: str) -> None:
     s = _example_repo(tmp_path)
     assert _seal(s, s.bundle).returncode == 0
+    time.sleep(1.1)  # so that only the tampering, not the retirement, fails verification
     assert s.aigov("keys", "rotate", "--force").returncode == 0
     keys = s.repo / ".aigov/keys"
     log = keys / "audit.jsonl"
@@ -532,6 +534,7 @@ def test_rotating_the_encryption_key_rewraps_without_reencrypting(tmp_path: Path
     before = _members(s.bundle)
     old = Keyring.load(s.repo / ".aigov/keys").active("acme-bank", "encryption")
     assert old is not None
+    time.sleep(1.1)  # retirement applies from its second on; the bundle is from an earlier one
     assert s.aigov("keys", "rotate", "--force").returncode == 0
     done = s.aigov("evidence", "rewrap", str(s.bundle))
     assert done.returncode == 0, done.stderr

@@ -268,6 +268,8 @@ def read(
                     seen.add(info.name)
                     contents.members[info.name] = _member(tar, info, keep(info.name))
                     tar.members.clear()  # one pass: keep no list of headers
+            while bounded.read(CHUNK):  # the rest: tar padding, then gzip's CRC and length
+                pass
             contents.compressed_bytes = bounded.counted.count
     except (tarfile.TarError, EOFError, OSError, _ISAL_ERROR) as exc:
         if isinstance(exc, FileNotFoundError):
