@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from aigov_gate.cli.context import config_option, repo_option
 from aigov_gate.cli.gate import gate_options, run, seal
 from aigov_gate.cli.keys import keyring_option, open_keyring
 from aigov_gate.errors import EXIT_BLOCKED, EXIT_PASSED, UsageError
@@ -62,7 +63,7 @@ def build_command(out: Path, **selection: Any) -> None:
 @bundle_argument
 @keyring_option
 @format_option
-@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), hidden=True)
+@repo_option
 @click.pass_context
 def verify_command(
     ctx: click.Context, bundle: Path, keyring_path: Path | None, fmt: str, repo: Path | None
@@ -171,8 +172,8 @@ def inspect_command(ctx: click.Context, bundle: Path, fmt: str) -> None:
     help="Folder to write the bundle's files into (decrypted).",
 )
 @keyring_option
-@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), hidden=True)
-@click.option("--config", "config_path", type=click.Path(path_type=Path), hidden=True)
+@repo_option
+@config_option
 @click.pass_context
 def decrypt_command(
     ctx: click.Context,
@@ -209,8 +210,8 @@ def decrypt_command(
 @evidence_group.command("rewrap")
 @click.argument("bundles", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @keyring_option
-@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), hidden=True)
-@click.option("--config", "config_path", type=click.Path(path_type=Path), hidden=True)
+@repo_option
+@config_option
 @click.pass_context
 def rewrap_command(
     ctx: click.Context,
@@ -257,7 +258,7 @@ def rewrap_command(
     "--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Judge retention on this date."
 )
 @keyring_option
-@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), hidden=True)
+@repo_option
 def prune_command(
     folder: Path,
     dry_run: bool,
