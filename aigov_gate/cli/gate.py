@@ -135,6 +135,8 @@ def seal(gate: GateRun, out: Path) -> None:
     built = seal_run(
         gate.root, gate.config, gate.result, report, out, os.environ, now_utc(), gate.mask
     )
+    for warning in built.warnings:
+        click.echo(f"warning: {warning}", err=True)
     encrypted = f", {len(built.encrypted)} encrypted" if built.encrypted else ""
     click.echo(
         f"evidence: {built.path} ({built.subjects} files{encrypted}; signed by key "

@@ -154,7 +154,7 @@ class _Bounded:
             raise HostileArchive(f"decompresses more than {limits.max_ratio}:1 (a gzip bomb?)")
 
     def read(self, size: int = -1) -> bytes:
-        if size < 0 or size > limits_cap(self._limits):
+        if size < 0 or size > SMALL:  # member data is read in chunks; headers are small
             raise HostileArchive(f"a header asks to read {size} bytes at once")
         data: bytes = self._gz.read(size)
         self._check()
@@ -167,11 +167,6 @@ class _Bounded:
 
     def tell(self) -> int:
         return int(self._gz.tell())
-
-
-def limits_cap(limits: ReadLimits) -> int:
-    """The largest single read tarfile may ask for (a member's data is read in chunks)."""
-    return max(SMALL, CHUNK * 4)
 
 
 class _CountingReader(io.RawIOBase):

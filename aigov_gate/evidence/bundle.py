@@ -89,6 +89,7 @@ class Built:
     bytes_in: int
     retain_until: date
     key_id: str
+    warnings: tuple[str, ...] = ()
 
 
 def ci_metadata(env: Mapping[str, str]) -> dict[str, Any]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -115,12 +115,11 @@ def seal(
     keyring = Keyring.load(keyring_dir(root, config))
     organization = config.organization
     signer, entry = signer_for(config, keyring, organization)
-    if keyring.due([organization], now, False, config.keys.rotation_days):
-        print(
-            f"warning: a key of {organization} is due for rotation "
-            f"(every {config.keys.rotation_days} days); run `aigov keys rotate`",
-            file=sys.stderr,
-        )
+    warnings = tuple(
+        f"the {p.purpose} key {p.old.id[:16]} of {organization} is {p.reason}: "
+        "run `aigov keys rotate`"
+        for p in keyring.due([organization], now, False, config.keys.rotation_days)
+    )
     from aigov_gate import git
 
     git_info = git.describe(root)
@@ -152,7 +151,7 @@ def seal(
     }
     committed = git_info.get("committed_at")
     mtime = int(datetime.fromisoformat(committed).timestamp()) if committed else 0
-    return bundle.build(
+    built = bundle.build(
         out,
         members,
         predicate,
@@ -163,3 +162,4 @@ def seal(
         now,
         mtime,
     )
+    return replace(built, warnings=warnings)
