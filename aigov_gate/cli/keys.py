@@ -34,10 +34,11 @@ def open_keyring(
     from aigov_gate.cli.context import find_repo
     from aigov_gate.config import find_config, load_config
     from aigov_gate.evidence.keyring import Keyring
+    from aigov_gate.evidence.sealing import keyring_dir
 
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
-    folder = keyring_path or root / config.keys.dir
+    folder = keyring_path or keyring_dir(root, config)
     return config, Keyring.load(folder, missing_ok=missing_ok)
 
 

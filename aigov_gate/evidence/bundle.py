@@ -26,7 +26,7 @@ import hashlib
 import json
 import os
 import platform
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -86,7 +86,6 @@ class Built:
     path: Path
     subjects: int
     encrypted: tuple[str, ...]
-    bytes_in: int
     retain_until: date
     key_id: str
     warnings: tuple[str, ...] = ()
@@ -120,7 +119,7 @@ def plan(
     git_info: dict[str, Any],
     env: Mapping[str, str],
     run_day: date,
-    mask: Any,
+    mask: Callable[[str], str],
 ) -> list[Planned]:
     """The members of the bundle, sorted, with their sensitivity and retention date.
 
@@ -202,12 +201,10 @@ def build(
     subjects: list[dict[str, Any]] = []
     encrypted: list[str] = []
     retention: dict[str, str] = {}
-    bytes_in = 0
     writer = archive.Writer(out, mtime)
     try:
         for member in members:
             chunks, size = _chunks(member.source)
-            bytes_in += size
             name = member.name
             if member.sensitive and data_key is not None:
                 name += ".enc"
@@ -251,7 +248,7 @@ def build(
     except BaseException:
         writer.abort()
         raise
-    return Built(out, len(subjects), tuple(encrypted), bytes_in, until, signing_entry.id)
+    return Built(out, len(subjects), tuple(encrypted), until, signing_entry.id)
 
 
 def wrapped_keys(data_key: bytes, wrapper: Wrapper, entry: KeyEntry) -> bytes:
@@ -270,11 +267,3 @@ def wrapped_keys(data_key: bytes, wrapper: Wrapper, entry: KeyEntry) -> bytes:
             ],
         }
     )
-
-
-def decrypt_member(blob: bytes, key: bytes, name: str) -> bytes:
-    """Plaintext of an ``.enc`` member (raises InvalidTag when anything was changed)."""
-    nonce, body, tag = blob[:NONCE], blob[NONCE:-TAG], blob[-TAG:]
-    decryptor = Cipher(algorithms.AES(key), modes.GCM(nonce, tag)).decryptor()
-    decryptor.authenticate_additional_data(name.encode())
-    return decryptor.update(body) + decryptor.finalize()

@@ -23,7 +23,6 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from aigov_gate.config import KeysConfig
 from aigov_gate.errors import AigovError
 
-SIGNING_ALGORITHMS = ("ecdsa-p256", "ed25519")
 ENCRYPTION_ALGORITHM = "rsa-oaep-256"
 SIGNING_KEY_ENV = "AIGOV_SIGNING_KEY"
 ENCRYPTION_KEY_ENV = "AIGOV_ENCRYPTION_KEY"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from aigov_gate import __version__
 from aigov_gate.config import AigovConfig, KeySource
 from aigov_gate.evidence import bundle
 from aigov_gate.evidence.keyring import KeyEntry, Keyring, KeyringError
@@ -132,22 +132,16 @@ def seal(
             f"and must be encrypted, but {organization} has no encryption key",
             hint="create one with `aigov keys generate --purpose encryption`",
         )
-    s = result.situation
+    report = json.loads(report_json)  # the predicate restates the report's decision
+    summary = report["summary"]
     predicate = {
-        "decision": result.decision,
-        "stage": s.stage,
-        "environment": s.environment,
-        "production": s.production,
-        "as_of": s.today.isoformat(),
+        **{key: report[key] for key in ("decision", "stage", "environment", "production")},
+        "as_of": report["as_of"],
         "organization": organization,
-        "models": [{"name": m.name, "version": m.version} for m in result.models],
-        "summary": {
-            "findings": len(result.findings),
-            "blocking": len(result.blocking),
-            "waived": sum(1 for f in result.findings if f.waived),
-        },
-        "tool": {"name": "aigov-gate", "version": __version__},
-        "policy_packs": list(result.packs),
+        "models": [{"name": m["name"], "version": m["version"]} for m in report["models"]],
+        "summary": {key: summary[key] for key in ("findings", "blocking", "waived")},
+        "tool": report["tool"],
+        "policy_packs": report["policy_packs"],
     }
     committed = git_info.get("committed_at")
     mtime = int(datetime.fromisoformat(committed).timestamp()) if committed else 0

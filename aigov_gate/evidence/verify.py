@@ -70,7 +70,7 @@ class Verification:
 
 
 def _keep(name: str) -> bool:
-    return name in (ENVELOPE, WRAPPED) or name in (PREFIX + "report.json",)
+    return name in (ENVELOPE, WRAPPED)
 
 
 def open_envelope(contents: archive.Contents) -> tuple[dsse.Envelope, dict[str, Any]]:
