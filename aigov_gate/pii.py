@@ -175,7 +175,7 @@ def masker(config: AigovConfig | None = None) -> Callable[[str], str]:
 
 
 def mask(text: str) -> str:
-    """Mask with the built-in detectors (for places without a config, e.g. error text)."""
+    """Mask with the built-in detectors (for places without a config: error messages)."""
     return masker()(text) if text else text
 
 

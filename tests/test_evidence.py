@@ -712,3 +712,22 @@ def test_no_keyring_is_a_clear_error(tmp_path: Path) -> None:
     missing = run_aigov("evidence", "verify", str(tmp_path / "nope.tar.gz"))
     assert missing.returncode == 2 and "no such bundle" in missing.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["r"]
+
+
+def test_validate_output_and_error_lines_are_masked(tmp_path: Path) -> None:
+    repo = tmp_path / "r"
+    repo.mkdir()
+    (repo / "card.yaml").write_text(
+        "apiVersion: aigov/v1\nkind: EvidenceArtifact\nmetadata:\n  name: card\nspec:\n"
+        "  artifact_type: model_card\n  path: docs/lena.martin@acme-bank.example.md\n"
+        f"  sha256: {'a' * 64}\n"
+    )
+    done = run_aigov("validate", "--repo", str(repo))
+    assert done.returncode == 1
+    assert "evidence.file-missing" in done.stdout and "[redacted:email]" in done.stdout
+    assert "lena.martin@" not in done.stdout
+    missing = run_aigov("validate", str(repo / "dpo@acme.example.yaml"), "--repo", str(repo))
+    assert missing.returncode == 2
+    assert "no such file" in missing.stderr and "dpo@acme.example" not in missing.stderr
+    raw = run_aigov("validate", "--repo", str(repo), env={"AIGOV_PII_MASKING_ENABLED": "no"})
+    assert "lena.martin@acme-bank.example" in raw.stdout

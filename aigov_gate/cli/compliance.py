@@ -222,7 +222,9 @@ def report_command(
         "markdown": render_compliance_markdown,
         "oscal": render_oscal,
     }[fmt]
-    text = render(result, False)
+    from aigov_gate.pii import masker
+
+    text = masker(config)(render(result, False))
     if output is None:
         click.echo(text, nl=False)
     else:

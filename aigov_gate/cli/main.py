@@ -36,7 +36,9 @@ class AigovGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except AigovError as exc:
-            click.echo(exc.diagnostics(), err=True)
+            from aigov_gate.pii import mask
+
+            click.echo(mask(exc.diagnostics()), err=True)
             ctx.exit(exc.exit_code)
         except Exception as exc:
             if ctx.find_root().params.get("debug"):

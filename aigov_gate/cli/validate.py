@@ -33,6 +33,7 @@ def validate_command(
     from aigov_gate.cli.context import find_repo
     from aigov_gate.config import find_config, load_config
     from aigov_gate.errors import EXIT_BLOCKED, EXIT_PASSED
+    from aigov_gate.pii import masker
     from aigov_gate.reporters import REPORTER_BY_NAME
     from aigov_gate.validation import validate_repo
 
@@ -40,5 +41,5 @@ def validate_command(
     config = load_config(config_path or find_config(root))
     result = validate_repo(root, config, paths)
     colour = fmt == "text" and sys.stdout.isatty()
-    click.echo(REPORTER_BY_NAME[fmt](result, colour), nl=False)
+    click.echo(masker(config)(REPORTER_BY_NAME[fmt](result, colour)), nl=False)
     ctx.exit(EXIT_BLOCKED if result.findings else EXIT_PASSED)

@@ -264,12 +264,16 @@ def decrypt_to(verification: Verification, key: bytes, out: Path) -> list[str]:
         target.parent.mkdir(parents=True, exist_ok=True)
         part = target.with_name(target.name + ".part")
         fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as dst:
-            if encrypted:
-                _decrypt_stream(fh, size, key, name, dst)
-            else:
-                while chunk := fh.read(archive.CHUNK):
-                    dst.write(chunk)
+        try:
+            with os.fdopen(fd, "wb") as dst:
+                if encrypted:
+                    _decrypt_stream(fh, size, key, name, dst)
+                else:
+                    while chunk := fh.read(archive.CHUNK):
+                        dst.write(chunk)
+        except BaseException:
+            part.unlink(missing_ok=True)  # no unauthenticated plaintext is left behind
+            raise
         part.replace(target)
         written.append(str(PurePosixPath(target.relative_to(out))))
     return written
