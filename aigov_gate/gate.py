@@ -53,6 +53,9 @@ class GateOptions:
     today: date | None = None
     framework: str | None = None
     signoff: Context | None = None
+    #: List the evaluated files for an evidence bundle (``GateResult.evidence``); only
+    #: ``--evidence`` pays for scanning every file for personal data.
+    evidence: bool = False
 
 
 def situation_for(config: AigovConfig, options: GateOptions) -> Situation:
@@ -148,7 +151,9 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
         policy_rules={rule.id: rule.info() for rule in evaluator.rules},
         compliance=compliance,
         signoffs=signoff.signoffs,
-        evidence=inventory(validation.documents, root, Scanner(config.pii)),
+        evidence=inventory(validation.documents, root, Scanner(config.pii))
+        if options.evidence
+        else [],
     )
 
 

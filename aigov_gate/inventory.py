@@ -36,10 +36,15 @@ def inventory(documents: Iterable[Checked], root: Path, scanner: Scanner) -> lis
     files: dict[str, EvidenceFile] = {}
     sensitive: set[str] = set()
     periods: dict[str, str] = {}
+    scanned: set[str] = set()
     for doc in documents:
         path = doc.raw.source.path
-        if _declares(doc) or scanner.find(doc.raw.source.text):
+        if _declares(doc):
             sensitive.add(path)
+        elif path not in scanned and path not in sensitive:
+            scanned.add(path)  # a file of several documents is scanned once
+            if scanner.find(doc.raw.source.text):
+                sensitive.add(path)
         if isinstance(doc.model, TestRun):
             periods[path] = "test_runs"
         else:

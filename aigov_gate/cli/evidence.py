@@ -54,7 +54,7 @@ def build_command(out: Path, **selection: Any) -> None:
 
     Exit codes: 0 the bundle was written, 2 it could not be.
     """
-    gate = run(**selection)
+    gate = run(**selection, evidence=True)
     seal(gate, out)
     click.echo(f"decision recorded: {gate.result.decision}")
 

@@ -108,6 +108,7 @@ def run(
     pr: int | None,
     repo: Path | None,
     config_path: Path | None,
+    evidence: bool = False,
 ) -> GateRun:
     from aigov_gate.cli.context import find_repo
     from aigov_gate.config import find_config, load_config
@@ -119,7 +120,9 @@ def run(
     config = load_config(config_path or find_config(root))
     today = as_of.date() if isinstance(as_of, datetime) else None
     signoff = from_env(config.signoff, os.environ, pr)
-    options = GateOptions(stage, environment, model, base, fail_on, today, signoff=signoff)
+    options = GateOptions(
+        stage, environment, model, base, fail_on, today, signoff=signoff, evidence=evidence
+    )
     result = run_gate(root, config, options)
     result.path_prefix = _workspace_prefix(root, os.environ.get("GITHUB_WORKSPACE"))
     return GateRun(root, config, result, masker(config))
@@ -180,7 +183,7 @@ def gate_command(
     from aigov_gate.reporters import GATE_REPORTER_BY_NAME
 
     files = _outputs(outputs)
-    gate = run(**selection)
+    gate = run(**selection, evidence=evidence is not None)
     result = gate.result
     for out_fmt, path in files:
         _write(path, gate.mask(GATE_REPORTER_BY_NAME[out_fmt](result, False)))
