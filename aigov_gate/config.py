@@ -202,6 +202,58 @@ class RetentionConfig(Strict):
     )
 
 
+class RetryConfig(Strict):
+    """When failed webhook deliveries are tried again (docs/webhooks.md)."""
+
+    max_attempts: int = Field(
+        default=11, ge=1, le=50, description="Attempts per delivery, the first included."
+    )
+    initial_delay: float = Field(
+        default=5, gt=0, le=3600, description="Seconds before the first retry."
+    )
+    multiplier: float = Field(
+        default=4, ge=1, le=10, description="Each later wait is this many times longer."
+    )
+    max_delay: float = Field(
+        default=86400, gt=0, description="Longest wait between two attempts, in seconds."
+    )
+    jitter: float = Field(
+        default=0.25, ge=0, lt=1, description="Each wait is shortened by up to this share."
+    )
+
+
+class WebhooksConfig(Strict):
+    """How governance events are queued and delivered (docs/webhooks.md)."""
+
+    outbox: str = Field(
+        default=".aigov/outbox/webhooks.db",
+        description="The outbox (SQLite) every event is written to before delivery "
+        "(AIGOV_WEBHOOK_OUTBOX overrides); keep it out of Git and across CI runs.",
+    )
+    concurrency: int = Field(default=4, ge=1, le=64, description="Requests in flight at once.")
+    connect_timeout: float = Field(default=5, gt=0, le=120)
+    read_timeout: float = Field(
+        default=15, gt=0, le=300, description="Seconds to wait for the response status."
+    )
+    retry: RetryConfig = Field(default_factory=RetryConfig)
+    allow_http: list[str] = Field(
+        default_factory=list,
+        description="Hosts that may be sent to over plain http (loopback always may).",
+    )
+    block_private_addresses: bool = Field(
+        default=False,
+        description="Refuse urls whose host resolves to a private, link-local, loopback or "
+        "reserved address (SSRF protection).",
+    )
+    notify_wait: float = Field(
+        default=30,
+        ge=0,
+        le=3600,
+        description="Seconds `--notify` spends delivering (retries included) before leaving "
+        "the rest in the outbox.",
+    )
+
+
 Role = Literal[
     "risk_assessor",
     "risk_approver",
@@ -323,12 +375,14 @@ class AigovConfig(Strict):
     pii: PiiConfig = Field(default_factory=PiiConfig)
     keys: KeysConfig = Field(default_factory=KeysConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    webhooks: WebhooksConfig = Field(default_factory=WebhooksConfig)
 
 
 ENV_OVERRIDES: dict[str, tuple[tuple[str, ...], type]] = {
     "AIGOV_ORGANIZATION": (("organization",), str),
     "AIGOV_MAX_FILE_BYTES": (("limits", "max_file_bytes"), int),
     "AIGOV_KEY_ROTATION_DAYS": (("keys", "rotation_days"), int),
+    "AIGOV_WEBHOOK_OUTBOX": (("webhooks", "outbox"), str),
 }
 
 

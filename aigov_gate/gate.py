@@ -28,6 +28,7 @@ from aigov_gate.policy.evaluation import Evaluator
 from aigov_gate.policy.waivers import apply_waivers
 from aigov_gate.references import Checked
 from aigov_gate.result import (
+    Change,
     Finding,
     GateResult,
     Location,
@@ -38,6 +39,7 @@ from aigov_gate.result import (
 )
 from aigov_gate.signoff.check import check as check_signoff
 from aigov_gate.signoff.context import Context
+from aigov_gate.transitions import BASE_KINDS, changes
 from aigov_gate.validation import validate_repo
 
 STAGES = ("merge", "deploy")
@@ -94,12 +96,16 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
     selected = _select(graph, options.model)
     base = changed = None
     base_runs: list[Checked] | None = None
+    moved: list[Change] = []
     if options.base:
         from aigov_gate import git
 
         ref = git.open_base(root, options.base)
         changed = git.changed_since(ref)
-        base_runs = git.runs_at(ref, config.organization, config.limits.to_limits())
+        limits = config.limits.to_limits()
+        base_docs = git.documents_at(ref, config.organization, limits, BASE_KINDS)
+        base_runs = [d for d in base_docs if d.model.kind == "TestRun"]
+        moved = changes(graph, base_docs)
         base = options.base
     evaluator = Evaluator(situation, config.gate.review_warning_days)
     evaluator.add_policies(graph.policies)
@@ -114,7 +120,8 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
         rec = evaluator.evaluate_model(ctx, _baseline(ctx, base_runs))
         findings.extend(rec.findings)
         where = doc.raw.locate(("metadata", "name"))
-        verdicts.append(ModelVerdict(ctx.name, ctx.version, where, tuple(sorted(rec.evaluated))))
+        evaluated = tuple(sorted(rec.evaluated))
+        verdicts.append(ModelVerdict(ctx.name, ctx.version, where, evaluated, doc.organization))
     others = _related(contexts, graph) if options.model else _all_others(graph)
     findings.extend(evaluator.evaluate_documents(others))
     findings.extend(_coverage(evaluator, graph, validation.findings))
@@ -154,6 +161,8 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
         evidence=inventory(validation.documents, root, Scanner(config.pii))
         if options.evidence
         else [],
+        changes=moved,
+        subscriptions=graph.subscriptions(),
     )
 
 

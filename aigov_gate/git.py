@@ -1,4 +1,4 @@
-"""What changed since a base ref, and the test runs as they were at that ref (GitPython).
+"""What changed since a base ref, and documents as they were at that ref (GitPython).
 
 GitPython is imported inside these functions: it costs about 0.1 s and only
 ``aigov gate --base`` needs it. Paths are relative to the governance root, which may be
@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from aigov_gate.documents.testing import TestRun
+from aigov_gate.documents import KINDS
 from aigov_gate.errors import UsageError
 from aigov_gate.loading import RawDocument, SourceFile
 from aigov_gate.loading.loader import MARKER
@@ -89,22 +89,24 @@ def changed_since(base: BaseRef) -> tuple[str, ...]:
     return tuple(sorted(p for p in inside if p is not None))
 
 
-def runs_at(base: BaseRef, organization: str, limits: Limits) -> list[Checked]:
-    """The valid TestRun documents at the base ref (invalid ones there are ignored)."""
-    runs: list[Checked] = []
+def documents_at(
+    base: BaseRef, organization: str, limits: Limits, kinds: tuple[str, ...] = ("TestRun",)
+) -> list[Checked]:
+    """The valid documents of ``kinds`` at the base ref (invalid ones there are ignored)."""
+    found: list[Checked] = []
     for path, data in _governance_blobs(base, limits):
         parsed = parse_text(data, limits)
         source = SourceFile(f"{base.ref}:{path}", data)
         for index, doc in enumerate(parsed.documents):
-            if not isinstance(doc, dict) or doc.get("kind") != "TestRun":
+            if not isinstance(doc, dict) or doc.get("kind") not in kinds:
                 continue
             try:
-                run = TestRun.model_validate(doc)
+                model = KINDS[doc["kind"]].model_validate(doc)
             except ValidationError:
                 continue
-            org = run.metadata.organization or organization
-            runs.append(Checked(RawDocument(source, index, doc), run, org))
-    return runs
+            org = model.metadata.organization or organization
+            found.append(Checked(RawDocument(source, index, doc), model, org))
+    return found
 
 
 def _governance_blobs(base: BaseRef, limits: Limits) -> Iterator[tuple[str, str]]:

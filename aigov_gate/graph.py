@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from aigov_gate.documents.assets import Dataset, Model
+from aigov_gate.documents.integrations import WebhookSubscription
 from aigov_gate.documents.policy import Policy, Waiver
 from aigov_gate.documents.risk import RiskAssessment
 from aigov_gate.documents.testing import TestPlan, TestRun
 from aigov_gate.references import Checked
-from aigov_gate.result import Finding, Severity
+from aigov_gate.result import Finding, Severity, Subscription
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -181,6 +182,26 @@ class Graph:
         ctx.mappings = self._mappings.get((org, ""), []) + self._mappings.get((org, name), [])
         ctx.evidence = list(self._evidence.get((org, name), []))
         return ctx
+
+    def subscriptions(self) -> list[Subscription]:
+        """The WebhookSubscription documents, as delivery needs them."""
+        out = []
+        for doc in self.by_kind.get("WebhookSubscription", []):
+            sub = doc.model
+            assert isinstance(sub, WebhookSubscription)
+            spec = sub.spec
+            out.append(
+                Subscription(
+                    sub.metadata.name,
+                    doc.organization,
+                    spec.url,
+                    tuple(spec.events),
+                    spec.status,
+                    spec.secret_env,
+                    doc.raw.locate(("metadata", "name")),
+                )
+            )
+        return out
 
     def _risk_for(self, org: str, name: str, version: str, current: str) -> Checked | None:
         found = self._risk.get((org, name, version))

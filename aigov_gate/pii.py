@@ -54,11 +54,12 @@ def _iban(candidate: str) -> bool:
 
 
 def _ip(candidate: str) -> bool:
+    """A valid address that could point at someone: not loopback or unspecified (0.0.0.0)."""
     try:
-        ipaddress.ip_address(candidate)
+        address = ipaddress.ip_address(candidate)
     except ValueError:
         return False
-    return True
+    return not (address.is_loopback or address.is_unspecified)
 
 
 def _email(candidate: str) -> bool:

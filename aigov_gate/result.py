@@ -115,6 +115,7 @@ class ModelVerdict:
     version: str
     location: Location
     evaluated: tuple[str, ...] = ()
+    organization: str = ""
 
     @property
     def label(self) -> str:
@@ -278,6 +279,40 @@ class EvidenceFile:
     retain_until: date | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A WebhookSubscription document as delivery needs it (no secret: only its env var)."""
+
+    name: str
+    organization: str
+    url: str
+    events: tuple[str, ...]
+    status: str
+    secret_env: str
+    location: Location
+
+    @property
+    def key(self) -> str:
+        """``organization/name``: how the outbox names a subscription."""
+        return f"{self.organization}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A document whose state moved since ``--base``: a risk assessment's approval status
+    or a test run that completed. ``before`` is None when the document is new."""
+
+    kind: str
+    name: str
+    organization: str
+    model: str
+    version: str
+    before: str | None
+    after: str
+    location: Location
+    details: tuple[tuple[str, str | int], ...] = ()
+
+
 @dataclass
 class GateResult:
     """The gate's decision and everything reporters need to explain it."""
@@ -296,6 +331,9 @@ class GateResult:
     compliance: list[FrameworkCompliance] = field(default_factory=list)
     signoffs: list[SignOff] = field(default_factory=list)
     evidence: list[EvidenceFile] = field(default_factory=list)
+    #: With ``--base``: risk assessments whose status moved, test runs that completed.
+    changes: list[Change] = field(default_factory=list)
+    subscriptions: list[Subscription] = field(default_factory=list)
     #: The governance root relative to the CI workspace ("" when they are the same);
     #: GitHub annotations need workspace-relative paths.
     path_prefix: str = ""

@@ -26,7 +26,7 @@ def test_problem_example_lists_every_documented_problem() -> None:
     report = json.loads(result.output)
     rules = [f["rule_id"] for f in report["findings"]]
     assert report["passed"] is False
-    assert len(rules) == 15
+    assert len(rules) == 16
     assert rules.count("ref.missing") == 3
     for rule in (
         "yaml.duplicate-key",

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from aigov_gate.cli.context import config_option, repo_option
-from aigov_gate.cli.gate import gate_options, run, seal
+from aigov_gate.cli.gate import announce, gate_options, notify_option, run, seal
 from aigov_gate.cli.keys import keyring_option, open_keyring
 from aigov_gate.errors import EXIT_BLOCKED, EXIT_PASSED, UsageError
 
@@ -49,14 +49,17 @@ def evidence_group() -> None:
     required=True,
     help="Where to write the bundle (.tar.gz).",
 )
-def build_command(out: Path, **selection: Any) -> None:
+@notify_option
+def build_command(out: Path, notify: bool, **selection: Any) -> None:
     """Run the gate and seal the run in a bundle, whatever the decision (it is recorded).
 
     Exit codes: 0 the bundle was written, 2 it could not be.
     """
     gate = run(**selection, evidence=True)
-    seal(gate, out)
+    built = seal(gate, out)
     click.echo(f"decision recorded: {gate.result.decision}")
+    if notify:
+        announce(gate, [], built)
 
 
 @evidence_group.command("verify")

@@ -16,6 +16,7 @@ from aigov_gate.cli.context import config_option, pr_option, repo_option
 
 if TYPE_CHECKING:
     from aigov_gate.config import AigovConfig
+    from aigov_gate.evidence.bundle import Built
     from aigov_gate.result import GateResult
 
 FORMATS = ("text", "json", "sarif", "junit", "codequality", "markdown", "oscal", "github")
@@ -128,7 +129,7 @@ def run(
     return GateRun(root, config, result, masker(config))
 
 
-def seal(gate: GateRun, out: Path) -> None:
+def seal(gate: GateRun, out: Path) -> Built:
     """Write the evidence bundle of ``gate`` and say so on stderr."""
     from aigov_gate.evidence.keyring import now_utc
     from aigov_gate.evidence.sealing import seal as seal_run
@@ -146,6 +147,60 @@ def seal(gate: GateRun, out: Path) -> None:
         f"{built.key_id[:16]}; keep until {built.retain_until})",
         err=True,
     )
+    return built
+
+
+notify_option = click.option(
+    "--notify",
+    is_flag=True,
+    help="Send this run's events to the WebhookSubscriptions (docs/webhooks.md); a receiver "
+    "that is down never changes the exit code.",
+)
+
+
+def announce(gate: GateRun, reports: list[tuple[str, Path]], built: Built | None) -> None:
+    """Queue and send the run's events: gate.*, changes against --base, overdue reviews,
+    and evidence.published when a bundle was written."""
+    import hashlib
+    from datetime import UTC
+
+    from aigov_gate import git
+    from aigov_gate.cli.webhooks import Hooks, notify
+    from aigov_gate.evidence.bundle import ci_metadata
+    from aigov_gate.webhooks.events import gate_events, make
+
+    described = git.describe(gate.root)
+    links = {f"report_{fmt}": str(path) for fmt, path in reports}
+    if built is not None:
+        links["evidence"] = str(built.path)
+    where = {
+        "commit": described["commit"],
+        "branch": described["branch"],
+        "run_url": ci_metadata(os.environ)["run_url"],
+        "links": links,
+    }
+    moment = datetime.now(UTC)
+    events = gate_events(gate.result, gate.config.organization, where, moment)
+    if built is not None:
+        digest = hashlib.sha256()
+        with built.path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        data = {
+            "bundle": str(built.path),
+            "sha256": digest.hexdigest(),
+            "bytes": built.path.stat().st_size,
+            "files": built.subjects,
+            "encrypted": len(built.encrypted),
+            "signer_key_id": built.key_id,
+            "retain_until": built.retain_until.isoformat(),
+            "decision": gate.result.decision,
+            "commit": where["commit"],
+            "branch": where["branch"],
+            "run_url": where["run_url"],
+        }
+        events.append(make("evidence.published", gate.config.organization, data, moment))
+    notify(Hooks(gate.root, gate.config, gate.result.subscriptions), events)
 
 
 @click.command("gate")
@@ -166,6 +221,7 @@ def seal(gate: GateRun, out: Path) -> None:
     metavar="PATH",
     help="Also write a signed evidence bundle (.tar.gz) of this run (docs/evidence.md).",
 )
+@notify_option
 @click.pass_context
 def gate_command(
     ctx: click.Context,
@@ -173,6 +229,7 @@ def gate_command(
     fmt: str,
     outputs: tuple[str, ...],
     evidence: Path | None,
+    notify: bool,
     **selection: Any,
 ) -> None:
     """Decide whether a merge or a deployment may go ahead, and say why.
@@ -187,8 +244,9 @@ def gate_command(
     result = gate.result
     for out_fmt, path in files:
         _write(path, gate.mask(GATE_REPORTER_BY_NAME[out_fmt](result, False)))
-    if evidence is not None:
-        seal(gate, evidence)
+    built = seal(gate, evidence) if evidence is not None else None
     colour = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     click.echo(gate.mask(GATE_REPORTER_BY_NAME[fmt](result, colour)), nl=False)
+    if notify:
+        announce(gate, files, built)
     ctx.exit(EXIT_PASSED if result.passed else EXIT_BLOCKED)

@@ -155,6 +155,12 @@ def list_command(
     type=click.DateTime(["%Y-%m-%d"]),
     help="With --dry-run: what would be due on this date.",
 )
+@click.option(
+    "--notify",
+    "send_events",
+    is_flag=True,
+    help="Send key.rotated to the WebhookSubscriptions that want it (docs/webhooks.md).",
+)
 @keyring_option
 @repo_option
 @config_option
@@ -164,6 +170,7 @@ def rotate_command(
     dry_run: bool,
     force: bool,
     as_of: datetime | None,
+    send_events: bool,
     keyring_path: Path | None,
     repo: Path | None,
     config_path: Path | None,
@@ -192,6 +199,7 @@ def rotate_command(
             f"{config.keys.rotation_days} days; --force rotates anyway)"
         )
         return
+    rotated: list[dict[str, Any]] = []
     for item in plan:
         if dry_run:
             click.echo(
@@ -204,10 +212,28 @@ def rotate_command(
             f"rotated {item.organization} {item.purpose}: {item.old.id[:16]} retired, "
             f"{new.id[:16]} active until {new.not_after} ({item.reason})"
         )
+        rotated.append(
+            {
+                "organization": item.organization,
+                "purpose": item.purpose,
+                "key_id": new.id,
+                "previous_key_id": item.old.id,
+                "algorithm": new.algorithm,
+                "provider": new.provider,
+                "not_after": new.not_after,
+                "reason": item.reason,
+            }
+        )
     if dry_run:
         click.echo("dry run: nothing changed")
-    else:
-        click.echo(f"commit {keyring.dir}")
+        return
+    click.echo(f"commit {keyring.dir}")
+    if send_events:
+        from aigov_gate.cli.webhooks import load, notify
+        from aigov_gate.webhooks.events import make
+
+        events = [make("key.rotated", r["organization"], r, now) for r in rotated]
+        notify(load(repo, config_path), events)
 
 
 @keys_group.command("revoke")

@@ -15,6 +15,7 @@ import click
 from aigov_gate import __version__
 from aigov_gate.cli.approvals import approvals_group
 from aigov_gate.cli.compliance import compliance_group, frameworks_group
+from aigov_gate.cli.doctor import doctor_command
 from aigov_gate.cli.evidence import evidence_group
 from aigov_gate.cli.explain import explain_command
 from aigov_gate.cli.gate import gate_command
@@ -24,6 +25,7 @@ from aigov_gate.cli.pii import pii_group
 from aigov_gate.cli.policy import policy_group
 from aigov_gate.cli.schema import schema_group
 from aigov_gate.cli.validate import validate_command
+from aigov_gate.cli.webhooks import webhooks_group
 from aigov_gate.errors import EXIT_INTERNAL, AigovError, internal_error_text
 
 
@@ -70,6 +72,8 @@ cli.add_command(approvals_group)
 cli.add_command(evidence_group)
 cli.add_command(keys_group)
 cli.add_command(pii_group)
+cli.add_command(webhooks_group)
+cli.add_command(doctor_command)
 
 
 def main() -> None:

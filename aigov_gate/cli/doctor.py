@@ -1,0 +1,55 @@
+"""``aigov doctor``: tell a new user what is misconfigured, and how to fix it.
+
+Exit codes: 0 nothing failed (warnings allowed), 1 a check failed, 2 could not run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from aigov_gate.cli.context import config_option, repo_option
+
+_MARK = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}
+
+
+@click.command("doctor")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--send-test",
+    is_flag=True,
+    help="Also send a webhook.test event to each active subscription and report the answer.",
+)
+@repo_option
+@config_option
+@click.pass_context
+def doctor_command(
+    ctx: click.Context, fmt: str, send_test: bool, repo: Path | None, config_path: Path | None
+) -> None:
+    """Check config, documents, keys, webhooks, approval tokens and the Git checkout."""
+    from aigov_gate.cli.context import find_repo
+    from aigov_gate.doctor import diagnose, worst
+    from aigov_gate.errors import EXIT_BLOCKED, EXIT_PASSED
+    from aigov_gate.pii import mask
+
+    root = find_repo(repo)
+    checks = diagnose(root, config_path, os.environ, send_test)
+    status = worst(checks)
+    if fmt == "json":
+        out = {"status": status, "checks": [asdict(c) for c in checks]}
+        click.echo(mask(json.dumps(out, indent=2)))
+    else:
+        width = max(len(c.name) for c in checks)
+        for c in checks:
+            click.echo(mask(f"{_MARK[c.status]}  {c.name:<{width}}  {c.message}"))
+            if c.hint and c.status != "ok":
+                click.echo(mask(f"      {'':<{width}}  fix: {c.hint}"))
+        tally = {s: sum(1 for c in checks if c.status == s) for s in ("ok", "warn", "fail")}
+        click.echo(f"{tally['ok']} ok, {tally['warn']} warning(s), {tally['fail']} failed")
+    ctx.exit(EXIT_BLOCKED if status == "fail" else EXIT_PASSED)

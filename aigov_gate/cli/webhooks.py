@@ -1,0 +1,443 @@
+"""``aigov webhooks``: list subscriptions, send a test, deliver and retry the outbox, status.
+
+Exit codes: 0 done; 1 a delivery failed, or deliveries are held by a configuration
+problem (secret not set, url refused, subscription paused or gone); 2 could not run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from aigov_gate.cli.context import config_option, repo_option
+
+if TYPE_CHECKING:
+    from aigov_gate.config import AigovConfig
+    from aigov_gate.result import Subscription
+    from aigov_gate.webhooks.delivery import Report
+    from aigov_gate.webhooks.events import Event
+    from aigov_gate.webhooks.outbox import Outbox
+
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+wait_option = click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.FloatRange(0, 86400),
+    default=60,
+    show_default=True,
+    help="Seconds to keep retrying what fails; what is still due later stays in the outbox.",
+)
+
+
+@dataclass(slots=True)
+class Hooks:
+    root: Path
+    config: AigovConfig
+    subscriptions: list[Subscription]
+
+    @property
+    def outbox_path(self) -> Path:
+        from aigov_gate.webhooks.outbox import outbox_path
+
+        return outbox_path(self.root, self.config.webhooks.outbox)
+
+    def open(self) -> Outbox:
+        from aigov_gate.webhooks.outbox import Outbox
+
+        return Outbox(self.outbox_path)
+
+    def named(self, name: str) -> Subscription:
+        from aigov_gate.errors import UsageError
+
+        found = [s for s in self.subscriptions if name in (s.name, s.key)]
+        if len(found) == 1:
+            return found[0]
+        names = ", ".join(s.key for s in self.subscriptions) or "none"
+        if found:
+            raise UsageError(f"'{name}' names several subscriptions", hint=f"use one of {names}")
+        raise UsageError(f"no WebhookSubscription named '{name}'", hint=f"subscriptions: {names}")
+
+
+def load(repo: Path | None, config_path: Path | None) -> Hooks:
+    """The repository's subscriptions (documents that fail validation are left out)."""
+    from aigov_gate.cli.context import find_repo
+    from aigov_gate.config import find_config, load_config
+    from aigov_gate.graph import Graph
+    from aigov_gate.validation import validate_repo
+
+    root = find_repo(repo)
+    config = load_config(config_path or find_config(root))
+    documents = validate_repo(root, config).documents
+    kept = [d for d in documents if d.model.kind == "WebhookSubscription"]
+    return Hooks(root, config, Graph(kept).subscriptions())
+
+
+def _mask(config: AigovConfig) -> Any:
+    from aigov_gate.pii import masker
+
+    return masker(config)
+
+
+def _echo_report(report: Report, outbox: Path, err: bool = False) -> None:
+    for key, why in sorted(report.held.items()):
+        click.echo(f"held      {key}: {why}", err=err)
+    line = (
+        f"{report.delivered} delivered, {report.retried} retried, {len(report.failed)} failed, "
+        f"{report.attempts} attempts; {report.pending} pending in {outbox}"
+    )
+    if report.pending and report.next_attempt is not None:
+        when = datetime.fromtimestamp(report.next_attempt, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        line += f" (next attempt {when}: run `aigov webhooks deliver` then)"
+    click.echo(line, err=err)
+
+
+def _report_json(report: Report) -> dict[str, Any]:
+    return {
+        "delivered": report.delivered,
+        "retried": report.retried,
+        "failed": report.failed,
+        "held": {k: {"reason": h.reason, "hint": h.hint} for k, h in report.held.items()},
+        "attempts": report.attempts,
+        "pending": report.pending,
+        "next_attempt": report.next_attempt,
+    }
+
+
+def run_delivery(
+    hooks: Hooks,
+    wait_seconds: float,
+    log: Any,
+    only: set[str] | None = None,
+    budget: bool = False,
+) -> Report:
+    from aigov_gate.webhooks.delivery import deliver
+    from aigov_gate.webhooks.outbox import delivering
+
+    outbox = hooks.open()
+    try:
+        with delivering(hooks.outbox_path):
+            return deliver(
+                outbox,
+                hooks.subscriptions,
+                hooks.config.webhooks,
+                os.environ,
+                wait_seconds,
+                log,
+                only,
+                budget,
+            )
+    finally:
+        outbox.close()
+
+
+def notify(hooks: Hooks, events: list[Event]) -> None:
+    """Queue ``events`` and try to deliver them for ``webhooks.notify_wait`` seconds.
+
+    Never raises for a receiver or outbox problem: it is reported on stderr, because
+    ``--notify`` must not change the command's outcome.
+    """
+    from aigov_gate.errors import AigovError
+    from aigov_gate.webhooks.delivery import queue
+
+    if not events:
+        return
+    try:
+        outbox = hooks.open()
+        try:
+            queued = queue(outbox, events, hooks.subscriptions, _mask(hooks.config), time.time())
+        finally:
+            outbox.close()
+    except AigovError as exc:
+        click.echo(f"warning: webhooks: events not queued: {exc.message} ({exc.hint})", err=True)
+        return
+    if not queued:
+        kinds = ", ".join(sorted({e.type for e in events}))
+        click.echo(f"webhooks: no active subscription wants {kinds}", err=True)
+        return
+    for event in events:
+        if event.id in queued:
+            names = ", ".join(queued[event.id])
+            click.echo(f"webhooks: queued {event.type} {event.id} for {names}", err=True)
+    try:
+        report = run_delivery(
+            hooks,
+            hooks.config.webhooks.notify_wait,
+            lambda line: click.echo(line, err=True),
+            budget=True,
+        )
+    except AigovError as exc:
+        click.echo(f"warning: webhooks: not delivered now: {exc.message} ({exc.hint})", err=True)
+        return
+    _echo_report(report, hooks.outbox_path, err=True)
+
+
+@click.group("webhooks")
+def webhooks_group() -> None:
+    """Signed governance events to other systems (docs/webhooks.md)."""
+
+
+@webhooks_group.command("list")
+@format_option
+@repo_option
+@config_option
+def list_command(fmt: str, repo: Path | None, config_path: Path | None) -> None:
+    """The WebhookSubscriptions, whether their secret is set (never its value), and their
+    queue."""
+    from aigov_gate.webhooks.safety import refusal, shown
+
+    hooks = load(repo, config_path)
+    outbox_exists = hooks.outbox_path.exists()
+    counts: dict[str, dict[str, int]] = {}
+    gone: dict[str, tuple[float, str]] = {}
+    if outbox_exists:
+        outbox = hooks.open()
+        counts, gone = outbox.counts(), outbox.disabled()
+        outbox.close()
+    settings = hooks.config.webhooks
+    rows: list[dict[str, Any]] = []
+    for sub in hooks.subscriptions:
+        rows.append(
+            {
+                "name": sub.name,
+                "organization": sub.organization,
+                "url": shown(sub.url),
+                "events": list(sub.events),
+                "status": "disabled (410 Gone)" if sub.key in gone else sub.status,
+                "secret_env": sub.secret_env,
+                "secret_set": bool(os.environ.get(sub.secret_env, "").strip()),
+                "url_problem": refusal(sub.url, settings.allow_http, False),
+                "location": str(sub.location),
+                "queue": counts.get(sub.key, {"pending": 0, "delivered": 0, "failed": 0}),
+            }
+        )
+    if fmt == "json":
+        click.echo(json.dumps({"subscriptions": rows}, indent=2))
+        return
+    if not rows:
+        click.echo("no WebhookSubscription documents (docs/webhooks.md shows one)")
+        return
+    for row in rows:
+        secret = "set" if row["secret_set"] else "NOT SET"
+        q = row["queue"]
+        click.echo(
+            f"{row['organization']}/{row['name']}  {row['status']}  {row['url']}\n"
+            f"  events: {', '.join(row['events'])}\n"
+            f"  secret: {row['secret_env']} ({secret})\n"
+            f"  queue:  {q['pending']} pending, {q['delivered']} delivered, {q['failed']} failed"
+        )
+        if row["url_problem"]:
+            click.echo(f"  url:    {row['url_problem']}")
+
+
+@webhooks_group.command("test")
+@click.argument("name")
+@format_option
+@repo_option
+@config_option
+@click.pass_context
+def test_command(
+    ctx: click.Context, name: str, fmt: str, repo: Path | None, config_path: Path | None
+) -> None:
+    """Send a webhook.test event to subscription NAME now (one attempt) and show the result."""
+    from aigov_gate.errors import UsageError
+    from aigov_gate.webhooks.delivery import send_test
+    from aigov_gate.webhooks.safety import refusal, shown
+    from aigov_gate.webhooks.signing import secrets_from_env
+
+    hooks = load(repo, config_path)
+    sub = hooks.named(name)
+    settings = hooks.config.webhooks
+    why = refusal(sub.url, settings.allow_http, settings.block_private_addresses)
+    if why:
+        raise UsageError(f"{sub.name}: {shown(sub.url)}: {why}", hint=f"fix {sub.location}")
+    keys = secrets_from_env(sub.secret_env, os.environ)
+    tested = send_test(hooks.outbox_path, settings, sub, keys, _mask(hooks.config))
+    seconds = tested.outcome.seconds
+    result = {
+        "subscription": sub.key,
+        "url": shown(sub.url),
+        "webhook_id": tested.event.id,
+        "delivered": tested.delivered,
+        "status": tested.outcome.status,
+        "detail": tested.reason,
+        "seconds": round(seconds, 3),
+    }
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2))
+    else:
+        word = "delivered" if tested.delivered else "FAILED"
+        click.echo(
+            f"{word}: webhook.test {tested.event.id} -> {sub.key} {result['url']}: "
+            f"{tested.reason} ({seconds:.2f}s)"
+        )
+    ctx.exit(0 if tested.delivered else 1)
+
+
+@webhooks_group.command("deliver")
+@wait_option
+@click.option("--subscription", "names", multiple=True, help="Only this subscription (repeat).")
+@format_option
+@repo_option
+@config_option
+@click.pass_context
+def deliver_command(
+    ctx: click.Context,
+    wait_seconds: float,
+    names: tuple[str, ...],
+    fmt: str,
+    repo: Path | None,
+    config_path: Path | None,
+) -> None:
+    """Send what is due in the outbox, retrying failures for up to --wait seconds."""
+    hooks = load(repo, config_path)
+    only = {hooks.named(n).key for n in names} if names else None
+    quiet = fmt == "json"
+    report = run_delivery(hooks, wait_seconds, (lambda _: None) if quiet else click.echo, only)
+    if quiet:
+        click.echo(json.dumps(_report_json(report), indent=2))
+    else:
+        _echo_report(report, hooks.outbox_path)
+    ctx.exit(0 if report.ok else 1)
+
+
+@webhooks_group.command("retry")
+@click.option("--failed", is_flag=True, help="Also send again deliveries that failed for good.")
+@click.option("--subscription", "names", multiple=True, help="Only this subscription (repeat).")
+@wait_option
+@format_option
+@repo_option
+@config_option
+@click.pass_context
+def retry_command(
+    ctx: click.Context,
+    failed: bool,
+    names: tuple[str, ...],
+    wait_seconds: float,
+    fmt: str,
+    repo: Path | None,
+    config_path: Path | None,
+) -> None:
+    """Send pending deliveries now instead of at their next attempt (with --failed, the
+    failed ones too, attempts counted afresh; same webhook-id and body)."""
+    hooks = load(repo, config_path)
+    only = {hooks.named(n).key for n in names} if names else None
+    outbox = hooks.open()
+    try:
+        count = outbox.retry(time.time(), failed, sorted(only) if only is not None else None)
+    finally:
+        outbox.close()
+    quiet = fmt == "json"
+    if not quiet:
+        click.echo(f"{count} deliveries due now")
+    report = run_delivery(hooks, wait_seconds, (lambda _: None) if quiet else click.echo, only)
+    if quiet:
+        click.echo(json.dumps({"rescheduled": count, **_report_json(report)}, indent=2))
+    else:
+        _echo_report(report, hooks.outbox_path)
+    ctx.exit(0 if report.ok else 1)
+
+
+@webhooks_group.command("status")
+@click.option("--limit", type=click.IntRange(1, 10000), default=20, show_default=True)
+@format_option
+@repo_option
+@config_option
+def status_command(fmt: str, limit: int, repo: Path | None, config_path: Path | None) -> None:
+    """The outbox: deliveries per subscription and state, the latest failures, what is next."""
+    hooks = load(repo, config_path)
+    path = hooks.outbox_path
+    if not path.exists():
+        if fmt == "json":
+            click.echo(json.dumps({"outbox": str(path), "exists": False}, indent=2))
+        else:
+            click.echo(f"no outbox yet at {path}: nothing was queued")
+        return
+    outbox = hooks.open()
+    try:
+        counts, gone = outbox.counts(), outbox.disabled()
+        failed = outbox.deliveries("failed", limit)
+        pending = outbox.deliveries("pending", limit)
+        attempts = outbox.attempts_total()
+    finally:
+        outbox.close()
+    data = {
+        "outbox": str(path),
+        "exists": True,
+        "attempts": attempts,
+        "subscriptions": counts,
+        "disabled": {k: {"at": at, "reason": why} for k, (at, why) in gone.items()},
+        "failed": [_row(d) for d in failed],
+        "pending": [_row(d) for d in pending],
+    }
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(f"outbox {path}: {attempts} attempts so far")
+    for key, c in sorted(counts.items()):
+        off = " (disabled: 410 Gone)" if key in gone else ""
+        click.echo(
+            f"  {key}{off}: {c['pending']} pending, {c['delivered']} delivered, "
+            f"{c['failed']} failed"
+        )
+    for title, rows in (("failed", failed), ("pending", pending)):
+        if rows:
+            click.echo(f"{title}:")
+            for d in rows:
+                click.echo(f"  {_line(d)}")
+    if failed:
+        click.echo("send them again with `aigov webhooks retry --failed`")
+
+
+def _row(d: Any) -> dict[str, Any]:
+    return {
+        "webhook_id": d.message_id,
+        "event": d.event,
+        "subscription": d.subscription,
+        "url": d.url,
+        "state": d.state,
+        "attempts": d.attempts,
+        "next_attempt": d.next_attempt if d.state == "pending" else None,
+        "last_status": d.last_status,
+        "last_error": d.last_error,
+    }
+
+
+def _line(d: Any) -> str:
+    last = d.last_error or "not attempted yet"
+    return f"{d.event} {d.message_id} -> {d.subscription}: {last} ({d.attempts} attempts)"
+
+
+@webhooks_group.command("enable")
+@click.argument("name")
+@repo_option
+@config_option
+def enable_command(name: str, repo: Path | None, config_path: Path | None) -> None:
+    """Send to subscription NAME again after its receiver answered 410 Gone."""
+    hooks = load(repo, config_path)
+    sub = hooks.named(name)
+    outbox = hooks.open()
+    try:
+        was = outbox.enable(sub.key)
+    finally:
+        outbox.close()
+    if was:
+        click.echo(f"{sub.key} enabled; `aigov webhooks retry --failed` sends what it missed")
+    else:
+        click.echo(f"{sub.key} was not disabled")
+
+
+@webhooks_group.command("new-secret")
+def new_secret_command() -> None:
+    """Print a new whsec_ signing secret (32 random bytes) for a subscription's env var."""
+    from aigov_gate.webhooks.signing import new_secret
+
+    click.echo(new_secret())

@@ -1,0 +1,291 @@
+"""``aigov doctor``: what is misconfigured, each check ok / warn / fail with a fix.
+
+Checks, in order: the config, the governance documents, the evidence keys (present,
+usable on this machine, not due for rotation, audit log consistent), the webhook
+subscriptions (secret set and well-formed, url allowed, queue state; with
+``send_test`` a webhook.test to each active one), the sign-off provider's token when
+running in CI, and the Git checkout (a repository, history deep enough, the outbox
+not tracked). Nothing here prints; the CLI renders the list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from aigov_gate.config import AigovConfig, find_config, load_config
+from aigov_gate.errors import AigovError
+from aigov_gate.result import Subscription
+
+STATUSES = ("ok", "warn", "fail")
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    status: str
+    message: str
+    hint: str = ""
+
+
+def diagnose(
+    root: Path, config_path: Path | None, env: Mapping[str, str], send_test: bool
+) -> list[Check]:
+    checks: list[Check] = []
+    try:
+        config = load_config(config_path or find_config(root), env)
+    except AigovError as exc:
+        checks.append(Check("config", "fail", exc.message, exc.hint))
+        checks.extend(_git(root, None))
+        return checks
+    shown = config_path or find_config(root)
+    where = str(shown) if shown else "no .aigov.yaml (defaults)"
+    checks.append(Check("config", "ok", f"{where}: valid (organization {config.organization})"))
+    subscriptions, documents = _documents(root, config)
+    checks.append(documents)
+    checks.extend(_keys(root, config, env))
+    checks.extend(_webhooks(root, config, subscriptions, env, send_test))
+    checks.append(_approvals(config, env))
+    checks.extend(_git(root, config))
+    return checks
+
+
+def _documents(root: Path, config: AigovConfig) -> tuple[list[Subscription], Check]:
+    from aigov_gate.graph import Graph
+    from aigov_gate.validation import validate_repo
+
+    result = validate_repo(root, config)
+    subs = Graph(result.documents).subscriptions()
+    counted = f"{result.documents_checked} documents in {result.files_read} files"
+    if not result.findings:
+        return subs, Check("documents", "ok", f"{counted}: valid")
+    first = "; ".join(f"{f.location}: {f.rule_id}" for f in result.findings[:3])
+    more = f" (and {len(result.findings) - 3} more)" if len(result.findings) > 3 else ""
+    return subs, Check(
+        "documents",
+        "fail",
+        f"{len(result.findings)} problem(s) in {counted}: {first}{more}",
+        "run `aigov validate` for every problem with its fix",
+    )
+
+
+def _keys(root: Path, config: AigovConfig, env: Mapping[str, str]) -> list[Check]:
+    from aigov_gate.evidence.keyring import Keyring, now_utc
+    from aigov_gate.evidence.sealing import keyring_dir, signer_for
+
+    folder = keyring_dir(root, config)
+    try:
+        keyring = Keyring.load(folder, missing_ok=True)
+    except AigovError as exc:
+        return [Check("keys", "fail", exc.message, exc.hint)]
+    orgs = keyring.organizations()
+    if not orgs:
+        return [
+            Check(
+                "keys",
+                "warn",
+                f"no keyring at {folder}: evidence bundles cannot be signed",
+                "run `aigov keys generate` and commit the keyring folder",
+            )
+        ]
+    checks = []
+    problems = keyring.audit_problems()
+    if problems:
+        checks.append(
+            Check(
+                "keys audit",
+                "fail",
+                f"the audit log and keyring do not add up: {problems[0]}",
+                "run `aigov keys audit --verify`; restore the keyring from Git history",
+            )
+        )
+    for org in orgs:
+        try:
+            signer_for(config, keyring, org)
+        except AigovError as exc:
+            checks.append(
+                Check(f"keys {org}", "warn", f"cannot sign here: {exc.message}", exc.hint)
+            )
+        else:
+            checks.append(Check(f"keys {org}", "ok", "the active signing key is usable here"))
+    for due in keyring.due(orgs, now_utc(), False, config.keys.rotation_days):
+        checks.append(
+            Check(
+                f"keys {due.organization}",
+                "warn",
+                f"the {due.purpose} key {due.old.id[:16]} is {due.reason}",
+                "run `aigov keys rotate` (then `aigov evidence rewrap` for encryption keys)",
+            )
+        )
+    return checks
+
+
+def _webhooks(
+    root: Path,
+    config: AigovConfig,
+    subscriptions: list[Subscription],
+    env: Mapping[str, str],
+    send_test: bool,
+) -> list[Check]:
+    from aigov_gate.webhooks.delivery import usable
+    from aigov_gate.webhooks.outbox import Outbox, outbox_path
+    from aigov_gate.webhooks.safety import shown
+
+    if not subscriptions:
+        return [Check("webhooks", "ok", "no WebhookSubscription: no events are sent")]
+    path = outbox_path(root, config.webhooks.outbox)
+    gone: dict[str, tuple[float, str]] = {}
+    counts: dict[str, dict[str, int]] = {}
+    if path.exists():
+        try:
+            outbox = Outbox(path)
+            gone, counts = outbox.disabled(), outbox.counts()
+            outbox.close()
+        except AigovError as exc:
+            return [Check("webhooks", "fail", exc.message, exc.hint)]
+    ready, held = usable(subscriptions, config.webhooks, env, gone)
+    checks = []
+    for sub in subscriptions:
+        name = f"webhook {sub.name}"
+        if sub.key in gone:
+            checks.append(
+                Check(
+                    name,
+                    "warn",
+                    f"disabled: {gone[sub.key][1]}",
+                    f"after fixing the receiver: `aigov webhooks enable {sub.name}`",
+                )
+            )
+            continue
+        if sub.key in held:
+            status = "warn" if sub.status != "active" else "fail"
+            checks.append(Check(name, status, held[sub.key].reason, held[sub.key].hint))
+            continue
+        queue = counts.get(sub.key, {})
+        if queue.get("failed"):
+            checks.append(
+                Check(
+                    name,
+                    "warn",
+                    f"{queue['failed']} failed deliveries in {path}",
+                    "see `aigov webhooks status`; resend with `aigov webhooks retry --failed`",
+                )
+            )
+        if send_test:
+            checks.append(_send_test(path, config, ready[sub.key][0], ready[sub.key][1]))
+        else:
+            checks.append(Check(name, "ok", f"{shown(sub.url)}: secret set, url allowed"))
+    return checks
+
+
+def _send_test(path: Path, config: AigovConfig, sub: Subscription, keys: list[bytes]) -> Check:
+    from aigov_gate.pii import masker
+    from aigov_gate.webhooks.delivery import send_test
+    from aigov_gate.webhooks.safety import shown
+
+    try:
+        tested = send_test(path, config.webhooks, sub, keys, masker(config))
+    except AigovError as exc:
+        return Check(f"webhook {sub.name}", "fail", exc.message, exc.hint)
+    if tested.delivered:
+        return Check(f"webhook {sub.name}", "ok", f"{shown(sub.url)}: webhook.test {tested.reason}")
+    return Check(
+        f"webhook {sub.name}",
+        "fail",
+        f"{shown(sub.url)}: webhook.test not delivered: {tested.reason}",
+        "check the receiver is up and verifies with this secret (docs/webhooks.md)",
+    )
+
+
+def _approvals(config: AigovConfig, env: Mapping[str, str]) -> Check:
+    from aigov_gate.signoff.context import TOKEN_VARS
+
+    provider = config.signoff.provider
+    if provider == "recorded":
+        return Check("approvals", "ok", "recorded in the RiskAssessments: no token needed")
+    names = (config.signoff.token_env,) if config.signoff.token_env else TOKEN_VARS[provider]
+    found = next((n for n in names if env.get(n)), None)
+    in_ci = env.get("GITHUB_ACTIONS") == "true" or env.get("GITLAB_CI") == "true"
+    if found:
+        return Check("approvals", "ok", f"{provider} token found in {found}")
+    wanted = " or ".join(names)
+    if in_ci:
+        return Check(
+            "approvals",
+            "fail",
+            f"signoff.provider is {provider} but {wanted} is not set in this CI job: the "
+            "gate cannot read approvals",
+            "pass the token to the job (docs/ci.md shows the permissions it needs)",
+        )
+    return Check(
+        "approvals",
+        "warn",
+        f"{wanted} is not set: local runs cannot read {provider} approvals",
+        f"export {names[0]}=... to check approvals from here (CI sets it)",
+    )
+
+
+def _git(root: Path, config: AigovConfig | None) -> list[Check]:
+    import git
+
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return [
+            Check(
+                "git",
+                "fail",
+                f"{root} is not inside a Git repository",
+                "governance lives in Git: `git init`, or run aigov in the checkout",
+            )
+        ]
+    checks = []
+    try:
+        head = repo.head.commit.hexsha[:12]
+    except ValueError:
+        return [Check("git", "warn", "no commit yet", "commit the governance documents")]
+    branch = "detached HEAD" if repo.head.is_detached else repo.active_branch.name
+    dirty = repo.is_dirty(untracked_files=True)
+    state = ", uncommitted changes" if dirty else ""
+    checks.append(Check("git", "ok", f"{head} on {branch}{state}"))
+    if (Path(repo.git_dir) / "shallow").exists():
+        checks.append(
+            Check(
+                "git history",
+                "warn",
+                "shallow clone: --base and deploy sign-off need the history",
+                "fetch it (actions/checkout: fetch-depth: 0; GitLab: GIT_DEPTH: 0)",
+            )
+        )
+    if config is not None:
+        tracked = _tracked_outbox(repo, root, config)
+        if tracked:
+            checks.append(
+                Check(
+                    "git outbox",
+                    "warn",
+                    f"the webhook outbox {tracked} is tracked by Git",
+                    f"`git rm --cached {tracked}`: it is local delivery state",
+                )
+            )
+    return checks
+
+
+def _tracked_outbox(repo: object, root: Path, config: AigovConfig) -> str | None:
+    import git
+
+    from aigov_gate.webhooks.outbox import outbox_path
+
+    assert isinstance(repo, git.Repo)
+    path = outbox_path(root, config.webhooks.outbox)
+    try:
+        rel = path.resolve().relative_to(Path(repo.working_tree_dir or root).resolve())
+    except ValueError:
+        return None
+    listed = repo.git.ls_files("--", rel.as_posix())
+    return rel.as_posix() if listed else None
+
+
+def worst(checks: list[Check]) -> str:
+    return max((c.status for c in checks), key=STATUSES.index, default="ok")
