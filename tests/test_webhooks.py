@@ -213,11 +213,22 @@ def test_410_disables_the_subscription_until_enabled(tmp_path: Path, receiver: R
     )
     assert "no active subscription wants" in again.stderr
     assert len(receiver.at("/hook")) == 1
+    # Checking the endpoint before enabling it again is allowed.
+    test = run_aigov("webhooks", "test", "risk-office", "--repo", str(repo), env=env)
+    assert test.returncode == 0, test.stdout + test.stderr
+    held = run_aigov("webhooks", "retry", "--failed", "--repo", str(repo), env=env)
+    assert held.returncode == 1
+    assert "disabled after its receiver answered 410 Gone" in held.stdout
+    assert len(receiver.at("/hook")) == 2
     enabled = run_aigov("webhooks", "enable", "risk-office", "--repo", str(repo))
     assert "enabled" in enabled.stdout
     resent = run_aigov("webhooks", "retry", "--failed", "--repo", str(repo), env=env)
     assert resent.returncode == 0, resent.stdout
-    assert len(receiver.at("/hook")) == 2
+    assert [p["type"] for p in verified(SECRET, receiver.at("/hook"))] == [
+        "gate.passed",
+        "webhook.test",
+        "gate.passed",
+    ]
 
 
 @pytest.mark.parametrize(

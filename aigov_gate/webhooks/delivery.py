@@ -203,8 +203,8 @@ def queue(
 ) -> dict[str, list[str]]:
     """Write each event for the subscriptions that want it; returns event id -> names.
 
-    Disabled subscriptions (in the document, or by a 410) get nothing; paused ones
-    queue events that wait until the subscription is active again.
+    Disabled subscriptions (in the document, or by a 410) get nothing but webhook.test;
+    paused ones queue events that wait until the subscription is active again.
     """
     gone = outbox.disabled()
     out: dict[str, list[str]] = {}
@@ -214,9 +214,15 @@ def queue(
             s
             for s in subscriptions
             if s.organization == event.organization
-            and s.status != "disabled"
-            and s.key not in gone
-            and (event.type == "webhook.test" or subscribed(list(s.events), event.type))
+            and (
+                # a test goes wherever it is sent, even to a disabled endpoint being checked
+                event.type == "webhook.test"
+                or (
+                    s.status != "disabled"
+                    and s.key not in gone
+                    and subscribed(list(s.events), event.type)
+                )
+            )
         ]
         if not targets:
             continue
@@ -242,6 +248,10 @@ def usable(
     held: dict[str, Held] = {}
     for sub in subscriptions:
         if sub.key in gone:
+            held[sub.key] = Held(
+                "disabled after its receiver answered 410 Gone",
+                f"once the receiver wants events again: aigov webhooks enable {sub.name}",
+            )
             continue
         if sub.status != "active":
             held[sub.key] = Held(
