@@ -335,17 +335,8 @@ def test_transitions_against_base_and_overdue_reviews_are_announced(
     run2.write_text(text.replace("credit-scoring-2.3.0-run-1", "credit-scoring-2.3.0-run-2"))
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "reject and re-run")
-    done = run_aigov(
-        "gate",
-        "--repo",
-        str(repo),
-        "--base",
-        "HEAD~1",
-        "--as-of",
-        "2027-05-01",
-        "--notify",
-        env={ENV: SECRET},
-    )
+    args = ("gate", "--repo", str(repo), "--base", "HEAD~1", "--as-of", "2027-05-01", "--notify")
+    done = run_aigov(*args, env={ENV: SECRET})
     types = [p["type"] for p in verified(SECRET, receiver.at("/hook"))]
     assert sorted(types) == sorted(
         ["gate.failed", "risk_assessment.rejected", "test_run.completed", "review.overdue"]
@@ -358,17 +349,7 @@ def test_transitions_against_base_and_overdue_reviews_are_announced(
     assert by_type["test_run.completed"]["previous_status"] is None
     assert "2027-04-06" in by_type["review.overdue"]["message"]
     # The same run again: same ids, already queued, nothing sent twice.
-    run_aigov(
-        "gate",
-        "--repo",
-        str(repo),
-        "--base",
-        "HEAD~1",
-        "--as-of",
-        "2027-05-01",
-        "--notify",
-        env={ENV: SECRET},
-    )
+    run_aigov(*args, env={ENV: SECRET})
     assert len(receiver.at("/hook")) == 4
 
 

@@ -17,10 +17,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from aigov_gate.reporters.gate_json import gate_to_json
 from aigov_gate.result import Change, Finding, GateResult, Subscription
 
 #: How many blocking findings a gate event lists (the rest are counted).
 MAX_LISTED = 20
+_GATE_FIELDS = (
+    "decision",
+    "passed",
+    "stage",
+    "environment",
+    "production",
+    "as_of",
+    "fail_on",
+    "base",
+)
 _REVIEW_RULES = ("risk.review-overdue", "deploy.review-overdue")
 _RISK_EVENTS = {
     "under_review": "risk_assessment.submitted",
@@ -93,39 +104,18 @@ def gate_events(
 def _gate_event(
     result: GateResult, org: str, default_org: str, run: Mapping[str, Any], moment: datetime
 ) -> Event:
-    s = result.situation
-    models = [m for m in result.models if (m.organization or default_org) == org]
-    blocking = result.blocking
-    data = {
-        "decision": result.decision,
-        "passed": result.passed,
-        "stage": s.stage,
-        "environment": s.environment,
-        "production": s.production,
-        "as_of": s.today.isoformat(),
-        "fail_on": result.fail_on.label,
-        "base": result.base,
-        **_where(run),
-        "summary": {
-            "documents": result.documents,
-            "models": len(result.models),
-            "policies": result.policies,
-            "findings": len(result.findings),
-            "blocking": len(blocking),
-            "waived": sum(1 for f in result.findings if f.waived),
-            "by_severity": result.counts(),
-        },
-        "models": [
-            {
-                "name": m.name,
-                "version": m.version,
-                "decision": "blocked" if result.model_blocked(m) else "passed",
-                "findings": result.model_findings(m),
-            }
-            for m in models
-        ],
-        "blocking": [_finding(f) for f in blocking[:MAX_LISTED]],
-    }
+    """The gate report's decision fields and summary, that organization's models, and
+    the first blocking findings (restated from the JSON report, never recounted)."""
+    report = gate_to_json(result)
+    data = {key: report[key] for key in _GATE_FIELDS}
+    data.update(_where(run))
+    data["summary"] = report["summary"]
+    data["models"] = [
+        {key: entry[key] for key in ("name", "version", "decision", "findings")}
+        for verdict, entry in zip(result.models, report["models"], strict=True)
+        if (verdict.organization or default_org) == org
+    ]
+    data["blocking"] = [_finding(f) for f in result.blocking[:MAX_LISTED]]
     kind = "gate.passed" if result.passed else "gate.failed"
     return make(kind, org, data, moment)
 
