@@ -81,12 +81,6 @@ def load(repo: Path | None, config_path: Path | None) -> Hooks:
     return Hooks(root, config, Graph(kept).subscriptions())
 
 
-def _mask(config: AigovConfig) -> Any:
-    from aigov_gate.pii import masker
-
-    return masker(config)
-
-
 def _echo_report(report: Report, outbox: Path, err: bool = False) -> None:
     for key, why in sorted(report.held.items()):
         click.echo(f"held      {key}: {why}", err=err)
@@ -146,6 +140,7 @@ def notify(hooks: Hooks, events: list[Event]) -> None:
     ``--notify`` must not change the command's outcome.
     """
     from aigov_gate.errors import AigovError
+    from aigov_gate.pii import masker
     from aigov_gate.webhooks.delivery import queue
 
     if not events:
@@ -153,7 +148,7 @@ def notify(hooks: Hooks, events: list[Event]) -> None:
     try:
         outbox = hooks.open()
         try:
-            queued = queue(outbox, events, hooks.subscriptions, _mask(hooks.config), time.time())
+            queued = queue(outbox, events, hooks.subscriptions, masker(hooks.config), time.time())
         finally:
             outbox.close()
     except AigovError as exc:
@@ -249,6 +244,7 @@ def test_command(
 ) -> None:
     """Send a webhook.test event to subscription NAME now (one attempt) and show the result."""
     from aigov_gate.errors import UsageError
+    from aigov_gate.pii import masker
     from aigov_gate.webhooks.delivery import send_test
     from aigov_gate.webhooks.safety import refusal, shown
     from aigov_gate.webhooks.signing import secrets_from_env
@@ -260,7 +256,7 @@ def test_command(
     if why:
         raise UsageError(f"{sub.name}: {shown(sub.url)}: {why}", hint=f"fix {sub.location}")
     keys = secrets_from_env(sub.secret_env, os.environ)
-    tested = send_test(hooks.outbox_path, settings, sub, keys, _mask(hooks.config))
+    tested = send_test(hooks.outbox_path, settings, sub, keys, masker(hooks.config))
     seconds = tested.outcome.seconds
     result = {
         "subscription": sub.key,

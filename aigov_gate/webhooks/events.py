@@ -14,9 +14,10 @@ import json
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from aigov_gate.evidence.keyring import stamp
 from aigov_gate.reporters.gate_json import gate_to_json
 from aigov_gate.result import Change, Finding, GateResult, Subscription
 
@@ -57,11 +58,6 @@ class Event:
             "data": _masked(self.data, mask),
         }
         return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def stamp(moment: datetime) -> str:
-    """ISO 8601 in UTC with a Z, to the second."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def make(kind: str, organization: str, data: dict[str, Any], moment: datetime) -> Event:
