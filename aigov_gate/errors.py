@@ -7,7 +7,10 @@ an unreadable or invalid ``.aigov.yaml``, a path that does not exist.
 Exit codes (documented in the README):
 
 * 0 passed, 1 blocked (findings at or above the threshold, invalid documents included),
-* 2 could not run (usage or configuration error), 3 unexpected internal error.
+* 2 could not run (usage or configuration error), 3 unexpected internal error,
+* 141 the reader of the output went away (``aigov keys list | head -1``): silent, as
+  ``git`` and ``yes`` are, and never 0, so a pipeline under ``set -o pipefail`` does not
+  take a truncated run for a passed one.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ EXIT_PASSED = 0
 EXIT_BLOCKED = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+EXIT_BROKEN_PIPE = 128 + 13  # the shell's code for a process ended by SIGPIPE
 
 
 class AigovError(Exception):

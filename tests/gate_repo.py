@@ -1,9 +1,19 @@
-"""A small high-risk governance repo for gate tests, as ``{path: text}`` to edit per test."""
+"""A small high-risk governance repo for gate tests, as ``{path: text}`` to edit per test.
+
+Its dates are in the past (assessed 2026-01-10), but for the next review: that is
+:data:`REVIEW`, two years from the day the tests run, so that gates run without ``--as-of``
+(as users run them) find no overdue review in any year.
+"""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from aigov_gate.loading.safe_yaml import Limits, parse_text
 from aigov_gate.signoff import digest
+
+#: The next review: in the future, whenever the tests run.
+REVIEW = (date.today() + timedelta(days=730)).isoformat()
 
 CONFIG = """\
 organization: acme
@@ -142,7 +152,7 @@ def run(
 def risk(
     status: str = "approved",
     prod: bool = True,
-    review: str = "2027-01-10",
+    review: str = REVIEW,
     met: bool = True,
     approvers: tuple[tuple[str, str], ...] = (
         ("miguel", "risk_approver"),

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, MODEL, WriteRepo, invoke, run_aigov
+from conftest import (
+    EXAMPLES,
+    MODEL,
+    WriteRepo,
+    aigov_script,
+    ci_free_env,
+    git,
+    invoke,
+    run_aigov,
+)
 
 from aigov_gate import __version__
 
@@ -155,6 +167,9 @@ def test_internal_error_exits_3_and_debug_shows_the_traceback(
     assert "Traceback" not in quiet.output
     loud = invoke("--debug", "validate", "--repo", str(repo))
     assert loud.exit_code == 3
+    assert "Traceback (most recent call last)" in loud.output
+    assert 'raise RuntimeError("boom")' in loud.output  # the frame that raised, shown
+    assert "internal error: RuntimeError: boom" in loud.output
 
 
 def test_init_scaffolds_a_repo_that_validates_clean(tmp_path: Path) -> None:
@@ -193,3 +208,65 @@ def test_clean_example_through_the_console_script() -> None:
     result = run_aigov("validate", "--repo", str(EXAMPLES / "credit-scoring"))
     assert result.returncode == 0
     assert result.stdout == "ok: 18 document(s) in 18 file(s) valid\n"
+
+
+READER_GONE = [
+    ["keys", "list", "--repo", "."],
+    ["doctor", "--repo", "."],
+    ["validate", "--repo", "."],
+    ["gate", "--format", "json", "--repo", "."],
+    ["frameworks", "list", "--repo", "."],
+    ["--help"],
+    ["--version"],
+]
+
+
+@pytest.fixture(scope="module")
+def keyed_example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """The example as a Git repo with a signing key, so that ``keys list`` has keys."""
+    repo = tmp_path_factory.mktemp("keyed") / "repo"
+    shutil.copytree(EXAMPLES / "credit-scoring", repo)
+    git(repo, "init", "-q", "-b", "main")
+    env = {"AIGOV_PRIVATE_KEY_DIR": str(repo.parent / "private")}
+    assert run_aigov("keys", "generate", "--repo", str(repo), env=env).returncode == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "governance and keys")
+    return repo, env
+
+
+@pytest.mark.parametrize("args", READER_GONE, ids=" ".join)
+def test_a_reader_that_went_away_is_silent_and_not_a_pass(
+    args: list[str], keyed_example: tuple[Path, dict[str, str]]
+) -> None:
+    # The pipe's read end is closed before aigov writes a byte, so every run hits EPIPE
+    # (`| head -1` hits it only when head exits before aigov's next write).
+    repo, env = keyed_example
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(
+            [aigov_script(), *args],
+            cwd=repo,
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=ci_free_env() | env,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (141, "")
+    again = run_aigov(*args, cwd=repo, env=env)  # with a reader: its own code, and output
+    assert again.returncode in (0, 1) and again.stdout, again.stderr
+
+
+def test_piping_into_head_prints_only_what_head_prints() -> None:
+    example = EXAMPLES / "credit-scoring"
+    script = f"set -o pipefail; '{aigov_script()}' doctor --repo '{example}' | head -3"
+    done = subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, env=ci_free_env(), check=False
+    )
+    assert done.stderr == ""
+    assert len(done.stdout.splitlines()) == 3
+    assert done.returncode in (0, 1, 141)  # 141 when head left first; doctor's own code else

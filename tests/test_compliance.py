@@ -354,7 +354,7 @@ def test_oscal_output_loads_in_compliance_trestle(write_repo: WriteRepo, tmp_pat
     assert int(count) > 40 and state in ("satisfied", "not-satisfied")
 
 
-CSF = ROOT.parent / "shared" / "reference" / "oscal" / "NIST_CSF_v2.0_catalog-min.json"
+CSF = ROOT / "tests" / "data" / "oscal" / "NIST_CSF_v2.0_catalog-min.json"
 
 
 def test_import_real_csf_2_catalog(tmp_path: Path) -> None:

@@ -17,6 +17,15 @@ def checks(stdout: str) -> dict[str, dict[str, Any]]:
     return {c["name"]: c for c in json.loads(stdout)["checks"]}
 
 
+def doctor(
+    repo: Path, code: int, env: dict[str, str] | None = None, *args: str
+) -> dict[str, dict[str, Any]]:
+    """``aigov doctor --format json`` on ``repo``, which must exit ``code`` (1 when any fails)."""
+    done = run_aigov("doctor", "--format", "json", "--repo", str(repo), *args, env=env)
+    assert done.returncode == code, done.stdout + done.stderr
+    return checks(done.stdout)
+
+
 def test_a_new_user_is_told_what_is_missing(tmp_path: Path) -> None:
     repo = hook_repo(tmp_path, "https://hooks.acme-bank.example/aigov")
     done = run_aigov("doctor", "--repo", str(repo))
@@ -25,7 +34,7 @@ def test_a_new_user_is_told_what_is_missing(tmp_path: Path) -> None:
     assert "fix: export " in done.stdout
     assert "warn  keys" in done.stdout and "aigov keys generate" in done.stdout
     assert "1 failed" in done.stdout
-    found = checks(run_aigov("doctor", "--repo", str(repo), "--format", "json").stdout)
+    found = doctor(repo, 1)
     assert found["config"]["status"] == found["documents"]["status"] == "ok"
     assert found["git"]["status"] == "ok"
     assert found["approvals"]["status"] == "ok"
@@ -56,11 +65,9 @@ def test_all_set_and_send_test_reaches_the_receiver(tmp_path: Path) -> None:
 def test_a_private_key_missing_here_is_a_warning(tmp_path: Path) -> None:
     repo = hook_repo(tmp_path, "https://hooks.acme-bank.example/aigov")
     env = {ENV: SECRET, "AIGOV_PRIVATE_KEY_DIR": str(tmp_path / "private")}
-    run_aigov("keys", "generate", "--repo", str(repo), env=env)
+    assert run_aigov("keys", "generate", "--repo", str(repo), env=env).returncode == 0
     elsewhere = {ENV: SECRET, "AIGOV_PRIVATE_KEY_DIR": str(tmp_path / "elsewhere")}
-    found = checks(
-        run_aigov("doctor", "--format", "json", "--repo", str(repo), env=elsewhere).stdout
-    )
+    found = doctor(repo, 0, elsewhere)  # a warning is not a failure
     assert found["keys acme-bank"]["status"] == "warn"
     assert "cannot sign here: no private key" in found["keys acme-bank"]["message"]
 
@@ -80,9 +87,7 @@ def test_broken_config_and_documents_fail_with_their_location(tmp_path: Path) ->
     config.write_text(config.read_text().replace("webhooks_typo: 1\n", ""))
     model = repo / "governance/models/credit-scoring.yaml"
     model.write_text(model.read_text().replace("risk_tier: high", "risk_tier: hihg"))
-    found = checks(
-        run_aigov("doctor", "--format", "json", "--repo", str(repo), env={ENV: SECRET}).stdout
-    )
+    found = doctor(repo, 1, {ENV: SECRET})
     assert found["documents"]["status"] == "fail"
     assert "governance/models/credit-scoring.yaml:" in found["documents"]["message"]
 
@@ -92,7 +97,7 @@ def test_ci_without_the_approval_token_fails(tmp_path: Path) -> None:
     config = repo / ".aigov.yaml"
     config.write_text(config.read_text() + "signoff:\n  provider: github\n")
     ci = {ENV: SECRET, "GITHUB_ACTIONS": "true"}
-    found = checks(run_aigov("doctor", "--format", "json", "--repo", str(repo), env=ci).stdout)
+    found = doctor(repo, 1, ci)
     assert found["approvals"]["status"] == "fail"
     assert "AIGOV_GITHUB_TOKEN or GITHUB_TOKEN is not set" in found["approvals"]["message"]
     token = "ghp_doctor_token_never_shown_123456"
@@ -100,17 +105,15 @@ def test_ci_without_the_approval_token_fails(tmp_path: Path) -> None:
         "doctor", "--format", "json", "--repo", str(repo), env=ci | {"GITHUB_TOKEN": token}
     )
     assert checks(done.stdout)["approvals"]["message"] == "github token found in GITHUB_TOKEN"
-    assert token not in done.stdout
-    local = checks(
-        run_aigov("doctor", "--format", "json", "--repo", str(repo), env={ENV: SECRET}).stdout
-    )
+    assert token not in done.stdout + done.stderr
+    local = doctor(repo, 0, {ENV: SECRET})
     assert local["approvals"]["status"] == "warn"
 
 
 def test_git_state_outside_a_repo_shallow_and_a_tracked_outbox(tmp_path: Path) -> None:
     plain = tmp_path / "plain"
     shutil.copytree(EXAMPLES / "credit-scoring", plain)
-    found = checks(run_aigov("doctor", "--format", "json", "--repo", str(plain)).stdout)
+    found = doctor(plain, 1)
     assert (
         found["git"]["status"] == "fail"
         and "not inside a Git repository" in found["git"]["message"]
@@ -121,9 +124,7 @@ def test_git_state_outside_a_repo_shallow_and_a_tracked_outbox(tmp_path: Path) -
     git(repo, "commit", "-qm", "two")
     shallow = tmp_path / "shallow"
     git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", str(shallow))
-    found = checks(
-        run_aigov("doctor", "--format", "json", "--repo", str(shallow), env={ENV: SECRET}).stdout
-    )
+    found = doctor(shallow, 0, {ENV: SECRET})
     assert (
         found["git history"]["status"] == "warn"
         and "fetch-depth: 0" in found["git history"]["hint"]
@@ -132,8 +133,6 @@ def test_git_state_outside_a_repo_shallow_and_a_tracked_outbox(tmp_path: Path) -
     outbox.parent.mkdir(parents=True)
     outbox.write_bytes(b"")
     git(repo, "add", "-f", str(outbox))
-    found = checks(
-        run_aigov("doctor", "--format", "json", "--repo", str(repo), env={ENV: SECRET}).stdout
-    )
+    found = doctor(repo, 0, {ENV: SECRET})
     assert found["git outbox"]["status"] == "warn"
     assert "git rm --cached .aigov/outbox/webhooks.db" in found["git outbox"]["hint"]

@@ -382,7 +382,13 @@ def test_a_replaced_public_key_file_is_found(sealed: Sealed, tmp_path: Path) -> 
     (keys / entry.public_key).write_bytes(public_pem(generate("ecdsa-p256").public_key()))
     done = run_aigov("evidence", "verify", str(sealed.bundle), "--keyring", str(keys))
     assert done.returncode == 1
-    assert "was replaced" in done.stdout or "does not hold key" in done.stdout
+    short = entry.id[:16]
+    assert f"FAIL keyring: the keyring cannot be trusted: {keys / entry.public_key}" in done.stdout
+    assert f"does not hold key {short} (its sha256 of the DER SubjectPublicKeyInfo is" in (
+        done.stdout
+    )
+    assert f"FAIL signature: {keys / entry.public_key} does not hold key {short}" in done.stdout
+    assert "NOT VERIFIED: do not rely on this bundle" in done.stdout
 
 
 # -- hostile archives -----------------------------------------------------------------
@@ -569,15 +575,22 @@ def test_rotating_the_encryption_key_rewraps_without_reencrypting(tmp_path: Path
 
 
 def test_no_pii_in_any_output_of_the_example_run(sealed: Sealed, tmp_path: Path) -> None:
-    outputs = []
+    sheet = sealed.repo / "docs/evidence/loan-applications-data-sheet.md"
+    assert all(value in sheet.read_text() for value in PII[:2])  # there is PII to leak
+    runs: list[tuple[subprocess.CompletedProcess[str], int]] = []
     for fmt in ("text", "json", "sarif", "junit", "codequality", "markdown", "github", "oscal"):
         done = sealed.aigov(
             "gate", "--format", fmt, "--stage", "deploy", "--environment", "production"
         )
+        runs.append((done, 1))  # blocked: the example is not approved for production
+    inspected = run_aigov("evidence", "inspect", str(sealed.bundle), env=sealed.env)
+    assert "signature.dsse.json" in inspected.stdout and "claims: passed" in inspected.stdout
+    runs += [(inspected, 0), (sealed.verify(), 0), (sealed.aigov("validate"), 0)]
+    outputs = []
+    for done, code in runs:
+        assert done.returncode == code, (done.args, done.stdout, done.stderr)
+        assert done.stdout.strip(), done.args
         outputs += [done.stdout, done.stderr]
-    outputs.append(sealed.aigov("evidence", "inspect", str(sealed.bundle)).stdout)
-    outputs.append(sealed.verify().stdout)
-    outputs.append(sealed.aigov("validate").stdout)
     members = _members(sealed.bundle)
     outputs += [d.decode("utf-8", "replace") for n, d in members.items()]
     for text in outputs:

@@ -148,7 +148,7 @@ def test_overdue_review_warns_at_merge_and_blocks_production(write_repo: WriteRe
 
 
 def test_review_due_from_frequency_when_no_date(write_repo: WriteRepo) -> None:
-    text = g.risk().replace("  next_review_date: 2027-01-10\n", "  review_frequency_months: 3\n")
+    text = g.risk().replace(f"  next_review_date: {g.REVIEW}\n", "  review_frequency_months: 3\n")
     _code, report = gate(write_repo(g.repo_files({"risk/scorer.yaml": text})))
     assert "was due 2026-04-10" in finding(report, "risk.review-overdue")["message"]
 

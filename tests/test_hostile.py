@@ -76,6 +76,22 @@ def test_deep_nesting_reports_a_line_and_column(write_repo: WriteRepo) -> None:
     assert "m.yaml:3:206: error [yaml.too-deep] nesting deeper than 200 levels" in result.stdout
 
 
+@pytest.mark.parametrize("levels", [1_500, 50_000])
+def test_the_largest_depth_limit_is_ours_not_libyamls(levels: int, write_repo: WriteRepo) -> None:
+    # libyaml 0.2.6 (PyYAML >= 6.0.3) stops at 1,000 levels in its scanner; 0.2.5 does not.
+    # With limits.max_depth at its largest, either way the finding is ours, at level 1,001.
+    repo = write_repo(
+        {
+            ".aigov.yaml": "limits: {max_depth: 1000}\n",
+            "m.yaml": HEADER + "spec: " + "[" * levels + "]" * levels + "\n",
+        }
+    )
+    result = run_aigov("validate", cwd=repo)
+    assert result.returncode == 1, result.stdout + result.stderr
+    expected = "m.yaml:3:1006: error [yaml.too-deep] nesting deeper than 1000 levels"
+    assert expected in result.stdout
+
+
 def test_oversized_file_is_refused_without_parsing(write_repo: WriteRepo) -> None:
     big = MODEL.format(name="big") + "# padding\n" * 200_000
     repo = write_repo({"big.yaml": big, ".aigov.yaml": "limits: {max_file_bytes: 100000}\n"})

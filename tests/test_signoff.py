@@ -339,7 +339,7 @@ def test_recorded_approvals_bind_to_the_content(write_repo: WriteRepo) -> None:
     # re-approving the new digest (shown by approvals status) verifies again
     done = run_aigov("approvals", "status", "--repo", str(repo))
     new = done.stdout.split("digest to record: ")[1].split()[0]
-    text = g.RISK.format(status="approved", prod="true", review="2027-01-10", met="true")
+    text = g.RISK.format(status="approved", prod="true", review=g.REVIEW, met="true")
     text = text.replace("Shadow run for four weeks.", "Two weeks.")
     (repo / RISK).write_text(
         g.record(text, (("miguel", "risk_approver"), ("sam", "security_admin")), new)
@@ -350,7 +350,7 @@ def test_recorded_approvals_bind_to_the_content(write_repo: WriteRepo) -> None:
 def test_recorded_roles_and_counting(write_repo: WriteRepo) -> None:
     config = g.CONFIG.replace("security_admin: [sam]", "security_admin: [sam, miguel]")
     critical = g.RISK.replace("risk_level: high", "risk_level: critical")
-    text = critical.format(status="approved", prod="true", review="2027-01-10", met="true")
+    text = critical.format(status="approved", prod="true", review=g.REVIEW, met="true")
     files = {".aigov.yaml": config}
     # miguel holds both roles but counts once; sam fills security_admin, miguel risk_approver
     files[RISK] = g.record(

@@ -202,7 +202,8 @@ def test_410_disables_the_subscription_until_enabled(tmp_path: Path, receiver: R
     receiver.plan("/hook", 410, 200)
     repo = hook_repo(tmp_path, receiver.url())
     env = {ENV: SECRET}
-    run_aigov("gate", "--repo", str(repo), "--notify", env=env)
+    first = run_aigov("gate", "--repo", str(repo), "--notify", env=env)
+    assert first.returncode == 0, first.stdout + first.stderr  # a 410 never fails the gate
     assert len(receiver.at("/hook")) == 1
     listed = json.loads(
         run_aigov("webhooks", "list", "--format", "json", "--repo", str(repo)).stdout
@@ -211,6 +212,7 @@ def test_410_disables_the_subscription_until_enabled(tmp_path: Path, receiver: R
     again = run_aigov(
         "gate", "--repo", str(repo), "--stage", "deploy", "-e", "staging", "--notify", env=env
     )
+    assert again.returncode == 0, again.stdout + again.stderr
     assert "no active subscription wants" in again.stderr
     assert len(receiver.at("/hook")) == 1
     # Checking the endpoint before enabling it again is allowed.
@@ -335,8 +337,9 @@ def test_transitions_against_base_and_overdue_reviews_are_announced(
     run2.write_text(text.replace("credit-scoring-2.3.0-run-1", "credit-scoring-2.3.0-run-2"))
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "reject and re-run")
-    args = ("gate", "--repo", str(repo), "--base", "HEAD~1", "--as-of", "2027-05-01", "--notify")
+    args = ("gate", "--repo", str(repo), "--base", "HEAD~1", "--as-of", "2029-11-01", "--notify")
     done = run_aigov(*args, env={ENV: SECRET})
+    assert done.returncode == 1, done.stdout + done.stderr  # rejected, and the review overdue
     types = [p["type"] for p in verified(SECRET, receiver.at("/hook"))]
     assert sorted(types) == sorted(
         ["gate.failed", "risk_assessment.rejected", "test_run.completed", "review.overdue"]
@@ -347,9 +350,9 @@ def test_transitions_against_base_and_overdue_reviews_are_announced(
     assert rejected["assessment"] == "credit-scoring-2.3.0"
     assert by_type["test_run.completed"]["test_run"] == "credit-scoring-2.3.0-run-2"
     assert by_type["test_run.completed"]["previous_status"] is None
-    assert "2027-04-06" in by_type["review.overdue"]["message"]
+    assert "2029-10-06" in by_type["review.overdue"]["message"]
     # The same run again: same ids, already queued, nothing sent twice.
-    run_aigov(*args, env={ENV: SECRET})
+    assert run_aigov(*args, env={ENV: SECRET}).returncode == 1
     assert len(receiver.at("/hook")) == 4
 
 

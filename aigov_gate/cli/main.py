@@ -7,6 +7,8 @@ one file (pre-commit) does not pay for what other commands need.
 from __future__ import annotations
 
 import gc
+import os
+import sys
 import traceback
 from typing import Any
 
@@ -26,17 +28,33 @@ from aigov_gate.cli.policy import policy_group
 from aigov_gate.cli.schema import schema_group
 from aigov_gate.cli.validate import validate_command
 from aigov_gate.cli.webhooks import webhooks_group
-from aigov_gate.errors import EXIT_INTERNAL, AigovError, internal_error_text
+from aigov_gate.errors import EXIT_BROKEN_PIPE, EXIT_INTERNAL, AigovError, internal_error_text
 
 
 class AigovGroup(click.Group):
     """Maps :class:`AigovError` to its message and exit code, anything else to exit 3."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:  # --help and --version write while the arguments are parsed
+            return super().make_context(info_name, args, parent, **extra)
+        except BrokenPipeError:
+            _discard_stdout()
+            raise click.exceptions.Exit(EXIT_BROKEN_PIPE) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:
+            _discard_stdout()
+            raise click.exceptions.Exit(EXIT_BROKEN_PIPE) from None
         except AigovError as exc:
             from aigov_gate.pii import mask
 
@@ -84,4 +102,20 @@ def main() -> None:
     them (about 20% of ``validate`` on 10,000 documents, growing faster than linearly).
     """
     gc.set_threshold(50_000, 20, 100)
-    cli(prog_name="aigov")
+    try:
+        cli(prog_name="aigov")
+    except SystemExit as done:
+        try:
+            sys.stdout.flush()  # what is still buffered, while we can still say how it ended
+        except BrokenPipeError:
+            _discard_stdout()
+            raise SystemExit(EXIT_BROKEN_PIPE) from None
+        raise done from None
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null: the reader left, and the interpreter's last flush would
+    otherwise print "Exception ignored ... BrokenPipeError" on the way out."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)

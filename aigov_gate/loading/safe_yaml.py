@@ -21,7 +21,7 @@ when a finding needs a line) and walks to the node at a path.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -259,21 +259,41 @@ def _name_position(root: Node) -> tuple[int, int]:
 
 
 def _check_depth(text: str, max_depth: int) -> Problem | None:
-    """Walk libyaml's event stream (iterative, no recursion) and stop past ``max_depth``."""
-    depth = 0
+    """Walk the event stream (iterative, no recursion) and stop past ``max_depth``.
+
+    libyaml 0.2.6 (in PyYAML 6.0.3 and later) refuses more than 1,000 levels in its
+    scanner, which reads ahead of the events: past that many ``[`` its error comes before
+    our level ``max_depth`` is reached. The pure-Python parser has no such limit and no
+    recursion, so it finds the exact position, and only such files pay for it.
+    """
     try:
-        for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > max_depth:
-                    line, column = _position(event.start_mark)
-                    message = f"nesting deeper than {max_depth} levels"
-                    return Problem("yaml.too-deep", message, line, column, _FLATTEN)
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
+        return _first_too_deep(yaml.parse(text, Loader=_Loader), max_depth)
+    except yaml.MarkedYAMLError as exc:
+        if not _is_depth_error(exc):
+            return None  # a syntax error: the real parse reports it with its position
+    try:
+        return _first_too_deep(yaml.parse(text, Loader=yaml.SafeLoader), max_depth)
     except yaml.YAMLError:
-        return None  # a syntax error: the real parse reports it with its position
+        return None
+
+
+def _first_too_deep(events: Iterable[yaml.Event], max_depth: int) -> Problem | None:
+    depth = 0
+    for event in events:
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > max_depth:
+                line, column = _position(event.start_mark)
+                message = f"nesting deeper than {max_depth} levels"
+                return Problem("yaml.too-deep", message, line, column, _FLATTEN)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
     return None
+
+
+def _is_depth_error(exc: yaml.MarkedYAMLError) -> bool:
+    """libyaml's own nesting limit ("exceeded maximum nesting depth"), any PyYAML."""
+    return "nesting depth" in (exc.problem or "")
 
 
 def _check_aliases(root: Node, max_nodes: int) -> Problem | None:
@@ -334,6 +354,8 @@ def _from_yaml_error(exc: yaml.MarkedYAMLError) -> Problem:
     if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in problem:
         code = "yaml.unsafe-tag"
         hint = "only plain YAML is accepted: remove the tag (no !!python/... or custom tags)"
+    elif _is_depth_error(exc):  # libyaml's 1,000 levels, under a larger limits.max_depth
+        code, hint = "yaml.too-deep", _FLATTEN
     message = problem if not exc.context else f"{exc.context}: {problem}"
     line, column = _position(mark)
     return Problem(code, message, line, column, hint)
