@@ -1,5 +1,6 @@
 """CI integration as users meet it: the action's script, the pre-commit hooks through the
-real ``pre-commit try-repo``, and the CI files against the public schemas."""
+real ``pre-commit run`` from a ``.pre-commit-config.yaml``, and the CI files against the
+public schemas."""
 
 from __future__ import annotations
 
@@ -154,9 +155,11 @@ def test_annotation_values_are_escaped() -> None:
 
 
 @pytest.fixture(scope="module")
-def hooks_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """This project as a committed Git repository (whatever state the checkout is in),
-    and a PRE_COMMIT_HOME for the hook environments pre-commit builds from it."""
+def hooks_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, Path]:
+    """This project as a committed Git repository (whatever state the checkout is in), its
+    commit, and a PRE_COMMIT_HOME shared by the test's runs: both hooks come from one repo
+    at one rev, so pre-commit builds one hook environment for all of them (``try-repo``
+    would build one per call, in a store of its own)."""
     source = tmp_path_factory.mktemp("hooks") / "aigov-gate"
     skip = shutil.ignore_patterns(
         ".git", ".venv", ".ci", "build", "*.egg-info", "__pycache__", ".*_cache"
@@ -165,15 +168,24 @@ def hooks_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     git(source, "init", "-q", "-b", "main")
     git(source, "add", "-A")
     git(source, "commit", "-q", "-m", "snapshot")
-    return source, tmp_path_factory.mktemp("pre-commit-home")
+    return source, git(source, "rev-parse", "HEAD"), tmp_path_factory.mktemp("pre-commit-home")
 
 
-def try_repo(repo: Path, hooks: tuple[Path, Path], *args: str) -> subprocess.CompletedProcess[str]:
-    source, home = hooks
+def pre_commit(
+    repo: Path, hooks: tuple[Path, str, Path], hook: str, *args: str
+) -> subprocess.CompletedProcess[str]:
+    """``pre-commit run HOOK ARGS`` in ``repo``, configured as a user would configure it."""
+    source, rev, home = hooks
+    config = repo / ".pre-commit-config.yaml"
+    config.write_text(
+        f"repos:\n  - repo: file://{source}\n    rev: {rev}\n"
+        "    hooks:\n      - id: aigov-validate\n      - id: aigov-gate\n"
+    )
+    git(repo, "add", config.name)
     env = ci_free_env()
     env["PRE_COMMIT_HOME"] = str(home)
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(source), *args],
+        [sys.executable, "-m", "pre_commit", "run", hook, *args],
         cwd=repo,
         env=env,
         capture_output=True,
@@ -183,26 +195,28 @@ def try_repo(repo: Path, hooks: tuple[Path, Path], *args: str) -> subprocess.Com
     )
 
 
-def test_pre_commit_hooks_with_try_repo(
-    write_repo: WriteRepo, hooks_repo: tuple[Path, Path]
+def test_pre_commit_hooks_from_a_config(
+    write_repo: WriteRepo, hooks_repo: tuple[Path, str, Path]
 ) -> None:
     repo = write_repo(g.repo_files({"README.yaml": "just: yaml\n"}))
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
-    done = try_repo(repo, hooks_repo, "aigov-validate", "--all-files")
+    done = pre_commit(repo, hooks_repo, "aigov-validate", "--all-files")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "aigov validate" in done.stdout and "Passed" in done.stdout
 
     bad = (repo / "models/scorer.yaml").read_text().replace("intended_use:", "intended_uze:")
     (repo / "models/scorer.yaml").write_text(bad)
     git(repo, "add", "-A")
-    done = try_repo(repo, hooks_repo, "aigov-validate", "--files", "models/scorer.yaml")
+    done = pre_commit(repo, hooks_repo, "aigov-validate", "--files", "models/scorer.yaml")
     assert done.returncode == 1
     assert "models/scorer.yaml:10:3" in done.stdout and "intended_use" in done.stdout
 
-    done = try_repo(repo, hooks_repo, "aigov-gate", "--all-files")
+    done = pre_commit(repo, hooks_repo, "aigov-gate", "--all-files")
     assert done.returncode == 1 and "BLOCKED" in done.stdout
     (repo / "models/scorer.yaml").write_text(g.model())
     git(repo, "add", "-A")
-    done = try_repo(repo, hooks_repo, "aigov-gate", "--all-files")
+    done = pre_commit(repo, hooks_repo, "aigov-gate", "--all-files")
     assert done.returncode == 0, done.stdout
+    _, _, home = hooks_repo
+    assert len(list(home.glob("repo*/py_env-*"))) == 1  # one hook environment for all runs

@@ -7,10 +7,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import EXAMPLES, git, run_aigov
 from receiver import serve
 from standardwebhooks import Webhook
 from test_webhooks import ENV, SECRET, hook_repo
+
+#: Gates and keys here run on today's date (no --as-of): CI runs them under a fake clock too.
+pytestmark = pytest.mark.dated
 
 
 def checks(stdout: str) -> dict[str, dict[str, Any]]:

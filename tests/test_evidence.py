@@ -15,8 +15,10 @@ import shutil
 import subprocess
 import tarfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import EXAMPLES, MODEL, git, run_aigov
@@ -104,6 +106,7 @@ def _statement(bundle: Path) -> dict[str, object]:
 # -- the "done when" ------------------------------------------------------------------
 
 
+@pytest.mark.dated
 def test_example_bundle_verifies_with_aigov(sealed: Sealed) -> None:
     done = sealed.verify()
     assert done.returncode == 0, done.stdout
@@ -270,6 +273,7 @@ def test_a_signature_by_the_wrong_key_fails(sealed: Sealed, tmp_path: Path) -> N
     assert "does not verify" in done.stdout
 
 
+@pytest.mark.dated
 def test_rotation_keeps_old_bundles_verifiable_and_retired_keys_sign_nothing_new(
     tmp_path: Path,
 ) -> None:
@@ -299,6 +303,7 @@ def test_rotation_keeps_old_bundles_verifiable_and_retired_keys_sign_nothing_new
     assert s.verify(later).returncode == 0
 
 
+@pytest.mark.dated
 def test_retired_key_refuses_what_it_signed_after_retirement(tmp_path: Path) -> None:
     s = _example_repo(tmp_path)
     stale = tmp_path / "stale"
@@ -315,6 +320,7 @@ def test_retired_key_refuses_what_it_signed_after_retirement(tmp_path: Path) -> 
     assert "retired" in done.stdout and "afterwards" in done.stdout
 
 
+@pytest.mark.dated
 def test_revocation(tmp_path: Path) -> None:
     s = _example_repo(tmp_path)
     assert _seal(s, s.bundle).returncode == 0
@@ -549,6 +555,7 @@ def test_signing_key_from_an_environment_variable(sealed: Sealed, tmp_path: Path
 # -- encryption-key rotation ----------------------------------------------------------
 
 
+@pytest.mark.dated
 def test_rotating_the_encryption_key_rewraps_without_reencrypting(tmp_path: Path) -> None:
     s = _example_repo(tmp_path)
     assert _seal(s, s.bundle).returncode == 0
@@ -677,6 +684,7 @@ def test_custom_patterns_scan_and_the_undeclared_finding(tmp_path: Path) -> None
 # -- retention ------------------------------------------------------------------------
 
 
+@pytest.mark.dated
 def test_prune_deletes_only_what_is_past_retention_and_logs_it(
     sealed: Sealed, tmp_path: Path
 ) -> None:
@@ -706,6 +714,7 @@ def test_prune_deletes_only_what_is_past_retention_and_logs_it(
     assert log[0]["retained_until"] == until
 
 
+@pytest.mark.dated
 def test_members_carry_retention_dates_from_the_configured_periods(sealed: Sealed) -> None:
     retention = _statement(sealed.bundle)["predicate"]["retention"]["members"]  # type: ignore[index]
     signed = str(_statement(sealed.bundle)["predicate"]["signed_at"])[:4]  # type: ignore[index]
@@ -759,3 +768,140 @@ def test_validate_output_and_error_lines_are_masked(tmp_path: Path) -> None:
     assert "no such file" in missing.stderr and "dpo@acme.example" not in missing.stderr
     raw = run_aigov("validate", "--repo", str(repo), env={"AIGOV_PII_MASKING_ENABLED": "no"})
     assert "lena.martin@acme-bank.example" in raw.stdout
+
+
+# -- every check of verify, one at a time ---------------------------------------------
+
+
+def _resigned(
+    sealed: Sealed,
+    out: Path,
+    edit_statement: Callable[[dict[str, Any]], None] | None = None,
+    *,
+    payload_type: str | None = None,
+    members_extra: dict[str, bytes] | None = None,
+    drop: tuple[str, ...] = (),
+) -> Path:
+    """The sealed bundle with its statement edited and signed again by the real key, so
+    that only what the edit broke can fail."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    from aigov_gate.evidence import dsse
+    from aigov_gate.evidence.keys import LocalSigner
+
+    members = _members(sealed.bundle)
+    envelope = json.loads(members["signature.dsse.json"])
+    statement = json.loads(base64.b64decode(envelope["payload"]))
+    if edit_statement is not None:
+        edit_statement(statement)
+    keyid = envelope["signatures"][0]["keyid"]
+    private = load_pem_private_key((sealed.keys / f"{keyid}.pem").read_bytes(), None)
+    payload = json.dumps(statement).encode()
+    members["signature.dsse.json"] = dsse.sign(
+        payload,
+        LocalSigner(private),  # type: ignore[arg-type]
+        payload_type or dsse.PAYLOAD_TYPE,
+    )
+    members.update(members_extra or {})
+    for name in drop:
+        members.pop(name)
+    return _repack(sealed.bundle, out, members)
+
+
+def _checks(sealed: Sealed, bundle: Path) -> dict[str, str]:
+    """``{check: "ok <detail>" | "FAIL <detail>"}`` from ``evidence verify --format json``."""
+    done = sealed.verify(bundle, "--format", "json")
+    report = json.loads(done.stdout)
+    assert done.returncode == (0 if report["verified"] else 1)
+    return {c["name"]: ("ok " if c["ok"] else "FAIL ") + c["detail"] for c in report["checks"]}
+
+
+def test_resigning_the_untouched_statement_still_verifies(sealed: Sealed, tmp_path: Path) -> None:
+    checks = _checks(sealed, _resigned(sealed, tmp_path / "same.tar.gz"))
+    assert all(v.startswith("ok ") for v in checks.values()), checks
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("predicateType", "https://example.com/other/v1"),
+        ("_type", "https://in-toto.io/Statement/v0.1"),
+        ("subject", {"name": "x"}),
+    ],
+)
+def test_a_statement_of_another_shape_is_refused_though_signed(
+    field: str, value: object, sealed: Sealed, tmp_path: Path
+) -> None:
+    def edit(statement: dict[str, Any]) -> None:
+        statement[field] = value
+
+    checks = _checks(sealed, _resigned(sealed, tmp_path / "s.tar.gz", edit))
+    assert checks["statement"].startswith("FAIL ")
+    assert "signature" not in checks  # nothing more is trusted once the statement is wrong
+
+
+def test_another_payload_type_is_refused_though_signed(sealed: Sealed, tmp_path: Path) -> None:
+    bundle = _resigned(sealed, tmp_path / "p.tar.gz", payload_type="application/json")
+    checks = _checks(sealed, bundle)
+    assert checks["statement"].startswith("FAIL payloadType application/json")
+
+
+def test_a_predicate_naming_another_signer_fails(sealed: Sealed, tmp_path: Path) -> None:
+    def edit(statement: dict[str, Any]) -> None:
+        statement["predicate"]["signer"]["key_id"] = "0" * 64
+
+    checks = _checks(sealed, _resigned(sealed, tmp_path / "k.tar.gz", edit))
+    assert checks["signature"] == "FAIL the predicate names another signing key"
+
+
+def test_a_signing_time_that_is_no_utc_time_fails(sealed: Sealed, tmp_path: Path) -> None:
+    def edit(statement: dict[str, Any]) -> None:
+        statement["predicate"]["signed_at"] = "yesterday"
+
+    checks = _checks(sealed, _resigned(sealed, tmp_path / "t.tar.gz", edit))
+    assert checks["signature"] == "FAIL signed_at 'yesterday' is not a UTC time"
+
+
+def test_a_signing_time_before_the_key_existed_fails(sealed: Sealed, tmp_path: Path) -> None:
+    def edit(statement: dict[str, Any]) -> None:
+        statement["predicate"]["signed_at"] = "2001-01-01T00:00:00Z"
+
+    checks = _checks(sealed, _resigned(sealed, tmp_path / "e.tar.gz", edit))
+    assert checks["signature"].startswith("FAIL key ")
+
+
+def test_unsigned_top_level_members_are_refused(sealed: Sealed, tmp_path: Path) -> None:
+    extra = {"README.txt": b"trust me"}
+    checks = _checks(sealed, _resigned(sealed, tmp_path / "x.tar.gz", members_extra=extra))
+    assert checks["members"] == "FAIL not in the statement: README.txt"
+
+
+def test_wrapped_keys_belong_to_an_encrypted_bundle_only(sealed: Sealed, tmp_path: Path) -> None:
+    # the example's bundle is encrypted (its data sheet names a person)
+    assert "wrapped-keys.json" in _members(sealed.bundle)
+    checks = _checks(sealed, _resigned(sealed, tmp_path / "n.tar.gz", drop=("wrapped-keys.json",)))
+    assert checks["members"] == (
+        "FAIL missing: wrapped-keys.json (the bundle says members are encrypted)"
+    )
+
+    def plain(statement: dict[str, Any]) -> None:
+        del statement["predicate"]["encryption"]
+
+    checks = _checks(sealed, _resigned(sealed, tmp_path / "u.tar.gz", plain))
+    assert checks["members"] == "FAIL not in the statement: wrapped-keys.json"
+
+
+def test_a_malformed_subject_is_named(sealed: Sealed, tmp_path: Path) -> None:
+    def edit(statement: dict[str, Any]) -> None:
+        statement["subject"].append({"name": "evidence/x.json"})
+
+    checks = _checks(sealed, _resigned(sealed, tmp_path / "m.tar.gz", edit))
+    assert checks["subjects"].startswith("FAIL malformed subject")
+
+
+def test_a_subject_whose_digest_differs_is_named(sealed: Sealed, tmp_path: Path) -> None:
+    def edit(statement: dict[str, Any]) -> None:
+        statement["subject"][0]["digest"]["sha256"] = "0" * 64
+
+    checks = _checks(sealed, _resigned(sealed, tmp_path / "d.tar.gz", edit))
+    assert checks["members"].startswith("FAIL sha256 differs: evidence/")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from conftest import EXAMPLES, invoke, run_aigov
+
+#: Gates and keys here run on today's date (no --as-of): CI runs them under a fake clock too.
+pytestmark = pytest.mark.dated
 
 
 def test_clean_example_validates() -> None:
@@ -51,3 +55,21 @@ def test_every_example_document_has_a_schema_modeline() -> None:
         assert first.startswith("# yaml-language-server: $schema="), path
         schema = (path.parent / first.split("=", 1)[1]).resolve()
         assert schema.is_file(), f"{path}: modeline points at missing {schema}"
+
+
+@pytest.mark.parametrize("as_of", ["2027-06-01", "2028-12-01", "2029-09-01"])
+def test_the_quickstart_gate_passes_for_years(as_of: str) -> None:
+    # The README's run command on the example, on the dates CI's fake clock uses and after.
+    result = invoke("gate", "--repo", str(EXAMPLES / "credit-scoring"), "--as-of", as_of)
+    assert result.exit_code == 0, result.output
+    assert "PASSED: 1 model(s)" in result.output
+    assert "risk.review-overdue]" not in result.output and "risk.review-due]" not in result.output
+
+
+def test_the_example_review_still_becomes_overdue() -> None:
+    # Its review is scheduled far out, not switched off.
+    result = invoke("gate", "--repo", str(EXAMPLES / "credit-scoring"), "--as-of", "2029-11-01")
+    assert "[medium risk.review-overdue] the risk review of credit-scoring@2.3.0 was due " in (
+        result.output
+    )
+    assert "2029-10-06 (26 day(s) ago)" in result.output

@@ -32,6 +32,9 @@ from aigov_gate.config import KeySource
 from aigov_gate.evidence import dsse, kms
 from aigov_gate.evidence.keys import key_id, spki_der, verify_signature
 
+#: Gates and keys here run on today's date (no --as-of): CI runs them under a fake clock too.
+pytestmark = pytest.mark.dated
+
 OAEP = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
 
 

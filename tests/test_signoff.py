@@ -16,6 +16,9 @@ import pytest
 from conftest import WriteRepo, git, run_aigov
 from forge import GL_TOKEN, TOKEN, Forge, Reply, serve
 
+#: Gates and keys here run on today's date (no --as-of): CI runs them under a fake clock too.
+pytestmark = pytest.mark.dated
+
 RISK = "risk/scorer.yaml"
 
 GH_CONFIG = (

@@ -86,6 +86,7 @@ def outbox_rows(repo: Path) -> list[tuple[Any, ...]]:
         db.close()
 
 
+@pytest.mark.dated
 def test_gate_events_arrive_signed_and_the_official_library_verifies_them(
     tmp_path: Path, receiver: Receiver
 ) -> None:
@@ -109,6 +110,7 @@ def test_gate_events_arrive_signed_and_the_official_library_verifies_them(
     assert got.headers["webhook-signature"][3:] not in done.stdout + done.stderr
 
 
+@pytest.mark.dated
 def test_a_blocked_deploy_sends_gate_failed_and_keeps_its_exit_code(
     tmp_path: Path, receiver: Receiver
 ) -> None:
@@ -324,6 +326,7 @@ def test_webhooks_test_sends_a_fresh_webhook_test_event(tmp_path: Path, receiver
     assert failed.returncode == 1 and failed.stdout.startswith("FAILED: webhook.test")
 
 
+@pytest.mark.dated
 def test_transitions_against_base_and_overdue_reviews_are_announced(
     tmp_path: Path, receiver: Receiver
 ) -> None:
@@ -356,6 +359,7 @@ def test_transitions_against_base_and_overdue_reviews_are_announced(
     assert len(receiver.at("/hook")) == 4
 
 
+@pytest.mark.dated
 def test_evidence_published_and_key_rotated(tmp_path: Path, receiver: Receiver) -> None:
     repo = hook_repo(tmp_path, receiver.url(), events='["evidence.*", "key.rotated"]')
     env = {ENV: SECRET, "AIGOV_PRIVATE_KEY_DIR": str(tmp_path / "private")}
@@ -376,6 +380,7 @@ def test_evidence_published_and_key_rotated(tmp_path: Path, receiver: Receiver) 
     assert all(k["data"]["key_id"] != k["data"]["previous_key_id"] for k in keys)
 
 
+@pytest.mark.dated
 def test_a_killed_sender_restarted_delivers_everything_with_the_same_ids(
     tmp_path: Path, receiver: Receiver
 ) -> None:
@@ -534,6 +539,7 @@ def test_notify_wait_zero_only_queues_for_a_separate_deliver_job(
     assert [p["type"] for p in verified(SECRET, receiver.at("/hook"))] == ["gate.passed"]
 
 
+@pytest.mark.dated
 def test_concurrency_is_bounded(tmp_path: Path, receiver: Receiver) -> None:
     receiver.plan("/hook", Reply(200, delay=0.3))
     repo = hook_repo(tmp_path, receiver.url(), concurrency=3)
