@@ -170,8 +170,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--timeout", type=float, default=600, help="seconds per test run")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
-    parser.add_argument("pytest_args", nargs="*", help="after --: what pytest runs")
-    args = parser.parse_args(argv)
+    parser.epilog = "after --: the arguments pytest runs with (test files, -k ...)"
+    argv = sys.argv[1:] if argv is None else argv
+    cut = argv.index("--") if "--" in argv else len(argv)
+    args = parser.parse_args(argv[:cut])
+    args.pytest_args = argv[cut + 1 :]
 
     module: Path = args.module
     original = module.read_text(encoding="utf-8")
