@@ -445,3 +445,43 @@ def test_sarif_rules_link_to_clauses_through_taxonomies(write_repo: WriteRepo) -
     assert ("eu-ai-act", "Art. 15") in targets
     taxa = {t["id"]: t for t in taxonomies["eu-ai-act"]["taxa"]}
     assert taxa["Art. 15"]["shortDescription"]["text"] == "Accuracy, robustness and cybersecurity"
+
+
+def test_a_waived_policy_and_a_plan_that_does_not_apply_count_as_such(
+    write_repo: WriteRepo,
+) -> None:
+    # The mapped test fails and is waived: the clause is partial (waived), not compliant.
+    waiver = (
+        "apiVersion: aigov/v1\nkind: Waiver\nmetadata: {name: w}\nspec:\n"
+        "  policy: metric.threshold\n  target: {kind: Model, name: scorer}\n"
+        "  justification: Known gap, fixed in 2.1.\n  approved_by: [miguel]\n"
+        "  expires: 2026-12-31\n"
+    )
+    by = "{policies: [metric.threshold], evidence: [scorer-card]}"
+    path = repo(
+        write_repo,
+        {
+            "mappings/art10.yaml": mapping("Art. 10", by=by),
+            "tests/run-2.0.0.yaml": g.run(auc=0.7),
+            "w.yaml": waiver,
+        },
+    )
+    art10 = clause(report(path), "eu-ai-act", "Art. 10")
+    assert art10["status"] == "partially_compliant"
+    assert "metric.threshold waived: waived by Waiver/w" in art10["reason"]
+    # A plan that does not apply to the model proves nothing for it.
+    path = repo(write_repo, {"mappings/art10.yaml": mapping("Art. 10", by="{test_plans: [other]}")})
+    art10 = clause(report(path), "eu-ai-act", "Art. 10")
+    assert art10["status"] == "partially_compliant"  # only what the crosswalks bring
+    missing = [b for b in art10["basis"] if b["source"] == "test_plan"]
+    assert missing == [
+        {
+            "source": "test_plan",
+            "name": "other",
+            "outcome": "missing",
+            "detail": "the plan does not apply to scorer",
+            "mapping": "eu-ai-act-art-10",
+            "mapping_type": "direct",
+            "via": None,
+        }
+    ]

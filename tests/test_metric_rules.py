@@ -198,8 +198,11 @@ def test_regression_of_a_lower_is_better_metric(
     files = {
         "tests/plan.yaml": plan,
         "tests/run-2.0.0.yaml": _run("2.0.0", f"{{name: m, value: {current}}}"),
-        "tests/run-1.9.0.yaml": _run(
-            "1.9.0", "{name: m, value: 0.02}", finished="2025-12-01T00:00:00Z"
+        "tests/run-1.9.0.yaml": _run(  # another metric beside it is no baseline for m
+            "1.9.0",
+            "{name: m, value: 0.02}",
+            "{name: n, value: 0.9}",
+            finished="2025-12-01T00:00:00Z",
         ),
     }
     code, report = _gate(write_repo, files)
@@ -222,11 +225,26 @@ def test_a_passed_value_written_in_the_run_is_checked_both_ways(
     code, report = _gate(write_repo, {"tests/plan.yaml": plan, "tests/run-2.0.0.yaml": run})
     found = _findings(report)
     assert ("test.claim-contradiction" in found) is contradicts, found
+    assert code == (1 if contradicts else 0)  # a false claim is high: it blocks
     if contradicts:
         assert (
             "metric m is recorded as failed but passes against the plan"
             in (found["test.claim-contradiction"][0]["message"])
         )
+
+
+def test_a_passed_value_written_for_a_whole_test_is_checked(write_repo: WriteRepo) -> None:
+    plan = PLAN.format(operator=">=", threshold=0.75, extra="")
+    for claim, ok in (("true", True), ("false", False)):
+        run = _run("2.0.0", "{name: m, value: 0.8}").replace(
+            "    - test_name: check\n", f"    - test_name: check\n      passed: {claim}\n"
+        )
+        code, report = _gate(write_repo, {"tests/plan.yaml": plan, "tests/run-2.0.0.yaml": run})
+        found = _findings(report)
+        assert (code == 0) is ok, found
+        if not ok:
+            [f] = found["test.claim-contradiction"]
+            assert f["message"] == "test 'check' is recorded as failed but passes against the plan"
 
 
 def test_a_threshold_written_in_the_run_that_differs_is_noted(write_repo: WriteRepo) -> None:

@@ -8,8 +8,9 @@ the mutation sample of signoff/rules.py showed nothing else would catch.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
 from pathlib import Path
+from typing import Any
 
 import gate_repo as g
 import pytest
@@ -42,10 +43,10 @@ def _assessment(write_repo: WriteRepo, level: str = "high") -> tuple[Checked, Ai
     return doc, config
 
 
-def _teams(team: str) -> Sequence[str]:
+def _teams(team: str) -> frozenset[str]:
     if team == "@acme/broken":
         raise ProviderError("GET /orgs/acme/teams/broken/members -> 403: forbidden")
-    return TEAMS.get(team, [])
+    return frozenset(TEAMS.get(team, []))
 
 
 def _verdict(
@@ -171,10 +172,19 @@ def test_describe_uses_singular_and_plural() -> None:
 
 @pytest.mark.parametrize("field", ["approvals", "approval_status"])
 def test_the_digest_leaves_out_only_the_approval_fields(field: str) -> None:
-    base = {
-        "kind": "RiskAssessment",
-        "spec": {"model": "m", "approvals": [], "approval_status": "a"},
-    }
-    changed = {**base, "spec": {**base["spec"], field: "other"}}
+    spec: dict[str, Any] = {"model": "m", "approvals": [], "approval_status": "a"}
+    base: dict[str, Any] = {"kind": "RiskAssessment", "spec": spec}
+    changed = {**base, "spec": {**spec, field: "other"}}
     assert digest(base) == digest(changed)
-    assert digest(base) != digest({**base, "spec": {**base["spec"], "model": "n"}})
+    assert digest(base) != digest({**base, "spec": {**spec, "model": "n"}})
+    reordered = {"spec": dict(reversed(list(spec.items()))), "kind": "RiskAssessment"}
+    assert digest(reordered) == digest(base)  # key order is not content
+
+
+def test_the_digest_is_sha256_of_the_documented_canonical_json() -> None:
+    # docs: sorted keys, no spaces, UTF-8 (not \u escapes), dates in ISO 8601
+    from datetime import date
+
+    doc = {"spec": {"model": "modèle", "approvals": [1], "due": date(2027, 1, 2)}, "kind": "R"}
+    canonical = '{"kind":"R","spec":{"due":"2027-01-02","model":"modèle"}}'.encode()
+    assert digest(doc) == hashlib.sha256(canonical).hexdigest()
