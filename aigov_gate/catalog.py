@@ -349,6 +349,18 @@ BUILTIN: tuple[RuleInfo, ...] = (
         "Delete the waiver.",
     ),
     _r(
+        "waiver.not-allowed",
+        "A waiver targets a finding that can never be waived",
+        "high",
+        "Invalid documents, broken or failing policies (`policy.eval-error`), unverified or "
+        "unavailable sign-off (`signoff.unverified`, `signoff.unavailable`) and a production "
+        "deploy without an approved assessment (`deploy.production-not-approved`) cannot be "
+        "waived. The waiver waives nothing, and blocks whatever `--fail-on` says.",
+        "A waiver is written by the people being gated: for these findings it would let them "
+        "open the gate themselves. The gate fails closed.",
+        "Delete the waiver and fix the finding: get the sign-off, fix the policy or the document.",
+    ),
+    _r(
         "policy.syntax-error",
         "A policy's CEL expression does not compile",
         "high",
@@ -378,7 +390,8 @@ BUILTIN: tuple[RuleInfo, ...] = (
         "A policy failed to evaluate on a target",
         "high",
         "Evaluating the rule raised an error (missing field, type mismatch) or returned "
-        "something other than true/false.",
+        "something other than true/false. The finding takes the policy's own severity, at "
+        "least high; it blocks whatever `--fail-on` says and cannot be waived.",
         "A rule that cannot decide must not pass: the gate fails closed.",
         "Guard optional values (`risk != null && ...`, `has(x.field)`), or fix types.",
     ),
@@ -512,11 +525,30 @@ RULES: dict[str, RuleInfo] = {rule.id: rule for rule in (*BUILTIN, *VALIDATION)}
 
 
 def always_blocks(rule_id: str) -> bool:
-    """Invalid documents, broken policies and misspelt waivers block whatever ``--fail-on``."""
+    """Invalid documents, broken or failing policies and misspelt or forbidden waivers block
+    whatever ``--fail-on``."""
     return rule_id in _ALWAYS_BLOCKING
+
+
+def waivable(rule_id: str) -> bool:
+    """Whether a waiver may waive findings of ``rule_id`` (``waiver.not-allowed`` if not)."""
+    return rule_id not in _UNWAIVABLE
 
 
 _ALWAYS_BLOCKING = frozenset(
     [r.id for r in VALIDATION]
-    + ["policy.syntax-error", "policy.unknown-variable", "policy.unknown-function"]
+    + [
+        "policy.syntax-error",
+        "policy.unknown-variable",
+        "policy.unknown-function",
+        "policy.eval-error",
+        "waiver.not-allowed",
+    ]
 )
+
+#: What a waiver, written by the people being gated, must never open.
+_UNWAIVABLE = _ALWAYS_BLOCKING | {
+    "signoff.unverified",
+    "signoff.unavailable",
+    "deploy.production-not-approved",
+}

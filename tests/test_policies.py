@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import gate_repo as g
+import pytest
 from conftest import ROOT, WriteRepo, git, invoke, run_aigov
 
 AS_OF = "2026-06-01"
@@ -200,6 +201,45 @@ def test_a_waiver_cannot_hide_an_invalid_document(write_repo: WriteRepo) -> None
     code, report = gate(write_repo(files))
     assert code == 1
     assert all(not f["waived_by"] for f in by_rule(report, "schema.missing-field"))
+
+
+def test_an_evaluation_error_takes_the_policys_severity_and_ignores_fail_on(
+    write_repo: WriteRepo,
+) -> None:
+    critical = policy("model.spec.no_such_field == 1").replace(
+        "severity: high", "severity: critical"
+    )
+    files = g.repo_files({"policies/p.yaml": critical})
+    code, report = gate(write_repo(files), "--fail-on", "critical")
+    [f] = by_rule(report, "policy.eval-error")
+    assert (code, f["severity"], f["blocking"]) == (1, "critical", True)
+    low = policy("model.spec.no_such_field == 1").replace("severity: high", "severity: low")
+    code, report = gate(write_repo(g.repo_files({"policies/p.yaml": low})), "--fail-on", "critical")
+    [f] = by_rule(report, "policy.eval-error")
+    assert (code, f["severity"], f["blocking"]) == (1, "high", True)  # never below high
+
+
+@pytest.mark.parametrize(
+    ("rule", "files"),
+    [
+        ("policy.eval-error", {"policies/p.yaml": policy("model.spec.no_such_field == 1")}),
+        ("signoff.unverified", {}),
+        ("deploy.production-not-approved", {"risk/scorer.yaml": g.risk(status="under_review")}),
+    ],
+)
+def test_what_a_waiver_can_never_open(
+    rule: str, files: dict[str, str], write_repo: WriteRepo
+) -> None:
+    # The people being gated write waivers: these findings stay blocking, and the waiver
+    # is a blocking finding of its own, at its policy line.
+    repo = write_repo(g.repo_files({**files, "w.yaml": waiver(rule, "2026-12-31")}))
+    code, report = gate(repo, "--stage", "deploy", "--environment", "production")
+    assert code == 1
+    [w] = by_rule(report, "waiver.not-allowed")
+    assert (w["path"], w["line"], w["blocking"]) == ("w.yaml", 5, True)
+    assert w["message"].startswith(f"{rule} can never be waived")
+    assert not by_rule(report, "waiver.unused")
+    assert all(not f["waived_by"] for f in report["findings"])
 
 
 def test_base_ref_gives_baselines_and_changed_files_lead(write_repo: WriteRepo) -> None:

@@ -136,7 +136,7 @@ class PolicyRule:
     def _eval_error(self, target: Target, detail: str) -> Finding:
         return Finding(
             "policy.eval-error",
-            Severity.HIGH,
+            max(self.severity, Severity.HIGH),  # fail closed, never below the policy's own
             f"policy '{self.id}' could not be evaluated: {detail}",
             target.location,
             target.doc.raw.target,

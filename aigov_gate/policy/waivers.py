@@ -3,7 +3,11 @@
 A waived finding stays in every report, marked with the waiver that waived it; it just
 does not block. An expired waiver waives nothing and is reported; one expiring soon
 warns; one that matched nothing is reported so stale exceptions get cleaned up.
-Invalid documents and broken policies cannot be waived (``catalog.always_blocks``).
+Some findings can never be waived (``catalog.waivable``): invalid documents, broken or
+failing policies, unverified or unavailable sign-off, a production deploy without approval.
+A waiver written for one of them waives nothing and is itself a blocking finding
+(``waiver.not-allowed``): the people being gated write waivers, so these would let them
+open the gate themselves.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from aigov_gate.catalog import always_blocks
+from aigov_gate.catalog import waivable
 from aigov_gate.documents.policy import Waiver
 from aigov_gate.references import Checked
 from aigov_gate.result import Finding, Severity, Situation
@@ -19,7 +23,7 @@ from aigov_gate.result import Finding, Severity, Situation
 
 def _matches(waiver: Waiver, finding: Finding) -> bool:
     spec = waiver.spec
-    if spec.policy != finding.rule_id or always_blocks(finding.rule_id):
+    if spec.policy != finding.rule_id or not waivable(finding.rule_id):
         return False
     target = spec.target
     if target.kind == "Model" and finding.model:
@@ -37,6 +41,9 @@ def apply_waivers(
         waiver = doc.model
         assert isinstance(waiver, Waiver)
         expires = waiver.spec.expires
+        if not waivable(waiver.spec.policy):
+            out.append(_not_allowed(doc, waiver))
+            continue
         if expires < situation.today:
             out.append(_expired(doc, waiver))
             continue
@@ -71,6 +78,20 @@ def _expired(doc: Checked, waiver: Waiver) -> Finding:
         doc.raw.locate(("spec", "expires")),
         doc.raw.target,
         "fix the finding, or renew the waiver with a new approval and date",
+    )
+
+
+def _not_allowed(doc: Checked, waiver: Waiver) -> Finding:
+    rule = waiver.spec.policy
+    return Finding(
+        "waiver.not-allowed",
+        Severity.HIGH,
+        f"{rule} can never be waived: the gate does not let the people it gates open it; "
+        "this waiver waives nothing",
+        doc.raw.locate(("spec", "policy")),
+        doc.raw.target,
+        "delete the waiver and fix the finding (get the sign-off, fix the policy or the "
+        "document); docs/gate.md lists what cannot be waived",
     )
 
 
