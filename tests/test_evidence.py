@@ -171,6 +171,10 @@ def test_sensitive_files_are_encrypted_and_decrypt(sealed: Sealed, tmp_path: Pat
     decrypted = out / "artifacts/docs/evidence/loan-applications-data-sheet.md"
     assert decrypted.read_bytes() == original
     assert decrypted.stat().st_mode & 0o077 == 0
+    files = sorted(p for p in out.rglob("*") if p.is_file())
+    subjects = [n for n in members if n.startswith("evidence/")]
+    assert len(files) == len(subjects) and not any(p.name.endswith(".part") for p in files)
+    assert f"wrote {len(subjects)} files to {out}" in done.stdout
 
 
 def test_an_auditor_without_the_encryption_key_still_verifies(
