@@ -788,24 +788,21 @@ def _resigned(
 ) -> Path:
     """The sealed bundle with its statement edited and signed again by the real key, so
     that only what the edit broke can fail."""
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
+    from aigov_gate.config import AigovConfig, KeysConfig
     from aigov_gate.evidence import dsse
-    from aigov_gate.evidence.keys import LocalSigner
+    from aigov_gate.evidence.sealing import signer_for
 
     members = _members(sealed.bundle)
     envelope = json.loads(members["signature.dsse.json"])
     statement = json.loads(base64.b64decode(envelope["payload"]))
     if edit_statement is not None:
         edit_statement(statement)
-    keyid = envelope["signatures"][0]["keyid"]
-    private = load_pem_private_key((sealed.keys / f"{keyid}.pem").read_bytes(), None)
+    config = AigovConfig(keys=KeysConfig(private_key_dir=str(sealed.keys)))
+    keyring = Keyring.load(sealed.repo / ".aigov/keys")
+    signer, entry = signer_for(config, keyring, "acme-bank")  # as sealing signs
+    assert entry.id == envelope["signatures"][0]["keyid"]
     payload = json.dumps(statement).encode()
-    members["signature.dsse.json"] = dsse.sign(
-        payload,
-        LocalSigner(private),  # type: ignore[arg-type]
-        payload_type or dsse.PAYLOAD_TYPE,
-    )
+    members["signature.dsse.json"] = dsse.sign(payload, signer, payload_type or dsse.PAYLOAD_TYPE)
     members.update(members_extra or {})
     for name in drop:
         members.pop(name)

@@ -9,6 +9,7 @@ the mutation sample of signoff/rules.py showed nothing else would catch.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from aigov_gate.config import AigovConfig, load_config
 from aigov_gate.errors import ProviderError
 from aigov_gate.references import Checked
 from aigov_gate.result import SignOff
-from aigov_gate.signoff.model import Source, Vote
+from aigov_gate.signoff.model import Source, TeamLookup, Vote
 from aigov_gate.signoff.rules import describe, digest, evaluate
 from aigov_gate.validation import validate_repo
 
@@ -32,7 +33,10 @@ roles:
   security_admin: [sam, "@acme/security"]
 """
 
-TEAMS = {"@acme/risk-office": ["Tess", "rita"], "@acme/security": ["sec.one"]}
+TEAMS: Mapping[str, tuple[str, ...]] = {
+    "@acme/risk-office": ("Tess", "rita"),
+    "@acme/security": ("sec.one",),
+}
 
 
 def _assessment(write_repo: WriteRepo, level: str = "high") -> tuple[Checked, AigovConfig]:
@@ -43,10 +47,18 @@ def _assessment(write_repo: WriteRepo, level: str = "high") -> tuple[Checked, Ai
     return doc, config
 
 
-def _teams(team: str) -> frozenset[str]:
-    if team == "@acme/broken":
-        raise ProviderError("GET /orgs/acme/teams/broken/members -> 403: forbidden")
-    return frozenset(TEAMS.get(team, []))
+def _lookup(teams: Mapping[str, tuple[str, ...]]) -> TeamLookup:
+    """A team lookup answering from ``teams``; ``@acme/broken`` fails as an API would."""
+
+    def members(team: str) -> frozenset[str]:
+        if team == "@acme/broken":
+            raise ProviderError("GET /orgs/acme/teams/broken/members -> 403: forbidden")
+        return frozenset(teams.get(team, ()))
+
+    return members
+
+
+_teams = _lookup(TEAMS)
 
 
 def _verdict(
@@ -54,11 +66,12 @@ def _verdict(
     *users: str,
     author: str = "lena",
     level: str = "high",
-    teams: bool = True,
+    teams: Mapping[str, tuple[str, ...]] | None = TEAMS,
 ) -> SignOff:
     doc, config = _assessment(write_repo, level)
     votes = tuple(Vote(u) for u in users)
-    source = Source("github", "PR #7", votes, author=author, teams=_teams if teams else None)
+    lookup = None if teams is None else _lookup(teams)
+    source = Source("github", "PR #7", votes, author=author, teams=lookup)
     return evaluate(doc, config, source)
 
 
@@ -80,7 +93,7 @@ def test_a_team_member_counts_and_a_stranger_does_not(write_repo: WriteRepo) -> 
 
 
 def test_a_team_membership_that_cannot_be_resolved_counts_nobody(write_repo: WriteRepo) -> None:
-    verdict = _verdict(write_repo, "tess", "sam", teams=False)
+    verdict = _verdict(write_repo, "tess", "sam", teams=None)
     assert "tess" in _discarded(verdict) and _counted(verdict) == {"sam": "security_admin"}
     assert verdict.notes[0] == (
         "members of @acme/risk-office unknown: teams are resolved only by the github and "
@@ -109,11 +122,8 @@ def test_one_person_counts_once(write_repo: WriteRepo) -> None:
 def test_two_people_fill_two_slots_whatever_order_they_vote_in(write_repo: WriteRepo) -> None:
     # critical: 1 risk_approver and 1 security_admin. sam holds only security_admin;
     # a member of both teams must take risk_approver for both slots to be filled.
-    TEAMS["@acme/security"].append("tess")
-    try:
-        verdict = _verdict(write_repo, "tess", "sam", level="critical")
-    finally:
-        TEAMS["@acme/security"].remove("tess")
+    teams = {**TEAMS, "@acme/security": ("sec.one", "tess")}
+    verdict = _verdict(write_repo, "tess", "sam", level="critical", teams=teams)
     assert _counted(verdict) == {"tess": "risk_approver", "sam": "security_admin"}
     assert verdict.missing == ()
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import copy
 import os
 import random
 import subprocess
@@ -116,18 +115,18 @@ def mutants(source: str, lines: range | None) -> list[Mutant]:
     found = []
     for index, (node, description) in enumerate(_sites(tree)):
         line = getattr(node, "lineno", 0)
-        if _is_docstring(tree, node) or (lines is not None and line not in lines):
+        if _is_docstring(node) or (lines is not None and line not in lines):
             continue
         found.append(Mutant(index, line, description))
     return found
 
 
-def _is_docstring(tree: ast.AST, node: ast.AST) -> bool:
+def _is_docstring(node: ast.AST) -> bool:
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
 
 
 def mutated_source(source: str, mutant: Mutant) -> str:
-    tree = copy.deepcopy(ast.parse(source))
+    tree = ast.parse(source)  # a fresh tree each time: the mutation happens in place
     node = next(n for i, (n, _) in enumerate(_sites(tree)) if i == mutant.index)
     _mutate(node)
     return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
