@@ -9,6 +9,7 @@ and docs/rules.md is generated from it (a test keeps the page in step).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 PACKS = ("baseline", "eu-ai-act-high-risk", "nist-ai-rmf", "iso-42001")
@@ -361,6 +362,113 @@ BUILTIN: tuple[RuleInfo, ...] = (
         "Delete the waiver and fix the finding: get the sign-off, fix the policy or the document.",
     ),
     _r(
+        "waiver.unapproved",
+        "A waiver's approval does not hold",
+        "high",
+        "Every name in `approved_by` holds one of `waivers.approver_roles` (default "
+        "risk_approver) and is neither the waived model's assessor nor the waiver's owner, "
+        "no name imitates another (mixed scripts), and `expires` is at most "
+        "`waivers.max_days` (default 90) after `approved_at`.",
+        "A waiver is a risk acceptance: accepting a risk is the risk owner's decision, for a "
+        "bounded time, never the decision of the people whose work is gated.",
+        "Have a member of the approver roles approve it, or shorten it to `waivers.max_days`.",
+        "eu-ai-act:Art. 9",
+    ),
+    _r(
+        "waiver.unverified",
+        "A waiver's sign-off does not verify",
+        "high",
+        "A waiver needs the same sign-off as a risk assessment: `waivers.approvals` (default "
+        "1) approvals by members of `waivers.approver_roles` who are not the author or the "
+        "assessor: on the pull request that adds or changes it (github, gitlab), or signed "
+        "recorded approvals of its digest (recorded). At a production deploy, through the "
+        "pull request that last changed it. It waives nothing until then, and cannot itself "
+        "be waived.",
+        "Typing a name into `approved_by` is not an approval.",
+        "Get the approval on the pull request, or `aigov approvals sign WAIVER`.",
+        "eu-ai-act:Art. 9",
+    ),
+    _r(
+        "authority.changed",
+        "The change edits who may decide",
+        "high",
+        "With `--base`: `roles`, `signoff`, `waivers` or `policy_packs` in .aigov.yaml, or the "
+        "allowed-signers file, differ from the base revision. The base's settings apply to "
+        "this run; the change needs a sign-off by a member of the base's "
+        "`signoff.authority_role` (default security_admin): an approval on the pull request, "
+        "or a signed approval in .aigov/authority-approvals.yaml (`aigov approvals sign "
+        "--authority`). Blocks whatever `--fail-on` says; cannot be waived.",
+        "Whoever could edit the roles in the change being judged could approve it themselves.",
+        "Ask a security_admin of the base revision to approve the change.",
+        "iso-iec-42001:A.3.2",
+    ),
+    _r(
+        "identity.lookalike",
+        "A name imitates another",
+        "high",
+        "Assessors, approvers and owners are compared after NFKC normalisation, case folding "
+        "and trimming; a name mixing scripts (a Cyrillic `а` in a Latin name) or whose "
+        "look-alike skeleton equals another known name is refused. Blocks whatever "
+        "`--fail-on` says; cannot be waived.",
+        "Separation of duties compares names: a look-alike lets one person act as two.",
+        "Spell the name as its owner does everywhere else.",
+    ),
+    _r(
+        "risk.workflow",
+        "The approval workflow was skipped",
+        "high",
+        "With `--base`: an assessment moves draft -> under_review -> approved | rejected; "
+        "rejected re-enters through under_review; a content change after approval returns it "
+        "to under_review. Always: `production_approved: true` needs `approval_status: "
+        "approved`. Cannot be waived.",
+        "An approval that skipped review, or that covers content written after it, approves "
+        "nothing.",
+        "Take each step in its own reviewed change.",
+        "eu-ai-act:Art. 9",
+    ),
+    _r(
+        "test.threshold-loosened",
+        "A test plan was loosened together with new results",
+        "high",
+        "With `--base`: a TestPlan threshold, `max_disparity`, `max_regression`, required "
+        "slice, required flag or test is made easier or removed in the same change as new or "
+        "changed TestRuns or a model version bump. The finding shows the old and new bar. "
+        "Cannot be waived.",
+        "A bar moved after the results are known is no bar: thresholds are fixed in advance.",
+        "Land the plan change on its own first (reviewed by a risk_approver), then the results.",
+        "eu-ai-act:Art. 15",
+    ),
+    _r(
+        "test.no-run",
+        "A model has no test plan and no completed run",
+        "medium",
+        "A model below high risk that no TestPlan covers and that has no completed TestRun for "
+        "its version. Warns at merge; a production deploy blocks (`deploy.untested`).",
+        "Nothing shows the model was tested at all.",
+        "Add a TestPlan and commit a completed TestRun.",
+    ),
+    _r(
+        "deploy.untested",
+        "A production deploy without a completed test run",
+        "high",
+        "Every model deployed to a production environment has a completed TestRun for the "
+        "version, whatever its risk tier. Cannot be waived.",
+        "Production use of an untested version is not a risk anyone accepted.",
+        "Run the tests against this version and commit the TestRun.",
+        "eu-ai-act:Art. 15",
+    ),
+    _r(
+        "deploy.assessment-missing",
+        "A production deploy without a risk assessment",
+        "high",
+        "Every model deployed to a production environment has a RiskAssessment bound to the "
+        "version (its `model_version`, or the model's current version), whatever the risk "
+        "tier; it must then be approved (`deploy.not-approved`). Cannot be waived.",
+        "Minimal-risk is a classification someone must have assessed and signed off.",
+        "Add the RiskAssessment for this version and get it approved.",
+        "eu-ai-act:Art. 9",
+    ),
+    _r(
         "policy.syntax-error",
         "A policy's CEL expression does not compile",
         "high",
@@ -530,9 +638,16 @@ def always_blocks(rule_id: str) -> bool:
     return rule_id in _ALWAYS_BLOCKING
 
 
-def waivable(rule_id: str) -> bool:
-    """Whether a waiver may waive findings of ``rule_id`` (``waiver.not-allowed`` if not)."""
-    return rule_id not in _UNWAIVABLE
+def waivable(rule_id: str, more: Collection[str] = ()) -> bool:
+    """Whether a waiver may waive findings of ``rule_id`` (``waiver.not-allowed`` if not).
+
+    ``more`` is ``waivers.unwaivable`` from the config: it can only add to the built-in list.
+    """
+    return (
+        rule_id not in _UNWAIVABLE
+        and rule_id not in more
+        and not rule_id.startswith(("signoff.", "waiver.", "authority.", "identity."))
+    )
 
 
 _ALWAYS_BLOCKING = frozenset(
@@ -543,6 +658,8 @@ _ALWAYS_BLOCKING = frozenset(
         "policy.unknown-function",
         "policy.eval-error",
         "waiver.not-allowed",
+        "authority.changed",
+        "identity.lookalike",
     ]
 )
 
@@ -551,4 +668,8 @@ _UNWAIVABLE = _ALWAYS_BLOCKING | {
     "signoff.unverified",
     "signoff.unavailable",
     "deploy.production-not-approved",
+    "deploy.assessment-missing",
+    "deploy.untested",
+    "risk.workflow",
+    "test.threshold-loosened",
 }

@@ -12,7 +12,7 @@ file:line:column of every problem.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
@@ -264,6 +264,7 @@ Role = Literal[
 ]
 Level = Literal["low", "medium", "high", "critical"]
 _APPROVERS: tuple[Role, ...] = ("risk_approver", "security_admin")
+_WAIVER_APPROVERS: tuple[Role, ...] = ("risk_approver",)
 
 
 class Requirement(Strict):
@@ -282,6 +283,21 @@ def _default_required() -> dict[Level, Requirement]:
         "high": Requirement(approvals=2, roles={"risk_approver": 1}),
         "critical": Requirement(approvals=2, roles={"risk_approver": 1, "security_admin": 1}),
     }
+
+
+class RecordedConfig(Strict):
+    """Approvals written in the documents themselves (the ``recorded`` provider)."""
+
+    require_signatures: bool = Field(
+        default=True,
+        description="Count only approvals signed with the approver's SSH key (aigov approvals "
+        "sign); false counts typed ones too, and reports them as unsigned.",
+    )
+    allowed_signers: str = Field(
+        default=".aigov/allowed_signers",
+        description="The SSH allowed-signers file (ssh-keygen(1) ALLOWED SIGNERS) naming each "
+        "approver's public key; read from --base when given.",
+    )
 
 
 class SignOffConfig(Strict):
@@ -315,6 +331,12 @@ class SignOffConfig(Strict):
     )
     timeout_seconds: float = Field(default=20, gt=0, le=300)
     max_retries: int = Field(default=3, ge=0, le=10)
+    recorded: RecordedConfig = Field(default_factory=RecordedConfig)
+    authority_role: Role = Field(
+        default="security_admin",
+        description="Who signs off a change to roles, sign-off, waiver rules, policy packs or "
+        "the allowed-signers file (authority.changed).",
+    )
 
     @field_validator("required")
     @classmethod
@@ -330,6 +352,25 @@ class SignOffConfig(Strict):
 
     def requirement(self, level: str) -> Requirement:
         return next(req for name, req in self.required.items() if name == level)
+
+
+class WaiversConfig(Strict):
+    """Who may accept a risk by waiving a finding, for how long (docs/gate.md)."""
+
+    approver_roles: list[Role] = Field(
+        default_factory=lambda: list(_WAIVER_APPROVERS),
+        min_length=1,
+        description="Roles whose members may approve a waiver.",
+    )
+    approvals: int = Field(default=1, ge=1, le=20, description="Distinct approvers needed.")
+    max_days: int = Field(
+        default=90, ge=1, le=730, description="Longest time from approved_at to expires."
+    )
+    unwaivable: list[str] = Field(
+        default_factory=list,
+        description="More rule or policy ids that can never be waived (the built-in list "
+        "cannot be shortened).",
+    )
 
 
 class AigovConfig(Strict):
@@ -372,10 +413,15 @@ class AigovConfig(Strict):
         "security_admin, key_administrator, key_operator, security_analyst).",
     )
     signoff: SignOffConfig = Field(default_factory=SignOffConfig)
+    waivers: WaiversConfig = Field(default_factory=WaiversConfig)
     pii: PiiConfig = Field(default_factory=PiiConfig)
     keys: KeysConfig = Field(default_factory=KeysConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     webhooks: WebhooksConfig = Field(default_factory=WebhooksConfig)
+
+    def members(self, roles: Collection[str]) -> list[str]:
+        """The user names and ``@org/team`` entries holding any of ``roles``."""
+        return [m for role, who in self.roles.items() if role in roles for m in who]
 
 
 ENV_OVERRIDES: dict[str, tuple[tuple[str, ...], type]] = {
@@ -393,7 +439,6 @@ def find_config(repo: Path) -> Path | None:
 
 def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> AigovConfig:
     """Read and validate the config (defaults when ``path`` is None), then apply overrides."""
-    data: dict[str, Any] = {}
     text = ""
     shown = path.name if path else CONFIG_FILE
     if path is not None:
@@ -401,6 +446,13 @@ def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Aigo
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read {path}: {exc}", hint="check the file") from None
+    return parse_config(text, shown, env)
+
+
+def parse_config(text: str, shown: str, env: Mapping[str, str] | None = None) -> AigovConfig:
+    """The config in ``text`` (empty: the defaults); ``shown`` names it in errors."""
+    data: dict[str, Any] = {}
+    if text:
         parsed = parse_text(text, Limits())
         if parsed.problems:
             p = parsed.problems[0]

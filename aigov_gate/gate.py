@@ -12,10 +12,11 @@ policies on other kinds, then waivers. Nothing here prints; reporters render the
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from aigov_gate.authority import Authority, from_base, from_worktree
 from aigov_gate.catalog import RULES
 from aigov_gate.compliance import comply
 from aigov_gate.config import AigovConfig
@@ -25,7 +26,8 @@ from aigov_gate.inventory import inventory
 from aigov_gate.packs import pack_policies
 from aigov_gate.pii import Scanner
 from aigov_gate.policy.evaluation import Evaluator
-from aigov_gate.policy.waivers import apply_waivers
+from aigov_gate.policy.waivers import apply_waivers as waive
+from aigov_gate.policy.waivers import vet
 from aigov_gate.references import Checked
 from aigov_gate.result import (
     Change,
@@ -37,9 +39,11 @@ from aigov_gate.result import (
     Situation,
     sort_findings,
 )
+from aigov_gate.signoff.check import assessors
 from aigov_gate.signoff.check import check as check_signoff
 from aigov_gate.signoff.context import Context
-from aigov_gate.transitions import BASE_KINDS, changes
+from aigov_gate.signoff.identities import lookalikes
+from aigov_gate.transitions import BASE_KINDS, changes, loosened, workflow
 from aigov_gate.validation import validate_repo
 
 STAGES = ("merge", "deploy")
@@ -94,24 +98,18 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
     validation = validate_repo(root, config)
     graph = Graph(validation.documents)
     selected = _select(graph, options.model)
-    base = changed = None
-    base_runs: list[Checked] | None = None
-    moved: list[Change] = []
-    if options.base:
-        from aigov_gate import git
-
-        ref = git.open_base(root, options.base)
-        changed = git.changed_since(ref)
-        limits = config.limits.to_limits()
-        base_docs = git.documents_at(ref, config.organization, limits, BASE_KINDS)
-        base_runs = [d for d in base_docs if d.model.kind == "TestRun"]
-        moved = changes(graph, base_docs)
-        base = options.base
+    before = _base(root, config, graph, options.base)
+    base_runs = before.runs if options.base else None
+    base_docs, changed, authority = before.documents, before.changed, before.authority
+    rules_of = authority.config  # roles, sign-off, waivers, packs: the base's with --base
     evaluator = Evaluator(situation, config.gate.review_warning_days)
     evaluator.add_policies(graph.policies)
-    for pack, doc in pack_policies(config.policy_packs):
+    for pack, doc in pack_policies(rules_of.policy_packs):
         evaluator.add_policies([doc], pack)
     findings = list(validation.findings) + evaluator.problems()
+    findings.extend(workflow(graph, base_docs if options.base else None))
+    if options.base:
+        findings.extend(loosened(graph, base_docs))
     verdicts = []
     contexts = []
     for doc, version in selected:
@@ -127,22 +125,32 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
     findings.extend(_coverage(evaluator, graph, validation.findings))
     signoff = check_signoff(
         root,
-        config,
+        authority,
         situation,
         graph,
         contexts,
         changed,
-        options.signoff or Context(config.signoff.provider),
+        options.signoff or Context(rules_of.signoff.provider),
     )
     findings.extend(signoff.findings)
+    findings.extend(lookalikes(graph, rules_of))
+    vetted = vet(graph.waivers, rules_of, assessors(graph))
+    findings.extend(vetted)
+    unusable = signoff.rejected | {id(w) for w in graph.waivers if w.raw.target in _targets(vetted)}
     warn_days = config.gate.waiver_warning_days
-    waived = apply_waivers(findings, graph.waivers, situation, warn_days)
+
+    def apply_waivers(found: list[Finding]) -> list[Finding]:
+        return waive(
+            found, graph.waivers, situation, warn_days, unusable, rules_of.waivers.unwaivable
+        )
+
+    waived = apply_waivers(findings)
     rules = {**RULES, **{rule.id: rule.info() for rule in evaluator.rules}}
     compliance, compliance_findings = comply(
         contexts, verdicts, graph, config, situation.today, waived, rules, options.framework
     )
     if compliance_findings:
-        waived = apply_waivers(findings + compliance_findings, graph.waivers, situation, warn_days)
+        waived = apply_waivers(findings + compliance_findings)
     findings = waived
     return GateResult(
         situation=situation,
@@ -153,7 +161,7 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
         files=validation.files_read,
         documents=validation.documents_checked,
         packs=tuple(config.policy_packs),
-        base=base,
+        base=options.base,
         changed=changed or (),
         policy_rules={rule.id: rule.info() for rule in evaluator.rules},
         compliance=compliance,
@@ -161,9 +169,38 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
         evidence=inventory(validation.documents, root, Scanner(config.pii))
         if options.evidence
         else [],
-        changes=moved,
+        changes=before.moved,
         subscriptions=graph.subscriptions(),
     )
+
+
+@dataclass(slots=True)
+class _Before:
+    """What ``--base`` tells: the base's documents, what changed, and whose authority."""
+
+    authority: Authority
+    documents: list[Checked] = field(default_factory=list)
+    changed: tuple[str, ...] | None = None
+    moved: list[Change] = field(default_factory=list)
+
+    @property
+    def runs(self) -> list[Checked]:
+        return [d for d in self.documents if d.model.kind == "TestRun"]
+
+
+def _base(root: Path, config: AigovConfig, graph: Graph, ref_name: str | None) -> _Before:
+    if not ref_name:
+        return _Before(from_worktree(root, config))
+    from aigov_gate import git
+
+    ref = git.open_base(root, ref_name)
+    limits = config.limits.to_limits()
+    docs = git.documents_at(ref, config.organization, limits, BASE_KINDS)
+    return _Before(from_base(root, config, ref), docs, git.changed_since(ref), changes(graph, docs))
+
+
+def _targets(findings: list[Finding]) -> set[str]:
+    return {f.target for f in findings if f.target}
 
 
 def _select(graph: Graph, wanted: str | None) -> list[tuple[Checked, str | None]]:

@@ -130,6 +130,26 @@ def _governance_blobs(base: BaseRef, limits: Limits) -> Iterator[tuple[str, str]
             yield rel or item.path, text
 
 
+def read_at(base: BaseRef, path: str, limit: int) -> bytes | None:
+    """The bytes of ``path`` (relative to the governance root) at the base; None if absent.
+
+    A file over ``limit`` bytes, or one that is not a plain file there, raises UsageError.
+    """
+    full = f"{base.prefix}/{path}" if base.prefix else path
+    try:
+        item = base.commit.tree / full
+    except KeyError:
+        return None
+    if item.type != "blob" or item.mode == 0o120000:
+        raise UsageError(
+            f"{base.ref}:{path} is not a regular file", hint="keep it a plain file in Git"
+        )
+    if item.size > limit:
+        raise UsageError(f"{base.ref}:{path} is larger than {limit} bytes", hint="shrink it")
+    data: bytes = item.data_stream.read()
+    return data
+
+
 @dataclass(frozen=True, slots=True)
 class LastChange:
     """The commit that last changed a file, its path from the work tree's top, and whether

@@ -248,6 +248,7 @@ class SignOff:
     error_hint: str = ""
     digest: str = ""
     notes: tuple[str, ...] = ()
+    kind: str = "RiskAssessment"  # or Waiver
 
     @property
     def satisfied(self) -> bool:

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from sshsign import allowed_signers, approval_signature
+
 from aigov_gate.loading.safe_yaml import Limits, parse_text
 from aigov_gate.signoff import digest
 
 #: The next review: in the future, whenever the tests run.
 REVIEW = (date.today() + timedelta(days=730)).isoformat()
+APPROVED = "2026-01-12"
+#: The SSH keys of every test person (tests/sshsign.py), as the repos carry them.
+SIGNERS_FILE = ".aigov/allowed_signers"
 
 CONFIG = """\
 organization: acme
@@ -164,17 +169,44 @@ def risk(
     return record(text, approvers)
 
 
-def record(text: str, approvers: tuple[tuple[str, str], ...], digest: str = "") -> str:
-    """Append recorded approvals (``(user, role)``) bound to ``text``'s digest."""
+def record(
+    text: str,
+    approvers: tuple[tuple[str, str], ...],
+    digest: str = "",
+    signed: bool = True,
+    organization: str = "acme",
+) -> str:
+    """Append recorded approvals (``(user, role)``) bound to ``text``'s digest.
+
+    Each is signed with the approver's test key (tests/sshsign.py) unless ``signed=False``.
+    """
     if not approvers:
         return text
     digest = digest or assessment_digest(text)
+    doc = parse_text(text, Limits()).documents[0]
+    kind, name = doc["kind"], doc["metadata"]["name"]
     lines = ["  approvals:"]
     for user, role in approvers:
         lines.append(
-            f"    - {{approver: {user}, role: {role}, date: 2026-01-12, digest: {digest}}}"
+            f"    - {{approver: {user}, role: {role}, date: {APPROVED}, digest: {digest}}}"
         )
+        if signed:
+            lines[-1] = (
+                lines[-1][:-1]
+                + ",\n       signature: "
+                + _quoted(
+                    approval_signature(
+                        kind, organization, name, digest, user, role, date.fromisoformat(APPROVED)
+                    )
+                )
+                + "}"
+            )
     return text + "\n".join(lines) + "\n"
+
+
+def _quoted(armored: str) -> str:
+    """The armored signature as a double-quoted YAML scalar (fits in a flow mapping)."""
+    return '"' + armored.replace("\n", "\\n") + '"'
 
 
 def assessment_digest(text: str) -> str:
@@ -191,6 +223,27 @@ def repo_files(changes: dict[str, str] | None = None) -> dict[str, str | bytes]:
         "tests/plan.yaml": PLAN,
         "tests/run-2.0.0.yaml": run(),
         "risk/scorer.yaml": risk(),
+        SIGNERS_FILE: allowed_signers(),
     }
     files.update(changes or {})
     return files
+
+
+def waiver(
+    policy: str,
+    expires: str,
+    target: str = "{kind: Model, name: scorer}",
+    approved_at: str = "",
+    approvers: tuple[tuple[str, str], ...] = (("miguel", "risk_approver"),),
+    name: str = "w",
+    approved_by: str = "[miguel]",
+) -> str:
+    """A Waiver approved ``approved_at`` (default: 60 days before ``expires``), signed."""
+    day = approved_at or (date.fromisoformat(expires) - timedelta(days=60)).isoformat()
+    text = (
+        f"apiVersion: aigov/v1\nkind: Waiver\nmetadata: {{name: {name}}}\nspec:\n"
+        f"  policy: {policy}\n  target: {target}\n"
+        "  justification: Accepted by the model risk committee until the retrain lands.\n"
+        f"  approved_by: {approved_by}\n  approved_at: {day}\n  expires: {expires}\n"
+    )
+    return record(text, approvers)

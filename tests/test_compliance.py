@@ -451,12 +451,7 @@ def test_a_waived_policy_and_a_plan_that_does_not_apply_count_as_such(
     write_repo: WriteRepo,
 ) -> None:
     # The mapped test fails and is waived: the clause is partial (waived), not compliant.
-    waiver = (
-        "apiVersion: aigov/v1\nkind: Waiver\nmetadata: {name: w}\nspec:\n"
-        "  policy: metric.threshold\n  target: {kind: Model, name: scorer}\n"
-        "  justification: Known gap, fixed in 2.1.\n  approved_by: [miguel]\n"
-        "  expires: 2026-12-31\n"
-    )
+    waiver = g.waiver("metric.threshold", "2026-12-31")
     by = "{policies: [metric.threshold], evidence: [scorer-card]}"
     path = repo(
         write_repo,

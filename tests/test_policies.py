@@ -138,12 +138,7 @@ def test_policies_on_other_kinds_see_doc(write_repo: WriteRepo) -> None:
 
 
 def waiver(policy_id: str, expires: str, target: str = "{kind: Model, name: scorer}") -> str:
-    return (
-        "apiVersion: aigov/v1\nkind: Waiver\nmetadata: {name: w}\nspec:\n"
-        f"  policy: {policy_id}\n  target: {target}\n"
-        "  justification: Accepted by the model risk committee until the retrain lands.\n"
-        f"  approved_by: [miguel]\n  expires: {expires}\n"
-    )
+    return g.waiver(policy_id, expires, target)
 
 
 def test_a_waiver_keeps_the_finding_visible_but_not_blocking(write_repo: WriteRepo) -> None:

@@ -18,12 +18,7 @@ SARIF_SCHEMA = json.loads((ROOT / "tests/schemas/sarif-schema-2.1.0.json").read_
 
 def failing_repo(write_repo: WriteRepo) -> Path:
     """Blocking metric findings, a waived one, and a repository-level warning."""
-    waiver = (
-        "apiVersion: aigov/v1\nkind: Waiver\nmetadata: {name: w}\nspec:\n"
-        "  policy: metric.disparity\n  target: {kind: Model, name: scorer}\n"
-        "  justification: Retrain with reweighting is scheduled for the next release.\n"
-        "  approved_by: [miguel]\n  expires: 2026-12-31\n"
-    )
+    waiver = g.waiver("metric.disparity", "2026-12-31")
     dataset = g.DATASET.replace("  license: internal\n", "")
     return write_repo(
         g.repo_files(

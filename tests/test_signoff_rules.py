@@ -22,7 +22,7 @@ from aigov_gate.errors import ProviderError
 from aigov_gate.references import Checked
 from aigov_gate.result import SignOff
 from aigov_gate.signoff.model import Source, TeamLookup, Vote
-from aigov_gate.signoff.rules import describe, digest, evaluate
+from aigov_gate.signoff.rules import describe, digest, evaluate, subject_of
 from aigov_gate.validation import validate_repo
 
 ROLES = """\
@@ -72,7 +72,7 @@ def _verdict(
     votes = tuple(Vote(u) for u in users)
     lookup = None if teams is None else _lookup(teams)
     source = Source("github", "PR #7", votes, author=author, teams=lookup)
-    return evaluate(doc, config, source)
+    return evaluate(subject_of(doc, config), config, source)
 
 
 def _counted(verdict: SignOff) -> dict[str, str]:
@@ -146,7 +146,9 @@ def test_a_claimed_role_must_be_held(write_repo: WriteRepo) -> None:
         Vote("miguel", role="risk_assessor"),
         Vote("rita", role="risk_approver"),
     )
-    verdict = evaluate(doc, config, Source("recorded", "YAML", votes, teams=_teams))
+    verdict = evaluate(
+        subject_of(doc, config), config, Source("recorded", "YAML", votes, teams=_teams)
+    )
     assert _discarded(verdict) == {
         "sam": "is not a risk_approver in .aigov.yaml",
         "miguel": "risk_assessor is not an approver role (risk_approver, security_admin)",
@@ -157,7 +159,9 @@ def test_a_claimed_role_must_be_held(write_repo: WriteRepo) -> None:
 def test_a_team_lookup_error_is_a_note_not_a_member(write_repo: WriteRepo) -> None:
     doc, config = _assessment(write_repo)
     config.roles["risk_approver"] = ["@acme/broken"]
-    verdict = evaluate(doc, config, Source("github", "PR #7", (Vote("tess"),), teams=_teams))
+    verdict = evaluate(
+        subject_of(doc, config), config, Source("github", "PR #7", (Vote("tess"),), teams=_teams)
+    )
     assert "tess" in _discarded(verdict)
     assert verdict.notes == (
         "members of @acme/broken unknown: GET /orgs/acme/teams/broken/members -> 403: forbidden",

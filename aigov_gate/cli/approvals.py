@@ -1,14 +1,20 @@
-"""``aigov approvals status``: who signed off which risk assessment, and who is still needed."""
+"""``aigov approvals``: who signed off what (``status``), and signing an approval (``sign``)."""
 
 from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from aigov_gate.cli.context import config_option, pr_option, repo_option
+
+if TYPE_CHECKING:
+    from aigov_gate.config import AigovConfig
+    from aigov_gate.references import Checked
 
 
 @click.group("approvals")
@@ -39,6 +45,7 @@ def status_command(
 
     Exit codes: 0 every assessment shown is signed off, 1 some are not, 2 could not ask.
     """
+    from aigov_gate.authority import from_worktree
     from aigov_gate.cli.context import find_repo
     from aigov_gate.config import find_config, load_config
     from aigov_gate.errors import EXIT_BLOCKED, EXIT_PASSED
@@ -52,7 +59,7 @@ def status_command(
     config = load_config(config_path or find_config(root))
     context = from_env(config.signoff, os.environ, pr)
     graph = Graph(validate_repo(root, config).documents)
-    signoffs = status(root, config, graph, context, assessment)
+    signoffs = status(root, from_worktree(root, config), graph, context, assessment)
     ok = all(s.satisfied for s in signoffs)
     if fmt == "json":
         body = {"provider": context.provider, "signoff": [report.to_json(s) for s in signoffs]}
@@ -66,3 +73,117 @@ def status_command(
             click.echo("  no risk assessment to show")
         click.echo("\n".join(report.text_lines(signoffs)))
     ctx.exit(EXIT_PASSED if ok else EXIT_BLOCKED)
+
+
+@approvals_group.command("sign")
+@click.argument("name", required=False)
+@click.option(
+    "--authority",
+    is_flag=True,
+    help="Sign off this change to roles, signoff, waivers, policy_packs or the "
+    "allowed-signers file (authority.changed) instead of a document.",
+)
+@click.option("--as", "approver", required=True, metavar="USER", help="Your user name.")
+@click.option("--role", required=True, help="The role you approve in (e.g. risk_approver).")
+@click.option(
+    "--key",
+    "-k",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Your SSH key (private, or .pub with the key in ssh-agent), as for Git signing.",
+)
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Approval date (default: today).",
+)
+@repo_option
+@config_option
+def sign_command(
+    name: str | None,
+    authority: bool,
+    approver: str,
+    role: str,
+    key: Path,
+    day: datetime | None,
+    repo: Path | None,
+    config_path: Path | None,
+) -> None:
+    """Sign an approval of a RiskAssessment or Waiver NAME with your SSH key and record it.
+
+    The approval (approver, role, date, the document's digest) is signed with
+    'ssh-keygen -Y sign' in the aigov-approval namespace and added to the document's
+    spec.approvals; nothing else in the file changes. The gate counts it when your key is
+    listed for you in the allowed-signers file of the base revision (docs/ci.md).
+    """
+    from aigov_gate.authority import from_worktree
+    from aigov_gate.cli.context import find_repo
+    from aigov_gate.config import find_config, load_config
+    from aigov_gate.errors import UsageError
+    from aigov_gate.signoff import sign
+    from aigov_gate.signoff.check import AUTHORITY_APPROVALS
+    from aigov_gate.signoff.sshsig import SignatureError, statement
+
+    root = find_repo(repo)
+    config = load_config(config_path or find_config(root))
+    when = (day or datetime.now(UTC)).date()
+    trust = from_worktree(root, config)
+    if authority == (name is not None):
+        raise UsageError("name a RiskAssessment or Waiver, or pass --authority (not both)")
+    if authority:
+        kind, title, org, current = "Authority", ".aigov.yaml", config.organization, trust.digest()
+        target_doc = None
+    else:
+        assert name is not None
+        target_doc = _signable(root, config, name)
+        kind, title, org = target_doc.model.kind, name, target_doc.organization
+        current = sign.digest(target_doc.raw.data)
+    message = statement(kind, org, title, current, approver, role, when)
+    entry = sign.Entry(approver, role, when, current, sign.ssh_sign(message, key))
+    try:
+        if trust.signers is None:
+            raise SignatureError(f"there is no {config.signoff.recorded.allowed_signers}")
+        trust.signers.verify(entry.signature, message, approver, when)
+    except SignatureError as exc:
+        click.echo(f"warning: the gate will not count this signature yet: {exc}", err=True)
+    if target_doc is None:
+        path = root / AUTHORITY_APPROVALS
+        sign.append_authority(path, entry)
+        shown = AUTHORITY_APPROVALS
+    else:
+        shown = target_doc.raw.source.path
+        path = root / shown
+        before = path.read_text(encoding="utf-8")
+        after = sign.insert(before, target_doc.raw.index, entry)
+        sign.check_unchanged(before, after, target_doc.raw.index, entry)
+        sign.write(path, after)
+    click.echo(
+        f"recorded {approver}'s approval as {role} of {kind} {title} "
+        f"(digest {current[:12]}) in {shown}"
+    )
+
+
+def _signable(root: Path, config: AigovConfig, name: str) -> Checked:
+    import difflib
+
+    from aigov_gate.errors import UsageError
+    from aigov_gate.graph import Graph
+    from aigov_gate.validation import validate_repo
+
+    graph = Graph(validate_repo(root, config).documents)
+    docs = [*graph.by_kind.get("RiskAssessment", []), *graph.waivers]
+    found = [d for d in docs if d.model.metadata.name == name]
+    if len(found) == 1:
+        return found[0]
+    names = sorted({d.model.metadata.name for d in docs})
+    if found:
+        raise UsageError(
+            f"{name} names {len(found)} documents", hint="rename one: names must be unique"
+        )
+    close = difflib.get_close_matches(name, names, n=1)
+    did = f"did you mean '{close[0]}'? " if close else ""
+    raise UsageError(
+        f"no RiskAssessment or Waiver named '{name}'",
+        hint=f"{did}known: {', '.join(names) or 'none'}",
+    )

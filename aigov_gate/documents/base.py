@@ -104,3 +104,23 @@ class Document(Strict, Generic[SpecT]):
     def references(self) -> Iterator[Reference]:
         """Cross-document references this document makes (none by default)."""
         return iter(())
+
+
+class Approval(Strict):
+    """A sign-off recorded in YAML, bound to the content it approved by ``digest``.
+
+    ``signature`` is an SSH signature (``ssh-keygen -Y sign``, namespace ``aigov-approval``)
+    of the approval's statement, made by ``aigov approvals sign`` (docs/ci.md).
+    """
+
+    approver: Text
+    role: Name
+    date: Day
+    notes: str | None = None
+    digest: Sha256 = Field(
+        description="sha256 of the document without its approvals, when approved."
+    )
+    signature: str | None = Field(
+        default=None,
+        description="-----BEGIN SSH SIGNATURE----- ... made by 'aigov approvals sign'.",
+    )

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from aigov_gate.documents.base import (
+    Approval,
     ClauseRef,
     Day,
     Document,
@@ -111,8 +112,15 @@ class WaiverSpec(Strict):
     policy: Name = Field(description="The id of the policy or built-in rule waived.")
     target: WaiverTarget
     justification: str = Field(min_length=20)
-    approved_by: list[Text] = Field(min_length=1)
+    approved_by: list[Text] = Field(
+        min_length=1, description="Who accepted the risk: members of waivers.approver_roles."
+    )
+    approved_at: Day = Field(description="When; expires is at most waivers.max_days later.")
     expires: Day
+    approvals: list[Approval] = Field(
+        default_factory=list,
+        description="Signed approvals of the waiver's digest (the recorded provider).",
+    )
 
 
 class Waiver(Document[WaiverSpec]):

@@ -8,13 +8,13 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from aigov_gate.documents.base import (
+    Approval,
     ClauseRef,
     Day,
     Document,
     Name,
     Reference,
     RiskLevel,
-    Sha256,
     Strict,
     Text,
 )
@@ -34,18 +34,6 @@ class Mitigation(Strict):
     status: Literal["planned", "in_progress", "implemented"] = "planned"
     owner: str | None = None
     risk_factors: list[Text] = Field(default_factory=list, description="Names of factors.")
-
-
-class Approval(Strict):
-    """A sign-off recorded in YAML, bound to the content it approved by ``digest``."""
-
-    approver: Text
-    role: Name
-    date: Day
-    notes: str | None = None
-    digest: Sha256 = Field(
-        description="sha256 of the assessment without its approvals block, when approved."
-    )
 
 
 class DeploymentCondition(Strict):

@@ -43,6 +43,11 @@ class MetricRequirement(Strict):
     slice_key: str | None = Field(
         default=None, description="Evaluate per value of this slice (e.g. 'age_band')."
     )
+    slices: list[str] = Field(
+        default_factory=list,
+        description="Values of slice_key that must each have a value (e.g. every age band); "
+        "a slice the baseline run had is required too.",
+    )
     max_disparity: Disparity | None = None
     max_regression: float | None = Field(
         default=None, ge=0, description="Allowed worsening against the baseline run."
@@ -57,6 +62,8 @@ class MetricRequirement(Strict):
                 raise ValueError("range must be [low, high] with low <= high")
         elif self.threshold is None:
             raise ValueError(f"operator '{self.operator}' needs a threshold")
+        if self.slices and self.slice_key is None:
+            raise ValueError("slices needs slice_key (the attribute they are values of)")
         return self
 
 

@@ -55,6 +55,18 @@ def check_tests(ctx: ModelContext, baseline: Checked | None, rec: Recorder) -> T
     if not ctx.plans:
         if ctx.spec.spec.risk_tier in _HIGH_TIERS:
             rec.found(_no_plan(ctx))
+        elif ctx.run is None:
+            rec.ran("test.no-run")
+            rec.found(
+                ctx.finding(
+                    "test.no-run",
+                    Severity.MEDIUM,
+                    f"{ctx.label} has no TestPlan and no completed TestRun: nothing shows it "
+                    "was tested (a production deploy blocks on this)",
+                    ("spec", "version"),
+                    f"add a TestPlan for {ctx.name} and commit a completed TestRun",
+                )
+            )
         return outcome
     rec.ran(*TEST_RULES)
     _note_unfinished(ctx, rec)
@@ -126,7 +138,7 @@ class _RunChecker:
         if not measured:
             self.rec.found(self._metric_missing(test, req, index, severity))
             return False
-        ok = True
+        ok = self._slices_present(test, req, measured, index, severity)
         for m in measured:
             path = ("spec", "results", index, "metrics", m.index)
             if not m.passed:
@@ -140,6 +152,41 @@ class _RunChecker:
             ok &= self._disparity(test, req, measured, index, severity)
         if req.max_regression is not None and test.name in self.baseline:
             ok &= self._regression(test, req, measured, index, severity)
+        return ok
+
+    def _slices_present(
+        self,
+        test: TestSpecItem,
+        req: MetricRequirement,
+        measured: list[Measured],
+        index: int,
+        severity: Severity,
+    ) -> bool:
+        """Every slice the plan lists, or the baseline run measured, has a value now."""
+        if req.slice_key is None:
+            return True
+        expected = dict.fromkeys(req.slices, "the plan lists it")
+        if test.name in self.baseline:
+            before = slice_lookup(self.baseline[test.name], req.name, req.slice_key)
+            assert self.baseline_doc is not None
+            had = f"{self.baseline_doc.model.metadata.name} measured it"
+            expected.update({v: had for v in before if v and v not in expected})
+        present = {m.value.slice_value for m in measured}
+        ok = True
+        for value, why in expected.items():
+            if value in present:
+                continue
+            ok = False
+            self.rec.found(
+                self._finding(
+                    "metric.missing",
+                    severity,
+                    f"{test.name}: no value for {req.name} where {req.slice_key} = {value} "
+                    f"({why}); disparity and thresholds cannot be judged without it",
+                    ("spec", "results", index, "metrics"),
+                    f"measure {req.name} for {req.slice_key} = {value} and add it to the run",
+                )
+            )
         return ok
 
     def _finding(

@@ -119,8 +119,34 @@ def check_deploy(
                 doc=where,
             )
         )
-    if situation.production and ctx.risk is not None:
-        _check_production(ctx, ctx.risk, situation, rec)
+    if situation.production:
+        rec.ran("deploy.assessment-missing", "deploy.untested")
+        if ctx.run is None:
+            rec.found(
+                ctx.finding(
+                    "deploy.untested",
+                    Severity.HIGH,
+                    f"{ctx.label} may not deploy to {situation.environment}: it has no "
+                    "completed TestRun",
+                    ("spec", "version"),
+                    f"run its tests against version {ctx.version} and commit the TestRun",
+                )
+            )
+        if ctx.risk is None:
+            rec.found(
+                ctx.finding(
+                    "deploy.assessment-missing",
+                    Severity.HIGH,
+                    f"{ctx.label} may not deploy to {situation.environment}: no RiskAssessment "
+                    f"is bound to version {ctx.version} (every production deploy needs an "
+                    "approved one, whatever the risk tier)",
+                    ("spec", "version"),
+                    f"add a RiskAssessment with model: {ctx.name} and model_version: "
+                    f'"{ctx.version}", and get it approved',
+                )
+            )
+        else:
+            _check_production(ctx, ctx.risk, situation, rec)
 
 
 def _check_production(ctx: ModelContext, doc: Checked, situation: Situation, rec: Recorder) -> None:

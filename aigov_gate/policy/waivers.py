@@ -8,15 +8,24 @@ failing policies, unverified or unavailable sign-off, a production deploy withou
 A waiver written for one of them waives nothing and is itself a blocking finding
 (``waiver.not-allowed``): the people being gated write waivers, so these would let them
 open the gate themselves.
+
+A waiver is a risk acceptance. It waives only when :func:`vet` finds nothing wrong with
+it (every name in ``approved_by`` holds one of ``waivers.approver_roles``, none is the
+waived model's assessor or the waiver's owner, nobody imitates a role member, and
+``expires`` is at most ``waivers.max_days`` after ``approved_at``) and its sign-off
+verifies (``aigov_gate.signoff.check``: ``waiver.unverified``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from datetime import timedelta
 
 from aigov_gate.catalog import waivable
+from aigov_gate.config import AigovConfig
 from aigov_gate.documents.policy import Waiver
+from aigov_gate.identity import lookalike, same
 from aigov_gate.references import Checked
 from aigov_gate.result import Finding, Severity, Situation
 
@@ -32,17 +41,91 @@ def _matches(waiver: Waiver, finding: Finding) -> bool:
     return finding.target == f"{target.kind}/{target.name}"
 
 
+def vet(waivers: list[Checked], config: AigovConfig, assessors: Mapping[str, str]) -> list[Finding]:
+    """What is wrong with each waiver's approval, before its sign-off is even asked."""
+    roles = config.waivers.approver_roles
+    members = [m for m in config.members(roles) if not m.startswith("@")]
+    known = [m for ms in config.roles.values() for m in ms if not m.startswith("@")]
+    out = []
+    for doc in waivers:
+        waiver = doc.model
+        assert isinstance(waiver, Waiver)
+        spec = waiver.spec
+        if not waivable(spec.policy, config.waivers.unwaivable):
+            continue  # waiver.not-allowed says enough
+        reasons: list[tuple[tuple[str | int, ...], str]] = []
+        for i, who in enumerate(spec.approved_by):
+            fake = lookalike(who, known)
+            assessor = assessors.get(spec.target.name) if spec.target.kind == "Model" else None
+            if fake:
+                reasons.append((("spec", "approved_by", i), f"{who!r}: {fake}"))
+            elif assessor is not None and same(who, assessor):
+                reasons.append(
+                    (
+                        ("spec", "approved_by", i),
+                        f"{who} assessed {spec.target.name}: "
+                        "nobody accepts the risk of their own assessment",
+                    )
+                )
+            elif waiver.metadata.owner and same(who, waiver.metadata.owner):
+                reasons.append((("spec", "approved_by", i), f"{who} owns the waiver"))
+            elif not any(same(who, m) for m in members) and not _teams(config, roles):
+                reasons.append(
+                    (("spec", "approved_by", i), f"{who} holds none of {', '.join(roles)}")
+                )
+        days = (spec.expires - spec.approved_at).days
+        if days > config.waivers.max_days:
+            reasons.append(
+                (
+                    ("spec", "expires"),
+                    f"expires {days} days after approved_at "
+                    f"(waivers.max_days is {config.waivers.max_days})",
+                )
+            )
+        if spec.approved_at > spec.expires:
+            reasons.append((("spec", "approved_at"), "approved_at is after expires"))
+        for path, why in reasons:
+            out.append(
+                Finding(
+                    "waiver.unapproved",
+                    Severity.HIGH,
+                    f"waiver for {spec.policy} waives nothing: {why}",
+                    doc.raw.locate(path),
+                    doc.raw.target,
+                    "have a member of waivers.approver_roles (not the assessor or the "
+                    "waiver's owner) approve it, for at most waivers.max_days",
+                )
+            )
+    return out
+
+
+def _teams(config: AigovConfig, roles: Collection[str]) -> bool:
+    """Roles held through teams too: membership is checked by the provider's sign-off."""
+    return any(m.startswith("@") for m in config.members(roles))
+
+
 def apply_waivers(
-    findings: list[Finding], waivers: list[Checked], situation: Situation, warn_days: int
+    findings: list[Finding],
+    waivers: list[Checked],
+    situation: Situation,
+    warn_days: int,
+    unusable: Collection[int] = (),
+    unwaivable: Collection[str] = (),
 ) -> list[Finding]:
-    """The findings with waived ones marked, plus findings about the waivers themselves."""
+    """The findings with waived ones marked, plus findings about the waivers themselves.
+
+    ``unusable``: ``id()`` of waivers that failed :func:`vet` or their sign-off; they waive
+    nothing (their own findings say why).
+    """
     out = list(findings)
     for doc in waivers:
         waiver = doc.model
         assert isinstance(waiver, Waiver)
         expires = waiver.spec.expires
-        if not waivable(waiver.spec.policy):
+        if not waivable(waiver.spec.policy, unwaivable):
             out.append(_not_allowed(doc, waiver))
+            continue
+        if id(doc) in unusable:
             continue
         if expires < situation.today:
             out.append(_expired(doc, waiver))

@@ -9,6 +9,12 @@
 Only a claimed ``approval_status: approved`` that does not verify blocks
 (``signoff.unverified``); progress on other changed assessments is reported. Provider
 failures become ``signoff.unavailable`` findings: the gate fails closed.
+
+Waivers are risk acceptances and get the same treatment (a waiver always claims to be
+approved): one whose sign-off does not verify is ``waiver.unverified`` and waives nothing.
+A change to authority (``aigov_gate.authority``) needs a sign-off by the base's
+``signoff.authority_role``, else ``authority.changed``. Roles, counts and keys come from
+``Authority``: the base revision with ``--base``.
 """
 
 from __future__ import annotations
@@ -17,16 +23,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from aigov_gate.config import AigovConfig
+from aigov_gate.authority import Authority
+from aigov_gate.config import AigovConfig, Requirement
+from aigov_gate.documents.base import Approval
+from aigov_gate.documents.policy import Waiver
 from aigov_gate.documents.risk import RiskAssessment
 from aigov_gate.errors import ProviderError, UsageError
 from aigov_gate.graph import Graph, ModelContext
 from aigov_gate.references import Checked
-from aigov_gate.result import Finding, Severity, SignOff, Situation
+from aigov_gate.result import Finding, Location, Severity, SignOff, Situation
 from aigov_gate.signoff import recorded
 from aigov_gate.signoff.context import Context
 from aigov_gate.signoff.model import Request, Source
-from aigov_gate.signoff.rules import describe, digest, evaluate
+from aigov_gate.signoff.rules import Subject, evaluate, subject_of
+
+#: Signed approvals of an authority change, for the recorded provider.
+AUTHORITY_APPROVALS = ".aigov/authority-approvals.yaml"
 
 
 class Provider(Protocol):
@@ -52,7 +64,8 @@ def provider_for(context: Context, config: AigovConfig) -> Provider:
 class Outcome:
     findings: list[Finding] = field(default_factory=list)
     signoffs: list[SignOff] = field(default_factory=list)
-    checked: list[Checked] = field(default_factory=list)  # the assessment of each signoff
+    checked: list[Checked] = field(default_factory=list)  # the document of each signoff
+    rejected: set[int] = field(default_factory=set)  # id() of waivers whose sign-off failed
 
     def add(self, doc: Checked, signoff: SignOff) -> None:
         self.checked.append(doc)
@@ -62,10 +75,12 @@ class Outcome:
 class SignOffCheck:
     """Evaluates assessments against one provider, created on first use."""
 
-    def __init__(self, root: Path, config: AigovConfig, context: Context) -> None:
+    def __init__(self, root: Path, authority: Authority, context: Context, graph: Graph) -> None:
         self.root = root
-        self.config = config
+        self.authority = authority
+        self.config = authority.config
         self.context = context
+        self.assessors = assessors(graph)
         self._provider: Provider | None = None
         self._request: Request | None = None
 
@@ -90,27 +105,40 @@ class SignOffCheck:
         paths = (git.relative(prefix, p) for p in self.provider.changed_files(self.context.number))
         return {p for p in paths if p is not None}
 
+    def subject(self, doc: Checked) -> Subject:
+        return subject_of(doc, self.config, self.assessors)
+
     def for_request(self, doc: Checked) -> SignOff:
         """The pull request in context (its event head, else its current head)."""
+        return self.request_verdict(self.subject(doc))
+
+    def request_verdict(self, subject: Subject) -> SignOff:
         try:
             pr = self.current_request()
             source = self.provider.source(pr, self.context.head_sha)
         except ProviderError as exc:
-            return _failed(doc, self.config, exc.message, exc.hint)
-        return evaluate(doc, self.config, source)
+            return _failed(subject, self.config, exc.message, exc.hint)
+        return evaluate(subject, self.config, source)
+
+    def recorded(self, doc: Checked) -> SignOff:
+        subject = self.subject(doc)
+        return evaluate(
+            subject, self.config, recorded.source(subject, self.config, self.authority.signers)
+        )
 
     def for_merged(self, doc: Checked) -> SignOff:
-        """The merged pull request that last changed the assessment's file."""
+        """The merged pull request that last changed the document's file."""
         from aigov_gate import git
 
+        subject = self.subject(doc)
         path = doc.raw.source.path
         try:
             change = git.last_change(self.root, path)
         except UsageError as exc:
-            return _failed(doc, self.config, exc.message, exc.hint)
+            return _failed(subject, self.config, exc.message, exc.hint)
         if change is None:
             return _failed(
-                doc, self.config, f"{path} is not committed", "commit it via a pull request"
+                subject, self.config, f"{path} is not committed", "commit it via a pull request"
             )
         shallow = (
             " (this clone is shallow: fetch full history, fetch-depth: 0)" if change.shallow else ""
@@ -119,11 +147,11 @@ class SignOffCheck:
             for pr in self.provider.merged_requests(change.sha):
                 if change.path in self.provider.changed_files(pr.number):
                     source = self.provider.source(pr, pr.head)
-                    return evaluate(doc, self.config, source)
+                    return evaluate(subject, self.config, source)
         except ProviderError as exc:
-            return _failed(doc, self.config, exc.message, exc.hint)
+            return _failed(subject, self.config, exc.message, exc.hint)
         return _failed(
-            doc,
+            subject,
             self.config,
             f"the last change to {path} (commit {change.sha[:12]}) came from no merged pull "
             f"request that changed it{shallow}",
@@ -131,9 +159,18 @@ class SignOffCheck:
         )
 
 
+def assessors(graph: Graph) -> dict[str, str]:
+    """Model name -> the assessor of its risk assessment(s), for separation of duties."""
+    out: dict[str, str] = {}
+    for doc in graph.by_kind.get("RiskAssessment", []):
+        if isinstance(doc.model, RiskAssessment):
+            out.setdefault(doc.model.spec.model, doc.model.spec.assessor)
+    return out
+
+
 def check(
     root: Path,
-    config: AigovConfig,
+    authority: Authority,
     situation: Situation,
     graph: Graph,
     contexts: list[ModelContext],
@@ -141,38 +178,45 @@ def check(
     context: Context,
 ) -> Outcome:
     risks = [d for d in graph.by_kind["RiskAssessment"] if isinstance(d.model, RiskAssessment)]
+    waivers = [d for d in graph.waivers if isinstance(d.model, Waiver)]
     labels = {id(c.risk): c.label for c in contexts if c.risk is not None}
+    checker = SignOffCheck(root, authority, context, graph)
     out = Outcome()
     if context.provider == "recorded":
         touched = set(changed or ())
         for doc in (d for d in risks if _claims(d) or d.raw.source.path in touched):
-            out.add(doc, evaluate(doc, config, recorded.source(doc)))
-    else:
-        checker = SignOffCheck(root, config, context)
-        if situation.stage == "merge":
-            _merge(checker, risks, changed, out)
-        elif situation.production:
-            for doc in _deployed(contexts):
-                out.add(doc, checker.for_merged(doc))
+            out.add(doc, checker.recorded(doc))
+        for doc in waivers:
+            out.add(doc, checker.recorded(doc))
+    elif situation.stage == "merge":
+        _merge(checker, risks + waivers, changed, out)
+    elif situation.production:
+        for doc in _deployed(contexts) + waivers:
+            out.add(doc, checker.for_merged(doc))
     for doc, signoff in zip(out.checked, out.signoffs, strict=True):
-        out.findings.extend(_findings(signoff, doc, labels.get(id(doc), "")))
+        found = _findings(signoff, doc, labels.get(id(doc), ""))
+        if found and isinstance(doc.model, Waiver):
+            out.rejected.add(id(doc))
+        out.findings.extend(found)
+    if authority.changes and situation.stage == "merge":
+        _authority(checker, out)
     return out
 
 
 def _merge(
-    checker: SignOffCheck, risks: list[Checked], changed: tuple[str, ...] | None, out: Outcome
+    checker: SignOffCheck, docs: list[Checked], changed: tuple[str, ...] | None, out: Outcome
 ) -> None:
-    claimed = [d for d in risks if _claims(d)]
+    claimed = [d for d in docs if _claims(d)]
     if not checker.context.has_request:
         if claimed:
             out.findings.append(
                 Finding(
                     "signoff.not-checked",
                     Severity.INFO,
-                    f"{len(claimed)} approved risk assessment(s) not verified: no "
+                    f"{len(claimed)} approved risk assessment(s) or waiver(s) not verified: no "
                     f"{'pull' if checker.context.provider == 'github' else 'merge'} request "
                     "in context",
-                    claimed[0].raw.locate(("spec", "approval_status"), key=True),
+                    _claim_location(claimed[0]),
                     hint="run in a pull-request pipeline or pass --pr N; the production "
                     "deploy gate verifies them",
                 )
@@ -184,17 +228,116 @@ def _merge(
             touched = checker.changed_in_request()
         except ProviderError as exc:
             for doc in claimed:
-                out.add(doc, _failed(doc, checker.config, exc.message, exc.hint))
+                out.add(doc, _failed(checker.subject(doc), checker.config, exc.message, exc.hint))
             return
     else:
         touched = set(changed)
-    for doc in risks:
+    for doc in docs:
         if doc.raw.source.path in touched:
             out.add(doc, checker.for_request(doc))
 
 
+def _claim_location(doc: Checked) -> Location:
+    if isinstance(doc.model, Waiver):
+        return doc.raw.locate(("spec", "approved_by"), key=True)
+    return doc.raw.locate(("spec", "approval_status"), key=True)
+
+
+def _authority_subject(checker: SignOffCheck, approvals: tuple[Approval, ...]) -> Subject:
+    authority = checker.authority
+    role = authority.config.signoff.authority_role
+    first = authority.changes[0]
+    return Subject(
+        "Authority",
+        ".aigov.yaml",
+        authority.config.organization,
+        "authority",
+        Requirement(approvals=1, roles={role: 1}),
+        (role,),
+        (),
+        True,
+        first.location,
+        authority.digest(),
+        AUTHORITY_APPROVALS,
+        approvals,
+    )
+
+
+def _authority(checker: SignOffCheck, out: Outcome) -> None:
+    """An edit to roles, sign-off, waivers, packs or keys: signed off by the base's admins."""
+    authority = checker.authority
+    role = authority.config.signoff.authority_role
+    if checker.context.provider == "recorded":
+        approvals, problem = _authority_approvals(checker.root)
+        subject = _authority_subject(checker, approvals)
+        source = recorded.source(subject, authority.config, authority.signers)
+        verdict = evaluate(subject, authority.config, source)
+        error = problem
+    elif checker.context.has_request:
+        subject = _authority_subject(checker, ())
+        verdict = checker.request_verdict(subject)
+        error = verdict.error
+    else:
+        subject = _authority_subject(checker, ())
+        verdict = _failed(
+            subject,
+            authority.config,
+            "no pull or merge request in context to read approvals from",
+            "run in a pull-request pipeline or pass --pr N",
+        )
+        error = verdict.error
+    out.signoffs.append(verdict)
+    if verdict.satisfied and not error:
+        return
+    why = error or verdict.summary()
+    for change in authority.changes:
+        out.findings.append(
+            Finding(
+                "authority.changed",
+                Severity.HIGH,
+                f"this change edits {change.what} (was {change.before}, now {change.after}); "
+                f"until a {role} of {authority.source} signs it off, {authority.source}'s "
+                f"{change.what} apply: {why}",
+                change.location,
+                hint=f"get an approval from a {role} named in {authority.source}'s .aigov.yaml"
+                + (
+                    f" ('aigov approvals sign --authority', recorded in {AUTHORITY_APPROVALS})"
+                    if checker.context.provider == "recorded"
+                    else " on the pull request"
+                ),
+            )
+        )
+
+
+def _authority_approvals(root: Path) -> tuple[tuple[Approval, ...], str]:
+    """The signed approvals of an authority change, and a problem reading them ('' if none)."""
+    from pydantic import ValidationError
+
+    from aigov_gate.loading.safe_yaml import Limits, parse_text
+
+    path = root / AUTHORITY_APPROVALS
+    if not path.is_file() or path.is_symlink():
+        return (), ""
+    try:
+        parsed = parse_text(path.read_text(encoding="utf-8"), Limits())
+    except (OSError, UnicodeDecodeError) as exc:
+        return (), f"cannot read {AUTHORITY_APPROVALS}: {exc}"
+    if parsed.problems:
+        p = parsed.problems[0]
+        return (), f"{AUTHORITY_APPROVALS}:{p.line}:{p.column}: {p.message}"
+    entries = parsed.documents[0] if parsed.documents else []
+    if not isinstance(entries, list):
+        return (), f"{AUTHORITY_APPROVALS} must be a list of approvals"
+    try:
+        return tuple(Approval.model_validate(e) for e in entries), ""
+    except ValidationError as exc:
+        return (), f"{AUTHORITY_APPROVALS}: {exc.errors()[0]['msg']}"
+
+
 def _claims(doc: Checked) -> bool:
     model = doc.model
+    if isinstance(model, Waiver):
+        return True
     return isinstance(model, RiskAssessment) and model.spec.approval_status == "approved"
 
 
@@ -206,35 +349,35 @@ def _deployed(contexts: list[ModelContext]) -> list[Checked]:
     return list(seen.values())
 
 
-def _failed(doc: Checked, config: AigovConfig, message: str, hint: str) -> SignOff:
-    risk = doc.model
-    assert isinstance(risk, RiskAssessment)
-    level = risk.spec.risk_level
+def _failed(subject: Subject, config: AigovConfig, message: str, hint: str) -> SignOff:
     return SignOff(
-        assessment=risk.metadata.name,
-        organization=doc.organization,
-        location=doc.raw.locate(("metadata", "name")),
-        risk_level=level,
-        claimed=_claims(doc),
+        assessment=subject.name,
+        organization=subject.organization,
+        location=subject.location,
+        risk_level=subject.level,
+        claimed=subject.claimed,
         provider=config.signoff.provider,
-        required=describe(level, config.signoff.requirement(level)),
+        required=subject.required,
         error=message,
         error_hint=hint,
-        digest=digest(doc.raw.data),
+        digest=subject.digest,
+        kind=subject.kind,
     )
 
 
 def _findings(signoff: SignOff, doc: Checked, model: str) -> list[Finding]:
     if not signoff.claimed:
         return []
-    where = doc.raw.locate(("spec", "approval_status"), key=True)
+    waiver = isinstance(doc.model, Waiver)
+    where = _claim_location(doc)
     name = signoff.assessment
     if signoff.error:
         return [
             Finding(
-                "signoff.unavailable",
+                "waiver.unverified" if waiver else "signoff.unavailable",
                 Severity.HIGH,
-                f"the sign-off of {name} could not be checked: {signoff.error}",
+                f"the sign-off of {'waiver ' if waiver else ''}{name} could not be checked: "
+                f"{signoff.error}" + ("; it waives nothing" if waiver else ""),
                 where,
                 target=doc.raw.target,
                 hint=signoff.error_hint,
@@ -243,6 +386,19 @@ def _findings(signoff: SignOff, doc: Checked, model: str) -> list[Finding]:
         ]
     if signoff.satisfied:
         return []
+    if waiver:
+        return [
+            Finding(
+                "waiver.unverified",
+                Severity.HIGH,
+                f"waiver {name} is not signed off ({signoff.ref}): {signoff.summary()}; "
+                "it waives nothing",
+                where,
+                target=doc.raw.target,
+                hint="a member of waivers.approver_roles who is neither the author nor the "
+                "assessor approves it (on the pull request, or with 'aigov approvals sign')",
+            )
+        ]
     return [
         Finding(
             "signoff.unverified",
@@ -259,22 +415,23 @@ def _findings(signoff: SignOff, doc: Checked, model: str) -> list[Finding]:
 
 
 def status(
-    root: Path, config: AigovConfig, graph: Graph, context: Context, name: str | None = None
+    root: Path, authority: Authority, graph: Graph, context: Context, name: str | None = None
 ) -> list[SignOff]:
-    """``aigov approvals status``: the pull request's assessments, else every approved one.
+    """``aigov approvals status``: the pull request's assessments and waivers, else every one.
 
-    With ``recorded``: every assessment. With github/gitlab and a pull request: those it
-    changes. Without one: each assessment claiming approval, through the merged pull
+    With ``recorded``: every assessment and waiver. With github/gitlab and a pull request:
+    those it changes. Without one: each one claiming approval, through the merged pull
     request that last changed it. Provider errors propagate (the command exits 2).
     """
-    risks = [d for d in graph.by_kind["RiskAssessment"] if isinstance(d.model, RiskAssessment)]
+    docs = [d for d in graph.by_kind["RiskAssessment"] if isinstance(d.model, RiskAssessment)]
+    docs += [d for d in graph.waivers if isinstance(d.model, Waiver)]
     if name is not None:
-        risks = [d for d in risks if d.model.metadata.name == name]
+        docs = [d for d in docs if d.model.metadata.name == name]
+    checker = SignOffCheck(root, authority, context, graph)
     if context.provider == "recorded":
-        return [evaluate(d, config, recorded.source(d)) for d in risks]
-    checker = SignOffCheck(root, config, context)
+        return [checker.recorded(d) for d in docs]
     if context.has_request:
         checker.current_request()  # a wrong number fails here, before anything else
         touched = checker.changed_in_request()
-        return [checker.for_request(d) for d in risks if d.raw.source.path in touched]
-    return [checker.for_merged(d) for d in risks if _claims(d)]
+        return [checker.for_request(d) for d in docs if d.raw.source.path in touched]
+    return [checker.for_merged(d) for d in docs if _claims(d)]

@@ -36,6 +36,7 @@ class Source:
     head: str = ""
     url: str = ""
     teams: TeamLookup | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,14 +10,18 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from aigov_gate.config import AigovConfig, Requirement, SignOffConfig
+from aigov_gate.config import AigovConfig, Requirement
+from aigov_gate.documents.base import Approval
+from aigov_gate.documents.policy import Waiver
 from aigov_gate.documents.risk import RiskAssessment
 from aigov_gate.errors import ProviderError
+from aigov_gate.identity import normalise, same
 from aigov_gate.references import Checked
-from aigov_gate.result import Counted, Discarded, SignOff
+from aigov_gate.result import Counted, Discarded, Location, SignOff
 from aigov_gate.signoff.model import Source, TeamLookup
 
 #: Fields of ``spec`` left out of the digest: approving must not change what was approved.
@@ -47,12 +51,91 @@ def _iso(value: object) -> str:
     raise TypeError(f"cannot digest {type(value).__name__}")
 
 
-def describe(level: str, req: Requirement) -> str:
-    """``high risk needs 2 approvals, at least 1 risk_approver``."""
-    text = f"{level} risk needs {req.approvals} approval{'s' if req.approvals > 1 else ''}"
+def describe(level: str, req: Requirement, roles: Sequence[str] = ()) -> str:
+    """``high risk needs 2 approvals, at least 1 risk_approver``; a waiver names its roles."""
+    plural = "s" if req.approvals > 1 else ""
+    if level == "waiver":
+        return f"a waiver needs {req.approvals} approval{plural} from {' or '.join(roles)}"
+    text = f"{level} risk needs {req.approvals} approval{plural}"
     if req.roles:
         text += ", at least " + " and ".join(f"{n} {role}" for role, n in req.roles.items())
     return text
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What is signed off: a RiskAssessment, or a Waiver (a risk acceptance), and by whom.
+
+    ``excluded`` are people who may not approve it, each with the reason (the assessor of
+    an assessment; for a waiver, the assessor of the waived model and its owner).
+    """
+
+    kind: str
+    name: str
+    organization: str
+    level: str
+    requirement: Requirement
+    approver_roles: tuple[str, ...]
+    excluded: tuple[tuple[str, str], ...]
+    claimed: bool
+    location: Location
+    digest: str
+    path: str  # the file holding its recorded approvals
+    approvals: tuple[Approval, ...] = ()
+
+    @property
+    def required(self) -> str:
+        return describe(self.level, self.requirement, self.approver_roles)
+
+
+def subject_of(
+    doc: Checked, aigov: AigovConfig, assessors: Mapping[str, str] | None = None
+) -> Subject:
+    """The sign-off ``doc`` needs under ``aigov`` (``assessors``: model name -> assessor)."""
+    model = doc.model
+    if isinstance(model, Waiver):
+        spec = model.spec
+        excluded: list[tuple[str, str]] = []
+        if spec.target.kind == "Model" and assessors and spec.target.name in assessors:
+            who = assessors[spec.target.name]
+            excluded.append((who, "assessed the waived model (separation of duties)"))
+        if model.metadata.owner:
+            excluded.append((model.metadata.owner, "owns the waiver (separation of duties)"))
+        return Subject(
+            "Waiver",
+            model.metadata.name,
+            doc.organization,
+            "waiver",
+            Requirement(approvals=aigov.waivers.approvals),
+            tuple(aigov.waivers.approver_roles),
+            tuple(excluded),
+            True,
+            doc.raw.locate(("spec", "approved_by"), key=True),
+            digest(doc.raw.data),
+            doc.raw.source.path,
+            tuple(spec.approvals),
+        )
+    assert isinstance(model, RiskAssessment)
+    risk = model.spec
+    location = (
+        doc.raw.locate(("spec", "approval_status"), key=True)
+        if "approval_status" in risk.model_fields_set
+        else doc.raw.locate(("metadata", "name"))
+    )
+    return Subject(
+        "RiskAssessment",
+        model.metadata.name,
+        doc.organization,
+        risk.risk_level,
+        aigov.signoff.requirement(risk.risk_level),
+        tuple(aigov.signoff.approver_roles),
+        ((risk.assessor, "is the assessor (separation of duties)"),),
+        risk.approval_status == "approved",
+        location,
+        digest(doc.raw.data),
+        doc.raw.source.path,
+        tuple(risk.approvals),
+    )
 
 
 class _Roles:
@@ -75,7 +158,7 @@ class _Roles:
                 )
             else:
                 try:
-                    found = frozenset(u.casefold() for u in self.teams(team))
+                    found = frozenset(normalise(u) for u in self.teams(team))
                 except ProviderError as exc:
                     found = exc.message
             self._members[team] = found
@@ -84,13 +167,13 @@ class _Roles:
         return self._members[team]
 
     def holds(self, user: str, role: str) -> bool:
-        who = user.casefold()
+        who = normalise(user)
         for member in self.roles.get(role, ()):
             if member.startswith("@"):
                 members = self._team(member)
                 if not isinstance(members, str) and who in members:
                     return True
-            elif member.casefold() == who:
+            elif normalise(member) == who:
                 return True
         return False
 
@@ -116,31 +199,31 @@ def _assign(eligible: dict[str, list[str]], slots: list[str]) -> dict[int, str]:
     return match
 
 
-def evaluate(assessment: Checked, aigov: AigovConfig, source: Source) -> SignOff:
-    """The verdict on ``source``'s votes for ``assessment``, by ``aigov``'s roles and counts."""
-    config = aigov.signoff
-    roles: dict[str, list[str]] = {role: list(who) for role, who in aigov.roles.items()}
-    risk = assessment.model
-    assert isinstance(risk, RiskAssessment)
-    spec = risk.spec
-    req = config.requirement(spec.risk_level)
-    lookup = _Roles(roles, config.approver_roles, source.teams)
+def evaluate(subject: Subject, aigov: AigovConfig, source: Source) -> SignOff:
+    """The verdict on ``source``'s votes for ``subject``, by ``aigov``'s roles and counts."""
+    roles: dict[str, list[str]] = {str(role): list(who) for role, who in aigov.roles.items()}
+    req = subject.requirement
+    approver = subject.approver_roles
+    lookup = _Roles(roles, approver, source.teams)
     discarded = list(source.discarded)
     eligible: dict[str, list[str]] = {}
     seen: set[str] = set()
+    excluded = list(subject.excluded)
+    if source.author:
+        excluded.insert(0, (source.author, "authored the pull request (separation of duties)"))
     for vote in source.votes:
-        who = vote.user.casefold()
+        who = normalise(vote.user)
         if who in seen:
             discarded.append(Discarded(vote.user, "already counted once"))
             continue
         seen.add(who)
-        reason = _separation(vote.user, source.author, spec.assessor)
+        reason = next((why for person, why in excluded if same(person, vote.user)), None)
         held = lookup.held(vote.user)
         if reason is None and vote.role is not None:
-            reason = _claimed(vote.role, held, config.approver_roles)
+            reason = _claimed(vote.role, held, approver)
             held = [vote.role] if reason is None else held
         if reason is None and not held:
-            reason = f"holds none of the approver roles ({', '.join(config.approver_roles)})"
+            reason = f"holds none of the approver roles ({', '.join(approver)})"
         if reason is not None:
             discarded.append(Discarded(vote.user, reason))
         else:
@@ -149,36 +232,26 @@ def evaluate(assessment: Checked, aigov: AigovConfig, source: Source) -> SignOff
     match = _assign(eligible, slots)
     as_role = {user: slots[i] for i, user in match.items()}
     counted = tuple(Counted(user, as_role.get(user, held[0])) for user, held in eligible.items())
-    taken = {source.author.casefold(), spec.assessor.casefold(), *(u.casefold() for u in eligible)}
-    missing = _missing(req, slots, match, len(eligible), config, roles, taken)
+    taken = {normalise(p) for p, _ in excluded} | {normalise(u) for u in eligible}
+    missing = _missing(req, slots, match, len(eligible), approver, roles, taken)
     return SignOff(
-        assessment=risk.metadata.name,
-        organization=assessment.organization,
-        location=assessment.raw.locate(("spec", "approval_status"), key=True)
-        if "approval_status" in spec.model_fields_set
-        else assessment.raw.locate(("metadata", "name")),
-        risk_level=spec.risk_level,
-        claimed=spec.approval_status == "approved",
+        assessment=subject.name,
+        organization=subject.organization,
+        location=subject.location,
+        risk_level=subject.level,
+        claimed=subject.claimed,
         provider=source.provider,
         ref=source.ref,
         url=source.url,
         head=source.head,
-        required=describe(spec.risk_level, req),
+        required=subject.required,
         counted=counted,
         discarded=tuple(discarded),
         missing=missing,
-        digest=digest(assessment.raw.data),
-        notes=tuple(lookup.notes),
+        digest=subject.digest,
+        notes=tuple(lookup.notes) + source.notes,
+        kind=subject.kind,
     )
-
-
-def _separation(user: str, author: str, assessor: str) -> str | None:
-    who = user.casefold()
-    if author and who == author.casefold():
-        return "authored the pull request (separation of duties)"
-    if who == assessor.casefold():
-        return "is the assessor (separation of duties)"
-    return None
 
 
 def _claimed(role: str, held: list[str], approver: Sequence[str]) -> str | None:
@@ -194,7 +267,7 @@ def _missing(
     slots: list[str],
     match: dict[int, str],
     count: int,
-    config: SignOffConfig,
+    approver: Sequence[str],
     roles: Mapping[str, Sequence[str]],
     taken: set[str],
 ) -> tuple[str, ...]:
@@ -207,11 +280,11 @@ def _missing(
         out.append(f"{n} more {role} ({_candidates(roles.get(role, ()), taken)})")
     extra = max(req.approvals - count, sum(open_slots.values())) - sum(open_slots.values())
     if extra:
-        names = " or ".join(config.approver_roles)
+        names = " or ".join(approver)
         out.append(f"{extra} more approval{'s' if extra > 1 else ''} from {names}")
     return tuple(out)
 
 
 def _candidates(members: Sequence[str], taken: set[str]) -> str:
-    free = [m for m in members if m.casefold() not in taken]
+    free = [m for m in members if normalise(m) not in taken]
     return "any of " + ", ".join(free) if free else "nobody else in .aigov.yaml holds it"

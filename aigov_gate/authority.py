@@ -1,0 +1,171 @@
+"""Who may decide: roles, sign-off and waiver rules, policy packs and signing keys.
+
+Like CODEOWNERS, authority comes from the base revision, never from the change being
+judged. With ``--base``, the gate reads ``.aigov.yaml`` and the allowed-signers file as
+they are at the base and applies *their* ``roles``, ``signoff``, ``waivers`` and
+``policy_packs``; what the change does to them is listed in :attr:`Authority.changes`,
+each of which needs sign-off by the base's ``signoff.authority_role`` (``authority.changed``).
+Without ``--base`` the working tree is all there is, and reports say so.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aigov_gate.config import CONFIG_FILE, AigovConfig, parse_config
+from aigov_gate.errors import ConfigError, UsageError
+from aigov_gate.loading.safe_yaml import locate
+from aigov_gate.result import Location
+
+if TYPE_CHECKING:
+    from aigov_gate.git import BaseRef
+    from aigov_gate.signoff.sshsig import AllowedSigners
+
+#: The settings that decide who may open the gate.
+FIELDS = ("roles", "signoff", "waivers", "policy_packs")
+_MAX_SIGNERS_BYTES = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorityChange:
+    """One authority setting (or the allowed-signers file) the change modifies."""
+
+    what: str
+    location: Location
+    before: str
+    after: str
+
+
+@dataclass
+class Authority:
+    config: AigovConfig
+    signers_text: str | None
+    source: str  # "the working tree", or the base ref
+    changes: list[AuthorityChange] = field(default_factory=list)
+    _signers: AllowedSigners | None = None
+    #: The current (proposed) settings and keys, which an authority change's approver signs.
+    proposed: dict[str, Any] = field(default_factory=dict)
+    proposed_signers: str | None = None
+
+    @property
+    def signers(self) -> AllowedSigners | None:
+        """The parsed allowed-signers file (cryptography is imported only when asked)."""
+        if self._signers is None and self.signers_text is not None:
+            from aigov_gate.signoff.sshsig import parse_allowed_signers
+
+            where = self.config.signoff.recorded.allowed_signers
+            shown = where if self.source == "the working tree" else f"{self.source}:{where}"
+            self._signers = parse_allowed_signers(self.signers_text, shown)
+        return self._signers
+
+    def digest(self) -> str:
+        """What an authority change's approver signs: the proposed settings and keys."""
+        return digest_of(self.proposed, self.proposed_signers)
+
+
+def _settings(config: AigovConfig) -> dict[str, Any]:
+    return {name: config.model_dump(mode="json")[name] for name in FIELDS}
+
+
+def digest_of(settings: dict[str, Any], signers: str | None) -> str:
+    import hashlib
+
+    body = {"settings": settings, "allowed_signers": signers}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _read_signers(root: Path, config: AigovConfig) -> str | None:
+    path = root / config.signoff.recorded.allowed_signers
+    if path.is_symlink() or not path.exists():
+        return None if not path.is_symlink() else _refuse_link(path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"cannot read the allowed-signers file {path}: {exc}",
+            hint="save it as UTF-8 text (ssh-keygen(1), ALLOWED SIGNERS)",
+        ) from None
+
+
+def _refuse_link(path: Path) -> str | None:
+    raise ConfigError(
+        f"the allowed-signers file {path} is a symbolic link",
+        hint="keep it a plain file in the repository",
+    )
+
+
+def from_worktree(root: Path, config: AigovConfig) -> Authority:
+    signers = _read_signers(root, config)
+    return Authority(config, signers, "the working tree", [], None, _settings(config), signers)
+
+
+def from_base(root: Path, config: AigovConfig, base: BaseRef) -> Authority:
+    """The base's authority over the current config; ``changes`` what this change edits."""
+    from aigov_gate import git
+
+    try:
+        raw = git.read_at(base, CONFIG_FILE, config.limits.max_file_bytes)
+    except UsageError as exc:
+        raise ConfigError(exc.message, hint=exc.hint) from None
+    try:
+        text = raw.decode("utf-8") if raw is not None else ""
+        before = parse_config(text, f"{base.ref}:{CONFIG_FILE}")
+    except (UnicodeDecodeError, ConfigError) as exc:
+        message = exc.message if isinstance(exc, ConfigError) else "it is not UTF-8"
+        raise ConfigError(
+            f"the base's {CONFIG_FILE} ({base.ref}) does not load: {message}",
+            hint="authority comes from the base revision: fix it there first",
+        ) from None
+    where = before.signoff.recorded.allowed_signers
+    try:
+        signers_raw = git.read_at(base, where, _MAX_SIGNERS_BYTES)
+    except UsageError as exc:
+        raise ConfigError(exc.message, hint=exc.hint) from None
+    signers = signers_raw.decode("utf-8", "replace") if signers_raw is not None else None
+    effective = config.model_copy(update={name: getattr(before, name) for name in FIELDS})
+    now_signers = _read_signers(root, config)
+    changes = _changes(root, before, config, signers, now_signers)
+    return Authority(effective, signers, base.ref, changes, None, _settings(config), now_signers)
+
+
+def _changes(
+    root: Path, before: AigovConfig, after: AigovConfig, was: str | None, now: str | None
+) -> list[AuthorityChange]:
+    path = root / CONFIG_FILE
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    old, new = _settings(before), _settings(after)
+    out = []
+    for name in FIELDS:
+        if old[name] != new[name]:
+            line, column = locate(text, 0, (name,), key=True) if text else (0, 0)
+            out.append(
+                AuthorityChange(
+                    name,
+                    Location(CONFIG_FILE, line, column),
+                    _short(old[name]),
+                    _short(new[name]),
+                )
+            )
+    if (was or "") != (now or ""):
+        where = after.signoff.recorded.allowed_signers
+        out.append(
+            AuthorityChange(
+                "allowed_signers",
+                Location(where, 1 if now else 0, 1 if now else 0),
+                f"{len((was or '').splitlines())} line(s)",
+                f"{len((now or '').splitlines())} line(s)",
+            )
+        )
+    return out
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+__all__ = ["FIELDS", "Authority", "AuthorityChange", "from_base", "from_worktree"]
