@@ -407,7 +407,7 @@ BUILTIN: tuple[RuleInfo, ...] = (
         "A name imitates another",
         "high",
         "Assessors, approvers and owners are compared after NFKC normalisation, case folding "
-        "and trimming; a name mixing scripts (a Cyrillic `а` in a Latin name) or whose "
+        "and trimming; a name mixing scripts (a Cyrillic a, U+0430, in a Latin name) or whose "
         "look-alike skeleton equals another known name is refused. Blocks whatever "
         "`--fail-on` says; cannot be waived.",
         "Separation of duties compares names: a look-alike lets one person act as two.",
