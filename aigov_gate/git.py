@@ -20,8 +20,7 @@ from pydantic import ValidationError
 from aigov_gate.documents import KINDS
 from aigov_gate.errors import UsageError
 from aigov_gate.loading import RawDocument, SourceFile
-from aigov_gate.loading.loader import MARKER
-from aigov_gate.loading.safe_yaml import Limits, decode, parse_text
+from aigov_gate.loading.safe_yaml import Limits, claims_aigov, decode, parse_text
 from aigov_gate.references import Checked
 
 _YAML = (".yaml", ".yml")
@@ -122,7 +121,7 @@ def _governance_blobs(base: BaseRef, limits: Limits) -> Iterator[tuple[str, str]
         if item.size > limits.max_file_bytes:
             continue
         raw = item.data_stream.read()
-        if MARKER not in raw:
+        if not claims_aigov(raw):
             continue
         text, problem = decode(raw)
         if problem is None and text is not None:

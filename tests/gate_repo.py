@@ -7,6 +7,7 @@ Its dates are in the past (assessed 2026-01-10), but for the next review: that i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 from sshsign import allowed_signers, approval_signature
@@ -214,7 +215,7 @@ def assessment_digest(text: str) -> str:
     return digest(parsed.documents[0])
 
 
-def repo_files(changes: dict[str, str] | None = None) -> dict[str, str | bytes]:
+def repo_files(changes: Mapping[str, str | bytes] | None = None) -> dict[str, str | bytes]:
     """A repo that passes the merge gate and a production deploy, with ``changes`` applied."""
     files: dict[str, str | bytes] = {
         ".aigov.yaml": CONFIG,

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aigov_gate.loading.discovery import Candidate
-from aigov_gate.loading.safe_yaml import Limits, Problem, decode, parse_text
+from aigov_gate.loading.safe_yaml import Limits, Problem, claims_aigov, decode, parse_text
 from aigov_gate.loading.source import RawDocument, SourceFile
 from aigov_gate.result import Finding, Location, Severity
 
-MARKER = b"aigov/"
 _HEAD_BYTES = 65536
 
 
@@ -66,13 +65,13 @@ def _load_one(candidate: Candidate, limits: Limits, result: LoadResult) -> None:
         return
     text, problem = decode(data)
     if text is None:
-        if problem is not None and (candidate.explicit or MARKER in data):
+        if problem is not None and (candidate.explicit or claims_aigov(data)):
             result.findings.append(_finding(rel, problem))
         return
     result.files_read += 1
     parsed = parse_text(text, limits)
     result.findings.extend(_finding(rel, p) for p in parsed.problems)
-    claims = MARKER in data
+    claims = claims_aigov(data)
     source = SourceFile(rel, text)
     ours = 0
     for index, doc in enumerate(parsed.documents):
@@ -113,8 +112,8 @@ def _read(candidate: Candidate, limits: Limits, result: LoadResult) -> bytes | N
         result.findings.append(_finding(candidate.relative, problem))
         return None
     if len(data) <= limits.max_file_bytes:
-        return data if candidate.explicit or MARKER in data else None
-    if candidate.explicit or MARKER in data[:_HEAD_BYTES]:
+        return data if candidate.explicit or claims_aigov(data) else None
+    if candidate.explicit or claims_aigov(data[:_HEAD_BYTES]):
         size = candidate.path.stat().st_size
         problem = Problem(
             "file.too-large",

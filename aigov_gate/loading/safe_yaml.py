@@ -416,21 +416,70 @@ def _child(node: Node, step: str | int, *, key: bool) -> Node | None:
     return None
 
 
+#: Byte order marks, longest first (UTF-32's LE mark starts with UTF-16's).
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xef\xbb\xbf", "utf-8"),
+)
+
+
+def encoding_of(data: bytes) -> tuple[str, int]:
+    """``(codec, BOM length)``: by byte order mark, else by the YAML spec's null pattern."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return codec, len(bom)
+    head = data[:4]
+    if len(head) == 4 and head[:3] == b"\x00\x00\x00" and head[3]:
+        return "utf-32-be", 0
+    if len(head) == 4 and head[0] and head[1:] == b"\x00\x00\x00":
+        return "utf-32-le", 0
+    if len(head) >= 2 and not head[0] and head[1]:
+        return "utf-16-be", 0
+    if len(head) >= 2 and head[0] and not head[1]:
+        return "utf-16-le", 0
+    return "utf-8", 0
+
+
 def decode(data: bytes) -> tuple[str | None, Problem | None]:
-    """UTF-8 text of a file, or the problem that prevents it (binary, other encodings)."""
-    if b"\x00" in data:
-        return None, Problem(
-            "file.binary", "binary content, not a YAML text file", hint="remove or rename it"
-        )
+    """The text of a file: UTF-8, or UTF-16/UTF-32 (with or without a BOM), as YAML allows.
+
+    Anything else (binary content, invalid sequences) is the problem that prevents it.
+    """
+    codec, skip = encoding_of(data)
+    if codec == "utf-8" and b"\x00" in data:
+        return None, _binary()
     try:
-        text = data.decode("utf-8")
+        text = data[skip:].decode(codec)
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        at = skip + exc.start
+        line = data[:at].count(b"\n" if codec == "utf-8" else "\n".encode(codec)) + 1
         return None, Problem(
             "file.encoding",
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+            f"not valid {codec.upper().replace('-LE', '').replace('-BE', '')} "
+            f"(byte 0x{data[at]:02x} at offset {at})",
             line,
             0,
             "save the file as UTF-8",
         )
+    if "\x00" in text:
+        return None, _binary()
     return text.removeprefix("\ufeff"), None
+
+
+def _binary() -> Problem:
+    return Problem(
+        "file.binary", "binary content, not a YAML text file", hint="remove or rename it"
+    )
+
+
+def claims_aigov(data: bytes) -> bool:
+    """Whether raw bytes mention ``aigov/`` (an apiVersion) in any encoding YAML allows."""
+    return any(marker in data for marker in _MARKERS)
+
+
+_MARKERS = tuple(
+    "aigov/".encode(c) for c in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+)

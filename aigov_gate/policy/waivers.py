@@ -100,8 +100,9 @@ def vet(waivers: list[Checked], config: AigovConfig, assessors: Mapping[str, str
 
 
 def _teams(config: AigovConfig, roles: Collection[str]) -> bool:
-    """Roles held through teams too: membership is checked by the provider's sign-off."""
-    return any(m.startswith("@") for m in config.members(roles))
+    """Roles held through teams the provider resolves: its sign-off checks membership."""
+    teams = any(m.startswith("@") for m in config.members(roles))
+    return teams and config.signoff.provider != "recorded"
 
 
 def apply_waivers(
