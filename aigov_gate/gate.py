@@ -108,8 +108,7 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
         evaluator.add_policies([doc], pack)
     findings = list(validation.findings) + evaluator.problems()
     findings.extend(workflow(graph, base_docs if options.base else None))
-    if options.base:
-        findings.extend(loosened(graph, base_docs))
+    lowered = loosened(graph, base_docs) if options.base else []
     verdicts = []
     contexts = []
     for doc, version in selected:
@@ -131,6 +130,7 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
         contexts,
         changed,
         options.signoff or Context(rules_of.signoff.provider),
+        lowered,
     )
     findings.extend(signoff.findings)
     findings.extend(lookalikes(graph, rules_of))

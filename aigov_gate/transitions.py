@@ -273,6 +273,6 @@ def _lowered(doc: Checked, path: tuple[str | int, ...], what: str) -> Finding:
         f"model version ({what}): the bar must be fixed before the results are in",
         doc.raw.locate(path),
         doc.raw.target,
-        "land the plan change on its own first, signed off by a risk_approver, then the "
-        "results; or restore the old bar",
+        "restore the old bar, or have a risk approver sign the plan change off (on the pull "
+        "request, or 'aigov approvals sign PLAN'); better: land plan changes before results",
     )

@@ -183,6 +183,9 @@ def test_roles_added_in_the_change_do_not_count_and_need_a_security_admin(
         "not_counted"
     ]
     assert found(report, "signoff.unverified")
+    done = run_aigov("approvals", "status", "--repo", str(repo), "--base", "main")
+    assert done.returncode == 1
+    assert "not counted: lena: is not a risk_approver in .aigov.yaml" in done.stdout
     code, report = gate(repo, "--base", "main", "--fail-on", "critical")
     assert code == 1 and found(report, "authority.changed")[0]["blocking"]  # whatever --fail-on
 
@@ -481,7 +484,7 @@ def test_approvals_sign_errors_are_clear(write_repo: WriteRepo, tmp_path: Path) 
         "--role", "risk_approver", "--key", str(tmp_path / "none"),
     )  # fmt: skip
     assert done.returncode == 2
-    assert "no RiskAssessment or Waiver named 'scorer-rsik'" in done.stderr
+    assert "no RiskAssessment, Waiver or TestPlan named 'scorer-rsik'" in done.stderr
     assert "did you mean 'scorer-risk'?" in done.stderr
     done = run_aigov(
         "approvals", "sign", "scorer-risk", "--repo", str(repo), "--as", "miguel",
@@ -570,7 +573,7 @@ def test_a_bar_lowered_with_the_results_is_a_finding_that_shows_both_bars(
     (repo / "tests/plan.yaml").write_text(lowered, "utf-8")
     code, report = gate(repo, "--base", "main")
     assert not found(report, "test.threshold-loosened")  # the plan alone: reviewed as usual
-    (repo / "tests/run-2.0.0.yaml").write_text(g.run(auc=0.7, female=0.32), "utf-8")
+    (repo / "tests/run-2.0.0.yaml").write_text(g.run(auc=0.795, female=0.32), "utf-8")
     code, report = gate(repo, "--base", "main")
     assert code == 1
     messages = sorted(f["message"] for f in found(report, "test.threshold-loosened"))
@@ -578,6 +581,24 @@ def test_a_bar_lowered_with_the_results_is_a_finding_that_shows_both_bars(
     assert "(accuracy: auc threshold >= 0.75 -> >= 0.65)" in messages[0]
     assert "(fairness: approval_rate max_disparity ratio 0.8 -> 0.6)" in messages[1]
     assert not found(report, "metric.threshold")  # the new bar passes: that is the point
+    assert (
+        "not signed off: a loosened test plan needs 1 approval from risk_approver" in (messages[0])
+    )
+
+    # a risk approver signs the lowered plan off: it stands
+    approved = g.record(lowered, (("miguel", "risk_approver"),))
+    (repo / "tests/plan.yaml").write_text(approved, "utf-8")
+    code, report = gate(repo, "--base", "main")
+    assert found(report, "test.threshold-loosened") == []
+    assert code == 0, [f for f in report["findings"] if f["blocking"]]
+    [entry] = [s for s in report["signoff"] if s["assessment"] == "scorer-plan"]
+    assert entry["approved"] == [{"user": "miguel", "role": "risk_approver"}]
+    # ...but not its author's own signature as a risk approver made in the change
+    config = g.CONFIG.replace("risk_approver: [miguel]", "risk_approver: [miguel, lena]")
+    (repo / ".aigov.yaml").write_text(config, "utf-8")
+    (repo / "tests/plan.yaml").write_text(g.record(lowered, (("lena", "risk_approver"),)), "utf-8")
+    code, report = gate(repo, "--base", "main")
+    assert code == 1 and found(report, "test.threshold-loosened")
 
 
 def test_a_slice_the_plan_declares_or_the_base_run_had_must_be_present(

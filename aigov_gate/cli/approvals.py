@@ -26,6 +26,11 @@ def approvals_group() -> None:
 @pr_option
 @click.option("--assessment", "-a", metavar="NAME", help="Only this RiskAssessment.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--base",
+    metavar="REF",
+    help="Take roles, sign-off rules and signing keys from REF, as the gate does with --base.",
+)
 @repo_option
 @config_option
 @click.pass_context
@@ -34,6 +39,7 @@ def status_command(
     pr: int | None,
     assessment: str | None,
     fmt: str,
+    base: str | None,
     repo: Path | None,
     config_path: Path | None,
 ) -> None:
@@ -45,7 +51,7 @@ def status_command(
 
     Exit codes: 0 every assessment shown is signed off, 1 some are not, 2 could not ask.
     """
-    from aigov_gate.authority import from_worktree
+    from aigov_gate.authority import from_base, from_worktree
     from aigov_gate.cli.context import find_repo
     from aigov_gate.config import find_config, load_config
     from aigov_gate.errors import EXIT_BLOCKED, EXIT_PASSED
@@ -57,9 +63,15 @@ def status_command(
 
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
-    context = from_env(config.signoff, os.environ, pr)
+    if base:
+        from aigov_gate import git
+
+        trust = from_base(root, config, git.open_base(root, base))
+    else:
+        trust = from_worktree(root, config)
+    context = from_env(trust.config.signoff, os.environ, pr)
     graph = Graph(validate_repo(root, config).documents)
-    signoffs = status(root, from_worktree(root, config), graph, context, assessment)
+    signoffs = status(root, trust, graph, context, assessment)
     ok = all(s.satisfied for s in signoffs)
     if fmt == "json":
         body = {"provider": context.provider, "signoff": [report.to_json(s) for s in signoffs]}
@@ -110,7 +122,7 @@ def sign_command(
     repo: Path | None,
     config_path: Path | None,
 ) -> None:
-    """Sign an approval of a RiskAssessment or Waiver NAME with your SSH key and record it.
+    """Sign an approval of a RiskAssessment, Waiver or TestPlan NAME with your SSH key.
 
     The approval (approver, role, date, the document's digest) is signed with
     'ssh-keygen -Y sign' in the aigov-approval namespace and added to the document's
@@ -130,7 +142,7 @@ def sign_command(
     when = (day or datetime.now(UTC)).date()
     trust = from_worktree(root, config)
     if authority == (name is not None):
-        raise UsageError("name a RiskAssessment or Waiver, or pass --authority (not both)")
+        raise UsageError("name a RiskAssessment, Waiver or TestPlan, or pass --authority")
     if authority:
         kind, title, org, current = "Authority", ".aigov.yaml", config.organization, trust.digest()
         target_doc = None
@@ -173,6 +185,7 @@ def _signable(root: Path, config: AigovConfig, name: str) -> Checked:
 
     graph = Graph(validate_repo(root, config).documents)
     docs = [*graph.by_kind.get("RiskAssessment", []), *graph.waivers]
+    docs += graph.by_kind.get("TestPlan", [])
     found = [d for d in docs if d.model.metadata.name == name]
     if len(found) == 1:
         return found[0]
@@ -184,6 +197,6 @@ def _signable(root: Path, config: AigovConfig, name: str) -> Checked:
     close = difflib.get_close_matches(name, names, n=1)
     did = f"did you mean '{close[0]}'? " if close else ""
     raise UsageError(
-        f"no RiskAssessment or Waiver named '{name}'",
+        f"no RiskAssessment, Waiver or TestPlan named '{name}'",
         hint=f"{did}known: {', '.join(names) or 'none'}",
     )

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from aigov_gate.documents.base import (
+    Approval,
     Classification,
     Document,
     Instant,
@@ -88,6 +89,11 @@ class TestPlanSpec(Strict):
     description: str | None = None
     applies_to: PlanScope
     tests: list[TestSpecItem] = Field(min_length=1)
+    approvals: list[Approval] = Field(
+        default_factory=list,
+        description="Signed approvals of the plan's digest (recorded provider): a plan "
+        "loosened together with new results needs one (test.threshold-loosened).",
+    )
 
 
 class TestPlan(Document[TestPlanSpec]):

@@ -19,7 +19,7 @@ A change to authority (``aigov_gate.authority``) needs a sign-off by the base's
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -28,6 +28,7 @@ from aigov_gate.config import AigovConfig, Requirement
 from aigov_gate.documents.base import Approval
 from aigov_gate.documents.policy import Waiver
 from aigov_gate.documents.risk import RiskAssessment
+from aigov_gate.documents.testing import TestPlan
 from aigov_gate.errors import ProviderError, UsageError
 from aigov_gate.graph import Graph, ModelContext
 from aigov_gate.references import Checked
@@ -35,7 +36,7 @@ from aigov_gate.result import Finding, Location, Severity, SignOff, Situation
 from aigov_gate.signoff import recorded
 from aigov_gate.signoff.context import Context
 from aigov_gate.signoff.model import Request, Source
-from aigov_gate.signoff.rules import Subject, evaluate, subject_of
+from aigov_gate.signoff.rules import Subject, digest, evaluate, subject_of
 
 #: Signed approvals of an authority change, for the recorded provider.
 AUTHORITY_APPROVALS = ".aigov/authority-approvals.yaml"
@@ -176,7 +177,9 @@ def check(
     contexts: list[ModelContext],
     changed: tuple[str, ...] | None,
     context: Context,
+    lowered: list[Finding] | None = None,
 ) -> Outcome:
+    """Sign-off of assessments, waivers, authority changes and ``lowered`` test plans."""
     risks = [d for d in graph.by_kind["RiskAssessment"] if isinstance(d.model, RiskAssessment)]
     waivers = [d for d in graph.waivers if isinstance(d.model, Waiver)]
     labels = {id(c.risk): c.label for c in contexts if c.risk is not None}
@@ -200,7 +203,55 @@ def check(
         out.findings.extend(found)
     if authority.changes and situation.stage == "merge":
         _authority(checker, out)
+    _lowered_plans(checker, graph, lowered or [], out)
     return out
+
+
+def _lowered_plans(
+    checker: SignOffCheck, graph: Graph, lowered: list[Finding], out: Outcome
+) -> None:
+    """A TestPlan loosened with new results stands only when a risk approver signed it off."""
+    plans = {d.raw.target: d for d in graph.by_kind.get("TestPlan", [])}
+    by_plan: dict[str, list[Finding]] = {}
+    for finding in lowered:
+        by_plan.setdefault(finding.target, []).append(finding)
+    config = checker.config
+    for target, findings in by_plan.items():
+        doc = plans[target]
+        plan = doc.model
+        assert isinstance(plan, TestPlan)
+        subject = Subject(
+            "TestPlan",
+            plan.metadata.name,
+            doc.organization,
+            "plan",
+            Requirement(approvals=config.waivers.approvals),
+            tuple(config.waivers.approver_roles),
+            (),
+            True,
+            findings[0].location,
+            digest(doc.raw.data),
+            doc.raw.source.path,
+            tuple(plan.spec.approvals),
+        )
+        if checker.context.provider == "recorded":
+            source = recorded.source(subject, config, checker.authority.signers)
+            verdict = evaluate(subject, config, source)
+        elif checker.context.has_request:
+            verdict = checker.request_verdict(subject)
+        else:
+            verdict = _failed(
+                subject,
+                config,
+                "no pull or merge request in context to read approvals from",
+                "run in a pull-request pipeline or pass --pr N",
+            )
+        out.signoffs.append(verdict)
+        if not verdict.satisfied:
+            why = verdict.error or verdict.summary()
+            out.findings.extend(
+                replace(f, message=f"{f.message}; not signed off: {why}") for f in findings
+            )
 
 
 def _merge(

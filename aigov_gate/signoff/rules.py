@@ -54,8 +54,9 @@ def _iso(value: object) -> str:
 def describe(level: str, req: Requirement, roles: Sequence[str] = ()) -> str:
     """``high risk needs 2 approvals, at least 1 risk_approver``; a waiver names its roles."""
     plural = "s" if req.approvals > 1 else ""
-    if level == "waiver":
-        return f"a waiver needs {req.approvals} approval{plural} from {' or '.join(roles)}"
+    if level in ("waiver", "plan"):
+        what = "a waiver" if level == "waiver" else "a loosened test plan"
+        return f"{what} needs {req.approvals} approval{plural} from {' or '.join(roles)}"
     text = f"{level} risk needs {req.approvals} approval{plural}"
     if req.roles:
         text += ", at least " + " and ".join(f"{n} {role}" for role, n in req.roles.items())
