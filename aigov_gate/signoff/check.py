@@ -122,9 +122,20 @@ class SignOffCheck:
         return evaluate(subject, self.config, source)
 
     def recorded(self, doc: Checked) -> SignOff:
-        subject = self.subject(doc)
-        return evaluate(
-            subject, self.config, recorded.source(subject, self.config, self.authority.signers)
+        return self.verdict(self.subject(doc))
+
+    def verdict(self, subject: Subject) -> SignOff:
+        """Approvals of what the change brings: recorded in it, else the pull request's."""
+        if self.context.provider == "recorded":
+            source = recorded.source(subject, self.config, self.authority.signers)
+            return evaluate(subject, self.config, source)
+        if self.context.has_request:
+            return self.request_verdict(subject)
+        return _failed(
+            subject,
+            self.config,
+            "no pull or merge request in context to read approvals from",
+            "run in a pull-request pipeline or pass --pr N",
         )
 
     def for_merged(self, doc: Checked) -> SignOff:
@@ -234,18 +245,7 @@ def _lowered_plans(
             doc.raw.source.path,
             tuple(plan.spec.approvals),
         )
-        if checker.context.provider == "recorded":
-            source = recorded.source(subject, config, checker.authority.signers)
-            verdict = evaluate(subject, config, source)
-        elif checker.context.has_request:
-            verdict = checker.request_verdict(subject)
-        else:
-            verdict = _failed(
-                subject,
-                config,
-                "no pull or merge request in context to read approvals from",
-                "run in a pull-request pipeline or pass --pr N",
-            )
+        verdict = checker.verdict(subject)
         out.signoffs.append(verdict)
         if not verdict.satisfied:
             why = verdict.error or verdict.summary()
@@ -318,25 +318,12 @@ def _authority(checker: SignOffCheck, out: Outcome) -> None:
     """An edit to roles, sign-off, waivers, packs or keys: signed off by the base's admins."""
     authority = checker.authority
     role = authority.config.signoff.authority_role
+    approvals: tuple[Approval, ...] = ()
+    problem = ""
     if checker.context.provider == "recorded":
         approvals, problem = _authority_approvals(checker.root)
-        subject = _authority_subject(checker, approvals)
-        source = recorded.source(subject, authority.config, authority.signers)
-        verdict = evaluate(subject, authority.config, source)
-        error = problem
-    elif checker.context.has_request:
-        subject = _authority_subject(checker, ())
-        verdict = checker.request_verdict(subject)
-        error = verdict.error
-    else:
-        subject = _authority_subject(checker, ())
-        verdict = _failed(
-            subject,
-            authority.config,
-            "no pull or merge request in context to read approvals from",
-            "run in a pull-request pipeline or pass --pr N",
-        )
-        error = verdict.error
+    verdict = checker.verdict(_authority_subject(checker, approvals))
+    error = problem or verdict.error
     out.signoffs.append(verdict)
     if verdict.satisfied and not error:
         return
