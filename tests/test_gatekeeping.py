@@ -25,6 +25,9 @@ from forge import GL_TOKEN, TOKEN, Forge, serve
 
 from aigov_gate.signoff.sshsig import NAMESPACE, parse_allowed_signers, statement
 
+#: Gates here run on today's date (no --as-of): CI runs them under a fake clock too.
+pytestmark = pytest.mark.dated
+
 RISK = "risk/scorer.yaml"
 PROD = ("--stage", "deploy", "--environment", "production")
 TODAY = date.today()
