@@ -354,6 +354,29 @@ class SignOffConfig(Strict):
         return next(req for name, req in self.required.items() if name == level)
 
 
+class TestingConfig(Strict):
+    """How 'aigov test run' runs test plans (docs/testing.md)."""
+
+    __test__ = False  # not a pytest class
+    timeout: float = Field(
+        default=1800, gt=0, le=7 * 86400, description="Seconds per test (AIGOV_TEST_TIMEOUT)."
+    )
+    max_concurrent: int = Field(
+        default=5, ge=1, le=256, description="Tests at once (AIGOV_MAX_CONCURRENT_TESTS)."
+    )
+    kill_grace: float = Field(
+        default=5, ge=0, le=300, description="Seconds between SIGTERM and SIGKILL on timeout."
+    )
+    max_output_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1024, description="Per stream and result file."
+    )
+    runs_dir: str | None = Field(
+        default=None,
+        description="Where TestRuns are written, relative to the repo (default: the first of "
+        "'paths', then runs/).",
+    )
+
+
 class WaiversConfig(Strict):
     """Who may accept a risk by waiving a finding, for how long (docs/gate.md)."""
 
@@ -414,6 +437,7 @@ class AigovConfig(Strict):
     )
     signoff: SignOffConfig = Field(default_factory=SignOffConfig)
     waivers: WaiversConfig = Field(default_factory=WaiversConfig)
+    testing: TestingConfig = Field(default_factory=TestingConfig)
     pii: PiiConfig = Field(default_factory=PiiConfig)
     keys: KeysConfig = Field(default_factory=KeysConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
@@ -429,6 +453,8 @@ ENV_OVERRIDES: dict[str, tuple[tuple[str, ...], type]] = {
     "AIGOV_MAX_FILE_BYTES": (("limits", "max_file_bytes"), int),
     "AIGOV_KEY_ROTATION_DAYS": (("keys", "rotation_days"), int),
     "AIGOV_WEBHOOK_OUTBOX": (("webhooks", "outbox"), str),
+    "AIGOV_TEST_TIMEOUT": (("testing", "timeout"), float),
+    "AIGOV_MAX_CONCURRENT_TESTS": (("testing", "max_concurrent"), int),
 }
 
 
@@ -475,13 +501,14 @@ def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> None:
             continue
         raw = env[var]
         value: Any = raw
-        if typ is int:
+        if typ in (int, float):
             try:
-                value = int(raw)
+                value = typ(raw)
             except ValueError:
+                # the value is not echoed: an environment variable may hold a secret
+                kind = "a whole number" if typ is int else "a number"
                 raise ConfigError(
-                    f"{var}={raw!r} is not an integer",
-                    hint=f"set {var} to a whole number or unset it",
+                    f"{var} is not {kind}", hint=f"set {var} to {kind} or unset it"
                 ) from None
         target = data
         for part in path[:-1]:

@@ -20,6 +20,7 @@ EXIT_BLOCKED = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 EXIT_BROKEN_PIPE = 128 + 13  # the shell's code for a process ended by SIGPIPE
+EXIT_CANCELLED = 128 + 2  # Ctrl-C (SIGINT), as shells report it
 
 
 class AigovError(Exception):

@@ -107,9 +107,11 @@ def test_size_limit_can_be_overridden_by_environment(write_repo: WriteRepo) -> N
     result = run_aigov("validate", cwd=repo, env={"AIGOV_MAX_FILE_BYTES": "2000"})
     assert result.returncode == 1
     assert "m.yaml: error [file.too-large]" in result.stdout
-    bad = run_aigov("validate", cwd=repo, env={"AIGOV_MAX_FILE_BYTES": "lots"})
+    secret = "ghp_" + "x" * 36  # a value pasted into the wrong variable is never echoed
+    bad = run_aigov("validate", cwd=repo, env={"AIGOV_MAX_FILE_BYTES": secret})
     assert bad.returncode == 2
-    assert "AIGOV_MAX_FILE_BYTES='lots' is not an integer" in bad.stderr
+    assert "AIGOV_MAX_FILE_BYTES is not a whole number" in bad.stderr
+    assert secret not in bad.stderr + bad.stdout
 
 
 def test_symlink_out_of_the_repo_is_not_followed(write_repo: WriteRepo, tmp_path: Path) -> None:

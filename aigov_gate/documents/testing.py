@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -68,6 +68,10 @@ class MetricRequirement(Strict):
         return self
 
 
+ResultFormat = Literal["jsonl", "junit", "lm-eval", "aiverify"]
+EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
 class TestSpecItem(Strict):
     __test__ = False  # not a pytest class
     name: Text
@@ -75,6 +79,34 @@ class TestSpecItem(Strict):
     description: str | None = None
     required: bool = True
     metrics: list[MetricRequirement] = Field(min_length=1)
+    command: list[Text] | None = Field(
+        default=None,
+        min_length=1,
+        description="How 'aigov test run' runs it: an argv list, never a shell string "
+        '(["sh", "-c", "..."] is an explicit choice).',
+    )
+    timeout: float | None = Field(
+        default=None, gt=0, le=7 * 86400, description="Seconds (default: testing.timeout)."
+    )
+    env: dict[EnvName, str] = Field(
+        default_factory=dict, description="Variables set for the test (no secrets: see pass_env)."
+    )
+    pass_env: list[EnvName] = Field(
+        default_factory=list,
+        description="Variables passed through from aigov's environment (how secrets reach a test).",
+    )
+    cwd: str | None = Field(default=None, description="Working folder, relative to the repo.")
+    format: ResultFormat = Field(
+        default="jsonl",
+        description="How results come back: jsonl (lines in AIGOV_RESULT_FILE), junit, "
+        "lm-eval, aiverify (files in AIGOV_OUTPUT_DIR, or at 'results').",
+    )
+    results: str | None = Field(
+        default=None,
+        description="Where the tool writes its results, relative to cwd (default: found in "
+        "AIGOV_OUTPUT_DIR).",
+    )
+    retries: int = Field(default=0, ge=0, le=10, description="Runs again after a failure.")
 
 
 class PlanScope(Strict):
@@ -115,6 +147,9 @@ class MetricValue(Strict):
     passed: bool | None = Field(default=None, description="A claim; the gate recomputes it.")
     slice_key: str | None = None
     slice_value: str | None = None
+    n: int | None = Field(default=None, ge=0, description="Rows the value was computed on.")
+    ci_low: float | None = Field(default=None, description="Confidence interval, lower end.")
+    ci_high: float | None = Field(default=None, description="Confidence interval, upper end.")
 
 
 class TestResult(Strict):
@@ -125,6 +160,11 @@ class TestResult(Strict):
     contains_pii: bool = False
     data_classification: Classification = "internal"
     metrics: list[MetricValue] = Field(default_factory=list)
+    exit_code: int | None = Field(default=None, description="The test command's exit code.")
+    duration_seconds: float | None = Field(default=None, ge=0)
+    attempts: int | None = Field(default=None, ge=1, description="Runs, retries included.")
+    error: str | None = Field(default=None, description="Why it did not complete.")
+    stderr_tail: str | None = Field(default=None, description="The end of stderr (masked).")
 
 
 class TestRunSpec(Strict):
@@ -132,6 +172,7 @@ class TestRunSpec(Strict):
     model: Name
     model_version: Text
     dataset: Name | None = None
+    dataset_digest: str | None = Field(default=None, description="The dataset's at run time.")
     test_plan: Name | None = None
     status: Literal["pending", "running", "completed", "failed", "cancelled"]
     parameters: dict[str, Any] = Field(default_factory=dict)

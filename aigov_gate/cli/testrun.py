@@ -1,0 +1,202 @@
+"""``aigov test run``: run the test plans' commands and write the TestRuns (docs/testing.md)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from aigov_gate.cli.context import config_option, repo_option
+
+if TYPE_CHECKING:
+    from aigov_gate.runner.run import Job, Outcome
+
+
+@click.group("test")
+def test_group() -> None:
+    """Run test plans and record what they measured."""
+
+
+@test_group.command("run")
+@click.argument("plans", nargs=-1, metavar="[PLAN]...")
+@click.option("--model", "-m", metavar="NAME[@VERSION]", help="Only this model (version).")
+@click.option("--dataset", "-d", metavar="NAME", help="The Dataset evaluated (AIGOV_DATASET).")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1, max=256),
+    help="Tests at once (default: testing.max_concurrent / AIGOV_MAX_CONCURRENT_TESTS, 5, "
+    "at most the CPU count).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds per test, overriding every test's own.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for logs and result files (default: .aigov/test-runs/RUN_ID).",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would run; run nothing, write nothing.")
+@repo_option
+@config_option
+@click.pass_context
+def run_command(
+    ctx: click.Context,
+    plans: tuple[str, ...],
+    model: str | None,
+    dataset: str | None,
+    jobs: int | None,
+    timeout: float | None,
+    out: Path | None,
+    dry_run: bool,
+    repo: Path | None,
+    config_path: Path | None,
+) -> None:
+    """Run each test of each PLAN (default: all) for each model it applies to.
+
+    Each test's command runs in its own process group, at most --jobs at once, with a
+    timeout; its results come back in AIGOV_RESULT_FILE (or a JUnit, lm-eval or AI Verify
+    file). One TestRun per plan and model version is written under testing.runs_dir,
+    ready for 'aigov gate'.
+
+    Exit codes: 0 every test ran and reported, 1 a test failed, timed out or reported
+    bad results, 2 usage, 130 cancelled (Ctrl-C; the TestRun is still written).
+    """
+    from aigov_gate.cli.context import find_repo
+    from aigov_gate.config import find_config, load_config
+    from aigov_gate.errors import EXIT_BLOCKED, EXIT_CANCELLED, EXIT_PASSED
+    from aigov_gate.graph import Graph
+    from aigov_gate.pii import masker
+    from aigov_gate.runner import record, select
+    from aigov_gate.runner.run import Settings, new_run_id, plans_of, run_all, secret_names
+    from aigov_gate.validation import validate_repo
+
+    root = find_repo(repo)
+    config = load_config(config_path or find_config(root))
+    mask = masker(config)
+    validation = validate_repo(root, config)
+    graph = Graph(validation.documents)
+    chosen = plans_of(graph.by_kind.get("TestPlan", []), plans)
+    todo, skipped = select(graph, chosen, model, dataset)
+    width = jobs or min(config.testing.max_concurrent, os.cpu_count() or 1)
+    run_id = new_run_id()
+    say = _Echo(mask)
+    if validation.findings:
+        say.err(
+            f"note: {len(validation.findings)} validation finding(s); 'aigov validate' lists them"
+        )
+    for line in skipped:
+        say.out(f"skipped  {line}")
+    if dry_run:
+        _dry(todo, root, config.testing.timeout, timeout, width, say)
+        ctx.exit(EXIT_PASSED)
+    if not todo:
+        say.out("nothing to run: no test with a 'command' applies (docs/testing.md)")
+        ctx.exit(EXIT_PASSED)
+    settings = Settings(
+        root,
+        (out or root / ".aigov" / "test-runs" / run_id).absolute(),
+        width,
+        timeout,
+        config,
+        os.environ,
+        run_id,
+    )
+    subscriptions = [s.secret_env for s in graph.subscriptions() if s.secret_env]
+    started = datetime.now(UTC)
+    clock = time.monotonic()
+    live = _Live(say, len(todo), clock, sys.stdout.isatty())
+    outcomes, cancelled = run_all(todo, settings, secret_names(config, subscriptions), live)
+    finished = datetime.now(UTC)
+    live.close()
+    folder = record.runs_dir(root, config)
+    groups: dict[tuple[str, str, str, str], list[Outcome]] = {}
+    for outcome in outcomes:
+        groups.setdefault(outcome.job.group, []).append(outcome)
+    for outs in groups.values():
+        status = record.status_of(outs, cancelled)
+        job = outs[0].job
+        name = record.run_name(job.model, job.version, run_id)
+        parameters = {"run_id": run_id, "jobs": width}
+        doc = record.document(
+            name, outs, status, (started, finished), parameters, record.executor(os.environ), mask
+        )
+        path = record.write(folder, name, doc, run_id)
+        say.out(f"wrote {path.relative_to(root.resolve())} ({status})")
+    say.out(f"logs: {settings.out}")
+    if cancelled:
+        ctx.exit(EXIT_CANCELLED)
+    ctx.exit(EXIT_PASSED if all(o.ok for o in outcomes) else EXIT_BLOCKED)
+
+
+class _Echo:
+    """Every line through the PII masker."""
+
+    def __init__(self, mask: object) -> None:
+        self.mask = mask
+
+    def out(self, text: str, nl: bool = True) -> None:
+        assert callable(self.mask)
+        click.echo(self.mask(text), nl=nl)
+
+    def err(self, text: str) -> None:
+        assert callable(self.mask)
+        click.echo(self.mask(text), err=True)
+
+
+class _Live:
+    """Progress: a line per finished test; on a TTY also a status line kept up to date."""
+
+    def __init__(self, say: _Echo, total: int, start: float, tty: bool) -> None:
+        self.say, self.total, self.start, self.tty = say, total, start, tty
+        self.shown = False
+
+    def __call__(
+        self, event: str, outcome: Outcome | None, done: int, running: int, failed: int
+    ) -> None:
+        if self.tty and self.shown:
+            click.echo("\r\x1b[2K", nl=False)
+            self.shown = False
+        if outcome is not None:
+            self.say.out(_line(outcome))
+        if self.tty:
+            elapsed = time.monotonic() - self.start
+            status = (
+                f"tests: {done}/{self.total} done, {running} running, {failed} failed, "
+                f"{elapsed:.1f} s"
+            )
+            click.echo(status, nl=False)
+            self.shown = True
+
+    def close(self) -> None:
+        if self.tty and self.shown:
+            click.echo("\r\x1b[2K", nl=False)
+
+
+def _line(outcome: Outcome) -> str:
+    mark = {"passed": "ok"}.get(outcome.status, outcome.status.upper())
+    took = f"{outcome.duration:.1f} s, {len(outcome.metrics)} metric(s)"
+    text = f"{mark:<9} {outcome.job.label}  ({took})"
+    if outcome.error:
+        text += f": {outcome.error}"
+    extra = [p for p in outcome.problems if p != outcome.error]
+    return "\n".join([text, *(f"          {p}" for p in extra)])
+
+
+def _dry(
+    todo: list[Job], root: Path, default: float, override: float | None, width: int, say: _Echo
+) -> None:
+    say.out(f"would run {len(todo)} test(s), {width} at a time:")
+    for job in todo:
+        test = job.test
+        assert test.command is not None
+        seconds = override or test.timeout or default
+        cwd = test.cwd or "."
+        say.out(f"  {job.label}: {' '.join(test.command)}  (cwd {cwd}, timeout {seconds:g} s)")
