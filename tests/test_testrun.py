@@ -93,6 +93,7 @@ def gone(pid: int) -> bool:
     return stat.exists() and stat.read_text().split(") ", 1)[1].startswith("Z")
 
 
+@pytest.mark.dated  # the gate runs on today's date, as users run it
 def test_the_example_plan_runs_and_the_gate_accepts_the_run(tmp_path: Path) -> None:
     repo = tmp_path / "credit-scoring"
     shutil.copytree(EXAMPLES / "credit-scoring", repo)
@@ -372,3 +373,38 @@ def test_lm_eval_and_ai_verify_result_files() -> None:
     assert by_name["results.0.metrics.demographic_parity_ratio"] == 0.84
     bad, problems = read_aiverify('{"output": {}}', "r.json")
     assert bad == [] and problems == ["r.json: not an AI Verify result (no gid and cid)"]
+
+
+def test_progress_on_a_terminal_and_the_ci_job_as_executor(write_repo: WriteRepo) -> None:
+    import pty
+
+    repo = repo_with(write_repo, [case("good", "emit.py")], {"emit.py": EMIT})
+    env = ci_free_env() | {
+        "GITHUB_RUN_ID": "4242",
+        "GITHUB_REPOSITORY": "acme/gov",
+        "GITHUB_SERVER_URL": "https://github.example",
+    }
+    main, child = pty.openpty()
+    proc = subprocess.Popen(
+        [aigov_script(), "test", "run", "--repo", str(repo)],
+        stdout=child,
+        stderr=child,
+        env=env,
+    )
+    os.close(child)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the child side closed: the run is over
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(main)
+    assert proc.wait(timeout=30) == 0
+    text = seen.decode()
+    assert "tests: 1/1 done, 0 running, 0 failed" in text
+    assert "\r\x1b[2K" in text  # the status line is rewritten, not repeated
+    [run] = runs(repo)
+    assert run["spec"]["executor"] == "https://github.example/acme/gov/actions/runs/4242"

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-_POLL = 0.05
+_POLL = 0.02
 TOKEN_VAR = "AIGOV_TEST_TOKEN"
 
 
