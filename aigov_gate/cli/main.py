@@ -23,6 +23,7 @@ from aigov_gate.cli.explain import explain_command
 from aigov_gate.cli.gate import gate_command
 from aigov_gate.cli.init import init_command
 from aigov_gate.cli.keys import keys_group
+from aigov_gate.cli.metrics import metrics_group
 from aigov_gate.cli.pii import pii_group
 from aigov_gate.cli.policy import policy_group
 from aigov_gate.cli.schema import schema_group
@@ -94,6 +95,7 @@ cli.add_command(pii_group)
 cli.add_command(webhooks_group)
 cli.add_command(doctor_command)
 cli.add_command(test_group)
+cli.add_command(metrics_group)
 
 
 def main() -> None:

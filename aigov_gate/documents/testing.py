@@ -152,6 +152,14 @@ class MetricValue(Strict):
     ci_high: float | None = Field(default=None, description="Confidence interval, upper end.")
 
 
+class PredictionsRef(Strict):
+    """The predictions file a result was computed from (aigov metrics compute)."""
+
+    path: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    rows: int | None = Field(default=None, ge=0)
+
+
 class TestResult(Strict):
     __test__ = False  # not a pytest class
     test_name: Text
@@ -165,6 +173,7 @@ class TestResult(Strict):
     attempts: int | None = Field(default=None, ge=1, description="Runs, retries included.")
     error: str | None = Field(default=None, description="Why it did not complete.")
     stderr_tail: str | None = Field(default=None, description="The end of stderr (masked).")
+    predictions: PredictionsRef | None = None
 
 
 class TestRunSpec(Strict):

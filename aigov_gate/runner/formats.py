@@ -84,12 +84,30 @@ def read_jsonl(text: str, shown: str) -> tuple[list[Metric], list[str]]:
         if not isinstance(raw, dict):
             problems.append(f"{where}: not a JSON object: {line[:80]}")
             continue
+        if set(raw) == {"predictions"}:
+            continue  # the binding line of 'aigov metrics compute': see bindings()
         metric, problem = _clean(raw, where)
         if metric is not None:
             metrics.append(metric)
         if problem is not None:
             problems.append(problem)
     return metrics, problems
+
+
+def bindings(text: str) -> list[dict[str, Any]]:
+    """The ``{"predictions": {"path", "sha256", "rows"}}`` lines of a result file."""
+    out = []
+    for line in text.splitlines():
+        if '"predictions"' not in line:
+            continue
+        try:
+            raw = json.loads(line)
+        except ValueError:
+            continue
+        ref = raw.get("predictions") if isinstance(raw, dict) else None
+        if isinstance(ref, dict) and isinstance(ref.get("sha256"), str):
+            out.append({k: ref[k] for k in ("path", "sha256", "rows") if k in ref})
+    return out
 
 
 _PROPERTY = re.compile(r"^aigov\.metric\.([^\[\]]+)(?:\[([^=\]]+)=([^\]]*)\])?$")
@@ -215,4 +233,12 @@ def find_results(fmt: str, output_dir: Path, given: Path | None) -> list[Path]:
     return found
 
 
-__all__ = ["FORMATS", "find_results", "read_aiverify", "read_jsonl", "read_junit", "read_lm_eval"]
+__all__ = [
+    "FORMATS",
+    "bindings",
+    "find_results",
+    "read_aiverify",
+    "read_jsonl",
+    "read_junit",
+    "read_lm_eval",
+]

@@ -92,6 +92,8 @@ def _result(outcome: Outcome, mask: Callable[[str], str]) -> dict[str, Any]:
         "duration_seconds": outcome.duration,
         "attempts": max(outcome.attempts, 1),
     }
+    if outcome.predictions:
+        out["predictions"] = outcome.predictions[-1]
     if outcome.error:
         out["error"] = mask(outcome.error)
     if outcome.stderr_tail:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -27,7 +28,7 @@ from aigov_gate.documents.testing import TestPlan, TestSpecItem
 from aigov_gate.errors import UsageError
 from aigov_gate.references import Checked
 from aigov_gate.runner import process
-from aigov_gate.runner.formats import FORMATS, Metric, find_results
+from aigov_gate.runner.formats import FORMATS, Metric, bindings, find_results
 
 _SECRET = re.compile(r"TOKEN|SECRET|PASSW|PASSPHRASE|PRIVATE|API_?KEY|CREDENTIAL|AUTH", re.I)
 _STDERR_TAIL = 2000
@@ -67,6 +68,7 @@ class Outcome:
     attempts: int = 0
     error: str = ""
     stderr_tail: str = ""
+    predictions: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -133,6 +135,13 @@ def _variables(settings: Settings, job: Job, out_dir: Path) -> dict[str, str]:
     }
 
 
+def argv(command: list[str]) -> tuple[str, ...]:
+    """The command; ``aigov`` as its first word is this aigov (the same installation)."""
+    if command[0] == "aigov":
+        return (sys.executable, "-m", "aigov_gate", *command[1:])
+    return tuple(command)
+
+
 def run_one(job: Job, settings: Settings, secrets: set[str], cancel: threading.Event) -> Outcome:
     test = job.test
     assert test.command is not None
@@ -145,7 +154,7 @@ def run_one(job: Job, settings: Settings, secrets: set[str], cancel: threading.E
         result_file = out_dir / "result.jsonl"
         env = child_env(settings.env, test, secrets) | _variables(settings, job, out_dir)
         command = process.Command(
-            tuple(test.command),
+            argv(test.command),
             cwd,
             env,
             timeout,
@@ -169,6 +178,7 @@ def _outcome(
     given = _inside(cwd, test.results, "results") if test.results else None
     metrics: list[Metric] = []
     problems: list[str] = []
+    predictions: list[dict[str, object]] = []
     files = find_results(test.format, out_dir, given)
     for path in files:
         shown = path.name if path.is_relative_to(out_dir) else str(path)
@@ -179,6 +189,8 @@ def _outcome(
         found, bad = reader(text, f"{test.name}: {shown}")
         metrics.extend(found)
         problems.extend(bad)
+        if test.format == "jsonl":
+            predictions.extend(bindings(text))
     if not files and ended.reason != "start":
         problems.append(f"{test.name}: no results ({_expected(test.format)})")
     status = {"timeout": "timeout", "cancelled": "cancelled", "start": "error"}.get(ended.reason)
@@ -199,6 +211,7 @@ def _outcome(
         attempt,
         error,
         _tail(out_dir / "stderr.log"),
+        predictions,
     )
 
 

@@ -1,12 +1,12 @@
-"""The example's evaluation: metrics of the credit-scoring model on its holdout scores.
+"""The example's own evaluation: discrimination and robustness of the credit-scoring model.
 
-Standard library only. `aigov test run` runs it once per test of the plan (the test name
-is the first argument) and reads the JSON lines it appends to AIGOV_RESULT_FILE:
+Standard library only. `aigov test run` runs it for the plan's discrimination and
+robustness tests (the test name is the first argument) and reads the JSON lines it
+appends to AIGOV_RESULT_FILE:
 
-    {"name": "auc", "value": 0.78, "n": 2400}
-    {"name": "approval_rate", "value": 0.52, "slice_key": "sex", "slice_value": "female", "n": 1000}
+    {"name": "auc", "value": 0.79, "n": 2400}
 
-An applicant is approved when the predicted probability of default is below CUTOFF.
+The fairness tests are computed by `aigov metrics compute` instead (see the plan).
 """
 
 from __future__ import annotations
@@ -16,10 +16,8 @@ import json
 import os
 import random
 import sys
-from collections import defaultdict
 from pathlib import Path
 
-CUTOFF = 0.12
 SCORES = Path(__file__).with_name("holdout-scores.csv")
 
 
@@ -29,7 +27,7 @@ def load() -> list[dict[str, str]]:
 
 
 def auc(labels: list[int], scores: list[float]) -> float:
-    """Area under the ROC curve: P(score of a default > score of a non-default), ties count half."""
+    """Area under the ROC curve: P(a repaid loan scores above a default), ties count half."""
     ranked = sorted(zip(scores, labels))
     rank_sum, i = 0.0, 0
     while i < len(ranked):
@@ -52,27 +50,14 @@ def emit(name: str, value: float, n: int, slice_key: str = "", slice_value: str 
         f.write(json.dumps(line) + "\n")
 
 
-def approval_rates(rows: list[dict[str, str]], column: str) -> None:
-    groups: dict[str, list[float]] = defaultdict(list)
-    for row in rows:
-        groups[row[column]].append(float(row["score"]))
-    for value in sorted(groups):
-        scores = groups[value]
-        emit("approval_rate", sum(s < CUTOFF for s in scores) / len(scores), len(scores), column, value)
-
-
 def main(test: str) -> None:
     rows = load()
-    labels = [int(r["defaulted"]) for r in rows]
+    labels = [int(r["repaid"]) for r in rows]
     scores = [float(r["score"]) for r in rows]
     if test == "discrimination":
         emit("auc", auc(labels, scores), len(rows))
         brier = sum((s - y) ** 2 for s, y in zip(scores, labels)) / len(rows)
         emit("brier_score", brier, len(rows))
-    elif test == "fairness-sex":
-        approval_rates(rows, "sex")
-    elif test == "fairness-age":
-        approval_rates(rows, "age_band")
     elif test == "robustness":
         rng = random.Random(int(os.environ.get("AIGOV_NOISE_SEED", "7")))
         noisy = [min(1.0, max(0.0, s + rng.gauss(0, 0.01))) for s in scores]

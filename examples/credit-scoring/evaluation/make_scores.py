@@ -1,8 +1,9 @@
 """Writes holdout-scores.csv: synthetic model scores for the example's holdout (seeded).
 
 Not real applicants: 2,400 rows drawn so that the example's TestPlan has something to
-measure. Columns: defaulted (1 = the loan defaulted), score (the model's probability of
-default), sex, age_band. Run it again and the file is the same byte for byte.
+measure. Columns: repaid (1 = the loan was repaid), score (the model's probability of
+repayment), approved (1 = score of at least 1 - CUTOFF, i.e. a probability of default
+below CUTOFF), sex, age_band. Run it again and the file is the same byte for byte.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import random
 from pathlib import Path
 
 SEED = 20261002
+CUTOFF = 0.12  # approve when the predicted probability of default is below this
 #: (sex, age band) -> rows, default rate; approval follows score < CUTOFF
 CELLS = {
     ("female", "18-24"): (150, 0.11),
@@ -33,13 +35,14 @@ def main() -> None:
         for _ in range(count):
             defaulted = int(rng.random() < rate)
             logit = math.log(rate / (1 - rate)) + (1.15 if defaulted else -0.1) + rng.gauss(0, 1.0)
-            score = 1 / (1 + math.exp(-logit))
-            rows.append((defaulted, f"{score:.4f}", sex, band))
+            default = round(1 / (1 + math.exp(-logit)), 4)
+            score = round(1 - default, 4)
+            rows.append((1 - defaulted, f"{score:.4f}", int(default < CUTOFF), sex, band))
     rng.shuffle(rows)
     path = Path(__file__).with_name("holdout-scores.csv")
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(["defaulted", "score", "sex", "age_band"])
+        writer.writerow(["repaid", "score", "approved", "sex", "age_band"])
         writer.writerows(rows)
 
 

@@ -1,0 +1,199 @@
+"""``aigov metrics compute``: a plan's metrics from a predictions file, with intervals."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from aigov_gate.cli.context import config_option, repo_option
+
+
+@click.group("metrics")
+def metrics_group() -> None:
+    """Compute metrics from predictions (needs the metrics extra: numpy)."""
+
+
+def _pairs(value: str | None, option: str) -> dict[str, str]:
+    from aigov_gate.errors import UsageError
+
+    out: dict[str, str] = {}
+    for part in (value or "").split(","):
+        if not part.strip():
+            continue
+        key, sep, name = part.partition("=")
+        if not sep or not key.strip() or not name.strip():
+            raise UsageError(f"{option} {part!r}: expected KEY=VALUE", hint=f"e.g. {option} a=b")
+        out[key.strip()] = name.strip()
+    return out
+
+
+@metrics_group.command("compute")
+@click.argument("predictions", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--plan", "plan_name", required=True, metavar="PLAN", help="The TestPlan.")
+@click.option("--test", "tests", multiple=True, metavar="NAME", help="Only these tests.")
+@click.option(
+    "--columns",
+    metavar="y_true=COL,y_pred=COL,y_score=COL",
+    help="The file's columns (default: y_true, y_pred, y_score; y_pred and y_score optional).",
+)
+@click.option("--protected", metavar="COL,COL", help="Slice by these columns (and slice_keys).")
+@click.option("--intersectional", is_flag=True, help="Also slice by all of them combined.")
+@click.option(
+    "--threshold",
+    type=float,
+    default=0.5,
+    show_default=True,
+    help="y_pred = y_score >= this, when there is no y_pred column.",
+)
+@click.option("--regression", is_flag=True, help="y_true and y_pred are numbers (mae, rmse).")
+@click.option("--metric", "aliases", metavar="PLAN_NAME=METRIC", help="Map plan names.")
+@click.option("--bootstrap", type=click.IntRange(min=0, max=100000), default=0)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--level", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True)
+@click.option(
+    "--adjust",
+    type=click.Choice(["none", "bonferroni"]),
+    default="none",
+    help="Widen each interval for the number of intervals (Bonferroni).",
+)
+@click.option("--dataset", metavar="NAME", help="The Dataset (default: AIGOV_DATASET).")
+@click.option("--max-bytes", type=click.IntRange(min=1), help="Largest predictions file.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
+@click.option(
+    "--append-to-result-file",
+    "append",
+    is_flag=True,
+    help="Append to AIGOV_RESULT_FILE (inside 'aigov test run').",
+)
+@repo_option
+@config_option
+def compute_command(
+    predictions: Path,
+    plan_name: str,
+    tests: tuple[str, ...],
+    columns: str | None,
+    protected: str | None,
+    intersectional: bool,
+    threshold: float,
+    regression: bool,
+    aliases: str | None,
+    bootstrap: int,
+    seed: int,
+    level: float,
+    adjust: str,
+    dataset: str | None,
+    max_bytes: int | None,
+    out: Path | None,
+    append: bool,
+    repo: Path | None,
+    config_path: Path | None,
+) -> None:
+    """The metrics PLAN's tests ask for, computed from PREDICTIONS (CSV or Parquet).
+
+    Prints JSON lines (the result protocol of 'aigov test run'), each with n and, with
+    --bootstrap N, a percentile interval (seeded: the same seed gives the same interval).
+    Refuses a file whose row count differs from the Dataset's 'records', or whose declared
+    dataset digest differs from the Dataset's 'digest'. Method: docs/metrics.md.
+    """
+    from aigov_gate.cli.context import find_repo
+    from aigov_gate.config import find_config, load_config
+    from aigov_gate.errors import UsageError
+
+    try:
+        import numpy as np
+    except ImportError:
+        raise UsageError(
+            "aigov metrics needs numpy", hint="pip install 'aigov-gate[metrics]'"
+        ) from None
+    from aigov_gate.graph import Graph
+    from aigov_gate.measure import compute, engine, table
+    from aigov_gate.validation import validate_repo
+
+    root = find_repo(repo)
+    config = load_config(config_path or find_config(root))
+    graph = Graph(validate_repo(root, config).documents)
+    plans = [p for p in graph.by_kind.get("TestPlan", []) if p.model.metadata.name == plan_name]
+    if not plans:
+        known = sorted(p.model.metadata.name for p in graph.by_kind.get("TestPlan", []))
+        raise UsageError(f"no TestPlan named '{plan_name}'", hint=f"plans: {', '.join(known)}")
+    wanted = compute.requests(plans[0], tests, _pairs(aliases, "--metric"))
+    cols = _columns(columns)
+    slices = [s for s in (protected or "").split(",") if s.strip()]
+    slices += [r.slice_key for r in wanted if r.slice_key and "&" not in r.slice_key]
+    slices = list(dict.fromkeys(s.strip() for s in slices))
+    data = table.read(predictions, cols, slices, regression, max_bytes or table.DEFAULT_MAX_BYTES)
+    _bind(graph, plans[0].organization, dataset or os.environ.get("AIGOV_DATASET"), data)
+    y_pred = data.y_pred
+    if y_pred is None and data.y_score is not None and not regression:
+        y_pred = (data.y_score >= threshold).astype(np.float64)
+    groupings = list(data.groupings)
+    if intersectional and len(groupings) >= 2:
+        groupings.append(engine.intersect(groupings))
+    prepared = engine.prepare(data.y_true, y_pred, data.y_score, groupings, regression)
+    values = engine.compute(prepared)
+    intervals = {}
+    if bootstrap:
+        count = max(1, len(wanted)) if adjust == "bonferroni" else 1
+        intervals = engine.bootstrap(prepared, bootstrap, seed, 1 - (1 - level) / count)
+    lines, warnings = compute.lines(wanted, values, intervals, data)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    _emit("\n".join(lines) + "\n", append, out)
+
+
+def _emit(text: str, append: bool, out: Path | None) -> None:
+    from aigov_gate.errors import UsageError
+
+    if append:
+        target = os.environ.get("AIGOV_RESULT_FILE")
+        if not target:
+            raise UsageError(
+                "--append-to-result-file: AIGOV_RESULT_FILE is not set",
+                hint="use it inside 'aigov test run', or pass --out FILE",
+            )
+        with Path(target).open("a", encoding="utf-8") as f:
+            f.write(text)
+    elif out is not None:
+        out.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+def _columns(columns: str | None) -> dict[str, str]:
+    from aigov_gate.errors import UsageError
+
+    given = _pairs(columns, "--columns")
+    wrong = [k for k in given if k not in ("y_true", "y_pred", "y_score")]
+    if wrong:
+        raise UsageError(f"--columns {wrong[0]}: use y_true, y_pred or y_score")
+    return {"y_true": "y_true", "y_pred": "", "y_score": "", **given}
+
+
+def _bind(graph: object, organization: str, name: str | None, data: object) -> None:
+    """Refuse predictions that do not match the Dataset's declared rows or digest."""
+    from aigov_gate.documents.assets import Dataset
+    from aigov_gate.errors import UsageError
+    from aigov_gate.graph import Graph
+    from aigov_gate.measure.table import Predictions
+
+    assert isinstance(graph, Graph) and isinstance(data, Predictions)
+    if not name:
+        return
+    doc = graph.get("Dataset", organization, name)
+    if doc is None or not isinstance(doc.model, Dataset):
+        raise UsageError(f"--dataset {name}: no such Dataset", hint="check the name")
+    spec = doc.model.spec
+    if spec.records is not None and spec.records != data.rows:
+        raise UsageError(
+            f"{data.path} has {data.rows} rows, but Dataset {name} declares records: "
+            f"{spec.records}",
+            hint="score the whole dataset, or fix 'records' in its manifest",
+        )
+    if spec.digest and data.dataset_digest and str(spec.digest) != data.dataset_digest:
+        raise UsageError(
+            f"{data.path} was made from dataset {data.dataset_digest}, but Dataset {name} "
+            f"is {spec.digest}",
+            hint="score the dataset the manifest names, or update its digest",
+        )
