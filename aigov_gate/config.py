@@ -72,6 +72,15 @@ class GateConfig(Strict):
     review_warning_days: int = Field(
         default=30, ge=0, le=365, description="Note a risk review due within this many days."
     )
+    insufficient_evidence: Literal["info", "low", "medium", "high", "critical"] = Field(
+        default="medium",
+        description="Severity of metric.insufficient-evidence at a merge or a non-production "
+        "deploy (a warning by default).",
+    )
+    insufficient_evidence_production: Literal["info", "low", "medium", "high", "critical"] = Field(
+        default="high",
+        description="Its severity at a production deploy (blocking by default).",
+    )
 
 
 class EvidenceConfig(Strict):

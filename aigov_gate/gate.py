@@ -102,7 +102,12 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
     base_runs = before.runs if options.base else None
     base_docs, changed, authority = before.documents, before.changed, before.authority
     rules_of = authority.config  # roles, sign-off, waivers, packs: the base's with --base
-    evaluator = Evaluator(situation, config.gate.review_warning_days)
+    evidence = (
+        config.gate.insufficient_evidence_production
+        if situation.production_deploy
+        else config.gate.insufficient_evidence
+    )
+    evaluator = Evaluator(situation, config.gate.review_warning_days, Severity.parse(evidence))
     evaluator.add_policies(graph.policies)
     for pack, doc in pack_policies(rules_of.policy_packs):
         evaluator.add_policies([doc], pack)

@@ -54,8 +54,47 @@ def _num(value: float) -> str:
     return f"{value:g}"
 
 
+def _short(value: float) -> str:
+    return f"{value:.4g}"
+
+
 def check(req: MetricRequirement, value: float) -> bool:
     return meets(req.operator, value, req.threshold, req.range or ())
+
+
+def verdict(req: MetricRequirement, value: MetricValue) -> tuple[str, str]:
+    """``("pass" | "fail" | "insufficient", why)``: the point, or the interval, against the bar.
+
+    ``min_n`` above the value's ``n`` (or no ``n``) is insufficient. With ``decide_on`` a
+    bound, that bound decides; when it fails but the other end passes, the interval
+    straddles the threshold: insufficient evidence, not a pass and not a fail.
+    """
+    if req.min_n is not None and (value.n is None or value.n < req.min_n):
+        seen = f"n={value.n}" if value.n is not None else "no n recorded"
+        return "insufficient", f"{seen}, the plan needs min_n {req.min_n}"
+    if req.decide_on == "point":
+        return ("pass" if check(req, value.value) else "fail"), ""
+    low, high = value.ci_low, value.ci_high
+    if low is None or high is None:
+        return "insufficient", f"no confidence interval (decide_on: {req.decide_on})"
+    named, other = (low, high) if req.decide_on == "lower_bound" else (high, low)
+    if check(req, named):
+        return "pass", ""
+    if check(req, other):
+        return "insufficient", (
+            f"the interval [{_short(low)}, {_short(high)}] straddles {requirement_text(req)}"
+        )
+    return "fail", ""
+
+
+def shown(value: MetricValue) -> str:
+    """``0.52 [0.49, 0.55] n=340``: the value with what is known of its uncertainty."""
+    text = f"{value.value:g}"
+    if value.ci_low is not None and value.ci_high is not None:
+        text += f" [{_short(value.ci_low)}, {_short(value.ci_high)}]"
+    if value.n is not None:
+        text += f" n={value.n}"
+    return text
 
 
 def disparity(values: Iterable[float], measure: str) -> float:
@@ -96,6 +135,8 @@ class Measured:
     value: MetricValue
     index: int
     passed: bool
+    outcome: str = "pass"  # pass | fail | insufficient
+    why: str = ""
 
     @property
     def slice(self) -> str:
@@ -109,7 +150,8 @@ def measure(req: MetricRequirement, result: TestResult) -> list[Measured]:
     for i, value in enumerate(result.metrics):
         if value.name != req.name or value.slice_key != req.slice_key:
             continue
-        found.append(Measured(req, value, i, check(req, value.value)))
+        outcome, why = verdict(req, value)
+        found.append(Measured(req, value, i, outcome != "fail", outcome, why))
     return found
 
 

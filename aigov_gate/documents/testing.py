@@ -53,6 +53,15 @@ class MetricRequirement(Strict):
     max_regression: float | None = Field(
         default=None, ge=0, description="Allowed worsening against the baseline run."
     )
+    decide_on: Literal["point", "lower_bound", "upper_bound"] = Field(
+        default="point",
+        description="What the threshold judges: the value, or a bound of its confidence "
+        "interval (ci_low / ci_high); an interval across the threshold is insufficient "
+        "evidence.",
+    )
+    min_n: int | None = Field(
+        default=None, ge=1, description="Fewer rows than this (per slice) is insufficient evidence."
+    )
 
     @model_validator(mode="after")
     def _bounds(self) -> MetricRequirement:

@@ -20,9 +20,15 @@ from aigov_gate.result import Finding, Severity, Situation
 
 
 class Evaluator:
-    def __init__(self, situation: Situation, review_warning_days: int) -> None:
+    def __init__(
+        self,
+        situation: Situation,
+        review_warning_days: int,
+        insufficient: Severity = Severity.MEDIUM,
+    ) -> None:
         self.situation = situation
         self.review_warning_days = review_warning_days
+        self.insufficient = insufficient  # metric.insufficient-evidence at this stage
         self.rules: list[PolicyRule] = []
         self.values = Values()
         self._by_kind: dict[tuple[str, str], list[PolicyRule]] = {}
@@ -56,7 +62,7 @@ class Evaluator:
 
     def evaluate_model(self, ctx: ModelContext, baseline: Checked | None) -> Recorder:
         rec = Recorder(ctx.label)
-        tests = check_tests(ctx, baseline, rec)
+        tests = check_tests(ctx, baseline, rec, self.insufficient)
         check_risk(ctx, self.situation, self.review_warning_days, rec)
         check_deploy(ctx, self.situation, tests, rec)
         check_data(ctx, rec)

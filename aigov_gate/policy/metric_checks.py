@@ -24,6 +24,7 @@ from aigov_gate.metrics import (
     disparity_ok,
     measure,
     requirement_text,
+    shown,
     slice_lookup,
     worsening,
 )
@@ -50,7 +51,12 @@ class TestOutcome:
     failing: list[str] = field(default_factory=list)
 
 
-def check_tests(ctx: ModelContext, baseline: Checked | None, rec: Recorder) -> TestOutcome:
+def check_tests(
+    ctx: ModelContext,
+    baseline: Checked | None,
+    rec: Recorder,
+    insufficient: Severity = Severity.MEDIUM,
+) -> TestOutcome:
     outcome = TestOutcome()
     if not ctx.plans:
         if ctx.spec.spec.risk_tier in _HIGH_TIERS:
@@ -75,6 +81,7 @@ def check_tests(ctx: ModelContext, baseline: Checked | None, rec: Recorder) -> T
         outcome.failing.append("(no completed run)")
         return outcome
     checker = _RunChecker(ctx, ctx.run, baseline, rec)
+    checker.insufficient = insufficient
     for plan in ctx.plans:
         assert isinstance(plan.model, TestPlan)
         for test in plan.model.spec.tests:
@@ -108,6 +115,7 @@ class _RunChecker:
         self, ctx: ModelContext, run: Checked, baseline: Checked | None, rec: Recorder
     ) -> None:
         self.ctx, self.run, self.rec = ctx, run, rec
+        self.insufficient = Severity.MEDIUM
         self.results = {r.test_name: (i, r) for i, r in enumerate(_spec(run).results)}
         self.baseline: dict[str, TestResult] = {}
         self.baseline_doc = baseline
@@ -141,6 +149,10 @@ class _RunChecker:
         ok = self._slices_present(test, req, measured, index, severity)
         for m in measured:
             path = ("spec", "results", index, "metrics", m.index)
+            if m.outcome == "insufficient":
+                self.rec.ran("metric.insufficient-evidence")
+                self.rec.found(self._insufficient(test, m, path, severity))
+                continue  # neither a pass nor a fail: its own finding says so
             if not m.passed:
                 ok = False
                 self.rec.found(self._threshold(test, m, path, severity))
@@ -201,10 +213,26 @@ class _RunChecker:
         return self._finding(
             "metric.threshold",
             severity,
-            f"{test.name}: {m.requirement.name} is {m.value.value:g}{where}, "
-            f"the plan requires {requirement_text(m.requirement)}",
+            f"{test.name}: {m.requirement.name} is {shown(m.value)}{where}, "
+            f"the plan requires {requirement_text(m.requirement)}"
+            + (f" ({m.requirement.decide_on})" if m.requirement.decide_on != "point" else ""),
             (*path, "value"),
             "improve the model and record a new run, or change the plan in a reviewed change",
+        )
+
+    def _insufficient(
+        self, test: TestSpecItem, m: Measured, path: tuple[str | int, ...], severity: Severity
+    ) -> Finding:
+        where = f" for {m.slice}" if m.slice else ""
+        level = self.insufficient if severity is not Severity.LOW else Severity.LOW
+        return self._finding(
+            "metric.insufficient-evidence",
+            level,
+            f"{test.name}: {m.requirement.name} is {shown(m.value)}{where}: not enough evidence "
+            f"to decide {requirement_text(m.requirement)}: {m.why}",
+            (*path, "value"),
+            "measure on more rows (or with a narrower interval), or lower min_n in a "
+            "reviewed change",
         )
 
     def _metric_missing(
