@@ -33,11 +33,12 @@ spec:
 
 
 def predictions(rows: int = 400) -> str:
-    lines = ["label,score,approved,sex"]
+    lines = ["label,score,approved,sex,band"]
     for i in range(rows):
         label = int(i % 3 != 0)
         score = round(((i * 37) % 100) / 100 * 0.6 + 0.4 * label, 2)
-        lines.append(f"{label},{score},{int(score >= 0.5)},{'female' if i % 2 else 'male'}")
+        sex, band = "female" if i % 2 else "male", "a" if i % 4 < 2 else "b"
+        lines.append(f"{label},{score},{int(score >= 0.5)},{sex},{band}")
     return "\n".join(lines) + "\n"
 
 
@@ -85,6 +86,22 @@ def test_the_plan_metrics_as_result_lines_with_n_and_a_seeded_interval(
     assert wide[("roc_auc", None)]["ci_low"] < auc["ci_low"]
 
 
+def test_intersectional_slices(write_repo: WriteRepo) -> None:
+    plan = PLAN.replace(
+        '{name: approval_rate, operator: ">=", threshold: 0.1, slice_key: sex}',
+        '{name: approval_rate, operator: ">=", threshold: 0.1, slice_key: "sex&band"}',
+    )
+    repo = repo_with(write_repo, predictions(), **{"tests/p.yaml": plan})
+    done = compute(repo, *ARGS, *ALIAS, "--test", "fairness")
+    assert done.returncode == 0, done.stderr
+    cells = {
+        x["slice_value"]: x["n"]
+        for x in parsed(done.stdout)
+        if x.get("slice_key") == "sex&band" and "slice_value" in x
+    }
+    assert cells == {"female&a": 100, "female&b": 100, "male&a": 100, "male&b": 100}
+
+
 def test_parquet_reads_the_same_as_csv(write_repo: WriteRepo, tmp_path: Path) -> None:
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")
@@ -99,6 +116,7 @@ def test_parquet_reads_the_same_as_csv(write_repo: WriteRepo, tmp_path: Path) ->
             "score": [float(r["score"]) for r in rows],
             "approved": [int(r["approved"]) for r in rows],
             "sex": [r["sex"] for r in rows],
+            "band": [r["band"] for r in rows],
         }
     )
     repo = repo_with(write_repo, text)

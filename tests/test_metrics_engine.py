@@ -141,7 +141,8 @@ def test_weights_are_repeated_rows_so_the_bootstrap_shares_the_estimate_code() -
     d = synthetic(800)
     groups = [grouping("sex", d["sex"])]
     counts = np.random.default_rng(1).integers(0, 4, 800)
-    weighted = engine.compute(engine.prepare(d["y"], d["pred"], d["score"], groups), counts * 1.0)
+    data = engine.prepare(d["y"], d["pred"], d["score"], groups)
+    weighted = engine.compute(data, data.weigh(counts * 1.0))
     repeated = {k: np.repeat(v, counts) for k, v in d.items()}
     plain = engine.compute(
         engine.prepare(

@@ -121,7 +121,7 @@ def compute_command(
     wanted = compute.requests(plans[0], tests, _pairs(aliases, "--metric"))
     cols = _columns(columns)
     slices = [s for s in (protected or "").split(",") if s.strip()]
-    slices += [r.slice_key for r in wanted if r.slice_key and "&" not in r.slice_key]
+    slices += [part for r in wanted if r.slice_key for part in r.slice_key.split("&")]
     slices = list(dict.fromkeys(s.strip() for s in slices))
     data = table.read(predictions, cols, slices, regression, max_bytes or table.DEFAULT_MAX_BYTES)
     _bind(graph, plans[0].organization, dataset or os.environ.get("AIGOV_DATASET"), data)
@@ -129,8 +129,11 @@ def compute_command(
     if y_pred is None and data.y_score is not None and not regression:
         y_pred = (data.y_score >= threshold).astype(np.float64)
     groupings = list(data.groupings)
+    combined = {r.slice_key for r in wanted if "&" in r.slice_key}
     if intersectional and len(groupings) >= 2:
-        groupings.append(engine.intersect(groupings))
+        combined.add("&".join(g.key for g in groupings))
+    named = {g.key: g for g in groupings}
+    groupings += [engine.intersect([named[k] for k in key.split("&")]) for key in sorted(combined)]
     prepared = engine.prepare(data.y_true, y_pred, data.y_score, groupings, regression)
     values = engine.compute(prepared)
     intervals = {}

@@ -77,21 +77,66 @@ class Grouping:
 
 
 @dataclass(frozen=True)
+class View:
+    """One grouping's own cells: rows alike for its slices, label, class and score merged.
+
+    ``of_cell`` maps each cell of :class:`Data` to one of these, so a replicate's weights
+    reach them with a single ``bincount``; the metrics then run on far fewer values.
+    """
+
+    grouping: Grouping
+    index: Ints
+    of_cell: Ints | None
+    y: Floats
+    pred: Floats | None
+    score: Floats | None
+    score_group: Ints | None
+    bins: Ints | None
+    square: Floats | None
+    loss: Floats | None
+
+    def weights(self, cell_weights: Floats) -> Floats:
+        if self.of_cell is None:
+            return cell_weights
+        out: Floats = np.bincount(self.of_cell, weights=cell_weights, minlength=len(self.index))
+        return out
+
+
+@dataclass(frozen=True)
 class Data:
-    """The columns as numbers, and what is derived from them once for every replicate."""
+    """The predictions as *cells*: rows identical for every metric are counted once.
+
+    A cell is one combination of the slices of every grouping, the label, the predicted
+    class and the score (regression rows are not merged). ``base`` is how many rows each
+    cell holds; row-level terms (squared error, log loss, calibration bin) are computed
+    once here, and every metric is then a weighted sum over cells. A bootstrap replicate
+    is only new cell weights: a multinomial draw of ``rows`` over the cells, which is
+    exactly resampling the rows with replacement.
+    """
 
     y_true: Floats
     y_pred: Floats | None
     y_score: Floats | None
     regression: bool
     groupings: tuple[Grouping, ...]
-    score_group: Ints | None = None  # dense rank of each row's score (ties share one)
+    base: Floats
+    rows: int
+    score_group: Ints | None = None  # dense rank of each cell's score (ties share one)
     score_groups: int = 0
     bins: Ints | None = None
+    square: Floats | None = None  # (p - y)^2, or (pred - y)^2 for regression
+    loss: Floats | None = None  # -(y log p + (1 - y) log(1 - p)), p clipped
+    cell_of_row: Ints | None = None
+    views: tuple[View, ...] = ()
 
-    @property
-    def rows(self) -> int:
-        return len(self.y_true)
+    def weigh(self, row_weights: Floats) -> Floats:
+        """Cell weights from weights per row (a row drawn twice counts twice)."""
+        if self.cell_of_row is None:
+            return row_weights
+        weights: Floats = np.bincount(
+            self.cell_of_row, weights=row_weights, minlength=len(self.base)
+        )
+        return weights
 
 
 def intersect(groupings: list[Grouping]) -> Grouping:
@@ -118,15 +163,77 @@ def prepare(
     groupings: list[Grouping],
     regression: bool = False,
 ) -> Data:
-    score_group, count, bins = None, 0, None
+    rows = len(y_true)
+    overall = Grouping("", ("",), np.zeros(rows, dtype=np.int64))
+    groups = (overall, *groupings)
+    score_group, count = None, 0
     if y_score is not None:
         distinct, score_group = np.unique(y_score, return_inverse=True)
         count = len(distinct)
+    keep = np.arange(rows)
+    base = np.ones(rows)
+    inverse = None
+    if not regression:
+        key = np.zeros(rows, dtype=np.int64)
+        for g in groupings:
+            key = key * g.size + g.index
+        key = key * 2 + y_true.astype(np.int64)
+        if y_pred is not None:
+            key = key * 2 + y_pred.astype(np.int64)
+        if score_group is not None:
+            key = key * max(count, 1) + score_group
+        _, keep, inverse, counts = np.unique(
+            key, return_index=True, return_inverse=True, return_counts=True
+        )
+        base = counts.astype(np.float64)
+    y = y_true[keep]
+    pred = y_pred[keep] if y_pred is not None else None
+    score = y_score[keep] if y_score is not None else None
+    cells = tuple(Grouping(g.key, g.labels, g.index[keep]) for g in groups)
+    bins = square = loss = None
+    if score is not None:
         edges = np.linspace(0.0, 1.0, N_BINS + 1)
-        bins = np.searchsorted(edges[1:-1], y_score).astype(np.int64)
-    overall = Grouping("", ("",), np.zeros(len(y_true), dtype=np.int64))
+        bins = np.searchsorted(edges[1:-1], score).astype(np.int64)
+        square = (score - y) ** 2
+        clipped = np.clip(score, EPS, 1 - EPS)
+        loss = -(y * np.log(clipped) + (1 - y) * np.log(1 - clipped))
+    elif regression and pred is not None:
+        square = (pred - y) ** 2
+    group_of = score_group[keep] if score_group is not None else None
+    data = Data(
+        y, pred, score, regression, cells, base, rows, group_of, count, bins, square, loss, inverse
+    )
+    views = tuple(_view(g, data) for g in cells)
     return Data(
-        y_true, y_pred, y_score, regression, (overall, *groupings), score_group, count, bins
+        y, pred, score, regression, cells, base, rows, group_of, count, bins, square, loss,
+        inverse, views,
+    )  # fmt: skip
+
+
+def _view(g: Grouping, d: Data) -> View:
+    if d.regression:
+        return View(g, g.index, None, d.y_true, d.y_pred, None, None, None, d.square, None)
+    key = g.index * 2 + d.y_true.astype(np.int64)
+    if d.y_pred is not None:
+        key = key * 2 + d.y_pred.astype(np.int64)
+    if d.score_group is not None:
+        key = key * max(d.score_groups, 1) + d.score_group
+    _, first, of_cell = np.unique(key, return_index=True, return_inverse=True)
+
+    def pick(values: Floats | None) -> Floats | None:
+        return values[first] if values is not None else None
+
+    return View(
+        g,
+        g.index[first],
+        of_cell.astype(np.int64),
+        d.y_true[first],
+        pick(d.y_pred),
+        pick(d.y_score),
+        pick(d.score_group),
+        pick(d.bins),
+        pick(d.square),
+        pick(d.loss),
     )
 
 
@@ -145,9 +252,10 @@ def _ratio(num: Floats, den: Floats) -> Floats:
     return out
 
 
-def _classification(g: Grouping, d: Data, w: Floats) -> dict[str, Floats]:
-    assert d.y_pred is not None
-    cell = g.index * 4 + (2 * d.y_true + d.y_pred).astype(np.int64)
+def _classification(v: View, w: Floats) -> dict[str, Floats]:
+    assert v.pred is not None
+    g = v.grouping
+    cell = v.index * 4 + (2 * v.y + v.pred).astype(np.int64)
     counts = np.bincount(cell, weights=w, minlength=4 * g.size).reshape(g.size, 4)
     tn, fp, fn, tp = counts[:, 0], counts[:, 1], counts[:, 2], counts[:, 3]
     n = tn + fp + fn + tp
@@ -165,24 +273,23 @@ def _classification(g: Grouping, d: Data, w: Floats) -> dict[str, Floats]:
     }
 
 
-def _scored(g: Grouping, d: Data, w: Floats) -> dict[str, Floats]:
-    assert d.y_score is not None and d.score_group is not None and d.bins is not None
-    y, p = d.y_true, d.y_score
-    n = np.bincount(g.index, weights=w, minlength=g.size)
-    brier = np.bincount(g.index, weights=w * (p - y) ** 2, minlength=g.size)
-    clipped = np.clip(p, EPS, 1 - EPS)
-    loss = -(y * np.log(clipped) + (1 - y) * np.log(1 - clipped))
-    logloss = np.bincount(g.index, weights=w * loss, minlength=g.size)
-    cell = g.index * N_BINS + d.bins
+def _scored(v: View, w: Floats, groups: int) -> dict[str, Floats]:
+    assert v.score is not None and v.score_group is not None and v.bins is not None
+    assert v.square is not None and v.loss is not None
+    g, index = v.grouping, v.index
+    y, p = v.y, v.score
+    n = np.bincount(index, weights=w, minlength=g.size)
+    brier = np.bincount(index, weights=w * v.square, minlength=g.size)
+    logloss = np.bincount(index, weights=w * v.loss, minlength=g.size)
+    wy = w * y
+    cell = index * N_BINS + v.bins
     size = g.size * N_BINS
-    bin_y = np.bincount(cell, weights=w * y, minlength=size).reshape(g.size, N_BINS)
+    bin_y = np.bincount(cell, weights=wy, minlength=size).reshape(g.size, N_BINS)
     bin_p = np.bincount(cell, weights=w * p, minlength=size).reshape(g.size, N_BINS)
-    gap = np.abs(bin_y - bin_p)  # = bin_n * |observed - predicted|
-    ece = _ratio(gap.sum(axis=1), n)
-    groups = d.score_groups
-    cell = g.index * groups + d.score_group
-    pos = np.bincount(cell, weights=w * y, minlength=g.size * groups).reshape(g.size, groups)
-    neg = np.bincount(cell, weights=w * (1 - y), minlength=g.size * groups).reshape(g.size, groups)
+    ece = _ratio(np.abs(bin_y - bin_p).sum(axis=1), n)  # bin_n * |observed - predicted|
+    cell = index * groups + v.score_group
+    pos = np.bincount(cell, weights=wy, minlength=g.size * groups).reshape(g.size, groups)
+    neg = np.bincount(cell, weights=w - wy, minlength=g.size * groups).reshape(g.size, groups)
     below = np.cumsum(neg, axis=1) - neg
     wins = (pos * (below + 0.5 * neg)).sum(axis=1)
     total_pos, total_neg = pos.sum(axis=1), neg.sum(axis=1)
@@ -194,12 +301,12 @@ def _scored(g: Grouping, d: Data, w: Floats) -> dict[str, Floats]:
     }
 
 
-def _regression(g: Grouping, d: Data, w: Floats) -> dict[str, Floats]:
-    assert d.y_pred is not None
-    err = d.y_pred - d.y_true
-    n = np.bincount(g.index, weights=w, minlength=g.size)
-    abs_err = np.bincount(g.index, weights=w * np.abs(err), minlength=g.size)
-    sq = np.bincount(g.index, weights=w * err**2, minlength=g.size)
+def _regression(v: View, w: Floats) -> dict[str, Floats]:
+    assert v.pred is not None and v.square is not None
+    g = v.grouping
+    n = np.bincount(v.index, weights=w, minlength=g.size)
+    abs_err = np.bincount(v.index, weights=w * np.abs(v.pred - v.y), minlength=g.size)
+    sq = np.bincount(v.index, weights=w * v.square, minlength=g.size)
     return {"mae": _ratio(abs_err, n), "rmse": np.sqrt(_ratio(sq, n))}
 
 
@@ -219,24 +326,26 @@ def _fairness(per: dict[str, Floats]) -> dict[str, float]:
     return out
 
 
-def _per_slice(g: Grouping, d: Data, w: Floats) -> dict[str, Floats]:
+def _per_slice(v: View, d: Data, w: Floats) -> dict[str, Floats]:
     if d.regression:
-        return _regression(g, d, w)
+        return _regression(v, w)
     per: dict[str, Floats] = {}
-    if d.y_pred is not None:
-        per.update(_classification(g, d, w))
-    if d.y_score is not None:
-        per.update(_scored(g, d, w))
+    if v.pred is not None:
+        per.update(_classification(v, w))
+    if v.score is not None:
+        per.update(_scored(v, w, d.score_groups))
     return per
 
 
 def compute(d: Data, w: Floats | None = None) -> Table:
-    """Every metric for every slice of every grouping, with row weights ``w``."""
-    weights = np.ones(d.rows) if w is None else w
+    """Every metric for every slice of every grouping, with cell weights ``w`` (rows)."""
+    weights = d.base if w is None else w
     table = Table()
-    for g in d.groupings:
-        per = _per_slice(g, d, weights)
-        n = np.bincount(g.index, weights=weights, minlength=g.size)
+    for view in d.views:
+        g = view.grouping
+        mine = view.weights(weights)
+        per = _per_slice(view, d, mine)
+        n = np.bincount(view.index, weights=mine, minlength=g.size)
         for i, label in enumerate(g.labels):
             table.counts[(g.key, label)] = round(float(n[i]))
             for name, values in per.items():
@@ -260,9 +369,10 @@ def bootstrap(
     """Percentile intervals: rows resampled with replacement, ``replicates`` times, seeded."""
     rng = np.random.default_rng(seed)
     draws: dict[tuple[str, str, str], list[float]] = {}
+    share = d.base / d.rows
     for _ in range(replicates):
-        counts = np.bincount(rng.integers(0, d.rows, d.rows), minlength=d.rows)
-        for key, value in compute(d, counts.astype(np.float64)).values.items():
+        counts = rng.multinomial(d.rows, share).astype(np.float64)
+        for key, value in compute(d, counts).values.items():
             draws.setdefault(key, []).append(value)
     tail = (1 - level) / 2 * 100
     out = {}

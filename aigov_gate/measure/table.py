@@ -98,9 +98,17 @@ def _classes(data: dict[str, Floats], wanted: dict[str, str], path: Path) -> Non
 
 
 def _grouping(key: str, values: list[str] | Floats) -> Grouping:
-    text = [str(v) for v in values] if isinstance(values, np.ndarray) else values
-    labels, index = np.unique(np.asarray(text, dtype=object), return_inverse=True)
-    return Grouping(key, tuple(str(v) for v in labels), index.astype(np.int64))
+    if isinstance(values, np.ndarray):  # numbers (Parquet): group on them, label as text
+        found, index = np.unique(values, return_inverse=True)
+        labels = tuple(f"{v:g}" for v in found)
+        return Grouping(key, labels, index.astype(np.int64))
+    codes: dict[str, int] = {}
+    index = np.fromiter((codes.setdefault(v, len(codes)) for v in values), np.int64, len(values))
+    order = sorted(codes, key=codes.__getitem__)
+    ranked = sorted(range(len(order)), key=order.__getitem__)  # labels in sorted order
+    remap = np.empty(len(order), dtype=np.int64)
+    remap[ranked] = np.arange(len(order))
+    return Grouping(key, tuple(sorted(order)), remap[index])
 
 
 def read(
