@@ -70,6 +70,12 @@ def situation_for(config: AigovConfig, options: GateOptions) -> Situation:
         raise UsageError(f"unknown stage '{options.stage}'", hint="use merge or deploy")
     env = options.environment
     known = sorted(config.environments)
+    if options.stage == "merge" and env is not None:
+        raise UsageError(
+            f"--environment {env} is for a deploy gate, but the stage is merge (the default): "
+            "a merge gate would silently ignore it",
+            hint=f"add --stage deploy to gate the deploy to {env}, or drop --environment",
+        )
     if options.stage == "deploy" and env is None:
         listed = ", ".join(known) if known else "none configured"
         raise UsageError(

@@ -254,6 +254,7 @@ def test_usage_errors_exit_2_with_a_hint(write_repo: WriteRepo) -> None:
     cases = [
         (["--stage", "deploy"], "--stage deploy needs --environment"),
         (["--stage", "deploy", "-e", "prod"], "did you mean 'production'?"),
+        (["-e", "production"], "--environment production is for a deploy gate"),
         (["--model", "scorr"], "did you mean 'scorer'?"),
         (["--output", "pdf=x.pdf"], "is not FORMAT=PATH"),
         (["--base", "main"], "not inside a Git repository"),

@@ -284,7 +284,13 @@ def prune_command(
         keyring = Keyring.load(keyring_path)
     else:
         _, keyring = open_keyring(repo, None, None, missing_ok=False)
-    today = as_of.date() if as_of else datetime.now(UTC).date()
+    now = datetime.now(UTC).date()
+    today = as_of.date() if as_of else now
+    if today > now and not dry_run:
+        raise UsageError(
+            f"--as-of {today} is in the future: it would delete bundles still under retention",
+            hint="add --dry-run to see what will be due then; deletion runs on today's date",
+        )
     deleted = kept = 0
     for path in sorted(folder.rglob("*.tar.gz")):
         result = verify(path, keyring)
