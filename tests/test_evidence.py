@@ -17,11 +17,12 @@ import tarfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, MODEL, git, run_aigov
+from conftest import EXAMPLES, MODEL, aigov_script, ci_free_env, git, run_aigov
 from cryptography.hazmat.primitives import serialization
 from securesystemslib.dsse import Envelope
 from securesystemslib.signer import SSlibKey  # type: ignore[attr-defined]
@@ -708,8 +709,22 @@ def test_prune_deletes_only_what_is_past_retention_and_logs_it(
     assert "would delete 2" in dry.stdout and (store / "old.tar.gz").exists()
     assert not (store / "prune-log.jsonl").exists()
     (store / "kept.tar.gz").unlink()
-    done = run_aigov("evidence", "prune", str(store), "--as-of", "2099-01-01", *keyring)
-    assert done.returncode == 0
+    # a future --as-of without --dry-run would delete what is still under retention
+    early = run_aigov("evidence", "prune", str(store), "--as-of", "2099-01-01", *keyring)
+    assert early.returncode == 2 and "--as-of 2099-01-01 is in the future" in early.stderr
+    assert (store / "old.tar.gz").exists() and not (store / "prune-log.jsonl").exists()
+    # on the day itself (a fake clock, 2099-01-01) it deletes
+    if shutil.which("faketime") is None:
+        pytest.skip("needs libfaketime's faketime (.ci/run installs it)")
+    days = (date(2099, 1, 1) - date.today()).days
+    done = subprocess.run(
+        ["faketime", "-f", f"+{days}d", aigov_script(), "evidence", "prune", str(store), *keyring],
+        capture_output=True,
+        text=True,
+        env=ci_free_env(),
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
     assert not (store / "old.tar.gz").exists()
     assert (store / "tampered.tar.gz").exists()
     assert "does not verify" in done.stdout
