@@ -628,6 +628,7 @@ _VALIDATION_RULES: tuple[tuple[str, str], ...] = (
         "A clause's parent or superseded_by is not a clause of its framework",
     ),
     ("framework.parent-cycle", "Clauses are their own ancestors"),
+    ("policy.unknown-environment", "A policy names an environment .aigov.yaml does not have"),
     ("load.no-documents", "No governance documents found"),
 )
 

@@ -183,7 +183,17 @@ def check_evidence_file(doc: Checked, root: Path) -> Iterator[Finding]:
     spec, relative = model.spec, model.spec.path
     where = doc.raw.locate(("spec", "path"))
     resolved_root = root.resolve()
-    file = (root / relative).resolve()
+    try:
+        file = (root / relative).resolve()
+    except (RuntimeError, OSError):  # a symlink loop
+        yield _evidence(
+            doc,
+            "evidence.file-missing",
+            f"path '{spec.path}' is a symbolic link loop",
+            where,
+            "point path at the artifact itself",
+        )
+        return
     if not file.is_relative_to(resolved_root):
         yield _evidence(
             doc,

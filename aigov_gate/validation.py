@@ -25,7 +25,8 @@ from aigov_gate.config import AigovConfig
 from aigov_gate.documents import API_VERSIONS, KINDS
 from aigov_gate.documents.compliance import Clause, Framework
 from aigov_gate.documents.diagnostics import explain
-from aigov_gate.errors import UsageError
+from aigov_gate.documents.policy import Policy
+from aigov_gate.errors import ConfigError, UsageError
 from aigov_gate.frameworks import builtin_clause_numbers
 from aigov_gate.loading import Candidate, LoadResult, RawDocument, explicit, load_files, walk
 from aigov_gate.packs import policy_names
@@ -80,6 +81,7 @@ def validate_repo(root: Path, config: AigovConfig, paths: Sequence[Path] = ()) -
         findings.extend(check_references(doc, index))
         findings.extend(check_evidence_file(doc, root))
         findings.extend(_check_framework(doc))
+        findings.extend(_check_environments(doc, config))
         findings.extend(scan(doc))
     if not paths and not loaded.documents and not loaded.findings:
         findings.append(_nothing_found(config))
@@ -94,8 +96,30 @@ def validate_repo(root: Path, config: AigovConfig, paths: Sequence[Path] = ()) -
 
 def _discover(root: Path, config: AigovConfig) -> list[Candidate]:
     candidates: list[Candidate] = []
+    real_root = root.resolve()
     for entry in config.paths:
         start = (root / entry).absolute()
+        if Path(entry).is_absolute() or ".." in Path(entry).parts:
+            raise ConfigError(
+                f"paths: '{entry}' is not a folder inside the repository",
+                where=".aigov.yaml",
+                hint="paths are relative to the repository root and stay inside it",
+            )
+        below = [p for p in (start, *start.parents) if p != root and p.is_relative_to(root)]
+        if any(p.is_symlink() for p in below):
+            raise ConfigError(
+                f"paths: '{entry}' goes through a symbolic link",
+                where=".aigov.yaml",
+                hint="name the real folder: links are never followed",
+            )
+        try:
+            inside = start.resolve().is_relative_to(real_root)
+        except (RuntimeError, OSError):
+            inside = False
+        if not inside:
+            raise ConfigError(
+                f"paths: '{entry}' leaves the repository", where=".aigov.yaml", hint="fix paths"
+            )
         if not start.is_dir():
             raise UsageError(
                 f"configured path '{entry}' is not a directory in {root}",
@@ -265,3 +289,24 @@ def _nothing_found(config: AigovConfig) -> Finding:
         hint="a gate that sees nothing must not pass: check 'paths' in .aigov.yaml, "
         "or run 'aigov init' to start a governance repo",
     )
+
+
+def _check_environments(doc: Checked, config: AigovConfig) -> Iterator[Finding]:
+    """A Policy's environments exist in .aigov.yaml: a misspelt one would never fire."""
+    model = doc.model
+    if not isinstance(model, Policy):
+        return
+    known = sorted(config.environments)
+    for i, env in enumerate(model.spec.environments):
+        if env in config.environments:
+            continue
+        close = difflib.get_close_matches(env, known, n=1)
+        did = f"did you mean '{close[0]}'? " if close else ""
+        yield Finding(
+            "policy.unknown-environment",
+            Severity.HIGH,
+            f"environment '{env}' is not in .aigov.yaml: the policy would never fire there",
+            doc.raw.locate(("spec", "environments", i)),
+            doc.raw.target,
+            f"{did}environments: {', '.join(known) or 'none configured'}",
+        )

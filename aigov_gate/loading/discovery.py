@@ -87,5 +87,9 @@ def explicit(path: Path, root: Path) -> Candidate:
 
 
 def _escapes(link: Path, root: Path) -> bool:
-    target = link.resolve()
+    """Whether a link leaves the repository; a loop (or an unreadable link) counts as so."""
+    try:
+        target = link.resolve()
+    except (RuntimeError, OSError):  # "Symlink loop" on Python 3.11-3.12
+        return True
     return relative_to_repo(target, root.resolve()) is None
