@@ -604,6 +604,7 @@ _VALIDATION_RULES: tuple[tuple[str, str], ...] = (
     ("file.symlink-outside", "A symbolic link points outside the repository"),
     ("yaml.syntax", "The YAML does not parse"),
     ("yaml.unsafe-tag", "A Python or custom YAML tag"),
+    ("yaml.bad-value", "A value its YAML tag cannot hold (`!!int x`, a 5,000-digit integer)"),
     ("yaml.duplicate-key", "A mapping key appears twice"),
     ("yaml.alias-bomb", "Aliases expand beyond `limits.max_alias_nodes`"),
     ("yaml.recursive-alias", "An alias refers to itself"),

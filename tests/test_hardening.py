@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import gate_repo as g
+import pytest
 from conftest import WriteRepo, run_aigov
 
 
@@ -68,3 +69,31 @@ def test_a_policy_for_an_environment_that_does_not_exist_is_an_error(
     assert (f["path"], f["line"]) == ("policies/p.yaml", 9)
     assert "environment 'prodution' is not in .aigov.yaml" in f["message"]
     assert "did you mean 'production'?" in f["hint"]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("!!int x", "the int 'x' is not a valid int"),
+        ("!!float x", "the float 'x' is not a valid float"),
+        ("!!bool x", "the bool 'x' is not a valid bool"),
+        ("!!timestamp x", "the timestamp 'x' is not a valid timestamp"),
+        ("9" * 5000, "the int of 5000 characters is too long"),
+    ],
+)
+def test_bad_tagged_values_are_findings_and_later_documents_are_still_checked(
+    value: str, message: str, write_repo: WriteRepo
+) -> None:
+    text = (
+        "apiVersion: aigov/v1\nkind: Model\nmetadata: {name: m}\n"
+        f"spec: {{model_type: tabular, version: {value}, risk_tier: minimal}}\n---\n"
+        "apiVersion: aigov/v1\nkind: Model\nmetadata: {name: n}\n"
+        "spec: {model_type: tabular, version: '1', risk_tier: minimal, x: !!python/object y}\n"
+        "---\napiVersion: aigov/v1\nkind: Dataset\nmetadata: {name: d}\nspec: {}\n"
+    )
+    repo = write_repo({"a.yaml": text})
+    done = run_aigov("validate", "--repo", str(repo), "--format", "json")
+    assert done.returncode == 1, done.stderr
+    found = [(f["rule_id"], f["line"]) for f in json.loads(done.stdout)["findings"]]
+    assert found == [("yaml.bad-value", 4), ("yaml.unsafe-tag", 9), ("schema.missing-field", 14)]
+    assert message in done.stdout

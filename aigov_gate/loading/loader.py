@@ -13,7 +13,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aigov_gate.loading.discovery import Candidate
-from aigov_gate.loading.safe_yaml import Limits, Problem, claims_aigov, decode, parse_text
+from aigov_gate.loading.safe_yaml import (
+    UNREADABLE,
+    Limits,
+    Problem,
+    claims_aigov,
+    decode,
+    parse_text,
+)
 from aigov_gate.loading.source import RawDocument, SourceFile
 from aigov_gate.result import Finding, Location, Severity
 
@@ -128,6 +135,8 @@ def _classify(
     source: SourceFile, index: int, doc: Any, claims: bool, result: LoadResult
 ) -> RawDocument | None:
     """A governance document, or None (reported when the file claims to be governance)."""
+    if doc is UNREADABLE:
+        return None  # its problem is already recorded
     if isinstance(doc, dict):
         api = doc.get("apiVersion")
         if isinstance(api, str) and api.startswith("aigov/"):

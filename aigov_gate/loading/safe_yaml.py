@@ -131,6 +131,14 @@ _SAFE_SCALARS = frozenset(
 )
 
 
+class BadValue(yaml.constructor.ConstructorError):
+    """A scalar its tag cannot hold (``!!int x``, a 5,000-digit integer)."""
+
+
+#: In ``Parsed.documents`` where a document could not be built (its problem is recorded).
+UNREADABLE = object()
+
+
 class _Builder:
     """Nodes -> Python data, about twice as fast as PyYAML's generic constructor.
 
@@ -161,7 +169,7 @@ class _Builder:
             self.built[key] = result
             result.extend(self.build(child) for child in node.value)
         elif tag in _SAFE_SCALARS:
-            result = self.loader.construct_object(node, deep=True)
+            result = self._scalar(node)
         else:
             raise yaml.constructor.ConstructorError(
                 None,
@@ -172,9 +180,28 @@ class _Builder:
         self.built[key] = result
         return result
 
+    def _scalar(self, node: Node) -> Any:
+        """A safe scalar (int, float, bool, date, ...); a value its tag cannot hold is an error."""
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, TypeError, AttributeError, OverflowError, KeyError) as exc:
+            kind = node.tag.rsplit(":", 1)[-1]
+            value = node.value if isinstance(node.value, str) else ""
+            shown = repr(value) if len(value) <= 40 else f"of {len(value)} characters"
+            why = "too long" if "digits" in str(exc) else f"not a valid {kind}"
+            raise BadValue(None, None, f"the {kind} {shown} is {why}", node.start_mark) from None
+
     def _mapping(self, node: Node) -> dict[Any, Any]:
         if any(k.tag == _MERGE for k, _ in node.value):
-            merged: dict[Any, Any] = self.loader.construct_object(node, deep=True)
+            try:
+                merged: dict[Any, Any] = self.loader.construct_object(node, deep=True)
+            except (ValueError, TypeError, AttributeError, OverflowError, KeyError):
+                raise BadValue(
+                    None,
+                    None,
+                    "a merged mapping holds a value its tag cannot hold",
+                    node.start_mark,
+                ) from None
             return merged
         result: dict[Any, Any] = {}
         self.built[id(node)] = result
@@ -229,7 +256,12 @@ def parse_text(text: str, limits: Limits) -> Parsed:
                 if problem is not None:
                     parsed.problems.append(problem)
                     return parsed
-            parsed.documents.append(_Builder(loader, parsed.problems).build(node))
+            try:
+                built = _Builder(loader, parsed.problems).build(node)
+            except yaml.constructor.ConstructorError as exc:  # this document only
+                parsed.problems.append(_from_yaml_error(exc))
+                built = UNREADABLE
+            parsed.documents.append(built)
             parsed.name_positions.append(_name_position(node))
     except yaml.MarkedYAMLError as exc:
         parsed.problems.append(_from_yaml_error(exc))
@@ -351,7 +383,10 @@ def _from_yaml_error(exc: yaml.MarkedYAMLError) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or "invalid YAML"
     code, hint = "yaml.syntax", "fix the YAML syntax at this position"
-    if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in problem:
+    if isinstance(exc, BadValue):
+        code = "yaml.bad-value"
+        hint = "quote it to keep it as text, or write a value of that type"
+    elif isinstance(exc, yaml.constructor.ConstructorError) and "tag" in problem:
         code = "yaml.unsafe-tag"
         hint = "only plain YAML is accepted: remove the tag (no !!python/... or custom tags)"
     elif _is_depth_error(exc):  # libyaml's 1,000 levels, under a larger limits.max_depth
