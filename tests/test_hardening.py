@@ -97,3 +97,15 @@ def test_bad_tagged_values_are_findings_and_later_documents_are_still_checked(
     found = [(f["rule_id"], f["line"]) for f in json.loads(done.stdout)["findings"]]
     assert found == [("yaml.bad-value", 4), ("yaml.unsafe-tag", 9), ("schema.missing-field", 14)]
     assert message in done.stdout
+
+
+def test_non_finite_numbers_are_refused_where_they_make_no_sense(write_repo: WriteRepo) -> None:
+    run = g.run().replace("{name: auc, value: 0.8}", "{name: auc, value: .inf}")
+    plan = g.PLAN.replace("max_regression: 0.01", "max_regression: .inf").replace(
+        "threshold: 0.05", "threshold: 1e309"
+    )
+    repo = write_repo(g.repo_files({"tests/run-2.0.0.yaml": run, "tests/plan.yaml": plan}))
+    done = run_aigov("validate", "--repo", str(repo), "--format", "json")
+    assert done.returncode == 1
+    bad = {(f["path"], f["line"]) for f in json.loads(done.stdout)["findings"]}
+    assert bad == {("tests/run-2.0.0.yaml", 14), ("tests/plan.yaml", 14), ("tests/plan.yaml", 28)}

@@ -18,6 +18,8 @@ from aigov_gate.documents.base import (
     Text,
 )
 
+#: A number that is a number: .inf, .nan and 1e309 (which overflows to infinity) are refused.
+Finite = Annotated[float, Field(allow_inf_nan=False)]
 Operator = Literal[">=", "<=", ">", "<", "==", "between"]
 TestType = Literal[
     "performance", "fairness", "robustness", "explainability", "privacy", "security", "other"
@@ -28,14 +30,14 @@ class Disparity(Strict):
     """Largest allowed gap between slices: ``ratio`` is min/max (four-fifths rule: 0.8)."""
 
     measure: Literal["ratio", "difference"]
-    limit: float = Field(description="ratio: at least this; difference: at most this.")
+    limit: Finite = Field(description="ratio: at least this; difference: at most this.")
 
 
 class MetricRequirement(Strict):
     name: Text
     operator: Operator
-    threshold: float | None = None
-    range: list[float] | None = Field(
+    threshold: Finite | None = None
+    range: list[Finite] | None = Field(
         default=None,
         min_length=2,
         max_length=2,
@@ -50,7 +52,7 @@ class MetricRequirement(Strict):
         "a slice the baseline run had is required too.",
     )
     max_disparity: Disparity | None = None
-    max_regression: float | None = Field(
+    max_regression: Finite | None = Field(
         default=None, ge=0, description="Allowed worsening against the baseline run."
     )
     decide_on: Literal["point", "lower_bound", "upper_bound"] = Field(
@@ -151,14 +153,14 @@ class TestPlan(Document[TestPlanSpec]):
 
 class MetricValue(Strict):
     name: Text
-    value: float
-    threshold: float | None = None
+    value: Finite
+    threshold: Finite | None = None
     passed: bool | None = Field(default=None, description="A claim; the gate recomputes it.")
     slice_key: str | None = None
     slice_value: str | None = None
     n: int | None = Field(default=None, ge=0, description="Rows the value was computed on.")
-    ci_low: float | None = Field(default=None, description="Confidence interval, lower end.")
-    ci_high: float | None = Field(default=None, description="Confidence interval, upper end.")
+    ci_low: Finite | None = Field(default=None, description="Confidence interval, lower end.")
+    ci_high: Finite | None = Field(default=None, description="Confidence interval, upper end.")
 
 
 class PredictionsRef(Strict):
