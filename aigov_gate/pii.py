@@ -47,17 +47,25 @@ def _luhn(candidate: str) -> bool:
 
 
 def _iban(candidate: str) -> bool:
-    compact = candidate.replace(" ", "").upper()
+    compact = candidate.replace(" ", "").replace("-", "").upper()
     rearranged = compact[4:] + compact[:4]
     number = "".join(str(int(c, 36)) for c in rearranged)
     return int(number) % 97 == 1
 
 
 def _ip(candidate: str) -> bool:
-    """A valid address that could point at someone: not loopback or unspecified (0.0.0.0)."""
+    """A valid address that could point at someone: not loopback or unspecified (0.0.0.0).
+
+    An IPv6 address needs three groups at least (``2001:db8::1``): ``::bad`` and
+    ``3::bad`` parse, but in text they are the ``::`` of a GitHub annotation
+    (``::error file=a.yaml,line=3::bad value``), not an address.
+    """
     try:
         address = ipaddress.ip_address(candidate)
     except ValueError:
+        return False
+    groups = sum(1 for group in candidate.split(":") if group)
+    if ":" in candidate and "." not in candidate and groups < 3:
         return False
     return not (address.is_loopback or address.is_unspecified)
 
@@ -78,27 +86,30 @@ BUILTIN: dict[str, Detector] = {
     for d in (
         Detector(
             "email",
-            re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b"),
+            re.compile(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?![\w-])"),
             _email,
         ),
         Detector(
             "phone",
             re.compile(
-                r"(?<![\w.+/-])(?<!\d[-.\s])(?:\+\d{1,3}[-.\s]?)?(?:\(\d{2,4}\)\s?|\d{2,4}[-.\s])"
+                r"(?<![\w.+/-])(?<!\d[-.\s])(?:(?:\+|00)\d{1,3}[-.\s]?)?(?:\(\d{2,4}\)\s?|\d{2,4}[-.\s])"
                 r"\d{3,4}[-.\s]\d{3,4}(?![\w/-]|[-.\s]\d)"
                 r"|(?<![\w.+/-])\+\d{7,14}(?!\w)"
             ),
         ),
         Detector(
             "iban",
-            re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"),
+            re.compile(
+                r"\b[A-Za-z]{2}\d{2}(?:[ -]?[A-Za-z0-9]{4}){2,7}(?:[ -]?[A-Za-z0-9]{1,3})?\b"
+            ),
             _iban,
         ),
         Detector("card", re.compile(r"(?<![\w.])\d(?:[ -]?\d){12,18}(?![\w.])"), _luhn),
         Detector(
             "ip",
             re.compile(
-                r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])"
+                r"(?<![\w:.])[0-9A-Fa-f:]*:(?:\d{1,3}\.){3}\d{1,3}(?![\w.])"  # ::ffff:1.2.3.4
+                r"|(?<![\w.:])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])"
                 r"|(?<![\w:.])[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f:]*(?![\w:])"
             ),
             _ip,

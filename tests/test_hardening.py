@@ -109,3 +109,41 @@ def test_non_finite_numbers_are_refused_where_they_make_no_sense(write_repo: Wri
     assert done.returncode == 1
     bad = {(f["path"], f["line"]) for f in json.loads(done.stdout)["findings"]}
     assert bad == {("tests/run-2.0.0.yaml", 14), ("tests/plan.yaml", 14), ("tests/plan.yaml", 28)}
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("lena@müller-bank.de", "[redacted:email]"),
+        ("jürgen.schmidt@bank.de wrote", "[redacted:email] wrote"),
+        ("call 0044 20 7946 0958", "call [redacted:phone]"),
+        ("iban gb82 west 1234 5698 7654 32", "iban [redacted:iban]"),
+        ("GB82-WEST-1234-5698-7654-32", "[redacted:iban]"),
+        ("from ::ffff:81.2.69.160 on", "from [redacted:ip] on"),
+        (
+            "::error file=a.yaml,line=3,col=5::bad value",
+            "::error file=a.yaml,line=3,col=5::bad value",
+        ),
+        ("::warning file=a.yaml::a thing", "::warning file=a.yaml::a thing"),
+        ("2001:db8::1 and fe80::1ff:fe23:4567:890a", "[redacted:ip] and [redacted:ip]"),
+    ],
+)
+def test_personal_data_the_masker_missed(text: str, masked: str) -> None:
+    from aigov_gate.pii import mask
+
+    assert mask(text) == masked
+
+
+def test_values_rendered_from_dicts_are_masked_in_policy_messages(write_repo: WriteRepo) -> None:
+    model = g.model().replace(
+        "  owner: lena\n", '  owner: lena\n  annotations: {contact: "ana\u00a0lena@example.com"}\n'
+    )
+    policy = (
+        "apiVersion: aigov/v1\nkind: Policy\nmetadata: {name: p}\nspec:\n  title: t\n"
+        "  severity: low\n  rule: 'false'\n  message: 'annotations {{ model.metadata.annotations }}'\n"
+    )
+    repo = write_repo(g.repo_files({"models/scorer.yaml": model, "policies/p.yaml": policy}))
+    done = run_aigov("gate", "--repo", str(repo), "--format", "github")
+    assert "lena@example.com" not in done.stdout
+    assert "[redacted:email]" in done.stdout
+    assert "::notice file=" in done.stdout or "::warning file=" in done.stdout

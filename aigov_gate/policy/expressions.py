@@ -252,4 +252,8 @@ def show(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, list):
         return ", ".join(show(v) for v in value)
+    if isinstance(value, dict):  # as JSON, not Python's repr: text stays text (PII masking)
+        import json
+
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=show)
     return str(value)
