@@ -140,7 +140,8 @@ def test_values_rendered_from_dicts_are_masked_in_policy_messages(write_repo: Wr
     )
     policy = (
         "apiVersion: aigov/v1\nkind: Policy\nmetadata: {name: p}\nspec:\n  title: t\n"
-        "  severity: low\n  rule: 'false'\n  message: 'annotations {{ model.metadata.annotations }}'\n"
+        "  severity: low\n  rule: 'false'\n"
+        "  message: 'annotations {{ model.metadata.annotations }}'\n"
     )
     repo = write_repo(g.repo_files({"models/scorer.yaml": model, "policies/p.yaml": policy}))
     done = run_aigov("gate", "--repo", str(repo), "--format", "github")
