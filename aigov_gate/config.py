@@ -468,7 +468,19 @@ ENV_OVERRIDES: dict[str, tuple[tuple[str, ...], type]] = {
 
 
 def find_config(repo: Path) -> Path | None:
+    """``REPO/.aigov.yaml`` if there is one; a link to a file outside the repo is refused."""
     candidate = repo / CONFIG_FILE
+    if candidate.is_symlink():
+        try:
+            inside = candidate.resolve().is_relative_to(repo.resolve())
+        except (RuntimeError, OSError):
+            inside = False
+        if not inside:
+            raise ConfigError(
+                f"{CONFIG_FILE} is a symbolic link to a file outside the repository",
+                where=CONFIG_FILE,
+                hint="keep the config in the repository: its bytes go into evidence bundles",
+            )
     return candidate if candidate.is_file() else None
 
 

@@ -148,3 +148,17 @@ def test_values_rendered_from_dicts_are_masked_in_policy_messages(write_repo: Wr
     assert "lena@example.com" not in done.stdout
     assert "[redacted:email]" in done.stdout
     assert "::notice file=" in done.stdout or "::warning file=" in done.stdout
+
+
+def test_a_config_linked_from_outside_the_repository_is_refused(
+    write_repo: WriteRepo, tmp_path: Path
+) -> None:
+    repo = write_repo(g.repo_files())
+    outside = tmp_path / "shared.yaml"
+    outside.write_text(g.CONFIG)
+    (repo / ".aigov.yaml").unlink()
+    (repo / ".aigov.yaml").symlink_to(outside)
+    for command in ("validate", "gate"):
+        done = run_aigov(command, "--repo", str(repo))
+        assert done.returncode == 2
+        assert ".aigov.yaml is a symbolic link to a file outside the repository" in done.stderr
