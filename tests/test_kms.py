@@ -202,9 +202,19 @@ def test_moto_key_ids_match_and_moto_rehashes_digests() -> None:
         der = client.get_public_key(KeyId=meta["KeyId"])["PublicKey"]
         assert key_id(public) == hashlib.sha256(der).hexdigest()
         signer = kms.kms_signer(source, client)
-        signature = signer.sign(b"message")
         digest = hashlib.sha256(b"message").digest()
         # moto hashes the digest again (getmoto/moto#10202): real KMS signs `digest` itself.
+        # The signer checks every answer with the public key, so it refuses moto's, as it
+        # would any misbehaving KMS's.
+        with pytest.raises(kms.KmsError, match="does not verify"):
+            signer.sign(b"message")
+        answer = client.sign(
+            KeyId=meta["KeyId"],
+            Message=digest,
+            MessageType="DIGEST",
+            SigningAlgorithm="ECDSA_SHA_256",
+        )
+        signature = answer["Signature"]
         assert not verify_signature(public, signature, b"message")
         assert isinstance(public, ec.EllipticCurvePublicKey)
         public.verify(signature, digest, ec.ECDSA(hashes.SHA256()))
@@ -260,3 +270,36 @@ def test_user_flow_with_kms_keys(
     ).read_bytes()
     again = invoke("keys", "rotate", "--force", "--repo", str(repo))
     assert again.exit_code == 2 and "already in the keyring" in again.output
+
+
+class Liar(Keys):
+    """A KMS that, once ``lying``, signs something else than it was given (a wrong key
+    version, a proxy rewriting answers)."""
+
+    lying = False
+
+    def sign_digest(self, digest: bytes) -> bytes:
+        if self.lying:
+            digest = hashlib.sha256(b"not what was asked").digest()
+        return super().sign_digest(digest)
+
+
+def test_a_kms_signature_that_does_not_verify_publishes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys = Liar()
+    monkeypatch.setattr(kms, "client_for", lambda source: AwsDouble(keys))
+    monkeypatch.setenv("AIGOV_PRIVATE_KEY_DIR", str(tmp_path / "local-keys"))
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLES / "credit-scoring", repo)
+    with (repo / ".aigov.yaml").open("a") as fh:
+        fh.write(f"keys:\n  signer: {{provider: aws-kms, key: '{REFS['aws-kms'][0]}'}}\n")
+    git(repo, "init", "-q")
+    done = invoke("keys", "generate", "--repo", str(repo))
+    assert done.exit_code == 0, done.output
+    keys.lying = True
+    bundle = tmp_path / "b.tar.gz"
+    done = invoke("gate", "--repo", str(repo), "--evidence", str(bundle))
+    assert done.exit_code == 2, done.output
+    assert "does not verify with that key's public key: no bundle was written" in done.output
+    assert list(tmp_path.glob("b.tar.gz*")) == []

@@ -203,7 +203,22 @@ class KmsSigner:
         return self._public
 
     def sign(self, message: bytes) -> bytes:
-        return bytes(_call(self.source, 2, self.client, hashlib.sha256(message).digest()))
+        """The KMS's signature over ``message``, checked with the key's own public half.
+
+        A KMS that answers with a signature that does not verify (a wrong key version, a
+        proxy that rewrites answers) would publish a bundle nobody can verify: it stops here.
+        """
+        from aigov_gate.evidence.keys import verify_signature
+
+        signature = bytes(_call(self.source, 2, self.client, hashlib.sha256(message).digest()))
+        if not verify_signature(self.public, signature, message):
+            raise KmsError(
+                f"{self.source.provider} returned a signature for key {self.source.key} that "
+                "does not verify with that key's public key: no bundle was written",
+                hint="check that the key reference names the key (and version) in the "
+                "keyring, and that nothing between aigov and the KMS rewrites its answers",
+            )
+        return signature
 
 
 def client_for(source: KeySource) -> Any:
