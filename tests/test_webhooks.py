@@ -554,3 +554,55 @@ def test_concurrency_is_bounded(tmp_path: Path, receiver: Receiver) -> None:
     assert done.returncode == 0, done.stdout
     assert len(receiver.at("/hook")) == 12
     assert receiver.most_active == 3
+
+
+def test_a_url_two_parsers_read_differently_is_refused_and_nothing_is_sent(
+    tmp_path: Path,
+) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    hits: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.2", 0), Handler)  # the host the stack would reach
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    try:
+        for i, url in enumerate(
+            (
+                f"http://127.0.0.2:{port}\\@localhost:{port}/hook",
+                f"http://user@127.0.0.2:{port}/hook",
+            )
+        ):
+            repo = hook_repo(tmp_path / str(i), url)
+            done = run_aigov(
+                "webhooks", "test", "risk-office", "--repo", str(repo), env={ENV: SECRET}
+            )
+            assert done.returncode == 2, done.stdout
+            assert "the url holds" in done.stderr
+        assert hits == []
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_shared_and_mapped_addresses_count_as_internal() -> None:
+    from aigov_gate.webhooks.safety import refusal
+
+    for url in (
+        "https://100.64.0.7/h",
+        "https://[::ffff:169.254.169.254]/h",
+        "https://169.254.169.254/h",
+    ):
+        why = refusal(url, [], True)
+        assert why is not None and "private or internal address" in why, url
+    assert refusal("https://hooks.example/h", [], False) is None

@@ -1,11 +1,13 @@
 """Which urls may be called, and how a url is shown.
 
-https only, except loopback hosts and the hosts in ``webhooks.allow_http``. With
-``webhooks.block_private_addresses`` the host's addresses are resolved and a url
-reaching a private, link-local (cloud metadata), loopback, reserved or multicast
-address is refused (SSRF). The check runs right before each attempt; a name that
-resolves differently between the check and the connection (DNS rebinding) is not
-caught here: put an egress proxy in front when receivers are untrusted (docs/webhooks.md).
+https only, except loopback hosts and the hosts in ``webhooks.allow_http``. A url
+that two parsers could read differently (a backslash, user info, control characters)
+is refused. With ``webhooks.block_private_addresses`` the host's addresses are resolved
+and a url reaching any address that is not public (private, 100.64/10, link-local and
+cloud metadata, loopback, reserved, multicast) is refused (SSRF). The check runs right
+before each attempt; a name that resolves differently between the check and the
+connection (DNS rebinding) is not caught here: put an egress proxy in front when
+receivers are untrusted (docs/webhooks.md).
 
 Urls are shown without query, fragment or user info, and with path segments that look
 like tokens (Slack-style hook urls) replaced by ``***``.
@@ -43,6 +45,43 @@ def _loopback(host: str) -> bool:
         return False
 
 
+def _ambiguous(url: str) -> str | None:
+    """Why two URL parsers could read ``url`` differently, or None.
+
+    The check reads the url with ``urllib.parse``; the HTTP stack (requests) with
+    urllib3's parser. ``http://127.0.0.2\\@localhost/`` is localhost to one and 127.0.0.2
+    to the other, so urls with a backslash, user info, or control characters are refused,
+    and the two parsers must agree on scheme, host and port.
+    """
+    if "\\" in url or any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
+        return "the url holds a backslash, a space or a control character"
+    parts = urlsplit(url)
+    if "@" in parts.netloc:
+        return "the url holds user info (user@host): put credentials in headers, not urls"
+    from urllib3.util import parse_url
+
+    try:
+        theirs = parse_url(url)
+        ours_port = parts.port
+    except ValueError:
+        return "the url is not valid"
+    same = (
+        (theirs.scheme or "") == parts.scheme
+        and (theirs.host or "").lower().strip("[]") == (parts.hostname or "").lower()
+        and theirs.port == ours_port
+    )
+    return None if same else "the url reads differently to different parsers"
+
+
+def _internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Not a public internet address: private, shared (100.64/10), link-local (cloud
+    metadata 169.254.169.254, fd00:ec2::254), loopback, reserved, multicast, unspecified;
+    an IPv4-mapped IPv6 address is judged as the IPv4 address it maps."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return not address.is_global or address.is_multicast
+
+
 def refusal(url: str, allow_http: list[str], block_private: bool) -> str | None:
     """Why ``url`` must not be called, or None when it may be."""
     try:
@@ -53,6 +92,9 @@ def refusal(url: str, allow_http: list[str], block_private: bool) -> str | None:
         return "the url is not valid"
     if not host:
         return "the url has no host"
+    ambiguous = _ambiguous(url)
+    if ambiguous:
+        return ambiguous
     if parts.scheme == "http":
         if not (_loopback(host) or host.lower() in (h.lower() for h in allow_http)):
             return (
@@ -68,14 +110,7 @@ def refusal(url: str, allow_http: list[str], block_private: bool) -> str | None:
             return f"cannot resolve {host}"
         for info in infos:
             address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-            if (
-                address.is_private
-                or address.is_link_local
-                or address.is_loopback
-                or address.is_reserved
-                or address.is_multicast
-                or address.is_unspecified
-            ):
+            if _internal(address):
                 return (
                     f"{host} resolves to {address}, a private or internal address "
                     "(webhooks.block_private_addresses is on)"
