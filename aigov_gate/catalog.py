@@ -509,6 +509,17 @@ BUILTIN: tuple[RuleInfo, ...] = (
         "Use one of the documented functions.",
     ),
     _r(
+        "policy.too-complex",
+        "A policy's CEL expression is too large or too deep",
+        "high",
+        "Before compiling: at most 16 KiB, brackets nested at most 64 deep, at most 500 "
+        "operators, and comprehensions (`all`, `exists`, `map`, `filter`) nested at most 2 "
+        "deep. Blocks whatever `--fail-on` says.",
+        "The CEL parser recurses (30,000 chained terms crash it) and its evaluation cannot "
+        "be interrupted: nested comprehensions multiply their cost without bound.",
+        "Split the rule into several policies, or move the work out of nested comprehensions.",
+    ),
+    _r(
         "policy.eval-error",
         "A policy failed to evaluate on a target",
         "high",
@@ -674,6 +685,7 @@ _ALWAYS_BLOCKING = frozenset(
         "policy.unknown-variable",
         "policy.unknown-function",
         "policy.eval-error",
+        "policy.too-complex",
         "waiver.not-allowed",
         "authority.changed",
         "identity.lookalike",

@@ -162,3 +162,57 @@ def test_a_config_linked_from_outside_the_repository_is_refused(
         done = run_aigov(command, "--repo", str(repo))
         assert done.returncode == 2
         assert ".aigov.yaml is a symbolic link to a file outside the repository" in done.stderr
+
+
+def _policy(rule: str, message: str = "no owner") -> str:
+    return (
+        "apiVersion: aigov/v1\nkind: Policy\nmetadata: {name: p}\nspec:\n  title: t\n"
+        f"  severity: high\n  rule: {json.dumps(rule)}\n  message: {json.dumps(message)}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ("1" + "+1" * 30000 + " > 0", "over the limit of 16384"),
+        ("(" * 100 + "true" + ")" * 100, "brackets nest deeper than 64"),
+        ("[1].all(x, [1].all(y, [1].all(z, true)))", "comprehensions (all, exists, map, filter)"),
+        (" && ".join(["true"] * 600), "operators, over the limit of 500"),
+    ],
+)
+def test_cel_that_would_crash_or_never_end_is_refused_before_compiling(
+    rule: str, message: str, write_repo: WriteRepo
+) -> None:
+    repo = write_repo(g.repo_files({"policies/p.yaml": _policy(rule)}))
+    for command in ("validate", "gate"):
+        done = run_aigov(command, "--repo", str(repo), "--format", "json", timeout=60)
+        assert done.returncode == 1, done.stderr
+        [f] = [
+            f for f in json.loads(done.stdout)["findings"] if f["rule_id"] == "policy.too-complex"
+        ]
+        assert message in f["message"] and f["path"] == "policies/p.yaml"
+
+
+def test_validate_reports_cel_syntax_errors_and_message_templates_fail_loudly(
+    write_repo: WriteRepo,
+) -> None:
+    repo = write_repo(g.repo_files({"policies/p.yaml": _policy("model.spec.version ==")}))
+    done = run_aigov("validate", "--repo", str(repo), "--format", "json")
+    assert done.returncode == 1
+    assert [f["rule_id"] for f in json.loads(done.stdout)["findings"]] == ["policy.syntax-error"]
+
+    unclosed = _policy("false", "owner {{ model.metadata.owner")
+    repo = write_repo(g.repo_files({"policies/p.yaml": unclosed}))
+    done = run_aigov("validate", "--repo", str(repo), "--format", "json")
+    [f] = json.loads(done.stdout)["findings"]
+    assert f["rule_id"] == "policy.syntax-error" and "never closes it" in f["message"]
+
+    for part in ("{{ model.spec.nope }}", "{{ 1/0 }}"):
+        repo = write_repo(g.repo_files({"policies/p.yaml": _policy("false", f"bad {part}")}))
+        done = run_aigov("gate", "--repo", str(repo), "--format", "json")
+        assert done.returncode == 1
+        found = json.loads(done.stdout)["findings"]
+        [violation] = [f for f in found if f["rule_id"] == "p"]
+        assert violation["message"] == "bad ?"
+        [error] = [f for f in found if f["rule_id"] == "policy.eval-error"]
+        assert "the message part {{" in error["message"] and error["blocking"]

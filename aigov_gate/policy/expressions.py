@@ -102,10 +102,85 @@ class Compiled:
     variables: frozenset[str]
 
 
+#: Bounds checked before an expression reaches the CEL parser, whose recursion crashes the
+#: interpreter on 30,000 chained terms and panics on 100,000 parentheses, and whose
+#: evaluation cannot be interrupted (it holds the GIL): deep comprehension nesting is the
+#: way to make it run unbounded.
+MAX_LENGTH = 16 * 1024
+MAX_NESTING = 64
+MAX_OPERATORS = 500
+MAX_COMPREHENSION_NESTING = 2
+_OPERATOR = re.compile(r"&&|\|\||==|!=|<=|>=|[-+*/%<>?]")
+_MACRO = re.compile(r"\.(?:all|exists|exists_one|map|filter)\s*\($")
+
+
+def bounds(source: str) -> ExpressionError | None:
+    """Why ``source`` is too large or too deep to compile safely, or None."""
+    if len(source) > MAX_LENGTH:
+        return ExpressionError(
+            "policy.too-complex",
+            f"the expression is {len(source)} characters, over the limit of {MAX_LENGTH}",
+            MAX_LENGTH,
+        )
+    depth = macros = 0
+    stack: list[bool] = []  # per open bracket: whether it opened a comprehension
+    code = _outside_strings(source)
+    for at, ch in enumerate(code):
+        if ch in "([{":
+            macro = ch == "(" and bool(_MACRO.search(code[max(0, at - 12) : at + 1]))
+            stack.append(macro)
+            macros += macro
+            depth = max(depth, len(stack))
+            if len(stack) > MAX_NESTING:
+                return ExpressionError(
+                    "policy.too-complex", f"brackets nest deeper than {MAX_NESTING}", at
+                )
+            if macros > MAX_COMPREHENSION_NESTING:
+                return ExpressionError(
+                    "policy.too-complex",
+                    f"comprehensions (all, exists, map, filter) nest deeper than "
+                    f"{MAX_COMPREHENSION_NESTING}: their cost multiplies",
+                    at,
+                )
+        elif ch in ")]}" and stack:
+            macros -= stack.pop()
+    operators = len(_OPERATOR.findall(code))
+    if operators > MAX_OPERATORS:
+        return ExpressionError(
+            "policy.too-complex",
+            f"{operators} operators, over the limit of {MAX_OPERATORS}: split the rule",
+            0,
+        )
+    return None
+
+
+def _outside_strings(source: str) -> str:
+    """``source`` with the contents of string literals blanked (same length)."""
+    out = list(source)
+    quote = ""
+    escaped = False
+    for i, ch in enumerate(source):
+        if quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == quote:
+                quote = ""
+                continue
+            out[i] = " "
+        elif ch in "'\"":
+            quote = ch
+    return "".join(out)
+
+
 def compile_expression(source: str, known: Collection[str]) -> Compiled | ExpressionError:
     """Compile ``source``; an error when it does not parse or names an unknown variable."""
     import cel
 
+    too_much = bounds(source)
+    if too_much is not None:
+        return too_much
     try:
         program = cel.compile(source)
     except ValueError as exc:
@@ -231,6 +306,13 @@ _TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 def template_parts(message: str) -> list[tuple[int, str]]:
     """``(offset, expression)`` of every ``{{ expression }}`` in a message template."""
     return [(m.start(1), m.group(1)) for m in _TEMPLATE.finditer(message)]
+
+
+def unclosed_template(message: str) -> int | None:
+    """Offset of a ``{{`` that no ``}}`` closes, or None."""
+    rest = _TEMPLATE.sub(lambda m: " " * len(m.group(0)), message)
+    at = rest.find("{{")
+    return at if at >= 0 else None
 
 
 def render(message: str, values: list[Any]) -> str:

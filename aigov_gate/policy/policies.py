@@ -26,6 +26,7 @@ from aigov_gate.policy.expressions import (
     position_in_file,
     render,
     template_parts,
+    unclosed_template,
 )
 from aigov_gate.references import Checked
 from aigov_gate.result import Finding, Location, Severity, Situation, clause_label
@@ -111,27 +112,35 @@ class PolicyRule:
             return [self._eval_error(target, f"the rule returned {outcome!r}, not true/false")]
         if outcome:
             return []
-        return [self._violation(context, target)]
+        return self._violation(context, target)
 
-    def _violation(self, context: Any, target: Target) -> Finding:
+    def _violation(self, context: Any, target: Target) -> list[Finding]:
+        """The finding, and one ``policy.eval-error`` per message part that failed."""
         spec = self.policy.spec
         values = []
+        broken = []
         for part in self.template:
             try:
                 values.append(evaluate(part, context))
-            except EvaluationError:
+            except EvaluationError as exc:
                 values.append("?")
-        return Finding(
-            self.id,
-            self.severity,
-            render(spec.message, values),
-            target.location,
-            target.doc.raw.target,
-            hint=spec.remediation or f"see the policy {self.id}",
-            related=self._related(),
-            clauses=self.clauses,
-            model=target.model,
-        )
+                broken.append(
+                    self._eval_error(target, f"the message part {{{{{part.source}}}}}: {exc}")
+                )
+        return [
+            Finding(
+                self.id,
+                self.severity,
+                render(spec.message, values),
+                target.location,
+                target.doc.raw.target,
+                hint=spec.remediation or f"see the policy {self.id}",
+                related=self._related(),
+                clauses=self.clauses,
+                model=target.model,
+            ),
+            *broken,
+        ]
 
     def _eval_error(self, target: Target, detail: str) -> Finding:
         return Finding(
@@ -177,6 +186,12 @@ def compile_policy(doc: Checked, pack: str | None = None) -> PolicyRule:
         part = _compile(doc, expression, ("spec", "message"), offset, known, compiled.problems)
         if part is not None:
             compiled.template.append(part)
+    unclosed = unclosed_template(spec.message)
+    if unclosed is not None:
+        error = ExpressionError(
+            "policy.syntax-error", "the message opens '{{' and never closes it", unclosed
+        )
+        compiled.problems.append(_problem(doc, spec.message, ("spec", "message"), 0, error))
     if compiled.problems:
         compiled.rule = None
     return compiled
