@@ -921,3 +921,90 @@ def test_a_subject_whose_digest_differs_is_named(sealed: Sealed, tmp_path: Path)
 
     checks = _checks(sealed, _resigned(sealed, tmp_path / "d.tar.gz", edit))
     assert checks["members"].startswith("FAIL sha256 differs: evidence/")
+
+
+def _append_audit(keys: Path, entry: dict[str, Any]) -> None:
+    """Write a line into audit.jsonl the way aigov does, and keyring.yaml to agree with it:
+    what someone with write access to the keyring folder can do."""
+    import yaml
+
+    log = keys / "audit.jsonl"
+    lines = log.read_text().splitlines(keepends=True)
+    prev = hashlib.sha256(lines[-1].encode()).hexdigest()
+    full = {**entry, "seq": len(lines) + 1, "prev": prev}
+    line = json.dumps(full, sort_keys=True, separators=(",", ":")) + "\n"
+    log.write_text("".join(lines) + line)
+    ring = yaml.safe_load((keys / "keyring.yaml").read_text())
+    ring["audit"] = {"entries": len(lines) + 1, "head": hashlib.sha256(line.encode()).hexdigest()}
+    (keys / "keyring.yaml").write_text(yaml.safe_dump(ring, sort_keys=False))
+
+
+@pytest.mark.dated
+def test_key_history_cannot_be_rewritten_by_appending(tmp_path: Path) -> None:
+    s = _example_repo(tmp_path)
+    assert _seal(s, s.bundle).returncode == 0
+    keys = s.repo / ".aigov/keys"
+    ring = Keyring.load(keys)
+    signing = ring.active("acme-bank", "signing")
+    assert signing is not None
+    first = next(ring.audit_entries())
+    # a second "generate" of the same key, dated back to 2020
+    again = {k: v for k, v in first.items() if k not in ("seq", "prev")}
+    again["time"] = "2020-01-01T00:00:00Z"
+    _append_audit(keys, again)
+    audit = s.aigov("keys", "audit", "--verify")
+    said = audit.stdout + audit.stderr
+    assert audit.returncode == 1
+    assert "audit entry 3: its time 2020-01-01T00:00:00Z is before the entry above it" in said
+    assert "which an earlier entry already added (active): a key is added once" in said
+    assert s.verify().returncode == 1
+
+
+@pytest.mark.dated
+def test_a_revoked_key_stays_revoked_and_revocation_only_tightens(tmp_path: Path) -> None:
+    s = _example_repo(tmp_path)
+    assert _seal(s, s.bundle).returncode == 0
+    keys = s.repo / ".aigov/keys"
+    kid = Keyring.load(keys).active("acme-bank", "signing").id  # type: ignore[union-attr]
+    revoke = ("keys", "revoke", kid[:16], "--reason", "laptop lost")
+    assert s.aigov(*revoke, "--compromised-since", "2026-06-01").returncode == 0
+    looser = s.aigov(*revoke, "--compromised-since", "2027-01-01")
+    assert looser.returncode == 2 and "can only move earlier" in looser.stderr
+    tighter = s.aigov(*revoke[:-1], "laptop stolen in May", "--compromised-since", "2026-05-01")
+    assert tighter.returncode == 0, tighter.stderr
+    assert Keyring.load(keys).entry(kid).compromised_since.startswith("2026-05-01")  # type: ignore[union-attr]
+    audit = s.aigov("keys", "audit", "--verify")
+    assert audit.returncode == 0 and "revoke.tighten" in audit.stdout
+    # one appended line "publishing" the key again does not bring it back
+    entries = list(Keyring.load(keys).audit_entries())
+    back = {k: v for k, v in entries[0].items() if k not in ("seq", "prev")}
+    back.update(operation="rotate.publish", time=entries[-1]["time"])
+    _append_audit(keys, back)
+    audit = s.aigov("keys", "audit", "--verify")
+    said = audit.stdout + audit.stderr
+    assert audit.returncode == 1 and "already added (revoked): a key is added once" in said
+
+
+@pytest.mark.dated
+def test_a_keyring_rebuilt_from_scratch_fails_the_pinned_trust(tmp_path: Path) -> None:
+    s = _example_repo(tmp_path / "real")
+    assert _seal(s, s.bundle).returncode == 0
+    pinned = Keyring.load(s.repo / ".aigov/keys").audit_hashes()[-1]
+    forged = _example_repo(tmp_path / "forged")  # a new keyring signing a new "passed" bundle
+    assert _seal(forged, forged.bundle).returncode == 0
+    keyring = ["--keyring", str(forged.repo / ".aigov/keys")]
+    loose = run_aigov("evidence", "verify", str(forged.bundle), *keyring, env=forged.env)
+    assert loose.returncode == 0
+    assert "ok   trust: not pinned: trusted the keyring folder as given" in loose.stdout
+    pinned_run = run_aigov(
+        "evidence", "verify", str(forged.bundle), *keyring, "--trust", pinned, env=forged.env
+    )
+    assert pinned_run.returncode == 1
+    assert f"FAIL trust: the audit log does not contain the pinned {pinned[:16]}" in (
+        pinned_run.stdout
+    )
+    real = s.verify(None, "--trust", pinned)
+    assert real.returncode == 0 and "the audit log extends the pinned entry" in real.stdout
+    kid = Keyring.load(s.repo / ".aigov/keys").active("acme-bank", "signing").id  # type: ignore[union-attr]
+    assert s.verify(None, "--trust", kid[:16]).returncode == 0
+    assert s.verify(None, "--trust", "0" * 16).returncode == 1

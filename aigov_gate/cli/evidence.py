@@ -65,11 +65,23 @@ def build_command(out: Path, notify: bool, **selection: Any) -> None:
 @evidence_group.command("verify")
 @bundle_argument
 @keyring_option
+@click.option(
+    "--trust",
+    multiple=True,
+    metavar="HASH|KEY_ID",
+    help="Pin the keyring: an audit entry's SHA-256 it must contain (from a copy you trust), "
+    "or the signing key's id (16+ hex digits). Repeatable.",
+)
 @format_option
 @repo_option
 @click.pass_context
 def verify_command(
-    ctx: click.Context, bundle: Path, keyring_path: Path | None, fmt: str, repo: Path | None
+    ctx: click.Context,
+    bundle: Path,
+    keyring_path: Path | None,
+    trust: tuple[str, ...],
+    fmt: str,
+    repo: Path | None,
 ) -> None:
     """Check signature, key status at signing time, keyring and audit log, every member.
 
@@ -84,7 +96,7 @@ def verify_command(
         keyring = Keyring.load(keyring_path)
     else:
         _, keyring = open_keyring(repo, None, None, missing_ok=False)
-    result = verify(bundle, keyring)
+    result = verify(bundle, keyring, trust=trust)
     p = result.predicate
     if fmt == "json":
         click.echo(

@@ -373,7 +373,7 @@ class Keyring:
     ) -> KeyEntry:
         entry = self.entry(kid) or self._by_prefix(kid)
         if entry.status == "revoked":
-            raise KeyringError(f"key {entry.id[:16]} is already revoked ({entry.reason})")
+            return self._tighten(entry, reason, moment, compromised_since)
         since = compromised_since or moment
         revoked = entry.model_copy(
             update={
@@ -397,6 +397,34 @@ class Keyring:
         )
         self._save()
         return revoked
+
+    def _tighten(
+        self, entry: KeyEntry, reason: str, moment: datetime, since: datetime | None
+    ) -> KeyEntry:
+        """Move a revoked key's compromised_since earlier (never later), audited."""
+        current = parse_stamp(entry.compromised_since) if entry.compromised_since else None
+        if since is None or current is None or since >= current:
+            raise KeyringError(
+                f"key {entry.id[:16]} is already revoked ({entry.reason}), compromised since "
+                f"{entry.compromised_since}",
+                hint="--compromised-since can only move earlier on a revoked key (tighten, "
+                "never loosen)",
+            )
+        tightened = entry.model_copy(update={"compromised_since": stamp(since), "reason": reason})
+        self._replace(tightened)
+        self._append(
+            "revoke.tighten",
+            {
+                "organization": entry.organization,
+                "purpose": entry.purpose,
+                "key_id": entry.id,
+                "reason": reason,
+                "compromised_since": stamp(since),
+            },
+            moment,
+        )
+        self._save()
+        return tightened
 
     def _by_prefix(self, prefix: str) -> KeyEntry:
         found = [k for k in self.data.keys if k.id.startswith(prefix.lower())] if prefix else []
@@ -480,10 +508,31 @@ class Keyring:
         self, lines: list[tuple[dict[str, Any], str]], problems: list[str]
     ) -> dict[str, dict[str, Any]]:
         state: dict[str, dict[str, Any]] = {}
+        last_time = ""
         for entry, _ in lines:
             op, kid = entry.get("operation"), entry.get("key_id")
+            seq = entry.get("seq")
             if not isinstance(kid, str):
-                problems.append(f"audit entry {entry.get('seq')}: no key_id")
+                problems.append(f"audit entry {seq}: no key_id")
+                continue
+            when = str(entry.get("time") or "")
+            if when < last_time:
+                problems.append(
+                    f"audit entry {seq}: its time {when} is before the entry above it "
+                    f"({last_time}): history was written out of order"
+                )
+            last_time = max(last_time, when)
+            if op in ("generate", "rotate.publish") and kid in state:
+                problems.append(
+                    f"audit entry {seq}: {op} of key {kid[:16]}, which an earlier entry "
+                    f"already added ({state[kid]['status']}): a key is added once"
+                )
+                continue
+            if kid in state and state[kid]["status"] == "revoked" and op != "revoke.tighten":
+                problems.append(
+                    f"audit entry {seq}: {op} of key {kid[:16]} after it was revoked: a "
+                    "revoked key stays revoked"
+                )
                 continue
             if op in ("generate", "rotate.publish"):
                 state[kid] = {
@@ -505,9 +554,23 @@ class Keyring:
                     compromised_since=entry.get("compromised_since"),
                     reason=entry.get("reason"),
                 )
+            elif op == "revoke.tighten":
+                before = str(state[kid].get("compromised_since") or "")
+                since = str(entry.get("compromised_since") or "")
+                if state[kid]["status"] != "revoked" or not since or since >= before:
+                    problems.append(
+                        f"audit entry {seq}: revoke.tighten of key {kid[:16]} does not move "
+                        f"compromised_since earlier ({before or 'not revoked'} -> {since})"
+                    )
+                    continue
+                state[kid].update(compromised_since=since, reason=entry.get("reason"))
             else:
                 problems.append(f"audit entry {entry.get('seq')}: unknown operation {op!r}")
         return state
+
+    def audit_hashes(self) -> list[str]:
+        """SHA-256 of each audit line, in order: the last one is the head."""
+        return [hashlib.sha256(line.encode()).hexdigest() for _, line in self._audit_lines([])]
 
     def audit_entries(self) -> Iterator[dict[str, Any]]:
         for entry, _ in self._audit_lines([]):

@@ -88,7 +88,19 @@ def open_envelope(contents: archive.Contents) -> tuple[dsse.Envelope, dict[str, 
     return envelope, statement
 
 
-def verify(path: Path, keyring: Keyring, limits: archive.ReadLimits | None = None) -> Verification:
+def verify(
+    path: Path,
+    keyring: Keyring,
+    limits: archive.ReadLimits | None = None,
+    trust: tuple[str, ...] = (),
+) -> Verification:
+    """Verify the bundle at ``path`` with ``keyring``.
+
+    A keyring folder proves only what it says about itself: someone who can write the
+    folder can write a new one. ``trust`` pins it to what the auditor knows out of band:
+    an audit head (the SHA-256 of an audit line: the keyring's history must contain it,
+    so it extends what was pinned) or a signing key id (at least 16 hex digits).
+    """
     result = Verification(path)
     try:
         contents = archive.read(path, _keep, limits)
@@ -121,18 +133,52 @@ def verify(path: Path, keyring: Keyring, limits: archive.ReadLimits | None = Non
         if not problems
         else "the keyring cannot be trusted: " + "; ".join(problems[:5]),
     )
-    _check_signature(result, envelope, keyring)
+    signer = _check_signature(result, envelope, keyring)
+    _check_trust(result, keyring, trust, signer)
     _check_members(result, contents, statement)
     return result
 
 
-def _check_signature(result: Verification, envelope: dsse.Envelope, keyring: Keyring) -> None:
+def _check_trust(
+    result: Verification, keyring: Keyring, trust: tuple[str, ...], signer: str | None
+) -> None:
+    hashes = keyring.audit_hashes()
+    head = hashes[-1] if hashes else "(empty)"
+    if not trust:
+        result.add(
+            "trust",
+            True,
+            f"not pinned: trusted the keyring folder as given (audit head {head[:16]}, "
+            f"{len(hashes)} entries); pin it with --trust {head[:16]}... from a copy you "
+            "trust",
+        )
+        return
+    for value in trust:
+        pin = value.lower()
+        if len(pin) == 64 and pin in hashes:
+            at = hashes.index(pin) + 1
+            result.add("trust", True, f"the audit log extends the pinned entry {at} ({pin[:16]})")
+        elif len(pin) >= 16 and signer is not None and signer.startswith(pin):
+            result.add("trust", True, f"signed by the pinned key {pin[:16]}")
+        elif len(pin) == 64:
+            result.add("trust", False, f"the audit log does not contain the pinned {pin[:16]}")
+        else:
+            result.add(
+                "trust",
+                False,
+                f"the pin {value[:16]} is neither the signing key ({(signer or 'none')[:16]}) "
+                "nor an audit entry (64 hex digits)",
+            )
+
+
+def _check_signature(result: Verification, envelope: dsse.Envelope, keyring: Keyring) -> str | None:
+    """Adds the signature check; returns the id of the key that verified it."""
     signed_at_text = result.predicate.get("signed_at")
     try:
         signed_at = parse_stamp(str(signed_at_text))
     except ValueError:
         result.add("signature", False, f"signed_at {signed_at_text!r} is not a UTC time")
-        return
+        return None
     reasons: list[str] = []
     for sig in envelope.signatures:
         entry = keyring.entry(sig.keyid)
@@ -164,8 +210,9 @@ def _check_signature(result: Verification, envelope: dsse.Envelope, keyring: Key
             f"ECDSA/Ed25519 over PAE verified by key {entry.id[:16]} ({entry.algorithm}, "
             f"{entry.organization}, {entry.status}), signed at {signed_at_text}",
         )
-        return
+        return entry.id
     result.add("signature", False, "; ".join(reasons) or "no signature")
+    return None
 
 
 def _check_members(
