@@ -216,3 +216,24 @@ def test_validate_reports_cel_syntax_errors_and_message_templates_fail_loudly(
         assert violation["message"] == "bad ?"
         [error] = [f for f in found if f["rule_id"] == "policy.eval-error"]
         assert "the message part {{" in error["message"] and error["blocking"]
+
+
+def test_the_alias_budget_is_for_the_whole_repository(write_repo: WriteRepo) -> None:
+    # each file stays under the per-document budget; together they would not
+    config = g.CONFIG + "limits: {max_alias_nodes: 2000}\n"
+    block = "[" + ", ".join(["x"] * 60) + "]"
+    files: dict[str, str | bytes] = {".aigov.yaml": config}
+    for i in range(12):
+        items = ", ".join(["*v"] * 20)
+        files[f"runs/r{i}.yaml"] = (
+            f"apiVersion: aigov/v1\nkind: TestRun\nmetadata: {{name: r{i}}}\n"
+            f"spec:\n  model: scorer\n  model_version: '2.0.0'\n  status: failed\n"
+            f"  parameters: {{v: &v {block}, many: [{items}]}}\n"
+        )
+    repo = write_repo(g.repo_files(files))
+    done = run_aigov("validate", "--repo", str(repo), "--format", "json")
+    bombs = [f for f in json.loads(done.stdout)["findings"] if f["rule_id"] == "yaml.alias-bomb"]
+    assert done.returncode == 1 and bombs
+    assert "aliases across the repository expand beyond 2000 nodes" in bombs[0]["message"]
+    assert all(f["path"].startswith("runs/") for f in bombs)
+    assert len(bombs) < 12  # the first files fit the budget, the rest do not

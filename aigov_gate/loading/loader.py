@@ -33,6 +33,7 @@ class LoadResult:
     findings: list[Finding] = field(default_factory=list)
     files_read: int = 0
     files_skipped: list[str] = field(default_factory=list)
+    alias_nodes: int = 0  # nodes aliases add, over every file read (one budget for the repo)
 
 
 def load_files(candidates: Iterable[Candidate], limits: Limits) -> LoadResult:
@@ -78,6 +79,25 @@ def _load_one(candidate: Candidate, limits: Limits, result: LoadResult) -> None:
     result.files_read += 1
     parsed = parse_text(text, limits)
     result.findings.extend(_finding(rel, p) for p in parsed.problems)
+    if parsed.alias_nodes:
+        result.alias_nodes += parsed.alias_nodes
+        if result.alias_nodes > limits.max_alias_nodes:
+            result.findings.append(
+                _finding(
+                    rel,
+                    Problem(
+                        "yaml.alias-bomb",
+                        f"aliases across the repository expand beyond "
+                        f"{limits.max_alias_nodes} nodes (this file adds "
+                        f"{parsed.alias_nodes}): its documents are not read",
+                        1,
+                        1,
+                        "write the values out instead of aliasing them in many files, or "
+                        "raise limits.max_alias_nodes",
+                    ),
+                )
+            )
+            return
     claims = claims_aigov(data)
     source = SourceFile(rel, text)
     ours = 0

@@ -68,6 +68,9 @@ class Parsed:
     documents: list[Any] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     name_positions: list[tuple[int, int]] = field(default_factory=list)
+    #: Nodes the aliases add when expanded (what code walking the data, like a policy's
+    #: CEL context, sees beyond the file's own nodes); the loader sums it over the repo.
+    alias_nodes: int = 0
 
 
 _PLAIN_TAGS: dict[str, str] = {}
@@ -252,10 +255,11 @@ def parse_text(text: str, limits: Limits) -> Parsed:
         while loader.check_node():
             node = loader.get_node()
             if may_alias:
-                problem = _check_aliases(node, limits.max_alias_nodes)
+                problem, added = _check_aliases(node, limits.max_alias_nodes)
                 if problem is not None:
                     parsed.problems.append(problem)
                     return parsed
+                parsed.alias_nodes += added
             try:
                 built = _Builder(loader, parsed.problems).build(node)
             except yaml.constructor.ConstructorError as exc:  # this document only
@@ -328,8 +332,10 @@ def _is_depth_error(exc: yaml.MarkedYAMLError) -> bool:
     return "nesting depth" in (exc.problem or "")
 
 
-def _check_aliases(root: Node, max_nodes: int) -> Problem | None:
+def _check_aliases(root: Node, max_nodes: int) -> tuple[Problem | None, int]:
     """Count the nodes the document would have with every alias expanded, memoised per node.
+
+    Returns the problem (or None) and how many nodes the aliases add.
 
     Shared nodes are what aliases produce; a cycle is a recursive alias. Iterative, so a
     deep document cannot exhaust the stack here.
@@ -351,7 +357,7 @@ def _check_aliases(root: Node, max_nodes: int) -> Problem | None:
                     mark.line + 1,
                     mark.column + 1,
                     "write the values out instead of nesting aliases of aliases",
-                )
+                ), 0
             sizes[key] = total
             continue
         if key in sizes:
@@ -364,11 +370,11 @@ def _check_aliases(root: Node, max_nodes: int) -> Problem | None:
                 mark.line + 1,
                 mark.column + 1,
                 "remove the recursive alias",
-            )
+            ), 0
         active.add(key)
         stack.append((node, True))
         stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
-    return None
+    return None, max(0, sizes.get(id(root), 0) - len(sizes))
 
 
 def _children(node: Node) -> list[Node]:
