@@ -12,6 +12,7 @@ file:line:column of every problem.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
@@ -117,6 +118,12 @@ class ComplianceConfig(Strict):
     )
 
 
+#: A quantified group whose body holds a quantifier: ``(a+)+``, ``(\w*)*``, ``(x{1,3})+``.
+#: Python's ``re`` backtracks on them exponentially (the classic ReDoS shape).
+_NESTED_QUANTIFIER = re.compile(
+    r"\((?:[^()\\]|\\.)*(?:[+*]|\{\d*,?\d*\})(?:[^()\\]|\\.)*\)(?:[+*]|\{\d*,\d*\})"
+)
+
 PiiKind = Literal["email", "phone", "iban", "card", "ip"]
 _ALL_PII: list[PiiKind] = ["email", "phone", "iban", "card", "ip"]
 
@@ -147,6 +154,12 @@ class PiiConfig(Strict):
                 re.compile(pattern)
             except re.error as exc:
                 raise ValueError(f"pattern '{name}' is not a regular expression: {exc}") from None
+            if _NESTED_QUANTIFIER.search(pattern):
+                raise ValueError(
+                    f"pattern '{name}' repeats a group that itself repeats (like (a+)+): on "
+                    "some text it takes exponential time; write it without the nested "
+                    "repetition (e.g. a+ for (a+)+)"
+                )
         return patterns
 
 

@@ -237,3 +237,20 @@ def test_the_alias_budget_is_for_the_whole_repository(write_repo: WriteRepo) -> 
     assert "aliases across the repository expand beyond 2000 nodes" in bombs[0]["message"]
     assert all(f["path"].startswith("runs/") for f in bombs)
     assert len(bombs) < 12  # the first files fit the budget, the rest do not
+
+
+def test_a_personal_data_pattern_that_backtracks_exponentially_is_refused(
+    write_repo: WriteRepo,
+) -> None:
+    config = g.CONFIG + "pii:\n  patterns:\n    employee: 'EMP-[0-9]{6}'\n    evil: '(a+)+$'\n"
+    repo = write_repo(g.repo_files({".aigov.yaml": config}))
+    done = run_aigov("validate", "--repo", str(repo), timeout=30)
+    assert done.returncode == 2
+    assert ".aigov.yaml:" in done.stderr and "pattern 'evil' repeats a group" in done.stderr
+    fine = g.CONFIG + "pii:\n  patterns:\n    employee: 'EMP-[0-9]{6}'\n"
+    assert (
+        run_aigov(
+            "validate", "--repo", str(write_repo(g.repo_files({".aigov.yaml": fine})))
+        ).returncode
+        == 0
+    )
