@@ -149,6 +149,30 @@ def read_at(base: BaseRef, path: str, limit: int) -> bytes | None:
     return data
 
 
+def export_folder(base: BaseRef, folder: str, dest: Path, limit: int = 16 << 20) -> int:
+    """Write the files under ``folder`` (relative to the governance root) at the base into
+    ``dest``; returns how many. Links and files over ``limit`` bytes are refused."""
+    full = f"{base.prefix}/{folder}" if base.prefix else folder
+    try:
+        tree = base.commit.tree / full.strip("/")
+    except KeyError:
+        raise UsageError(
+            f"{base.ref} has no {folder}", hint="name a commit that holds the keyring"
+        ) from None
+    count = 0
+    for item in tree.traverse():
+        if item.type != "blob":
+            continue
+        if item.mode == 0o120000 or item.size > limit:
+            raise UsageError(f"{base.ref}:{item.path} is a link or too large", hint="check it")
+        rel = PurePosixPath(item.path).relative_to(full.strip("/"))
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(item.data_stream.read())
+        count += 1
+    return count
+
+
 @dataclass(frozen=True, slots=True)
 class LastChange:
     """The commit that last changed a file, its path from the work tree's top, and whether

@@ -1008,3 +1008,14 @@ def test_a_keyring_rebuilt_from_scratch_fails_the_pinned_trust(tmp_path: Path) -
     kid = Keyring.load(s.repo / ".aigov/keys").active("acme-bank", "signing").id  # type: ignore[union-attr]
     assert s.verify(None, "--trust", kid[:16]).returncode == 0
     assert s.verify(None, "--trust", "0" * 16).returncode == 1
+    # the keyring as committed on main, whatever the working tree holds
+    git(s.repo, "add", "-A")
+    git(s.repo, "commit", "-qm", "keys")
+    shutil.rmtree(s.repo / ".aigov/keys")
+    shutil.copytree(forged.repo / ".aigov/keys", s.repo / ".aigov/keys")
+    by_ref = ("evidence", "verify", "--keyring-ref", "main", "--repo", str(s.repo))
+    done = run_aigov(*by_ref[:2], str(s.bundle), *by_ref[2:], env=s.env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ok   trust: the keyring as committed at main" in done.stdout
+    done = run_aigov(*by_ref[:2], str(forged.bundle), *by_ref[2:], env=s.env)
+    assert done.returncode == 1

@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,6 +20,9 @@ from aigov_gate.cli.context import config_option, repo_option
 from aigov_gate.cli.gate import announce, gate_options, notify_option, run, seal
 from aigov_gate.cli.keys import keyring_option, open_keyring
 from aigov_gate.errors import EXIT_BLOCKED, EXIT_PASSED, UsageError
+
+if TYPE_CHECKING:
+    from aigov_gate.evidence.keyring import Keyring
 
 bundle_argument = click.argument(
     "bundle", type=click.Path(dir_okay=False, path_type=Path), metavar="BUNDLE"
@@ -62,9 +66,29 @@ def build_command(out: Path, notify: bool, **selection: Any) -> None:
         announce(gate, [], built)
 
 
+def _keyring_at(repo: Path | None, ref: str, dest: Path) -> Keyring:
+    """The keyring folder as it is in commit ``ref`` of the repository, copied to ``dest``."""
+    from aigov_gate import git
+    from aigov_gate.cli.context import find_repo
+    from aigov_gate.config import find_config, load_config
+    from aigov_gate.evidence.keyring import Keyring
+
+    root = find_repo(repo)
+    config = load_config(find_config(root))
+    base = git.open_base(root, ref)
+    git.export_folder(base, config.keys.dir, dest)
+    return Keyring.load(dest)
+
+
 @evidence_group.command("verify")
 @bundle_argument
 @keyring_option
+@click.option(
+    "--keyring-ref",
+    metavar="REF",
+    help="Take the keyring from this Git commit, branch or tag of --repo (a protected "
+    "branch: what the working tree says does not count).",
+)
 @click.option(
     "--trust",
     multiple=True,
@@ -79,6 +103,7 @@ def verify_command(
     ctx: click.Context,
     bundle: Path,
     keyring_path: Path | None,
+    keyring_ref: str | None,
     trust: tuple[str, ...],
     fmt: str,
     repo: Path | None,
@@ -92,11 +117,18 @@ def verify_command(
     from aigov_gate.evidence.verify import verify
 
     _existing(bundle)
-    if keyring_path is not None:
-        keyring = Keyring.load(keyring_path)
-    else:
-        _, keyring = open_keyring(repo, None, None, missing_ok=False)
-    result = verify(bundle, keyring, trust=trust)
+    with tempfile.TemporaryDirectory(prefix="aigov-keyring-") as tmp:
+        if keyring_ref is not None:
+            keyring = _keyring_at(repo, keyring_ref, Path(tmp))
+        elif keyring_path is not None:
+            keyring = Keyring.load(keyring_path)
+        else:
+            _, keyring = open_keyring(repo, None, None, missing_ok=False)
+        result = verify(bundle, keyring, trust=trust)
+    if keyring_ref is not None:
+        for check in result.checks:
+            if check.name == "trust" and check.detail.startswith("not pinned"):
+                check.detail = f"the keyring as committed at {keyring_ref}"
     p = result.predicate
     if fmt == "json":
         click.echo(
