@@ -1,8 +1,7 @@
 """``aigov validate`` as a function: load, check schemas, check references, return findings.
 
     >>> from pathlib import Path
-    >>> from aigov_gate.catalog import RULES
-from aigov_gate.config import AigovConfig
+    >>> from aigov_gate.config import AigovConfig
     >>> result = validate_repo(Path("examples/credit-scoring"), AigovConfig())  # doctest: +SKIP
     >>> result.findings  # doctest: +SKIP
     []
@@ -17,6 +16,7 @@ import difflib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -66,7 +66,8 @@ def validate_repo(root: Path, config: AigovConfig, paths: Sequence[Path] = ()) -
         loaded = load_files(whole, limits)
         everything = loaded.documents
     findings = list(loaded.findings)
-    checked = _check_schemas(loaded, config.organization, findings)
+    salvaged: list[Checked] = []
+    checked = _check_schemas(loaded, config.organization, findings, salvaged)
 
     def builtin() -> frozenset[str]:
         return policy_names(config.policy_packs) | frozenset(RULES)
@@ -83,6 +84,8 @@ def validate_repo(root: Path, config: AigovConfig, paths: Sequence[Path] = ()) -
         findings.extend(_check_framework(doc))
         findings.extend(_check_environments(doc, config))
         findings.extend(scan(doc))
+    for doc in salvaged:
+        findings.extend(check_references(doc, index))
     if not paths and not loaded.documents and not loaded.findings:
         findings.append(_nothing_found(config))
     return ValidationResult(
@@ -150,7 +153,12 @@ def _chosen(root: Path, config: AigovConfig, paths: Sequence[Path]) -> list[Cand
     return chosen
 
 
-def _check_schemas(loaded: LoadResult, default_org: str, out: list[Finding]) -> list[Checked]:
+def _check_schemas(
+    loaded: LoadResult, default_org: str, out: list[Finding], salvaged: list[Checked]
+) -> list[Checked]:
+    """The valid documents; ``salvaged`` gets invalid ones that validate once their bad
+    fields are dropped, so their references are checked in the same run (one run reports
+    everything it can, not the schema errors first and the broken references next time)."""
     checked: list[Checked] = []
     for raw in loaded.documents:
         model = KINDS.get(raw.kind)
@@ -163,10 +171,43 @@ def _check_schemas(loaded: LoadResult, default_org: str, out: list[Finding]) -> 
             validated = model.model_validate(raw.data)
         except ValidationError as exc:
             out.extend(_schema_findings(raw, model, exc))
+            partial = _salvage(model, raw.data, exc)
+            if partial is not None:
+                org = partial.metadata.organization or default_org
+                salvaged.append(Checked(raw, partial, org))
             continue
         org = validated.metadata.organization or default_org
         checked.append(Checked(raw, validated, org))
     return checked
+
+
+def _salvage(model: Any, data: dict[str, Any], exc: ValidationError) -> Any:
+    """``data`` without the fields its errors point at, validated, or None if it still fails."""
+    import copy
+
+    trimmed = copy.deepcopy(data)
+    error = exc
+    for _ in range(3):
+        for problem in error.errors():
+            _drop(trimmed, tuple(problem["loc"]))
+        try:
+            return model.model_validate(trimmed)
+        except ValidationError as again:
+            error = again
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def _drop(data: Any, loc: tuple[Any, ...]) -> None:
+    node = data
+    for part in loc[:-1]:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return
+    if isinstance(node, dict) and loc and loc[-1] in node:
+        del node[loc[-1]]
 
 
 def _check_envelope(raw: RawDocument, known_kind: bool) -> Finding | None:

@@ -254,3 +254,14 @@ def test_a_personal_data_pattern_that_backtracks_exponentially_is_refused(
         ).returncode
         == 0
     )
+
+
+def test_schema_errors_do_not_hide_broken_references(write_repo: WriteRepo) -> None:
+    model = g.model().replace(
+        "  datasets:\n    - name: loans\n", "  owner_team: x\n  datasets:\n    - name: nope\n"
+    )
+    repo = write_repo(g.repo_files({"models/scorer.yaml": model}))
+    done = run_aigov("validate", "--repo", str(repo), "--format", "json")
+    rules = sorted(f["rule_id"] for f in json.loads(done.stdout)["findings"])
+    assert done.returncode == 1
+    assert rules == ["ref.missing", "schema.unknown-field"]
