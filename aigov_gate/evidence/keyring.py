@@ -383,9 +383,14 @@ class Keyring:
                 "reason": reason,
             }
         )
-        self._replace(revoked)
+        return self._record_revocation("revoke", revoked, reason, since, moment)
+
+    def _record_revocation(
+        self, operation: str, entry: KeyEntry, reason: str, since: datetime, moment: datetime
+    ) -> KeyEntry:
+        self._replace(entry)
         self._append(
-            "revoke",
+            operation,
             {
                 "organization": entry.organization,
                 "purpose": entry.purpose,
@@ -396,7 +401,7 @@ class Keyring:
             moment,
         )
         self._save()
-        return revoked
+        return entry
 
     def _tighten(
         self, entry: KeyEntry, reason: str, moment: datetime, since: datetime | None
@@ -411,20 +416,7 @@ class Keyring:
                 "never loosen)",
             )
         tightened = entry.model_copy(update={"compromised_since": stamp(since), "reason": reason})
-        self._replace(tightened)
-        self._append(
-            "revoke.tighten",
-            {
-                "organization": entry.organization,
-                "purpose": entry.purpose,
-                "key_id": entry.id,
-                "reason": reason,
-                "compromised_since": stamp(since),
-            },
-            moment,
-        )
-        self._save()
-        return tightened
+        return self._record_revocation("revoke.tighten", tightened, reason, since, moment)
 
     def _by_prefix(self, prefix: str) -> KeyEntry:
         found = [k for k in self.data.keys if k.id.startswith(prefix.lower())] if prefix else []

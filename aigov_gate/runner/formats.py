@@ -141,16 +141,34 @@ def read_junit(text: str, shown: str) -> tuple[list[Metric], list[str]]:
     return metrics, problems
 
 
-def read_lm_eval(text: str, shown: str) -> tuple[list[Metric], list[str]]:
+def _json(text: str, shown: str) -> tuple[Any, list[str]]:
     try:
-        data = json.loads(text)
+        return json.loads(text), []
     except ValueError as exc:
-        return [], [f"{shown}: not JSON: {exc}"]
+        return None, [f"{shown}: not JSON: {exc}"]
+
+
+def _collect(raw: list[tuple[dict[str, Any], str]]) -> tuple[list[Metric], list[str]]:
+    """Clean each ``(metric, where)``: the good ones, and the problems of the others."""
+    metrics, problems = [], []
+    for item, where in raw:
+        metric, problem = _clean(item, where)
+        if metric is not None:
+            metrics.append(metric)
+        if problem is not None:
+            problems.append(problem)
+    return metrics, problems
+
+
+def read_lm_eval(text: str, shown: str) -> tuple[list[Metric], list[str]]:
+    data, bad = _json(text, shown)
+    if bad:
+        return [], bad
     results = data.get("results") if isinstance(data, dict) else None
     if not isinstance(results, dict):
         return [], [f"{shown}: no 'results' object (an lm-evaluation-harness results file?)"]
     samples = data.get("n-samples") if isinstance(data.get("n-samples"), dict) else {}
-    metrics, problems = [], []
+    found: list[tuple[dict[str, Any], str]] = []
     for task, values in results.items():
         if not isinstance(values, dict):
             continue
@@ -174,12 +192,8 @@ def read_lm_eval(text: str, shown: str) -> tuple[list[Metric], list[str]]:
                 raw["n"] = count
             if _number(value) is None and not isinstance(value, int | float):
                 continue  # lm-eval writes "N/A" for metrics a task does not compute
-            clean, problem = _clean(raw, f"{shown}: results.{task}.{key}")
-            if clean is not None:
-                metrics.append(clean)
-            if problem is not None:
-                problems.append(problem)
-    return metrics, problems
+            found.append((raw, f"{shown}: results.{task}.{key}"))
+    return _collect(found)
 
 
 def _leaves(value: object, path: str) -> Iterator[tuple[str, object]]:
@@ -194,20 +208,13 @@ def _leaves(value: object, path: str) -> Iterator[tuple[str, object]]:
 
 
 def read_aiverify(text: str, shown: str) -> tuple[list[Metric], list[str]]:
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        return [], [f"{shown}: not JSON: {exc}"]
+    data, bad = _json(text, shown)
+    if bad:
+        return [], bad
     if not isinstance(data, dict) or not {"gid", "cid"} <= set(data):
         return [], [f"{shown}: not an AI Verify result (no gid and cid)"]
-    metrics, problems = [], []
-    for path, value in _leaves(data.get("output") or {}, ""):
-        metric, problem = _clean({"name": path, "value": value}, f"{shown}: output.{path}")
-        if metric is not None:
-            metrics.append(metric)
-        if problem is not None:
-            problems.append(problem)
-    return metrics, problems
+    leaves = _leaves(data.get("output") or {}, "")
+    return _collect([({"name": p, "value": v}, f"{shown}: output.{p}") for p, v in leaves])
 
 
 #: format -> (reader, where its files are found in AIGOV_OUTPUT_DIR when 'results' is unset)
