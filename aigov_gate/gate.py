@@ -12,6 +12,7 @@ policies on other kinds, then waivers. Nothing here prints; reporters render the
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -59,6 +60,10 @@ class GateOptions:
     today: date | None = None
     framework: str | None = None
     signoff: Context | None = None
+    #: How to find the sign-off provider's API, token and pull request (the environment
+    #: and --pr); the context is built from the base's signoff settings, not the change's.
+    signoff_env: Mapping[str, str] | None = None
+    pr: int | None = None
     #: List the evaluated files for an evidence bundle (``GateResult.evidence``); only
     #: ``--evidence`` pays for scanning every file for personal data.
     evidence: bool = False
@@ -140,7 +145,7 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
         graph,
         contexts,
         changed,
-        options.signoff or Context(rules_of.signoff.provider),
+        _signoff_context(options, rules_of),
         lowered,
     )
     findings.extend(signoff.findings)
@@ -171,7 +176,7 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
         policies=evaluator.policies_evaluated,
         files=validation.files_read,
         documents=validation.documents_checked,
-        packs=tuple(config.policy_packs),
+        packs=tuple(rules_of.policy_packs),
         base=options.base,
         changed=changed or (),
         policy_rules={rule.id: rule.info() for rule in evaluator.rules},
@@ -208,6 +213,15 @@ def _base(root: Path, config: AigovConfig, graph: Graph, ref_name: str | None) -
     limits = config.limits.to_limits()
     docs = git.documents_at(ref, config.organization, limits, BASE_KINDS)
     return _Before(from_base(root, config, ref), docs, git.changed_since(ref), changes(graph, docs))
+
+
+def _signoff_context(options: GateOptions, rules_of: AigovConfig) -> Context:
+    """The provider context from the settings in force (the base's with --base)."""
+    if options.signoff_env is not None:
+        from aigov_gate.signoff.context import from_env
+
+        return from_env(rules_of.signoff, options.signoff_env, options.pr)
+    return options.signoff or Context(rules_of.signoff.provider)
 
 
 def _targets(findings: list[Finding]) -> set[str]:

@@ -641,3 +641,21 @@ def test_a_run_saved_as_utf16_or_utf32_is_read_not_skipped(
     assert code == 1
     [f] = found(report, "metric.threshold")
     assert (f["path"], f["line"]) == ("tests/rerun.yaml", 14)
+
+
+def test_switching_the_provider_in_the_change_does_not_switch_it_for_the_gate(
+    write_repo: WriteRepo,
+) -> None:
+    config = g.CONFIG + "signoff:\n  provider: github\n  max_retries: 0\n"
+    repo = based(
+        write_repo, {".aigov.yaml": config, RISK: g.risk(status="under_review", approvers=())}
+    )
+    (repo / ".aigov.yaml").write_text(g.CONFIG, "utf-8")  # back to recorded...
+    (repo / RISK).write_text(g.risk(), "utf-8")  # ...with signed recorded approvals
+    commit_all(repo, "approve through the recorded provider instead")
+    assert gate(repo)[0] == 0  # the working tree's provider would accept it
+    code, report = gate(repo, "--base", "main", "--pr", "7")
+    assert code == 1
+    [entry] = [s for s in report["signoff"] if s["assessment"] == "scorer-risk"]
+    assert entry["provider"] == "github"  # the base's provider judges the change
+    assert found(report, "authority.changed")

@@ -120,9 +120,17 @@ def run(
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
     today = as_of.date() if isinstance(as_of, datetime) else None
-    signoff = from_env(config.signoff, os.environ, pr)
+    from_env(config.signoff, os.environ, pr)  # a bad event file is a usage error up front
     options = GateOptions(
-        stage, environment, model, base, fail_on, today, signoff=signoff, evidence=evidence
+        stage,
+        environment,
+        model,
+        base,
+        fail_on,
+        today,
+        evidence=evidence,
+        signoff_env=dict(os.environ),
+        pr=pr,
     )
     result = run_gate(root, config, options)
     result.path_prefix = _workspace_prefix(root, os.environ.get("GITHUB_WORKSPACE"))
