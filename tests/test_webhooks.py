@@ -606,3 +606,54 @@ def test_shared_and_mapped_addresses_count_as_internal() -> None:
         why = refusal(url, [], True)
         assert why is not None and "private or internal address" in why, url
     assert refusal("https://hooks.example/h", [], False) is None
+
+
+def test_the_connection_goes_to_the_address_that_was_resolved_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: the name answers 127.0.0.1 first and 127.0.0.2 afterwards. The
+    request must reach the address resolved for it, not whatever a second lookup says."""
+    import socket
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: dict[str, int] = {"127.0.0.1": 0, "127.0.0.2": 0}
+
+    def server(address: str, port: int) -> ThreadingHTTPServer:
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                seen[address] += 1
+                self.rfile.read(int(self.headers.get("content-length", 0)))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                return
+
+        httpd = ThreadingHTTPServer((address, port), Handler)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        return httpd
+
+    first = server("127.0.0.1", 0)
+    port = first.server_address[1]
+    second = server("127.0.0.2", port)
+    real = socket.getaddrinfo
+    answers = iter(["127.0.0.1"])
+
+    def rebinding(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "hooks.test":
+            return real(next(answers, "127.0.0.2"), *args, **kwargs)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    repo = hook_repo(tmp_path, f"http://hooks.test:{port}/hook", extra="")
+    config = repo / ".aigov.yaml"
+    config.write_text(config.read_text() + "  allow_http: [hooks.test]\n")
+    monkeypatch.setenv(ENV, SECRET)
+    try:
+        done = invoke("webhooks", "test", "risk-office", "--repo", str(repo))
+        assert done.exit_code == 0, done.output
+        assert seen == {"127.0.0.1": 1, "127.0.0.2": 0}
+    finally:
+        first.shutdown()
+        second.shutdown()

@@ -35,7 +35,7 @@ from aigov_gate.errors import UsageError
 from aigov_gate.result import Subscription
 from aigov_gate.webhooks.events import Event, test_event
 from aigov_gate.webhooks.outbox import Delivery, Message, Outbox, delivering
-from aigov_gate.webhooks.safety import refusal, shown
+from aigov_gate.webhooks.safety import pinned_address, refusal, shown
 from aigov_gate.webhooks.signing import headers, secrets_from_env
 
 _DAY = 86400.0
@@ -81,6 +81,39 @@ class Report:
         return not self.failed and not self.held
 
 
+def _pinning_adapter(requests: Any, pins: dict[tuple[str, int], str]) -> Any:
+    """An HTTPAdapter whose connections go to the pinned address of their host.
+
+    urllib3 connects to ``_dns_host``; TLS uses ``host`` for SNI and certificate checks,
+    so pinning the address changes where the socket goes and nothing else.
+    """
+    import urllib3
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+
+    def pinned(base: Any, default: int) -> Any:
+        class Pinned(base):  # type: ignore[misc]
+            def __init__(self, host: str, port: int | None = None, **kw: Any) -> None:
+                super().__init__(host, port, **kw)
+                address = pins.get((host.lower(), port or default))
+                if address is not None:
+                    self._dns_host = address
+
+        return Pinned
+
+    class Http(urllib3.HTTPConnectionPool):
+        ConnectionCls = pinned(HTTPConnection, 80)
+
+    class Https(urllib3.HTTPSConnectionPool):
+        ConnectionCls = pinned(HTTPSConnection, 443)
+
+    class Adapter(requests.adapters.HTTPAdapter):  # type: ignore[misc]
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = {"http": Http, "https": Https}
+
+    return Adapter
+
+
 class Sender:
     """One HTTP session for a delivery run (``requests`` is imported here, not before)."""
 
@@ -89,7 +122,9 @@ class Sender:
 
         self._requests = requests
         self.session = requests.Session()
-        pool = requests.adapters.HTTPAdapter(
+        self.pins: dict[tuple[str, int], str] = {}
+        self.block_private = settings.block_private_addresses
+        pool = _pinning_adapter(requests, self.pins)(
             pool_connections=settings.concurrency, pool_maxsize=settings.concurrency
         )
         self.session.mount("https://", pool)
@@ -104,6 +139,24 @@ class Sender:
     def close(self) -> None:
         self.session.close()
 
+    def _pin(self, url: str) -> str | None:
+        """Resolve the host once per run and connect only there; a refusal, or None."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        key = (
+            (parts.hostname or "").lower(),
+            parts.port or (443 if parts.scheme == "https" else 80),
+        )
+        if key in self.pins:
+            return None
+        address, refused = pinned_address(url, self.block_private)
+        if refused:
+            return refused
+        if address is not None:
+            self.pins.setdefault(key, address)
+        return None
+
     def send(self, url: str, msg_id: str, body: bytes, keys: list[bytes]) -> Outcome:
         requests = self._requests
         sent = {
@@ -112,6 +165,11 @@ class Sender:
             **headers(keys, msg_id, int(time.time()), body),
         }
         start = time.monotonic()
+        proxies = requests.utils.get_environ_proxies(url)
+        if not proxies:
+            refused = self._pin(url)
+            if refused:
+                return Outcome(None, f"refused: {refused}", _since(start))
         try:
             response = self.session.post(
                 url,
@@ -121,7 +179,7 @@ class Sender:
                 allow_redirects=False,
                 stream=True,
                 verify=self.verify,
-                proxies=requests.utils.get_environ_proxies(url),
+                proxies=proxies,
             )
         except requests.exceptions.ConnectTimeout:
             return Outcome(None, f"no connection within {self.timeout[0]:g}s", _since(start))

@@ -4,10 +4,9 @@ https only, except loopback hosts and the hosts in ``webhooks.allow_http``. A ur
 that two parsers could read differently (a backslash, user info, control characters)
 is refused. With ``webhooks.block_private_addresses`` the host's addresses are resolved
 and a url reaching any address that is not public (private, 100.64/10, link-local and
-cloud metadata, loopback, reserved, multicast) is refused (SSRF). The check runs right
-before each attempt; a name that resolves differently between the check and the
-connection (DNS rebinding) is not caught here: put an egress proxy in front when
-receivers are untrusted (docs/webhooks.md).
+cloud metadata, loopback, reserved, multicast) is refused (SSRF). Each request connects
+to the address :func:`pinned_address` resolved, and that address is the one checked, so
+DNS rebinding between check and connection does not get through (docs/webhooks.md).
 
 Urls are shown without query, fragment or user info, and with path segments that look
 like tokens (Slack-style hook urls) replaced by ``***``.
@@ -116,3 +115,30 @@ def refusal(url: str, allow_http: list[str], block_private: bool) -> str | None:
                     "(webhooks.block_private_addresses is on)"
                 )
     return None
+
+
+def pinned_address(url: str, block_private: bool) -> tuple[str | None, str | None]:
+    """``(address, refusal)``: the one address the request may connect to, resolved once.
+
+    The connection goes to exactly this address (TLS still verifies the host name), so a
+    name that resolves to a public address for the check and to an internal one for the
+    connection (DNS rebinding) cannot slip between the two. ``address`` is None for an IP
+    literal (nothing to resolve) or when the name does not resolve (the request then fails
+    as it would).
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        ipaddress.ip_address(host)
+        return None, None
+    except ValueError:
+        pass
+    default = 443 if parts.scheme == "https" else 80
+    try:
+        infos = socket.getaddrinfo(host, parts.port or default, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return None, None
+    first = str(infos[0][4][0]).split("%")[0]
+    if block_private and _internal(ipaddress.ip_address(first)) and not _loopback(host):
+        return None, f"{host} resolves to {first}, a private or internal address"
+    return first, None
