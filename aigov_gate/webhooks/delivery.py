@@ -84,19 +84,26 @@ class Report:
 def _pinning_adapter(requests: Any, pins: dict[tuple[str, int], str]) -> Any:
     """An HTTPAdapter whose connections go to the pinned address of their host.
 
-    urllib3 connects to ``_dns_host``; TLS uses ``host`` for SNI and certificate checks,
-    so pinning the address changes where the socket goes and nothing else.
+    urllib3 opens the socket to ``_dns_host``; it is the pinned address only while the
+    socket is opened, so SNI and the certificate check still use the host name.
     """
     import urllib3
     from urllib3.connection import HTTPConnection, HTTPSConnection
 
     def pinned(base: Any, default: int) -> Any:
         class Pinned(base):  # type: ignore[misc]
-            def __init__(self, host: str, port: int | None = None, **kw: Any) -> None:
-                super().__init__(host, port, **kw)
-                address = pins.get((host.lower(), port or default))
-                if address is not None:
-                    self._dns_host = address
+            def _new_conn(self) -> Any:
+                # Only the socket goes to the pinned address: ``host`` (read right after
+                # for SNI and the certificate check) is the name again once we return.
+                address = pins.get((self.host.lower(), self.port or default))
+                if address is None:
+                    return super()._new_conn()
+                name: str = getattr(self, "_dns_host")  # noqa: B009 (private, untyped)
+                self._dns_host = address
+                try:
+                    return super()._new_conn()
+                finally:
+                    self._dns_host = name
 
         return Pinned
 
