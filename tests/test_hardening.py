@@ -265,3 +265,19 @@ def test_schema_errors_do_not_hide_broken_references(write_repo: WriteRepo) -> N
     rules = sorted(f["rule_id"] for f in json.loads(done.stdout)["findings"])
     assert done.returncode == 1
     assert rules == ["ref.missing", "schema.unknown-field"]
+
+
+def test_nested_comprehensions_run_under_a_time_budget(write_repo: WriteRepo) -> None:
+    numbers = "[" + ",".join(str(i) for i in range(1500)) + "]"
+    rule = f"{numbers}.all(x, {numbers}.all(y, x + y >= 0))"  # 2.25M steps, 13 KB
+    repo = write_repo(g.repo_files({"policies/p.yaml": _policy(rule)}))
+    done = run_aigov(
+        "gate", "--repo", str(repo), "--format", "json", env={"AIGOV_POLICY_BUDGET_SECONDS": "0.2"}
+    )
+    assert done.returncode == 1, done.stderr
+    [f] = [f for f in json.loads(done.stdout)["findings"] if f["rule_id"] == "policy.eval-error"]
+    assert "ran past the evaluation budget of 0.2 s" in f["message"] and f["blocking"]
+    done = run_aigov("gate", "--repo", str(repo), "--format", "json", timeout=120)
+    assert not [
+        f for f in json.loads(done.stdout)["findings"] if f["rule_id"] == "policy.eval-error"
+    ]

@@ -9,7 +9,9 @@ gate runs, because importing it costs about 0.2 s (see docs/performance.md).
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -100,6 +102,9 @@ class Compiled:
     source: str
     program: cel.Program
     variables: frozenset[str]
+    #: Comprehensions inside comprehensions: their cost multiplies with the data, and CEL's
+    #: evaluation cannot be interrupted in-process, so these run under a time budget.
+    nested: bool = False
 
 
 #: Bounds checked before an expression reaches the CEL parser, whose recursion crashes the
@@ -112,6 +117,22 @@ MAX_OPERATORS = 500
 MAX_COMPREHENSION_NESTING = 2
 _OPERATOR = re.compile(r"&&|\|\||==|!=|<=|>=|[-+*/%<>?]")
 _MACRO = re.compile(r"\.(?:all|exists|exists_one|map|filter)\s*\($")
+
+
+def _macro_depth(source: str) -> int:
+    """How deeply comprehensions (all, exists, map, filter) nest in ``source``."""
+    code = _outside_strings(source)
+    stack: list[bool] = []
+    depth = deepest = 0
+    for at, ch in enumerate(code):
+        if ch in "([{":
+            macro = ch == "(" and bool(_MACRO.search(code[max(0, at - 12) : at + 1]))
+            stack.append(macro)
+            depth += macro
+            deepest = max(deepest, depth)
+        elif ch in ")]}" and stack:
+            depth -= stack.pop()
+    return deepest
 
 
 def bounds(source: str) -> ExpressionError | None:
@@ -205,7 +226,7 @@ def compile_expression(source: str, known: Collection[str]) -> Compiled | Expres
             f"unknown function '{name}' (see docs/policies.md for the functions available)",
             _first_use(source, name.rsplit(".", 1)[-1], member=True),
         )
-    return Compiled(source, program, frozenset(names))
+    return Compiled(source, program, frozenset(names), _macro_depth(source) >= 2)
 
 
 def _syntax_error(source: str, text: str) -> ExpressionError:
@@ -286,14 +307,78 @@ def _continuation(lines: list[str], value_line: int) -> list[tuple[int, int, str
     return segments
 
 
+#: Seconds a nested comprehension may run (AIGOV_POLICY_BUDGET_SECONDS overrides).
+BUDGET_SECONDS = 10.0
+
+
 def evaluate(compiled: Compiled, context: Any) -> Any:
-    """Run a compiled program; CEL's errors surface as :class:`EvaluationError`."""
+    """Run a compiled program; CEL's errors surface as :class:`EvaluationError`.
+
+    A program with nested comprehensions runs in a forked child under a time budget: the
+    CEL extension holds the GIL while it evaluates, so nothing in this process could stop
+    it. Past the budget the child is killed and the rule fails closed.
+    """
+    if compiled.nested and hasattr(os, "fork"):
+        return _bounded(compiled, context)
+    return _run(compiled, context)
+
+
+def _run(compiled: Compiled, context: Any) -> Any:
     try:
         return compiled.program.execute(context)
     except KeyError as exc:
         raise EvaluationError(f"no such field {exc}") from None
     except Exception as exc:  # the user's expression: any failure is theirs to fix
         raise EvaluationError(str(exc).split(". ")[0] or type(exc).__name__) from None
+
+
+def _bounded(compiled: Compiled, context: Any) -> Any:
+    import pickle
+    import select
+    import signal
+
+    budget = float(os.environ.get("AIGOV_POLICY_BUDGET_SECONDS") or BUDGET_SECONDS)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: evaluate, send the outcome, leave without cleanup
+        os.close(read)
+        try:
+            outcome: tuple[str, Any] = ("ok", _run(compiled, context))
+        except EvaluationError as exc:
+            outcome = ("error", str(exc))
+        try:
+            data = pickle.dumps(outcome)
+        except Exception:
+            data = pickle.dumps(("error", "the rule returned a value that cannot be read"))
+        with os.fdopen(write, "wb") as out:
+            out.write(data)
+        os._exit(0)
+    os.close(write)
+    chunks = []
+    deadline = time.monotonic() + budget
+    with os.fdopen(read, "rb") as pipe:
+        while True:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([pipe], [], [], max(0.0, left))
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                raise EvaluationError(
+                    f"it ran past the evaluation budget of {budget:g} s (nested "
+                    "comprehensions multiply their cost with the data)"
+                )
+            chunk = pipe.read1(1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    os.waitpid(pid, 0)
+    try:
+        kind, value = pickle.loads(b"".join(chunks))
+    except Exception:
+        raise EvaluationError("the evaluation ended without an answer") from None
+    if kind == "error":
+        raise EvaluationError(value)
+    return value
 
 
 class EvaluationError(Exception):
