@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sys
 import threading
 from collections.abc import Callable, Mapping
@@ -238,8 +239,29 @@ Progress = Callable[
 def run_all(
     jobs: list[Job], settings: Settings, secrets: set[str], progress: Progress
 ) -> tuple[list[Outcome], bool]:
-    """Every job's outcome (in job order), and whether the run was cancelled (Ctrl-C)."""
+    """Every job's outcome (in job order), and whether the run was cancelled (Ctrl-C).
+
+    Ctrl-C only sets the cancel event (a signal handler, not KeyboardInterrupt): however
+    the interrupt falls, while waiting or while printing progress, the running tests are
+    stopped, the waiting ones cancelled, and every outcome is returned.
+    """
     cancel = threading.Event()
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, lambda *_: cancel.set()) if main else None
+    try:
+        return _run_all(jobs, settings, secrets, progress, cancel), cancel.is_set()
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _run_all(
+    jobs: list[Job],
+    settings: Settings,
+    secrets: set[str],
+    progress: Progress,
+    cancel: threading.Event,
+) -> list[Outcome]:
     results: dict[int, Outcome] = {}
     failed = 0
     with ThreadPoolExecutor(max_workers=settings.jobs, thread_name_prefix="aigov-test") as pool:
@@ -247,16 +269,11 @@ def run_all(
             pool.submit(run_one, job, settings, secrets, cancel): i for i, job in enumerate(jobs)
         }
         pending = set(futures)
-        interrupted = False
         while pending:
-            try:
-                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            except KeyboardInterrupt:
-                interrupted = True
-                cancel.set()
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            if cancel.is_set():
                 for future in pending:
                     future.cancel()
-                continue
             for future in done:
                 i = futures[future]
                 if future.cancelled():
@@ -267,7 +284,7 @@ def run_all(
                 progress("done", results[i], len(results), _running(pending), failed)
             if not done:
                 progress("tick", None, len(results), _running(pending), failed)
-    return [results[i] for i in range(len(jobs))], interrupted or cancel.is_set()
+    return [results[i] for i in range(len(jobs))]
 
 
 def _running(pending: set[Future[Outcome]]) -> int:
