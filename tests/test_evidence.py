@@ -1019,3 +1019,27 @@ def test_a_keyring_rebuilt_from_scratch_fails_the_pinned_trust(tmp_path: Path) -
     assert "ok   trust: the keyring as committed at main" in done.stdout
     done = run_aigov(*by_ref[:2], str(forged.bundle), *by_ref[2:], env=s.env)
     assert done.returncode == 1
+
+
+def test_an_envelope_in_url_safe_base64_verifies(sealed: Sealed, tmp_path: Path) -> None:
+    """DSSE: verifiers must accept standard and URL-safe base64 (padded or not)."""
+    members = _members(sealed.bundle)
+    raw = json.loads(members["signature.dsse.json"])
+
+    def url_safe(text: str) -> str:
+        return base64.urlsafe_b64encode(base64.b64decode(text)).decode().rstrip("=")
+
+    raw["payload"] = url_safe(raw["payload"])
+    for signature in raw["signatures"]:
+        signature["sig"] = url_safe(signature["sig"])
+    assert any(c in raw["payload"] + raw["signatures"][0]["sig"] for c in "-_")
+    members["signature.dsse.json"] = json.dumps(raw).encode()
+    bundle = _repack(sealed.bundle, tmp_path / "urlsafe.tar.gz", members)
+    done = sealed.verify(bundle)
+    assert done.returncode == 0, done.stdout
+    # a mix of both alphabets in one value is refused
+    raw["payload"] = raw["payload"][:10] + "+-" + raw["payload"][12:]
+    members["signature.dsse.json"] = json.dumps(raw).encode()
+    mixed = _repack(sealed.bundle, tmp_path / "mixed.tar.gz", members)
+    done = sealed.verify(mixed)
+    assert done.returncode == 1 and "mixes the standard and the URL-safe alphabet" in done.stdout

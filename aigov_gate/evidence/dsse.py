@@ -60,6 +60,21 @@ class EnvelopeError(ValueError):
     """The envelope is not DSSE JSON."""
 
 
+def b64decode(text: str) -> bytes:
+    """Standard or URL-safe base64, padded or not: DSSE verifiers must accept both.
+
+    Anything outside the alphabets (or a mix of ``+/`` with ``-_``) is refused.
+    """
+    if not isinstance(text, str):
+        raise TypeError("not a string")
+    if ("-" in text or "_" in text) and ("+" in text or "/" in text):
+        raise binascii.Error("mixes the standard and the URL-safe alphabet")
+    padded = text + "=" * (-len(text) % 4)
+    if "-" in text or "_" in text:
+        return base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
+    return base64.b64decode(padded, validate=True)
+
+
 def parse(data: bytes) -> Envelope:
     try:
         raw: Any = json.loads(data)
@@ -77,9 +92,9 @@ def parse(data: bytes) -> Envelope:
     if not isinstance(signatures, list) or not signatures:
         raise EnvelopeError("no signatures")
     try:
-        body = base64.b64decode(payload, validate=True)
+        body = b64decode(payload)
         sigs = tuple(
-            Signature(str(s.get("keyid", "")), base64.b64decode(s["sig"], validate=True))
+            Signature(str(s.get("keyid", "")), b64decode(s["sig"]))
             for s in signatures
             if isinstance(s, dict)
         )
