@@ -158,6 +158,12 @@ def test_archive_is_reproducible_and_plain(sealed: Sealed, tmp_path: Path) -> No
     one, two = _members(sealed.bundle), _members(again)
     plain = [n for n in one if n.startswith("evidence/") and not n.endswith(".enc")]
     assert plain and all(one[n] == two[n] for n in plain)
+    # the gzip header: no file name (FLG.FNAME unset), no time, whatever the output path
+    for path in (sealed.bundle, again):
+        header = path.read_bytes()[:10]
+        assert header[:3] == b"\x1f\x8b\x08" and header[3] & 0x08 == 0
+        assert header[4:8] == b"\0\0\0\0"
+        assert b".part" not in path.read_bytes()[:64]
 
 
 def test_sensitive_files_are_encrypted_and_decrypt(sealed: Sealed, tmp_path: Path) -> None:

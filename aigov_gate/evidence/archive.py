@@ -85,7 +85,11 @@ class Writer:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._raw = self._tmp.open("wb")
         self._gz = igzip.GzipFile(  # type: ignore[no-untyped-call]
-            fileobj=self._raw, mode="wb", compresslevel=1, mtime=0
+            filename="",  # no FNAME field: the temporary name would differ per output path
+            fileobj=self._raw,
+            mode="wb",
+            compresslevel=1,
+            mtime=0,
         )
         # "w", not the stream mode "w|": the stream mode re-slices its buffer in 10 KiB
         # steps, which costs more than compressing.
