@@ -139,3 +139,29 @@ def test_several_outputs_in_one_run_are_byte_identical_across_runs(
         outputs.append({fmt: (folder / fmt).read_bytes() for fmt in ("json", "sarif", "junit")})
     assert outputs[0] == outputs[1]
     assert json.loads(outputs[0]["json"])["decision"] == "blocked"
+
+
+CODE_CLIMATE = {"Bug Risk", "Clarity", "Compatibility", "Complexity", "Duplication",
+                "Performance", "Security", "Style"}  # fmt: skip
+
+
+def test_codequality_and_sarif_paths_are_relative_to_the_project(
+    write_repo: WriteRepo, tmp_path: Path
+) -> None:
+    from conftest import git, run_aigov
+
+    project = tmp_path / "project"
+    project.mkdir()
+    sub = failing_repo(write_repo).rename(project / "governance")
+    git(project, "init", "-q")
+    for env in ({"CI_PROJECT_DIR": str(project)}, {}):  # GitLab, and a plain checkout
+        done = run_aigov(
+            "gate", "--repo", str(sub), "--as-of", AS_OF, "--format", "codequality", env=env
+        )
+        issues = json.loads(done.stdout)
+        assert issues and all(i["location"]["path"].startswith("governance/") for i in issues)
+        assert {c for i in issues for c in i["categories"]} <= CODE_CLIMATE
+    done = run_aigov("gate", "--repo", str(sub), "--as-of", AS_OF, "--format", "sarif")
+    results = json.loads(done.stdout)["runs"][0]["results"]
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
+    assert uris and all(u.startswith("governance/") for u in uris)

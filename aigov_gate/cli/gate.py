@@ -54,14 +54,25 @@ def _write(path: Path, text: str) -> None:
 
 
 def _workspace_prefix(root: Path, workspace: str | None) -> str:
-    """Where ``root`` sits in the CI workspace, for annotations ('' outside CI)."""
-    if not workspace:
+    """Where ``root`` sits in the project: under the CI workspace (GITHUB_WORKSPACE,
+    CI_PROJECT_DIR), else under the Git work tree's top. Annotations, SARIF and Code
+    Quality paths are relative to the project, not to a governance sub-folder."""
+    top = Path(workspace).resolve() if workspace else _git_top(root.resolve())
+    if top is None:
         return ""
     try:
-        prefix = root.resolve().relative_to(Path(workspace).resolve()).as_posix()
+        prefix = root.resolve().relative_to(top).as_posix()
     except ValueError:
         return ""
     return "" if prefix == "." else prefix
+
+
+def _git_top(start: Path) -> Path | None:
+    """The nearest folder holding ``.git`` (a folder, or a worktree's file), or None."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
 
 
 def gate_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -133,7 +144,8 @@ def run(
         pr=pr,
     )
     result = run_gate(root, config, options)
-    result.path_prefix = _workspace_prefix(root, os.environ.get("GITHUB_WORKSPACE"))
+    workspace = os.environ.get("GITHUB_WORKSPACE") or os.environ.get("CI_PROJECT_DIR")
+    result.path_prefix = _workspace_prefix(root, workspace)
     return GateRun(root, config, result, masker(config))
 
 

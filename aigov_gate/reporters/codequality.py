@@ -2,7 +2,9 @@
 
 Each finding: description, check_name, a fingerprint stable across runs (no line
 numbers in it), severity (info, minor, major, critical, blocker) and location.path /
-location.lines.begin. Waived findings are kept, as ``info``, saying who waived them.
+location.lines.begin (relative to the project: the CI workspace, else the Git work
+tree's top, also when the governance root is a sub-folder). Waived findings are kept, as
+``info``, saying who waived them.
 """
 
 from __future__ import annotations
@@ -22,6 +24,20 @@ _SEVERITY = {
 }
 
 
+#: Code Climate's categories are fixed (Bug Risk, Clarity, Compatibility, Complexity,
+#: Duplication, Performance, Security, Style): who may approve and what leaks are
+#: Security; a model or document that fails its own rules is a Bug Risk.
+_SECURITY = ("secret.", "pii.", "signoff.", "authority.", "identity.", "waiver.", "yaml.")
+
+
+def _category(rule_id: str) -> str:
+    return "Security" if rule_id.startswith(_SECURITY) else "Bug Risk"
+
+
+def _path(prefix: str, path: str) -> str:
+    return f"{prefix}/{path}" if prefix else path
+
+
 def render_codequality(result: GateResult, colour: bool = False) -> str:
     issues: list[dict[str, Any]] = []
     for f, fingerprint in zip(result.findings, fingerprints(result.findings), strict=True):
@@ -37,8 +53,11 @@ def render_codequality(result: GateResult, colour: bool = False) -> str:
                 "check_name": f.rule_id,
                 "fingerprint": fingerprint,
                 "severity": "info" if f.waived else _SEVERITY[f.severity],
-                "categories": ["Compliance"],
-                "location": {"path": f.location.path, "lines": {"begin": max(f.location.line, 1)}},
+                "categories": [_category(f.rule_id)],
+                "location": {
+                    "path": _path(result.path_prefix, f.location.path),
+                    "lines": {"begin": max(f.location.line, 1)},
+                },
             }
         )
     return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
