@@ -56,6 +56,20 @@ def test_sarif_validates_and_carries_rules_locations_and_suppressions(
     )
     assert by_rule["metric.disparity"]["suppressions"][0]["justification"] == "waived by Waiver/w"
     assert all(r["ruleIndex"] == list(rules).index(r["ruleId"]) for r in run["results"])
+    # GitHub code scanning: names that are not ids, scores on rules, end of region,
+    # primaryLocationLineHash, and %SRCROOT% declared
+    assert rules["metric.disparity"]["name"] == "MetricDisparity"
+    assert all(r["name"] != r["id"] for r in rules.values())
+    assert rules["metric.threshold"]["properties"]["security-severity"] == "8.0"
+    assert all(
+        "security-severity" not in r["properties"]
+        for r in rules.values()
+        if r["defaultConfiguration"]["level"] == "note" and r["id"].startswith("compliance.")
+    )
+    assert all("security-severity" not in r["properties"] for r in run["results"])
+    assert (region["endLine"], region["endColumn"]) == (14, 31)
+    assert all(":" in r["partialFingerprints"]["primaryLocationLineHash"] for r in run["results"])
+    assert "%SRCROOT%" in run["originalUriBaseIds"]
 
 
 def test_sarif_of_the_examples_validates() -> None:

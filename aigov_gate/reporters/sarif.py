@@ -1,8 +1,11 @@
 """SARIF 2.1.0 for GitHub code scanning (``github/codeql-action/upload-sarif``).
 
-Rules carry their help URI and clause refs (as tags); results carry file, line and
-column relative to ``%SRCROOT%``, a stable partial fingerprint, and waived findings
-an external suppression with the waiver's name. No timestamps: same inputs, same bytes.
+Rules carry an identifier name (``MetricThreshold`` for ``metric.threshold``), their help
+URI, clause refs (as tags) and GitHub's ``security-severity`` (none for info rules);
+results carry file and region (start and end) relative to ``%SRCROOT%`` (declared in
+``originalUriBaseIds``), stable partial fingerprints (ours and GitHub's
+``primaryLocationLineHash``), and waived findings an external suppression with the
+waiver's name. No timestamps: same inputs, same bytes.
 """
 
 from __future__ import annotations
@@ -31,15 +34,19 @@ def _rule(result: GateResult, rule_id: str) -> dict[str, Any]:
     info = result.rule(rule_id)
     text = info.checks or info.title
     help_text = "\n\n".join(x for x in (info.checks, info.why, f"Fix: {info.fix}") if x)
+    properties: dict[str, Any] = {"tags": ["ai-governance", *info.clauses]}
+    severity = Severity.parse(info.severity)
+    if severity is not Severity.INFO:  # GitHub: no score means "not a security finding"
+        properties["security-severity"] = _SECURITY_SEVERITY[severity]
     rule: dict[str, Any] = {
         "id": rule_id,
-        "name": rule_id,
+        "name": _name(rule_id),
         "shortDescription": {"text": info.title},
         "fullDescription": {"text": text},
         "helpUri": info.help_uri if rule_id in RULES else _POLICIES_URL,
         "help": {"text": help_text},
         "defaultConfiguration": {"level": _DEFAULT_LEVEL.get(info.severity, "error")},
-        "properties": {"tags": ["ai-governance", *info.clauses]},
+        "properties": properties,
     }
     if info.clauses:
         rule["relationships"] = [
@@ -50,6 +57,13 @@ def _rule(result: GateResult, rule_id: str) -> dict[str, Any]:
             for framework, clause in (c.split(":", 1) for c in info.clauses)
         ]
     return rule
+
+
+def _name(rule_id: str) -> str:
+    """``metric.threshold`` -> ``MetricThreshold``: SARIF's rule name is an identifier,
+    not the id again (SARIF 3.49.7; the multitool's SARIF1001)."""
+    parts = [p for p in rule_id.replace("-", ".").replace("_", ".").split(".") if p]
+    return "".join(p[:1].upper() + p[1:] for p in parts) or "Rule"
 
 
 def _taxonomies(result: GateResult, rule_ids: list[str]) -> list[dict[str, Any]]:
@@ -85,9 +99,12 @@ def _location(f: Finding, prefix: str) -> dict[str, Any]:
     uri = f"{prefix}/{f.location.path}" if prefix else f.location.path
     physical: dict[str, Any] = {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}}
     if f.location.line:
+        column = max(f.location.column, 1)
         physical["region"] = {
             "startLine": f.location.line,
-            "startColumn": max(f.location.column, 1),
+            "startColumn": column,
+            "endLine": f.location.line,
+            "endColumn": column + 1,  # exclusive: the character the finding points at
         }
     return {"physicalLocation": physical}
 
@@ -102,10 +119,13 @@ def _result(
         "level": level(result, f),
         "message": {"text": message},
         "locations": [_location(f, result.path_prefix)],
-        "partialFingerprints": {"aigovFinding/v1": fingerprint},
+        "partialFingerprints": {
+            "aigovFinding/v1": fingerprint,
+            # GitHub deduplicates alerts on it; ours is stable when lines move
+            "primaryLocationLineHash": f"{fingerprint[:32]}:1",
+        },
         "properties": {
             "severity": f.severity.label,
-            "security-severity": _SECURITY_SEVERITY[f.severity],
             "target": f.target,
             "model": f.model,
             "clauses": list(f.clauses),
@@ -144,6 +164,15 @@ def render_sarif(result: GateResult, colour: bool = False) -> str:
                 },
                 "taxonomies": taxonomies,
                 "automationDetails": {"id": f"aigov-gate/{result.situation.stage}/"},
+                "originalUriBaseIds": {
+                    "%SRCROOT%": {
+                        "description": {
+                            "text": "The project's root: the CI workspace, else the Git "
+                            "work tree's top (no absolute path, so the same run gives "
+                            "the same bytes)."
+                        }
+                    }
+                },
                 "columnKind": "unicodeCodePoints",
                 "results": [
                     _result(result, f, index, fp)
