@@ -45,10 +45,10 @@ class Authority:
     signers_text: str | None
     source: str  # "the working tree", or the base ref
     changes: list[AuthorityChange] = field(default_factory=list)
-    _signers: AllowedSigners | None = None
-    #: The current (proposed) settings and keys, which an authority change's approver signs.
-    proposed: dict[str, Any] = field(default_factory=dict)
+    #: The change's own config and keys: what an authority change's approver signs.
+    proposed: AigovConfig | None = None
     proposed_signers: str | None = None
+    _signers: AllowedSigners | None = None
 
     @property
     def signers(self) -> AllowedSigners | None:
@@ -63,11 +63,11 @@ class Authority:
 
     def digest(self) -> str:
         """What an authority change's approver signs: the proposed settings and keys."""
-        return digest_of(self.proposed, self.proposed_signers)
+        return digest_of(_settings(self.proposed or self.config), self.proposed_signers)
 
 
 def _settings(config: AigovConfig) -> dict[str, Any]:
-    return {name: config.model_dump(mode="json")[name] for name in FIELDS}
+    return config.model_dump(mode="json", include=set(FIELDS))
 
 
 def digest_of(settings: dict[str, Any], signers: str | None) -> str:
@@ -100,7 +100,7 @@ def _refuse_link(path: Path) -> str | None:
 
 def from_worktree(root: Path, config: AigovConfig) -> Authority:
     signers = _read_signers(root, config)
-    return Authority(config, signers, "the working tree", [], None, _settings(config), signers)
+    return Authority(config, signers, "the working tree", proposed=config, proposed_signers=signers)
 
 
 def from_base(root: Path, config: AigovConfig, base: BaseRef) -> Authority:
@@ -129,7 +129,9 @@ def from_base(root: Path, config: AigovConfig, base: BaseRef) -> Authority:
     effective = config.model_copy(update={name: getattr(before, name) for name in FIELDS})
     now_signers = _read_signers(root, config)
     changes = _changes(root, before, config, signers, now_signers)
-    return Authority(effective, signers, base.ref, changes, None, _settings(config), now_signers)
+    return Authority(
+        effective, signers, base.ref, changes, proposed=config, proposed_signers=now_signers
+    )
 
 
 def _changes(

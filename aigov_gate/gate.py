@@ -152,7 +152,8 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
     findings.extend(lookalikes(graph, rules_of))
     vetted = vet(graph.waivers, rules_of, assessors(graph))
     findings.extend(vetted)
-    unusable = signoff.rejected | {id(w) for w in graph.waivers if w.raw.target in _targets(vetted)}
+    refused = {f.target for f in vetted}
+    unusable = signoff.rejected | {id(w) for w in graph.waivers if w.raw.target in refused}
     warn_days = config.gate.waiver_warning_days
 
     def apply_waivers(found: list[Finding]) -> list[Finding]:
@@ -222,10 +223,6 @@ def _signoff_context(options: GateOptions, rules_of: AigovConfig) -> Context:
 
         return from_env(rules_of.signoff, options.signoff_env, options.pr)
     return options.signoff or Context(rules_of.signoff.provider)
-
-
-def _targets(findings: list[Finding]) -> set[str]:
-    return {f.target for f in findings if f.target}
 
 
 def _select(graph: Graph, wanted: str | None) -> list[tuple[Checked, str | None]]:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from aigov_gate.cli.context import config_option, repo_option
+
+if TYPE_CHECKING:
+    from aigov_gate.graph import Graph
+    from aigov_gate.measure.table import Predictions
 
 
 @click.group("metrics")
@@ -174,14 +179,11 @@ def _columns(columns: str | None) -> dict[str, str]:
     return {"y_true": "y_true", "y_pred": "", "y_score": "", **given}
 
 
-def _bind(graph: object, organization: str, name: str | None, data: object) -> None:
+def _bind(graph: Graph, organization: str, name: str | None, data: Predictions) -> None:
     """Refuse predictions that do not match the Dataset's declared rows or digest."""
     from aigov_gate.documents.assets import Dataset
     from aigov_gate.errors import UsageError
-    from aigov_gate.graph import Graph
-    from aigov_gate.measure.table import Predictions
 
-    assert isinstance(graph, Graph) and isinstance(data, Predictions)
     if not name:
         return
     doc = graph.get("Dataset", organization, name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -139,15 +140,13 @@ def run_command(
 class _Echo:
     """Every line through the PII masker."""
 
-    def __init__(self, mask: object) -> None:
+    def __init__(self, mask: Callable[[str], str]) -> None:
         self.mask = mask
 
     def out(self, text: str, nl: bool = True) -> None:
-        assert callable(self.mask)
         click.echo(self.mask(text), nl=nl)
 
     def err(self, text: str) -> None:
-        assert callable(self.mask)
         click.echo(self.mask(text), err=True)
 
 

@@ -29,7 +29,7 @@ is left out for that slice, with the reason in :attr:`Table.undefined`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -203,11 +203,7 @@ def prepare(
     data = Data(
         y, pred, score, regression, cells, base, rows, group_of, count, bins, square, loss, inverse
     )
-    views = tuple(_view(g, data) for g in cells)
-    return Data(
-        y, pred, score, regression, cells, base, rows, group_of, count, bins, square, loss,
-        inverse, views,
-    )  # fmt: skip
+    return replace(data, views=tuple(_view(g, data) for g in cells))
 
 
 def _view(g: Grouping, d: Data) -> View:

@@ -70,6 +70,25 @@ def _clean(raw: dict[str, Any], where: str) -> tuple[Metric | None, str | None]:
     return out, None
 
 
+def _json(text: str, shown: str) -> tuple[Any, list[str]]:
+    try:
+        return json.loads(text), []
+    except ValueError as exc:
+        return None, [f"{shown}: not JSON: {exc}"]
+
+
+def _collect(raw: list[tuple[dict[str, Any], str]]) -> tuple[list[Metric], list[str]]:
+    """Clean each ``(metric, where)``: the good ones, and the problems of the others."""
+    metrics, problems = [], []
+    for item, where in raw:
+        metric, problem = _clean(item, where)
+        if metric is not None:
+            metrics.append(metric)
+        if problem is not None:
+            problems.append(problem)
+    return metrics, problems
+
+
 def read_jsonl(text: str, shown: str) -> tuple[list[Metric], list[str]]:
     metrics, problems = [], []
     for number, line in enumerate(text.splitlines(), 1):
@@ -79,8 +98,7 @@ def read_jsonl(text: str, shown: str) -> tuple[list[Metric], list[str]]:
         try:
             raw = json.loads(line, parse_constant=lambda c: c)  # NaN/Infinity stay strings
         except ValueError:
-            problems.append(f"{where}: not a JSON object: {line[:80]}")
-            continue
+            raw = None
         if not isinstance(raw, dict):
             problems.append(f"{where}: not a JSON object: {line[:80]}")
             continue
@@ -120,7 +138,7 @@ def read_junit(text: str, shown: str) -> tuple[list[Metric], list[str]]:
         root = ET.fromstring(text)
     except ET.ParseError as exc:
         return [], [f"{shown}: not JUnit XML: {exc}"]
-    metrics, problems = [], []
+    found: list[tuple[dict[str, Any], str]] = []
     for prop in root.iter("property"):
         match = _PROPERTY.match(prop.get("name", ""))
         if match is None:
@@ -133,31 +151,8 @@ def read_junit(text: str, shown: str) -> tuple[list[Metric], list[str]]:
         raw: dict[str, Any] = {"name": match[1], "value": value}
         if match[2]:
             raw.update(slice_key=match[2], slice_value=match[3])
-        metric, problem = _clean(raw, f"{shown}: property {prop.get('name')}")
-        if metric is not None:
-            metrics.append(metric)
-        if problem is not None:
-            problems.append(problem)
-    return metrics, problems
-
-
-def _json(text: str, shown: str) -> tuple[Any, list[str]]:
-    try:
-        return json.loads(text), []
-    except ValueError as exc:
-        return None, [f"{shown}: not JSON: {exc}"]
-
-
-def _collect(raw: list[tuple[dict[str, Any], str]]) -> tuple[list[Metric], list[str]]:
-    """Clean each ``(metric, where)``: the good ones, and the problems of the others."""
-    metrics, problems = [], []
-    for item, where in raw:
-        metric, problem = _clean(item, where)
-        if metric is not None:
-            metrics.append(metric)
-        if problem is not None:
-            problems.append(problem)
-    return metrics, problems
+        found.append((raw, f"{shown}: property {prop.get('name')}"))
+    return _collect(found)
 
 
 def read_lm_eval(text: str, shown: str) -> tuple[list[Metric], list[str]]:

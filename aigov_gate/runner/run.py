@@ -298,9 +298,6 @@ def new_run_id(now: datetime | None = None) -> str:
     return f"{stamp}-{random.token_hex(2)}"
 
 
-__all__ = ["Job", "Outcome", "Settings", "child_env", "new_run_id", "run_all", "secret_names"]
-
-
 def plans_of(graph_plans: list[Checked], names: tuple[str, ...]) -> list[Checked]:
     """The TestPlans named on the command line (all when none), with did-you-mean."""
     import difflib
@@ -320,3 +317,15 @@ def plans_of(graph_plans: list[Checked], names: tuple[str, ...]) -> list[Checked
             )
         out.extend(found)
     return out
+
+
+__all__ = [
+    "Job",
+    "Outcome",
+    "Settings",
+    "child_env",
+    "new_run_id",
+    "plans_of",
+    "run_all",
+    "secret_names",
+]

@@ -28,7 +28,6 @@ from aigov_gate.config import AigovConfig, Requirement
 from aigov_gate.documents.base import Approval
 from aigov_gate.documents.policy import Waiver
 from aigov_gate.documents.risk import RiskAssessment
-from aigov_gate.documents.testing import TestPlan
 from aigov_gate.errors import ProviderError, UsageError
 from aigov_gate.graph import Graph, ModelContext
 from aigov_gate.references import Checked
@@ -36,7 +35,7 @@ from aigov_gate.result import Finding, Location, Severity, SignOff, Situation
 from aigov_gate.signoff import recorded
 from aigov_gate.signoff.context import Context
 from aigov_gate.signoff.model import Request, Source
-from aigov_gate.signoff.rules import Subject, digest, evaluate, subject_of
+from aigov_gate.signoff.rules import Subject, evaluate, subject_of
 
 #: Signed approvals of an authority change, for the recorded provider.
 AUTHORITY_APPROVALS = ".aigov/authority-approvals.yaml"
@@ -226,25 +225,8 @@ def _lowered_plans(
     by_plan: dict[str, list[Finding]] = {}
     for finding in lowered:
         by_plan.setdefault(finding.target, []).append(finding)
-    config = checker.config
     for target, findings in by_plan.items():
-        doc = plans[target]
-        plan = doc.model
-        assert isinstance(plan, TestPlan)
-        subject = Subject(
-            "TestPlan",
-            plan.metadata.name,
-            doc.organization,
-            "plan",
-            Requirement(approvals=config.waivers.approvals),
-            tuple(config.waivers.approver_roles),
-            (),
-            True,
-            findings[0].location,
-            digest(doc.raw.data),
-            doc.raw.source.path,
-            tuple(plan.spec.approvals),
-        )
+        subject = replace(checker.subject(plans[target]), location=findings[0].location)
         verdict = checker.verdict(subject)
         out.signoffs.append(verdict)
         if not verdict.satisfied:

@@ -18,6 +18,7 @@ from aigov_gate.config import AigovConfig, Requirement
 from aigov_gate.documents.base import Approval
 from aigov_gate.documents.policy import Waiver
 from aigov_gate.documents.risk import RiskAssessment
+from aigov_gate.documents.testing import TestPlan
 from aigov_gate.errors import ProviderError
 from aigov_gate.identity import normalise, same
 from aigov_gate.references import Checked
@@ -65,7 +66,8 @@ def describe(level: str, req: Requirement, roles: Sequence[str] = ()) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Subject:
-    """What is signed off: a RiskAssessment, or a Waiver (a risk acceptance), and by whom.
+    """What is signed off (a RiskAssessment, a Waiver, a loosened TestPlan, an authority
+    change), and by whom.
 
     ``excluded`` are people who may not approve it, each with the reason (the assessor of
     an assessment; for a waiver, the assessor of the waived model and its owner).
@@ -115,6 +117,21 @@ def subject_of(
             digest(doc.raw.data),
             doc.raw.source.path,
             tuple(spec.approvals),
+        )
+    if isinstance(model, TestPlan):  # a plan loosened together with new results
+        return Subject(
+            "TestPlan",
+            model.metadata.name,
+            doc.organization,
+            "plan",
+            Requirement(approvals=aigov.waivers.approvals),
+            tuple(aigov.waivers.approver_roles),
+            (),
+            True,
+            doc.raw.locate(("metadata", "name")),
+            digest(doc.raw.data),
+            doc.raw.source.path,
+            tuple(model.spec.approvals),
         )
     assert isinstance(model, RiskAssessment)
     risk = model.spec

@@ -147,14 +147,11 @@ def append_authority(path: Path, entry: Entry) -> None:
     parsed = parse_text(body, Limits())
     if parsed.problems or not isinstance(parsed.documents[0], list):
         raise UsageError(f"{path} is not a list of approvals", hint="fix or remove it")
-    _replace(path, body)
+    write(path, body)
 
 
 def write(path: Path, text: str) -> None:
-    _replace(path, text)
-
-
-def _replace(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` at once (a ``.part`` file renamed into place)."""
     part = path.with_name(path.name + ".part")
     part.write_text(text, encoding="utf-8")
     part.replace(path)
