@@ -461,7 +461,7 @@ def test_subscriptions_are_validated(tmp_path: Path, receiver: Receiver) -> None
     done = run_aigov("validate", "--repo", str(repo))
     assert done.returncode == 1
     assert f"{SUBSCRIPTION}:9:" in done.stdout
-    assert "'gate.finished' matches no event" in done.stdout
+    assert "'gate.finished' is not an event" in done.stdout
     leaky = hook_repo(tmp_path / "2", receiver.url(), extra="  secret: whsec_abcdefabcdef\n")
     done = run_aigov("validate", "--repo", str(leaky))
     assert done.returncode == 1

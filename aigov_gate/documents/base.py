@@ -2,17 +2,21 @@
 
 Every governance document is ``apiVersion`` / ``kind`` / ``metadata`` / ``spec``. Models
 are strict (no silent coercion: ``"yes"`` is not a bool, a list is not a string) and
-forbid unknown fields; dates accept a YAML date or an ISO ``YYYY-MM-DD`` string.
+forbid unknown fields. A ``Day`` is a YAML date or a ``YYYY-MM-DD`` string; an ``Instant``
+is an RFC 3339 date-time with an offset, or a day (its midnight UTC). Those are exactly the
+JSON Schema formats ``date`` and ``date-time``, so editors and aigov agree on every value
+(tests/test_schema_agreement.py): no timestamps as numbers, no date-times without an offset.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Annotated, Generic, Literal, TypeVar
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 API_VERSION = "aigov/v1"
 API_VERSIONS = (API_VERSION,)
@@ -36,8 +40,59 @@ Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="Hex SHA-25
 Digest = Annotated[
     str, Field(pattern=r"^sha256:[0-9a-f]{64}$", description="Content digest, 'sha256:<hex>'.")
 ]
-Day = Annotated[date, Field(strict=False, description="A date, YYYY-MM-DD.")]
-Instant = Annotated[datetime, Field(strict=False, description="An ISO 8601 date-time.")]
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_INSTANT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
+def _day(value: Any) -> Any:
+    """A date object, or YYYY-MM-DD for pydantic to parse (it checks the calendar)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _DAY.fullmatch(value):
+        return value
+    raise ValueError("expected a date, YYYY-MM-DD (like 2026-11-20), without a time")
+
+
+def _instant(value: Any) -> Any:
+    """An aware datetime, an RFC 3339 string for pydantic to parse, or a day at 00:00 UTC."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(_NO_OFFSET)
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if isinstance(value, str) and _DAY.fullmatch(value):
+        return value + "T00:00:00Z"
+    if isinstance(value, str) and _INSTANT.fullmatch(value):
+        return value
+    raise ValueError(_NO_OFFSET)
+
+
+_NO_OFFSET = (
+    "expected an RFC 3339 date-time with an offset, like 2026-11-20T10:00:00Z "
+    "(Z is UTC) or 2026-11-20T10:00:00+01:00, or a date, YYYY-MM-DD"
+)
+Day = Annotated[
+    date,
+    Field(strict=False),
+    BeforeValidator(_day),
+    WithJsonSchema({"type": "string", "format": "date", "description": "A date, YYYY-MM-DD."}),
+]
+Instant = Annotated[
+    datetime,
+    Field(strict=False),
+    BeforeValidator(_instant),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "anyOf": [{"format": "date-time"}, {"format": "date"}],
+            "description": "An RFC 3339 date-time with an offset (2026-11-20T10:00:00Z), "
+            "or a date (midnight UTC).",
+        }
+    ),
+]
 EnvVarName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 Classification = Literal["public", "internal", "confidential", "restricted"]

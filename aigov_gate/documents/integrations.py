@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, WithJsonSchema
 
 from aigov_gate.documents.base import Document, EnvVarName, Strict
 
@@ -50,11 +50,38 @@ def subscribed(patterns: list[str], event: str) -> bool:
     return any(fnmatchcase(event, pattern) for pattern in patterns)
 
 
+#: What ``events`` may hold: an event's name, ``family.*`` for a family, or ``*`` for all.
+#: A closed list, so the JSON Schema says exactly what the model accepts.
+EVENT_PATTERNS = (
+    *EVENT_TYPES,
+    *sorted({name.split(".", 1)[0] + ".*" for name in EVENT_TYPES}),
+    "*",
+)
+
+
+def _known_event(pattern: str) -> str:
+    if pattern not in EVENT_PATTERNS:
+        raise ValueError(
+            f"'{pattern}' is not an event (known: {', '.join(EVENT_TYPES)}; "
+            "'gate.*' stands for a family, '*' for all)"
+        )
+    return pattern
+
+
+EventPattern = Annotated[
+    str,
+    AfterValidator(_known_event),
+    WithJsonSchema({"type": "string", "enum": list(EVENT_PATTERNS)}),
+]
+
+
 class WebhookSubscriptionSpec(Strict):
     url: str = Field(pattern=r"^https?://[^\s]+$")
-    events: list[str] = Field(
+    events: list[EventPattern] = Field(
         min_length=1,
-        description="Event names or globs like 'gate.*' (known: " + ", ".join(EVENT_TYPES) + ").",
+        description="Event names, 'family.*' (like 'gate.*') or '*' (known: "
+        + ", ".join(EVENT_TYPES)
+        + ").",
     )
     status: Literal["active", "paused", "disabled"] = "active"
     secret_env: EnvVarName = Field(
@@ -62,17 +89,6 @@ class WebhookSubscriptionSpec(Strict):
         "rotates, the new and the old separated by a space."
     )
     description: str | None = None
-
-    @field_validator("events")
-    @classmethod
-    def _known_events(cls, events: list[str]) -> list[str]:
-        for pattern in events:
-            if not any(fnmatchcase(name, pattern) for name in EVENT_TYPES):
-                raise ValueError(
-                    f"'{pattern}' matches no event (known: {', '.join(EVENT_TYPES)}; "
-                    "globs like 'gate.*' work)"
-                )
-        return events
 
 
 class WebhookSubscription(Document[WebhookSubscriptionSpec]):

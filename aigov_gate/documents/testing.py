@@ -14,6 +14,7 @@ from aigov_gate.documents.base import (
     Instant,
     Name,
     Reference,
+    Sha256,
     Strict,
     Text,
 )
@@ -167,7 +168,7 @@ class PredictionsRef(Strict):
     """The predictions file a result was computed from (aigov metrics compute)."""
 
     path: str
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    sha256: Sha256
     rows: int | None = Field(default=None, ge=0)
 
 
