@@ -95,7 +95,52 @@ def test_junit_has_a_case_per_model_and_rule(write_repo: WriteRepo, tmp_path: Pa
     assert isinstance(cases["metric.disparity"].result[0], Skipped)
     assert cases["data.classification"].is_passed
     assert suites["scorer@2.0.0"].failures == 1
-    assert xml.failures == 1 and xml.tests == sum(s.tests for s in xml)
+    assert sum(s.failures for s in xml) == 1
+    failure = cases["metric.threshold"].result[0]
+    assert failure.message.startswith("tests/run-2.0.0.yaml:14:30: ")
+
+
+def _xsd(name: str) -> Any:
+    import xmlschema
+
+    return xmlschema.XMLSchema(ROOT / "tests" / "schemas" / name)
+
+
+def test_junit_is_valid_under_the_ant_and_jenkins_schemas(write_repo: WriteRepo) -> None:
+    repo = failing_repo(write_repo)
+    text = report(repo, "junit")
+    for name in ("junit-ant.xsd", "junit-jenkins-10.xsd"):
+        errors = list(_xsd(name).iter_errors(text))
+        assert not errors, f"{name}: {errors[0].reason} at {errors[0].path}"
+    # GitLab's dialect adds the file each case is about: GitLab links it, Jenkins refuses it.
+    gitlab = report(repo, "junit-gitlab")
+    assert 'file="tests/run-2.0.0.yaml"' in gitlab
+    assert list(_xsd("junit-jenkins-10.xsd").iter_errors(gitlab))
+    suite = next(s for s in JUnitXml.fromstring(gitlab.encode()) if s.name == "scorer@2.0.0")
+    case = next(c for c in suite if c.name == "metric.threshold")
+    assert case._elem.get("file") == "tests/run-2.0.0.yaml"
+
+
+def test_junit_writes_control_characters_as_text(write_repo: WriteRepo) -> None:
+    # A policy message quotes an owner with \x12 in it; raw, it made the XML unparseable.
+    files = g.repo_files({"policies/owner.yaml": OWNER_POLICY})
+    owned = str(files["models/scorer.yaml"]).replace("owner: lena", 'owner: "lena\\x12"')
+    files["models/scorer.yaml"] = owned
+    text = report(write_repo(files), "junit")
+    assert "\x12" not in text and "owner is lena\\x12" in text
+    assert not list(_xsd("junit-ant.xsd").iter_errors(text))
+
+
+OWNER_POLICY = """\
+apiVersion: aigov/v1
+kind: Policy
+metadata: {name: acme.owner}
+spec:
+  title: Owner is named plainly
+  severity: high
+  rule: "false"
+  message: "owner is {{model.metadata.owner}}"
+"""
 
 
 def test_codequality_fields_and_stable_fingerprints(write_repo: WriteRepo) -> None:

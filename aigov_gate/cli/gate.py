@@ -19,7 +19,17 @@ if TYPE_CHECKING:
     from aigov_gate.evidence.bundle import Built
     from aigov_gate.result import GateResult
 
-FORMATS = ("text", "json", "sarif", "junit", "codequality", "markdown", "oscal", "github")
+FORMATS = (
+    "text",
+    "json",
+    "sarif",
+    "junit",
+    "junit-gitlab",
+    "codequality",
+    "markdown",
+    "oscal",
+    "github",
+)
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 
 

@@ -10,7 +10,7 @@ from aigov_gate.reporters.gate_json import render_gate_json
 from aigov_gate.reporters.gate_text import render_gate_text
 from aigov_gate.reporters.github import render_github
 from aigov_gate.reporters.json_report import render_json
-from aigov_gate.reporters.junit import render_junit
+from aigov_gate.reporters.junit import render_junit, render_junit_gitlab
 from aigov_gate.reporters.markdown import render_markdown
 from aigov_gate.reporters.sarif import render_sarif
 from aigov_gate.reporters.text import render_text
@@ -30,6 +30,7 @@ GATE_REPORTER_BY_NAME: dict[str, GateReporter] = {
     "json": render_gate_json,
     "sarif": render_sarif,
     "junit": render_junit,
+    "junit-gitlab": render_junit_gitlab,
     "codequality": render_codequality,
     "markdown": render_markdown,
     "oscal": render_oscal,

@@ -1,17 +1,42 @@
 """JUnit XML for GitLab, Jenkins and other CI test reports.
 
 One test suite per model and one test case per model x rule evaluated: a blocking
-finding is a ``failure``, a waived one ``skipped``, warnings go to ``system-out`` of a
-passing case. Findings about no model (invalid documents, waivers) form the
-``repository`` suite, one case per rule. No timestamps or durations: same inputs, same bytes.
+finding is a ``failure``, a waived one ``skipped``. Findings about no model (invalid
+documents, waivers) form the ``repository`` suite, one case per rule.
+
+``junit`` is valid under the two strictest schemas in use, Apache Ant's JUnit XSD and the
+Jenkins xUnit plugin's ``junit-10.xsd`` (tests/schemas): no attributes on ``testsuites``;
+each suite has ``package``, ``id``, ``hostname``, ``timestamp`` and ``time``, then
+``properties``, its cases, ``system-out`` (the non-blocking findings) and ``system-err``.
+Neither schema has a place for a file, so a failure's message and text begin with
+``path:line:column``. ``junit-gitlab`` adds GitLab's ``file`` attribute to each case, which
+GitLab's test report links to (the Jenkins schema refuses it; GitLab reads no line).
+
+No clock: the timestamp is the evaluation date at midnight and every time is 0, so the same
+inputs give the same bytes. Characters XML 1.0 cannot carry (``\\x00``-``\\x1f`` but tab and
+newlines, U+FFFE, U+FFFF) are written as ``\\xNN`` text instead of making the file unparseable.
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from aigov_gate.reporters.common import by_model
 from aigov_gate.result import Finding, GateResult
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, {k: _xml(v) for k, v in attrs.items()})
+    if text is not None:
+        element.text = _xml(text)
+    return element
 
 
 def _line(f: Finding) -> str:
@@ -21,60 +46,85 @@ def _line(f: Finding) -> str:
 
 
 def _case(
-    suite: ET.Element, classname: str, rule_id: str, findings: list[Finding], result: GateResult
-) -> tuple[int, int]:
-    case = ET.SubElement(suite, "testcase", name=rule_id, classname=classname)
-    if findings:
-        case.set("file", findings[0].location.path)
-        if findings[0].location.line:
-            case.set("line", str(findings[0].location.line))
+    suite: ET.Element, classname: str, rule: str, findings: list[Finding], result: GateResult
+) -> tuple[int, int, list[Finding], str | None]:
+    """Adds the case; returns (failed, skipped, the findings it leaves to system-out, file)."""
+    case = _sub(suite, "testcase", name=rule, classname=classname, time="0")
     blocking = [f for f in findings if result.blocks(f)]
-    waived = [f for f in findings if f.waived]
     if blocking:
-        failure = ET.SubElement(
-            case, "failure", message=blocking[0].message, type=blocking[0].severity.label
+        first = blocking[0]
+        message = f"{first.location}: {first.message}"
+        _sub(
+            case,
+            "failure",
+            "\n".join(map(_line, blocking)),
+            message=message,
+            type=first.severity.label,
         )
-        failure.text = "\n".join(_line(f) for f in blocking)
-    elif waived and len(waived) == len(findings):
-        ET.SubElement(case, "skipped", message=f"waived by {waived[0].waived_by}")
+    waived = bool(findings) and all(f.waived for f in findings)
+    if waived:
+        _sub(case, "skipped", message=f"waived by {findings[0].waived_by}")
     rest = [f for f in findings if f not in blocking]
-    if rest:
-        ET.SubElement(case, "system-out").text = "\n".join(_line(f) for f in rest)
-    skipped = 1 if (not blocking and waived and len(waived) == len(findings)) else 0
-    return (1 if blocking else 0), skipped
+    path = findings[0].location.path if findings else None
+    return (1 if blocking else 0), (1 if waived else 0), rest, path
 
 
 def _suite(
-    root: ET.Element, name: str, cases: dict[str, list[Finding]], result: GateResult
+    root: ET.Element,
+    name: str,
+    cases: dict[str, list[Finding]],
+    result: GateResult,
+    gitlab: bool,
 ) -> None:
-    suite = ET.SubElement(root, "testsuite", name=name)
+    situation = result.situation
+    suite = _sub(root, "testsuite", name=name, package="aigov", id=str(len(root)))
+    suite.set("hostname", "localhost")
+    suite.set("timestamp", situation.today.isoformat() + "T00:00:00")
+    properties = _sub(suite, "properties")
+    _sub(properties, "property", name="aigov.stage", value=situation.stage)
+    _sub(properties, "property", name="aigov.as_of", value=situation.today.isoformat())
+    if situation.environment:
+        _sub(properties, "property", name="aigov.environment", value=situation.environment)
     failures = skipped = 0
-    for rule_id in sorted(cases):
-        failed, skip = _case(suite, name, rule_id, cases[rule_id], result)
-        failures += failed
-        skipped += skip
-    suite.set("tests", str(len(cases)))
-    suite.set("failures", str(failures))
-    suite.set("errors", "0")
+    rest: list[Finding] = []
+    for rule in sorted(cases):
+        failed, skip, left, path = _case(suite, name, rule, cases[rule], result)
+        if gitlab and path:
+            suite[-1].set("file", _xml(path))
+        failures, skipped = failures + failed, skipped + skip
+        rest += left
+    _sub(suite, "system-out", "\n".join(map(_line, rest)))
+    _sub(suite, "system-err", "")
+    for attr, value in (("tests", len(cases)), ("failures", failures), ("errors", 0)):
+        suite.set(attr, str(value))
     suite.set("skipped", str(skipped))
+    suite.set("time", "0")
 
 
-def render_junit(result: GateResult, colour: bool = False) -> str:
-    root = ET.Element("testsuites", name=f"aigov gate ({result.situation.stage})")
+def _render(result: GateResult, gitlab: bool) -> str:
+    root = ET.Element("testsuites")
     groups, rest = by_model(result)
     for model in result.models:
         cases: dict[str, list[Finding]] = {rule: [] for rule in model.evaluated}
         for f in groups[model.label]:
             cases.setdefault(f.rule_id, []).append(f)
-        _suite(root, model.label, cases, result)
+        _suite(root, model.label, cases, result, gitlab)
     if rest or not result.models:
         cases = {}
         for f in rest:
             cases.setdefault(f.rule_id, []).append(f)
         if not cases:
             cases["gate.decision"] = []
-        _suite(root, "repository", cases, result)
-    for attr in ("tests", "failures", "errors", "skipped"):
-        root.set(attr, str(sum(int(s.get(attr, "0")) for s in root)))
+        _suite(root, "repository", cases, result, gitlab)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def render_junit(result: GateResult, colour: bool = False) -> str:
+    """Valid under the Ant and Jenkins JUnit schemas."""
+    return _render(result, gitlab=False)
+
+
+def render_junit_gitlab(result: GateResult, colour: bool = False) -> str:
+    """``junit`` with GitLab's ``file`` attribute on each test case."""
+    return _render(result, gitlab=True)
