@@ -11,11 +11,12 @@ import gzip
 import hashlib
 import io
 import json
+import re
 import shutil
 import subprocess
 import tarfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -137,9 +138,48 @@ def test_envelope_verifies_with_securesystemslib_given_only_the_public_key(seale
         data = members["evidence/" + subject["name"]]
         assert hashlib.sha256(data).hexdigest() == subject["digest"]["sha256"]
     assert len(statement["subject"]) == sum(n.startswith("evidence/") for n in members)
+    assert statement["predicateType"] == "https://aigov-gate.dev/attestation/evidence/v2"
     predicate = statement["predicate"]
     assert predicate["decision"] == "passed"
-    assert predicate["signer"]["key_id"] == keyid
+    assert predicate["signer"]["keyId"] == keyid
+
+
+def _field_names(value: object, data_keys: bool = False) -> Iterator[str]:
+    if isinstance(value, list):
+        for item in value:
+            yield from _field_names(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not data_keys:
+                yield key
+            yield from _field_names(item, data_keys=key == "members" and isinstance(item, dict))
+
+
+def test_the_predicate_is_lower_camel_case(sealed: Sealed) -> None:
+    # in-toto's predicate guidelines; retention.members maps file names, which are data
+    predicate = _statement(sealed.bundle)["predicate"]
+    names = set(_field_names(predicate))
+    assert {"asOf", "policyPacks", "signedAt", "keyId", "retention"} <= names
+    assert not [n for n in names if not re.fullmatch(r"[a-z][a-zA-Z0-9]*", n)]
+
+
+V1 = Path(__file__).parent / "data" / "evidence-v1"
+
+
+@pytest.mark.dated
+def test_a_v1_bundle_still_verifies_and_inspects() -> None:
+    # Written by the last release with the snake_case predicate (tests/data/evidence-v1).
+    bundle, keys = V1 / "credit-scoring-v1.tar.gz", V1 / "keys"
+    done = run_aigov("evidence", "verify", str(bundle), "--keyring", str(keys))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "predicateType https://aigov-gate.dev/attestation/evidence/v1" in done.stdout
+    assert "ok   signature:" in done.stdout and "signed at 2026-12-02T14:35:58Z" in done.stdout
+    assert "VERIFIED: passed at deploy to staging for credit-scoring@2.3.0, as of 2026-12-02" in (
+        done.stdout
+    )
+    inspect = run_aigov("evidence", "inspect", str(bundle))
+    assert "as of 2026-12-02, signed 2026-12-02T14:35:58Z" in inspect.stdout
+    assert "keep until: 2036-11-29" in inspect.stdout
 
 
 def test_archive_is_reproducible_and_plain(sealed: Sealed, tmp_path: Path) -> None:
@@ -742,7 +782,7 @@ def test_prune_deletes_only_what_is_past_retention_and_logs_it(
 @pytest.mark.dated
 def test_members_carry_retention_dates_from_the_configured_periods(sealed: Sealed) -> None:
     retention = _statement(sealed.bundle)["predicate"]["retention"]["members"]  # type: ignore[index]
-    signed = str(_statement(sealed.bundle)["predicate"]["signed_at"])[:4]  # type: ignore[index]
+    signed = str(_statement(sealed.bundle)["predicate"]["signedAt"])[:4]  # type: ignore[index]
     run_year = int(signed)
     assert str(retention["report.json"]).startswith(str(run_year + 7))
     assert str(retention["documents/governance/tests/credit-scoring-2.3.0-run-1.yaml"]).startswith(
@@ -870,7 +910,7 @@ def test_another_payload_type_is_refused_though_signed(sealed: Sealed, tmp_path:
 
 def test_a_predicate_naming_another_signer_fails(sealed: Sealed, tmp_path: Path) -> None:
     def edit(statement: dict[str, Any]) -> None:
-        statement["predicate"]["signer"]["key_id"] = "0" * 64
+        statement["predicate"]["signer"]["keyId"] = "0" * 64
 
     checks = _checks(sealed, _resigned(sealed, tmp_path / "k.tar.gz", edit))
     assert checks["signature"] == "FAIL the predicate names another signing key"
@@ -878,15 +918,15 @@ def test_a_predicate_naming_another_signer_fails(sealed: Sealed, tmp_path: Path)
 
 def test_a_signing_time_that_is_no_utc_time_fails(sealed: Sealed, tmp_path: Path) -> None:
     def edit(statement: dict[str, Any]) -> None:
-        statement["predicate"]["signed_at"] = "yesterday"
+        statement["predicate"]["signedAt"] = "yesterday"
 
     checks = _checks(sealed, _resigned(sealed, tmp_path / "t.tar.gz", edit))
-    assert checks["signature"] == "FAIL signed_at 'yesterday' is not a UTC time"
+    assert checks["signature"] == "FAIL the signing time 'yesterday' is not a UTC time"
 
 
 def test_a_signing_time_before_the_key_existed_fails(sealed: Sealed, tmp_path: Path) -> None:
     def edit(statement: dict[str, Any]) -> None:
-        statement["predicate"]["signed_at"] = "2001-01-01T00:00:00Z"
+        statement["predicate"]["signedAt"] = "2001-01-01T00:00:00Z"
 
     checks = _checks(sealed, _resigned(sealed, tmp_path / "e.tar.gz", edit))
     assert checks["signature"].startswith("FAIL key ")

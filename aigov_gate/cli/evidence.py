@@ -176,7 +176,12 @@ def inspect_command(ctx: click.Context, bundle: Path, fmt: str) -> None:
         click.echo(f"refused: {exc}", err=True)
         ctx.exit(EXIT_BLOCKED)
         return
-    predicate = statement.get("predicate") or {}
+    from aigov_gate.evidence import spelling
+
+    raw = statement.get("predicate")
+    predicate = spelling.as_read(
+        statement.get("predicateType"), raw if isinstance(raw, dict) else {}
+    )
     members = [
         {"name": m.name, "size": m.size, "sha256": m.sha256} for m in contents.members.values()
     ]

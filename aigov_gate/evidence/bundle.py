@@ -36,14 +36,14 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from aigov_gate import __version__
 from aigov_gate.config import CONFIG_FILE, AigovConfig
-from aigov_gate.evidence import archive, dsse
+from aigov_gate.evidence import archive, dsse, spelling
 from aigov_gate.evidence.keyring import KeyEntry, stamp
 from aigov_gate.evidence.keys import Signer, Wrapper
 from aigov_gate.packs import pack_text
 from aigov_gate.result import GateResult
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
-PREDICATE_TYPE = "https://aigov-gate.dev/attestation/evidence/v1"
+PREDICATE_TYPE = spelling.WRITTEN
 ENVELOPE = "signature.dsse.json"
 WRAPPED = "wrapped-keys.json"
 PREFIX = "evidence/"
@@ -219,25 +219,27 @@ def build(
             "_type": STATEMENT_TYPE,
             "subject": subjects,
             "predicateType": PREDICATE_TYPE,
-            "predicate": {
-                **predicate,
-                "signed_at": stamp(signed_at),
-                "signer": {
-                    "key_id": signing_entry.id,
-                    "algorithm": signing_entry.algorithm,
-                    "provider": signing_entry.provider,
-                    "organization": signing_entry.organization,
-                },
-                "encryption": None
-                if data_key is None
-                else {
-                    "algorithm": "AES-256-GCM",
-                    "layout": "nonce(12) || ciphertext || tag(16); AAD = member name",
-                    "data_key_sha256": hashlib.sha256(data_key).hexdigest(),
-                    "members": encrypted,
-                },
-                "retention": {"until": until.isoformat(), "members": retention},
-            },
+            "predicate": spelling.to_written(
+                {
+                    **predicate,
+                    "signed_at": stamp(signed_at),
+                    "signer": {
+                        "key_id": signing_entry.id,
+                        "algorithm": signing_entry.algorithm,
+                        "provider": signing_entry.provider,
+                        "organization": signing_entry.organization,
+                    },
+                    "encryption": None
+                    if data_key is None
+                    else {
+                        "algorithm": "AES-256-GCM",
+                        "layout": "nonce(12) || ciphertext || tag(16); AAD = member name",
+                        "data_key_sha256": hashlib.sha256(data_key).hexdigest(),
+                        "members": encrypted,
+                    },
+                    "retention": {"until": until.isoformat(), "members": retention},
+                }
+            ),
         }
         payload = json.dumps(statement, indent=2, sort_keys=False).encode() + b"\n"
         writer.add_bytes(ENVELOPE, dsse.sign(payload, signer))

@@ -27,11 +27,10 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from aigov_gate.errors import AigovError
-from aigov_gate.evidence import archive, dsse
+from aigov_gate.evidence import archive, dsse, spelling
 from aigov_gate.evidence.bundle import (
     ENVELOPE,
     NONCE,
-    PREDICATE_TYPE,
     PREFIX,
     STATEMENT_TYPE,
     TAG,
@@ -65,8 +64,12 @@ class Verification:
 
     @property
     def predicate(self) -> dict[str, Any]:
-        value = (self.statement or {}).get("predicate")
-        return value if isinstance(value, dict) else {}
+        """The signed predicate in the v1 spelling, whichever version the bundle has."""
+        statement = self.statement or {}
+        value = statement.get("predicate")
+        if not isinstance(value, dict):
+            return {}
+        return spelling.as_read(statement.get("predicateType"), value)
 
 
 def _keep(name: str) -> bool:
@@ -119,7 +122,7 @@ def verify(
         "statement",
         envelope.payload_type == dsse.PAYLOAD_TYPE
         and statement.get("_type") == STATEMENT_TYPE
-        and statement.get("predicateType") == PREDICATE_TYPE
+        and statement.get("predicateType") in spelling.READ
         and isinstance(statement.get("subject"), list),
         f"payloadType {envelope.payload_type}, _type {statement.get('_type')}, "
         f"predicateType {statement.get('predicateType')}",
@@ -177,7 +180,7 @@ def _check_signature(result: Verification, envelope: dsse.Envelope, keyring: Key
     try:
         signed_at = parse_stamp(str(signed_at_text))
     except ValueError:
-        result.add("signature", False, f"signed_at {signed_at_text!r} is not a UTC time")
+        result.add("signature", False, f"the signing time {signed_at_text!r} is not a UTC time")
         return None
     reasons: list[str] = []
     for sig in envelope.signatures:
