@@ -9,6 +9,7 @@ from typing import Any
 
 import gate_repo as g
 import jsonschema
+import pytest
 from conftest import EXAMPLES, ROOT, WriteRepo, invoke, run_aigov
 from junitparser import Failure, JUnitXml, Skipped
 
@@ -224,3 +225,40 @@ def test_codequality_and_sarif_paths_are_relative_to_the_project(
     results = json.loads(done.stdout)["runs"][0]["results"]
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
     assert uris and all(u.startswith("governance/") for u in uris)
+
+
+def _multitool_findings(sarif: Path, tmp_path: Path) -> list[str]:
+    """Rule ids SARIF Multitool's validator reports, with GitHub's rules and SARIF's own."""
+    import os
+    import subprocess
+
+    tool = os.environ.get("AIGOV_SARIF_MULTITOOL")
+    if not tool:
+        pytest.skip("set AIGOV_SARIF_MULTITOOL (.ci/run installs it from npm)")
+    out = tmp_path / (sarif.stem + ".validation.sarif")
+    done = subprocess.run(
+        [tool, "validate", str(sarif), "--rule-kind", "Gh;Sarif", "-o", str(out)]
+        + ["--log", "ForceOverwrite"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    log = json.loads(out.read_text(encoding="utf-8-sig"))
+    return [r["ruleId"] for r in log["runs"][0].get("results", [])]
+
+
+def test_sarif_passes_sarif_multitool_with_github_rules(
+    write_repo: WriteRepo, tmp_path: Path
+) -> None:
+    ours = tmp_path / "aigov.sarif"
+    ours.write_text(report(failing_repo(write_repo), "sarif"), encoding="utf-8")
+    assert _multitool_findings(ours, tmp_path) == []
+    # The validator does judge: a rule whose name is its id is SARIF1001.
+    bad = json.loads(ours.read_text(encoding="utf-8"))
+    rule = bad["runs"][0]["tool"]["driver"]["rules"][0]
+    rule["name"] = rule["id"]
+    worse = tmp_path / "worse.sarif"
+    worse.write_text(json.dumps(bad), encoding="utf-8")
+    assert "SARIF1001" in _multitool_findings(worse, tmp_path)
