@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from aigov_gate.git import BaseRef
     from aigov_gate.signoff.sshsig import AllowedSigners
 
-#: The settings that decide who may open the gate.
-FIELDS = ("roles", "signoff", "waivers", "policy_packs")
+#: The settings that decide who may open the gate (``compliance``: coverage and clause dates).
+FIELDS = ("roles", "signoff", "waivers", "policy_packs", "compliance")
 _MAX_SIGNERS_BYTES = 1 << 20
 
 

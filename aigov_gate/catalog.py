@@ -407,9 +407,9 @@ BUILTIN: tuple[RuleInfo, ...] = (
         "authority.changed",
         "The change edits who may decide",
         "high",
-        "With `--base`: `roles`, `signoff`, `waivers` or `policy_packs` in .aigov.yaml, or the "
-        "allowed-signers file, differ from the base revision. The base's settings apply to "
-        "this run; the change needs a sign-off by a member of the base's "
+        "With `--base`: `roles`, `signoff`, `waivers`, `policy_packs` or `compliance` in "
+        ".aigov.yaml, or the allowed-signers file, differ from the base revision. The "
+        "base's settings apply to this run; the change needs a sign-off by a member of the base's "
         "`signoff.authority_role` (default security_admin): an approval on the pull request, "
         "or a signed approval in .aigov/authority-approvals.yaml (`aigov approvals sign "
         "--authority`). Blocks whatever `--fail-on` says; cannot be waived.",
@@ -582,6 +582,16 @@ BUILTIN: tuple[RuleInfo, ...] = (
         "crosswalk) assesses.",
         "A clause nothing maps to is a gap no report shows as failing.",
         "Add ComplianceMappings (or policies naming the clause) for the clauses listed.",
+    ),
+    _r(
+        "compliance.date-overridden",
+        "A clause's date is set in .aigov.yaml instead of by its catalog",
+        "info",
+        "Each entry of `compliance.applies_from` in .aigov.yaml (taken from the base revision "
+        "with --base): informational when it names a clause, high when it names none.",
+        "When counsel reads a date differently from the catalog, every report must say the "
+        "law was not applied as published; a misspelt clause would silently do nothing.",
+        "Keep the reason current, or remove the override to follow the catalog again.",
     ),
     _r(
         "compliance.unknown-framework",

@@ -21,7 +21,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from aigov_gate.catalog import PACKS
 from aigov_gate.documents.assets import ArtifactType
-from aigov_gate.documents.base import Name, Strict
+from aigov_gate.documents.base import Day, Name, Strict
 from aigov_gate.documents.diagnostics import explain
 from aigov_gate.errors import ConfigError
 from aigov_gate.loading.safe_yaml import (
@@ -106,8 +106,21 @@ class EvidenceConfig(Strict):
         return self.max_age_days.get(artifact_type, self.max_age_days.get("default"))
 
 
+class DateOverride(Strict):
+    """Your counsel's reading of when a clause applies, in place of the catalog's."""
+
+    applies_from: Day
+    reason: str = Field(min_length=10, description="Why (shown in every report that uses it).")
+
+
 class ComplianceConfig(Strict):
     """Clause-level compliance derived by the gate and ``aigov compliance report``."""
+
+    applies_from: dict[Name, dict[str, DateOverride]] = Field(
+        default_factory=dict,
+        description="Framework -> clause number -> the date it applies from, overriding the "
+        "catalog and its amendments (children inherit it); reports say so.",
+    )
 
     min_coverage: float | None = Field(
         default=None,

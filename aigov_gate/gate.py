@@ -16,12 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aigov_gate.authority import Authority, from_base, from_worktree
 from aigov_gate.catalog import RULES
 from aigov_gate.compliance import comply
 from aigov_gate.config import AigovConfig
-from aigov_gate.errors import UsageError
+from aigov_gate.errors import AigovError, UsageError
 from aigov_gate.graph import Graph, ModelContext, latest_completed
 from aigov_gate.inventory import inventory
 from aigov_gate.packs import pack_policies
@@ -32,12 +33,15 @@ from aigov_gate.policy.waivers import vet
 from aigov_gate.references import Checked
 from aigov_gate.result import (
     Change,
+    ClauseChange,
     Finding,
+    FrameworkCompliance,
     GateResult,
     Location,
     ModelVerdict,
     Severity,
     Situation,
+    StaleEvidence,
     sort_findings,
 )
 from aigov_gate.signoff.check import assessors
@@ -46,6 +50,9 @@ from aigov_gate.signoff.context import Context
 from aigov_gate.signoff.identities import lookalikes
 from aigov_gate.transitions import BASE_KINDS, changes, loosened, workflow
 from aigov_gate.validation import validate_repo
+
+if TYPE_CHECKING:
+    from aigov_gate.git import BaseRef
 
 STAGES = ("merge", "deploy")
 
@@ -112,29 +119,12 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
     before = _base(root, config, graph, options.base)
     base_runs = before.runs if options.base else None
     base_docs, changed, authority = before.documents, before.changed, before.authority
-    rules_of = authority.config  # roles, sign-off, waivers, packs: the base's with --base
-    evidence = (
-        config.gate.insufficient_evidence_production
-        if situation.production_deploy
-        else config.gate.insufficient_evidence
-    )
-    evaluator = Evaluator(situation, config.gate.review_warning_days, Severity.parse(evidence))
-    evaluator.add_policies(graph.policies)
-    for pack, doc in pack_policies(rules_of.policy_packs):
-        evaluator.add_policies([doc], pack)
+    rules_of = authority.config  # roles, sign-off, waivers, packs, compliance: the base's
+    evaluator = _evaluator(situation, config, rules_of, graph)
     findings = list(validation.findings) + evaluator.problems()
     findings.extend(workflow(graph, base_docs if options.base else None))
     lowered = loosened(graph, base_docs) if options.base else []
-    verdicts = []
-    contexts = []
-    for doc, version in selected:
-        ctx = graph.model_context(doc, version)
-        contexts.append(ctx)
-        rec = evaluator.evaluate_model(ctx, _baseline(ctx, base_runs))
-        findings.extend(rec.findings)
-        where = doc.raw.locate(("metadata", "name"))
-        evaluated = tuple(sorted(rec.evaluated))
-        verdicts.append(ModelVerdict(ctx.name, ctx.version, where, evaluated, doc.organization))
+    contexts, verdicts = _evaluate_models(evaluator, graph, selected, base_runs, findings)
     others = _related(contexts, graph) if options.model else _all_others(graph)
     findings.extend(evaluator.evaluate_documents(others))
     findings.extend(_coverage(evaluator, graph, validation.findings))
@@ -163,12 +153,13 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
 
     waived = apply_waivers(findings)
     rules = {**RULES, **{rule.id: rule.info() for rule in evaluator.rules}}
-    compliance, compliance_findings = comply(
-        contexts, verdicts, graph, config, situation.today, waived, rules, options.framework
+    compliance, compliance_findings = comply(  # the base's clause dates and coverage
+        contexts, verdicts, graph, rules_of, situation.today, waived, rules, options.framework
     )
     if compliance_findings:
         waived = apply_waivers(findings + compliance_findings)
     findings = waived
+    moved = _compliance_moves(root, situation, options, before, compliance)
     return GateResult(
         situation=situation,
         fail_on=fail_on,
@@ -188,7 +179,109 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
         else [],
         changes=before.moved,
         subscriptions=graph.subscriptions(),
+        compliance_changes=moved[0],
+        stale_evidence=moved[1],
+        compliance_base_error=moved[2],
     )
+
+
+def _evaluator(
+    situation: Situation, config: AigovConfig, rules_of: AigovConfig, graph: Graph
+) -> Evaluator:
+    """The repository's policies and the packs in force, for this situation."""
+    evidence = (
+        config.gate.insufficient_evidence_production
+        if situation.production_deploy
+        else config.gate.insufficient_evidence
+    )
+    evaluator = Evaluator(situation, config.gate.review_warning_days, Severity.parse(evidence))
+    evaluator.add_policies(graph.policies)
+    for pack, doc in pack_policies(rules_of.policy_packs):
+        evaluator.add_policies([doc], pack)
+    return evaluator
+
+
+def _evaluate_models(
+    evaluator: Evaluator,
+    graph: Graph,
+    selected: list[tuple[Checked, str | None]],
+    base_runs: list[Checked] | None,
+    findings: list[Finding],
+) -> tuple[list[ModelContext], list[ModelVerdict]]:
+    """Each selected model's checks and policies; their findings go to ``findings``."""
+    contexts, verdicts = [], []
+    for doc, version in selected:
+        ctx = graph.model_context(doc, version)
+        contexts.append(ctx)
+        rec = evaluator.evaluate_model(ctx, _baseline(ctx, base_runs))
+        findings.extend(rec.findings)
+        where = doc.raw.locate(("metadata", "name"))
+        evaluated = tuple(sorted(rec.evaluated))
+        verdicts.append(ModelVerdict(ctx.name, ctx.version, where, evaluated, doc.organization))
+    return contexts, verdicts
+
+
+def _compliance_moves(
+    root: Path,
+    situation: Situation,
+    options: GateOptions,
+    before: _Before,
+    compliance: list[FrameworkCompliance],
+) -> tuple[tuple[ClauseChange, ...], tuple[StaleEvidence, ...], str]:
+    """With ``--base``: the clauses whose status the change moves, evidence gone stale, and
+    why the base could not be assessed ("" when it could).
+
+    The base is exported to a temporary folder and assessed as it stands (its own
+    configuration, documents, policies, runs and waivers; not its sign-offs), on the same
+    stage, environment and day.
+    """
+    if before.ref is None or not (compliance or options.framework):
+        return (), (), ""
+    import tempfile
+
+    from aigov_gate import git
+    from aigov_gate.compliance.diff import clause_changes, stale_evidence
+    from aigov_gate.config import find_config, load_config
+
+    with tempfile.TemporaryDirectory(prefix="aigov-base-") as folder:
+        base_root = Path(folder)
+        git.export_root(before.ref, base_root)
+        try:
+            base_config = load_config(find_config(base_root))
+            base = _base_compliance(base_root, base_config, situation, options)
+        except AigovError as exc:
+            return (), (), str(exc)  # nothing to compare with, and the report says why
+    return tuple(clause_changes(base, compliance)), tuple(stale_evidence(base, compliance)), ""
+
+
+def _base_compliance(
+    root: Path, config: AigovConfig, situation: Situation, options: GateOptions
+) -> list[FrameworkCompliance]:
+    validation = validate_repo(root, config)
+    graph = Graph(validation.documents)
+    names = {doc.model.metadata.name for doc in graph.models}
+    wanted = options.model.partition("@")[0] if options.model else None
+    if wanted is not None and wanted not in names:
+        return []
+    evaluator = _evaluator(situation, config, config, graph)
+    findings = list(validation.findings) + evaluator.problems()
+    contexts, verdicts = _evaluate_models(
+        evaluator, graph, _select(graph, options.model), None, findings
+    )
+    findings.extend(evaluator.evaluate_documents(_all_others(graph)))
+    waived = waive(
+        findings,
+        graph.waivers,
+        situation,
+        config.gate.waiver_warning_days,
+        set(),
+        config.waivers.unwaivable,
+    )
+    rules = {**RULES, **{rule.id: rule.info() for rule in evaluator.rules}}
+    compliance, _ = comply(
+        contexts, verdicts, graph, config, situation.today, waived, rules, options.framework
+    )
+    return compliance
 
 
 @dataclass(slots=True)
@@ -199,6 +292,7 @@ class _Before:
     documents: list[Checked] = field(default_factory=list)
     changed: tuple[str, ...] | None = None
     moved: list[Change] = field(default_factory=list)
+    ref: BaseRef | None = None
 
     @property
     def runs(self) -> list[Checked]:
@@ -213,7 +307,9 @@ def _base(root: Path, config: AigovConfig, graph: Graph, ref_name: str | None) -
     ref = git.open_base(root, ref_name)
     limits = config.limits.to_limits()
     docs = git.documents_at(ref, config.organization, limits, BASE_KINDS)
-    return _Before(from_base(root, config, ref), docs, git.changed_since(ref), changes(graph, docs))
+    return _Before(
+        from_base(root, config, ref), docs, git.changed_since(ref), changes(graph, docs), ref
+    )
 
 
 def _signoff_context(options: GateOptions, rules_of: AigovConfig) -> Context:

@@ -173,6 +173,25 @@ def export_folder(base: BaseRef, folder: str, dest: Path, limit: int = 16 << 20)
     return count
 
 
+def export_root(base: BaseRef, dest: Path, limit: int = 16 << 20) -> int:
+    """Write the governance root's files at the base into ``dest``: what a second
+    assessment of the base reads. Links and files over ``limit`` bytes are left out (no
+    governance document is either); returns how many files were written."""
+    tree = base.commit.tree / base.prefix if base.prefix else base.commit.tree
+    count = 0
+    for item in tree.traverse():
+        if item.type != "blob" or item.mode == 0o120000 or item.size > limit:
+            continue
+        rel = PurePosixPath(item.path)
+        if base.prefix:
+            rel = rel.relative_to(base.prefix)
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(item.data_stream.read())
+        count += 1
+    return count
+
+
 @dataclass(frozen=True, slots=True)
 class LastChange:
     """The commit that last changed a file, its path from the work tree's top, and whether

@@ -167,10 +167,56 @@ class ClauseStatus:
     parent: str | None = None
     leaf: bool = True
     counted: bool = True
+    #: Not applicable only because its date (applies_from, in force) is after the day.
+    ahead: bool = False
+    #: The ids in the OSCAL catalog the clause was imported from (None: built here).
+    control_id: str | None = None
+    statement_id: str | None = None
 
     @property
     def assessed(self) -> bool:
         return self.status not in ("not_assessed", "not_applicable")
+
+
+#: Worse to better, for saying whether a move is a regression.
+_ORDER = ("non_compliant", "not_assessed", "partially_compliant", "compliant")
+
+
+@dataclass(frozen=True, slots=True)
+class ClauseChange:
+    """With ``--base``: one clause whose status the change moves, for one model."""
+
+    framework: str
+    model: str
+    clause: str
+    title: str
+    before: str | None
+    after: str | None
+    reason: str
+
+    @property
+    def worse(self) -> bool:
+        """A regression: a status lower than before, or a clause that stopped counting."""
+        if self.before in _ORDER and self.after in _ORDER:
+            return _ORDER.index(self.after) < _ORDER.index(self.before)
+        return self.before in ("compliant", "partially_compliant") and self.after is None
+
+    @property
+    def better(self) -> bool:
+        if self.before in _ORDER and self.after in _ORDER:
+            return _ORDER.index(self.after) > _ORDER.index(self.before)
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class StaleEvidence:
+    """With ``--base``: evidence that counted toward a clause at the base and no longer does."""
+
+    framework: str
+    model: str
+    clause: str
+    evidence: str
+    now: str  # the outcome now ("stale", "missing", ...), with its detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,6 +381,11 @@ class GateResult:
     #: With ``--base``: risk assessments whose status moved, test runs that completed.
     changes: list[Change] = field(default_factory=list)
     subscriptions: list[Subscription] = field(default_factory=list)
+    #: With ``--base``: clauses whose status the change moves, and evidence that stopped
+    #: counting (:mod:`aigov_gate.compliance.diff`).
+    compliance_changes: tuple[ClauseChange, ...] = ()
+    stale_evidence: tuple[StaleEvidence, ...] = ()
+    compliance_base_error: str = ""
     #: The governance root relative to the CI workspace ("" when they are the same);
     #: GitHub annotations need workspace-relative paths.
     path_prefix: str = ""

@@ -277,9 +277,15 @@ def _check_framework(doc: Checked) -> Iterator[Finding]:
                 "clause numbers are unique within a framework",
             )
     for i, clause in enumerate(clauses):
-        for field_name in ("parent", "superseded_by"):
-            target = getattr(clause, field_name)
-            if target is None or (target in seen and target != clause.clause_number):
+        named: list[tuple[str, str, tuple[str | int, ...]]] = []
+        if clause.parent is not None:
+            named.append(("parent", clause.parent, (i, "parent")))
+        several = isinstance(clause.superseded_by, list)
+        for j, successor in enumerate(clause.successors):
+            at: tuple[str | int, ...] = (i, "superseded_by", j) if several else (i, "superseded_by")
+            named.append(("superseded_by", successor, at))
+        for field_name, target, where in named:
+            if target in seen and target != clause.clause_number:
                 continue
             close = difflib.get_close_matches(target, list(seen), n=1, cutoff=0.6)
             yield _framework_finding(
@@ -287,7 +293,7 @@ def _check_framework(doc: Checked) -> Iterator[Finding]:
                 "framework.unknown-clause",
                 f"{field_name} '{target}' of clause '{clause.clause_number}' is not another "
                 "clause of this framework",
-                (i, field_name),
+                where,
                 f"did you mean '{close[0]}'?" if close else "name a clause_number listed here",
             )
     yield from _parent_cycles(doc, clauses)
@@ -314,7 +320,7 @@ def _parent_cycles(doc: Checked, clauses: Sequence[Clause]) -> Iterator[Finding]
 
 
 def _framework_finding(
-    doc: Checked, rule: str, message: str, path: tuple[int, str], hint: str
+    doc: Checked, rule: str, message: str, path: tuple[str | int, ...], hint: str
 ) -> Finding:
     where = doc.raw.locate(("spec", "clauses", *path))
     return Finding(rule, Severity.HIGH, message, where, doc.raw.target, hint)

@@ -6,15 +6,16 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import gate_repo as g
 import pytest
-from conftest import ROOT, WriteRepo, invoke
+from conftest import ROOT, WriteRepo, git, invoke
 
-AS_OF = "2026-11-22"
+AS_OF = "2027-12-10"
 CARD = "# Model card\nscorer 2.0.0, decision support for loan officers.\n"
 CARD_SHA = hashlib.sha256(CARD.encode()).hexdigest()
 
@@ -105,12 +106,75 @@ def test_direct_mapping_with_passing_run_and_fresh_evidence_is_compliant(
     # Deployer-only, not yet applicable, and Annex III areas the model is not in.
     assert clause(data, "eu-ai-act", "Art. 26")["status"] == "not_applicable"
     assert "deployers; scorer is a provider" in clause(data, "eu-ai-act", "Art. 26")["reason"]
-    assert clause(data, "eu-ai-act", "Art. 6(1)")["reason"] == "applies from 2027-08-02"
+    assert clause(data, "eu-ai-act", "Art. 6(1)")["reason"] == (
+        "applies from 2028-08-02 as amended by Regulation (EU) 2026/1744 (Digital Omnibus on AI)"
+    )
     fc = data["frameworks"][0]
     assert fc["model"] == "scorer@2.0.0" and 0 < fc["coverage"] < 100
     counted = [c for c in fc["clauses"] if c["counted"]]
     assessed = [c for c in counted if c["status"] not in ("not_assessed", "not_applicable")]
     assert fc["coverage"] == round(100 * len(assessed) / len(counted), 1)
+
+
+def test_the_law_is_evaluated_as_it_stood_on_the_day(write_repo: WriteRepo) -> None:
+    # The Digital Omnibus (in force 2026-07-24) moved Annex III high-risk obligations from
+    # 2026-08-02 to 2027-12-02 and added an Art. 5 prohibition from 2026-12-02.
+    path = repo(write_repo)
+
+    def reason(day: str, number: str) -> str:
+        found = clause(report(path, as_of=day), "eu-ai-act", number)
+        return f"{found['status']}: {found['reason']}"
+
+    omnibus = "Regulation (EU) 2026/1744 (Digital Omnibus on AI)"
+    assert reason("2026-07-01", "Art. 10") == "not_applicable: applies from 2026-08-02"
+    assert reason("2026-11-22", "Art. 10") == (
+        f"not_applicable: applies from 2027-12-02 as amended by {omnibus}"
+    )
+    assert reason("2027-12-10", "Art. 10").startswith("compliant")
+    assert reason("2026-07-01", "Art. 5(1)(i)") == (
+        f"not_applicable: not yet law: added by {omnibus}, in force from 2026-07-24"
+    )
+    assert reason("2026-10-01", "Art. 5(1)(i)") == "not_applicable: applies from 2026-12-02"
+    assert reason("2026-12-02", "Art. 5(1)(i)").startswith("not_assessed")
+
+
+OVERRIDE = """\
+compliance:
+  applies_from:
+    eu-ai-act:
+      Art. 10: {applies_from: 2026-08-02, reason: "Counsel: on the market before"}
+      Art. 99: {applies_from: 2026-08-02, reason: "a clause that does not exist"}
+"""
+
+
+def test_a_date_set_in_the_config_wins_and_every_report_says_so(write_repo: WriteRepo) -> None:
+    path = repo(write_repo, {".aigov.yaml": config(OVERRIDE)})
+    art10 = clause(report(path, as_of="2026-11-22"), "eu-ai-act", "Art. 10")
+    assert art10["status"] == "compliant"
+    art9 = clause(report(path, as_of="2026-11-22"), "eu-ai-act", "Art. 9")
+    assert art9["status"] == "not_applicable"  # only Art. 10 was overridden
+    result = invoke("gate", "--repo", str(path), "--as-of", "2026-11-22", "--format", "json")
+    found = rules(json.loads(result.output), "compliance.date-overridden")
+    by_severity = {f["severity"]: f["message"] for f in found}
+    assert by_severity["info"].startswith(
+        "eu-ai-act Art. 10 applies from 2026-08-02 by .aigov.yaml, not 2026-08-02"
+    )
+    assert "clause 'Art. 99' of eu-ai-act, which does not exist" in by_severity["high"]
+    assert result.exit_code == 1  # the misspelt one blocks; a silent no-op would not
+
+
+def test_a_date_override_in_a_change_is_an_authority_change(write_repo: WriteRepo) -> None:
+    # Clause dates decide what is owed: like roles, they come from the base revision.
+    path = repo(write_repo)
+    git(path, "init", "-q", "-b", "main")
+    git(path, "add", "-A")
+    git(path, "commit", "-qm", "base")
+    (path / ".aigov.yaml").write_text(config(OVERRIDE.split("      Art. 99", maxsplit=1)[0]))
+    code, data = gate_json(path, "--base", "main")
+    assert code == 1
+    changed = rules(data, "authority.changed")
+    assert changed and "compliance" in changed[0]["message"]
+    assert not rules(data, "compliance.date-overridden")  # the base's config is in force
 
 
 def test_failing_run_makes_the_clause_non_compliant(
@@ -318,7 +382,7 @@ def test_oscal_assessment_results_ids_and_uuids(write_repo: WriteRepo, tmp_path:
         *(f["uuid"] for f in res["findings"]),
     ]
     assert all(uuid_v5.match(u) for u in uuids) and len(set(uuids)) == len(uuids)
-    art10 = next(f for f in res["findings"] if f["target"]["target-id"] == "art-10")
+    art10 = next(f for f in res["findings"] if f["target"]["target-id"] == "art-10_smt")
     assert art10["target"]["status"] == {"state": "satisfied", "reason": "pass"}
     again = invoke(
         "compliance", "report", "--repo", str(path), "--as-of", AS_OF, "--format", "oscal"
@@ -369,10 +433,54 @@ def test_import_real_csf_2_catalog(tmp_path: Path) -> None:
     assert len([c for c in current if re.fullmatch(r"[A-Z]{2}\.[A-Z]{2}", c)]) == 22
     assert len([c for c in current if re.fullmatch(r"[A-Z]{2}\.[A-Z]{2}-\d{2}", c)]) == 106
     moved = {c["clause_number"]: c["superseded_by"] for c in clauses if "superseded_by" in c}
-    assert moved["ID.AM-06"] == "GV.RR-02" and moved["PR.AC"] == "PR.AA"
+    # every successor of a withdrawn item, not only the first
+    assert moved["ID.AM-06"] == ["GV.RR-02", "GV.SC-02"] and moved["PR.AC"] == "PR.AA"
+    assert len([m for m in moved.values() if isinstance(m, list)]) == 34
+    by_number = {c["clause_number"]: c for c in clauses}
+    assert by_number["GV.OC-01"]["oscal"] == {
+        "control_id": "GV.OC-01",
+        "statement_id": "GV.OC-01_statement",
+    }
     assert invoke("validate", "--repo", str(tmp_path)).exit_code == 0
     shown = invoke("frameworks", "show", "nist-csf", "--repo", str(tmp_path))
     assert "    GV.OC-01  GV.OC-01" in shown.output
+
+
+def test_oscal_export_uses_the_imported_catalogs_own_ids(
+    write_repo: WriteRepo, tmp_path: Path
+) -> None:
+    # A catalog imported from OSCAL is reported back in its own ids: GV.OC-01, not gv.oc-01.
+    path = repo(
+        write_repo,
+        {
+            ".aigov.yaml": config(frameworks="[nist-csf]"),
+            "mappings/art10.yaml": mapping("GV.OC-01", framework="nist-csf"),
+        },
+    )
+    imported = invoke(
+        "frameworks", "import-oscal", str(CSF), "--name", "nist-csf", "-o", str(path / "csf.yaml")
+    )
+    assert imported.exit_code == 0, imported.output
+    result = invoke(
+        "compliance", "report", "--repo", str(path), "--as-of", AS_OF, "--format", "oscal"
+    )
+    assert result.exit_code == 0, result.output
+    res = json.loads(result.output)["assessment-results"]["results"][0]
+    ids = [
+        c["control-id"]
+        for c in res["reviewed-controls"]["control-selections"][0]["include-controls"]
+    ]
+    catalog_ids: set[str] = set()
+
+    def collect(item: dict[str, Any]) -> None:
+        for child in item.get("groups", []) + item.get("controls", []):
+            catalog_ids.add(child["id"])
+            collect(child)
+
+    collect(json.loads(CSF.read_text())["catalog"])
+    assert "GV.OC-01" in ids and set(ids) <= catalog_ids
+    finding = next(f for f in res["findings"] if f["target"]["target-id"] == "GV.OC-01_statement")
+    assert finding["target"]["type"] == "statement-id"
 
 
 def test_import_sp800_53_structure_enhancements_and_withdrawn(tmp_path: Path) -> None:
@@ -380,7 +488,7 @@ def test_import_sp800_53_structure_enhancements_and_withdrawn(tmp_path: Path) ->
     result = invoke("frameworks", "import-oscal", str(source), "--name", "sp800-53")
     assert result.exit_code == 0
     assert (
-        "3 group(s), 5 control(s); 1 withdrawn control(s) without a successor left out"
+        "3 group(s), 6 control(s); 2 withdrawn control(s) without a successor left out"
         in result.output
     )
     import yaml
@@ -392,6 +500,15 @@ def test_import_sp800_53_structure_enhancements_and_withdrawn(tmp_path: Path) ->
     assert clauses["AC-2(10)"]["superseded_by"] == "AC-2"  # incorporated into a statement part
     assert "AC-2(14)" not in clauses
     assert clauses["SR-1"]["parent"] == "sr-sub" and clauses["sr-sub"]["parent"] == "sr"
+    # under a withdrawn group left out, a control moves up to the nearest kept ancestor
+    assert "sr-old" not in clauses and clauses["SR-2"]["parent"] == "sr"
+    # parameters read the way NIST prints them, not as raw {{ insert: param, ... }} markup
+    assert clauses["AC-1"]["description"] == (
+        "Develop, document, and disseminate to [Assignment: organization-defined personnel or "
+        "roles]: [Selection (one or more): Organization-level; Mission/business process-level; "
+        "System-level] access control policy."
+    )
+    assert clauses["AC-2(1)"]["oscal"] == {"control_id": "ac-2.1", "statement_id": "ac-2.1_smt"}
     as_yaml = tmp_path / "c.yaml"
     as_yaml.write_text(yaml.safe_dump(json.loads(source.read_text())))
     again = invoke("frameworks", "import-oscal", str(as_yaml), "--name", "sp800-53")
@@ -451,7 +568,7 @@ def test_a_waived_policy_and_a_plan_that_does_not_apply_count_as_such(
     write_repo: WriteRepo,
 ) -> None:
     # The mapped test fails and is waived: the clause is partial (waived), not compliant.
-    waiver = g.waiver("metric.threshold", "2026-12-31")
+    waiver = g.waiver("metric.threshold", "2028-01-31")
     by = "{policies: [metric.threshold], evidence: [scorer-card]}"
     path = repo(
         write_repo,
@@ -480,3 +597,53 @@ def test_a_waived_policy_and_a_plan_that_does_not_apply_count_as_such(
             "via": None,
         }
     ]
+
+
+def _committed_example(tmp_path: Path) -> Path:
+    path = tmp_path / "credit-scoring"
+    shutil.copytree(ROOT / "examples" / "credit-scoring", path)
+    git(path, "init", "-q", "-b", "main")
+    git(path, "add", "-A")
+    git(path, "commit", "-qm", "base")
+    return path
+
+
+def test_a_pull_request_shows_which_clauses_it_moves_and_what_went_stale(tmp_path: Path) -> None:
+    path = _committed_example(tmp_path)
+    card = path / "docs" / "evidence" / "credit-scoring-model-card.md"
+    card.write_text(card.read_text() + "\nEdited without updating its sha256.\n")
+    git(path, "commit", "-qam", "edit the model card")
+    day = ("--as-of", "2027-12-10")  # the Annex III obligations apply (Digital Omnibus)
+    done = invoke("gate", "--repo", str(path), "--base", "HEAD~1", *day, "--format", "json")
+    data = json.loads(done.output)
+    assert data["compliance_changes"] == [
+        {
+            "framework": "eu-ai-act",
+            "model": "credit-scoring@2.3.0",
+            "clause": "Art. 13",
+            "title": "Transparency and provision of information to deployers",
+            "before": "compliant",
+            "after": "partially_compliant",
+            "worse": True,
+            "better": False,
+            "reason": "evidence credit-scoring-model-card stale: its file no longer matches "
+            "its sha256",
+        }
+    ]
+    stale = {(e["framework"], e["clause"], e["evidence"]) for e in data["stale_evidence"]}
+    assert stale == {
+        ("eu-ai-act", "Art. 13", "credit-scoring-model-card"),
+        ("acme-model-risk", "MRS-2", "credit-scoring-model-card"),
+    }
+    md = invoke("gate", "--repo", str(path), "--base", "HEAD~1", *day, "--format", "markdown")
+    text = md.output
+    assert text.index("### Compliance changes since `HEAD~1`") < text.index("| Model |")
+    assert "| ⬇️ worse | eu-ai-act | `credit-scoring@2.3.0` | Art. 13 " in text
+    assert "- `credit-scoring-model-card` for eu-ai-act Art. 13" in text
+    # Undo the edit: nothing moves, and the summary says so.
+    git(path, "checkout", "-q", "HEAD~1", "--", ".")
+    same = invoke("gate", "--repo", str(path), "--base", "HEAD~1", *day, "--format", "markdown")
+    assert "No clause changes status and no evidence stops counting." in same.output
+    # Without --base there is nothing to compare with, and the report has no such keys.
+    alone = json.loads(invoke("gate", "--repo", str(path), *day, "--format", "json").output)
+    assert "compliance_changes" not in alone and "stale_evidence" not in alone

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ def numbers(name: str) -> list[str]:
 def test_eu_ai_act_articles_points_and_dates() -> None:
     catalog = builtin_catalog("eu-ai-act")
     ids = numbers("eu-ai-act")
-    assert [n for n in ids if n.startswith("Art. 5(1)")] == [f"Art. 5(1)({p})" for p in "abcdefgh"]
+    assert [n for n in ids if n.startswith("Art. 5(1)")] == [f"Art. 5(1)({p})" for p in "abcdefghi"]
     assert [n for n in ids if n.startswith("Annex III(")] == [
         f"Annex III({i})" for i in range(1, 9)
     ]
@@ -41,10 +42,41 @@ def test_eu_ai_act_articles_points_and_dates() -> None:
     assert str(catalog.applies("Art. 5(1)(c)").since) == "2025-02-02"
     assert str(catalog.applies("Art. 10").since) == "2026-08-02"
     assert str(catalog.applies("Art. 6(1)").since) == "2027-08-02"
+    # ... and so are amendments: the law as it stood on each day (the Digital Omnibus).
+    omnibus = "Regulation (EU) 2026/1744 (Digital Omnibus on AI)"
+    art10 = catalog.applies("Art. 10")
+    assert art10.since_on(date(2026, 7, 1), None) == (date(2026, 8, 2), None)
+    assert art10.since_on(date(2026, 7, 24), None) == (date(2027, 12, 2), omnibus)
+    assert catalog.applies("Annex III(5)").since_on(date(2026, 9, 1), None)[0] == date(2027, 12, 2)
+    assert catalog.applies("Art. 6(1)").since_on(date(2026, 9, 1), None)[0] == date(2028, 8, 2)
+    marking = catalog.applies("Art. 50(2)")
+    assert marking.since_on(date(2026, 9, 1), date(2026, 5, 1)) == (date(2026, 12, 2), omnibus)
+    assert marking.since_on(date(2026, 9, 1), date(2026, 9, 1)) == (date(2026, 8, 2), None)
+    assert marking.since_on(date(2026, 9, 1), None) == (date(2026, 8, 2), None)  # unknown: earlier
+    assert catalog.applies("Art. 50(1)").since_on(date(2026, 9, 1), None)[0] == date(2026, 8, 2)
+    added = catalog.applies("Art. 5(1)(i)")
+    assert (added.law_from, added.added_by, added.since) == (
+        date(2026, 7, 24),
+        omnibus,
+        date(2026, 12, 2),
+    )
     assert catalog.applies("Art. 26").to.roles == ["deployer"]
     assert catalog.applies("Art. 50(2)").to.roles == ["provider"]
     assert catalog.applies("Annex III(5)").to.annex_iii_areas == ["5"]
     assert catalog.applies("Annex III(5)").to.risk_tiers == ["high"]
+
+
+def test_nist_ai_600_1_has_the_twelve_generative_ai_risks_crosswalked_to_ai_rmf() -> None:
+    catalog = builtin_catalog("nist-ai-600-1")
+    assert list(catalog.clauses) == [f"2.{i}" for i in range(1, 13)]
+    assert catalog.clauses["2.2"].title == "Confabulation"
+    rmf = builtin_catalog("nist-ai-rmf").clauses
+    links = crosswalk({"nist-ai-600-1": catalog, "nist-ai-rmf": builtin_catalog("nist-ai-rmf")})
+    for number, clause in catalog.clauses.items():
+        assert clause.equivalents, number
+        for ref in clause.equivalents:
+            assert ref.framework == "nist-ai-rmf" and ref.clause in rmf  # AI RMF 1.0 ids
+            assert ("nist-ai-rmf", ref.clause) in links[("nist-ai-600-1", number)]
 
 
 def test_nist_ai_rmf_has_4_functions_19_categories_72_subcategories() -> None:

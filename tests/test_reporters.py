@@ -236,9 +236,9 @@ def _multitool_findings(sarif: Path, tmp_path: Path) -> list[str]:
     if not tool:
         pytest.skip("set AIGOV_SARIF_MULTITOOL (.ci/run installs it from npm)")
     out = tmp_path / (sarif.stem + ".validation.sarif")
+    argv = [tool, "validate", str(sarif), "--rule-kind", "Gh;Sarif", "-o", str(out)]
     done = subprocess.run(
-        [tool, "validate", str(sarif), "--rule-kind", "Gh;Sarif", "-o", str(out)]
-        + ["--log", "ForceOverwrite"],
+        [*argv, "--log", "ForceOverwrite"],
         capture_output=True,
         text=True,
         timeout=300,

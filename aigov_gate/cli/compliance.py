@@ -104,8 +104,8 @@ def show_command(framework_id: str, fmt: str, repo: Path | None, config_path: Pa
                 notes.append(f"{label} {'/'.join(values)}")
         if to.personal_data:
             notes.append("personal data")
-        if clause.superseded_by:
-            notes.append(f"superseded by {clause.superseded_by}")
+        if clause.successors:
+            notes.append(f"superseded by {', '.join(clause.successors)}")
         eq = catalog.equivalents.get(number, [])
         if eq:
             notes.append("≈ " + ", ".join(f"{fw}:{c}" for fw, c in eq))

@@ -16,7 +16,7 @@ from aigov_gate.catalog import RuleInfo
 from aigov_gate.compliance.status import Inputs, derive, frameworks_for
 from aigov_gate.config import AigovConfig
 from aigov_gate.errors import UsageError
-from aigov_gate.frameworks import catalogs_for, crosswalk
+from aigov_gate.frameworks import Catalog, catalogs_for, crosswalk
 from aigov_gate.graph import Graph, ModelContext
 from aigov_gate.result import Finding, FrameworkCompliance, Location, ModelVerdict, Severity
 
@@ -49,6 +49,7 @@ def comply(
             inputs = Inputs(config, today, graph, catalogs, crosswalk(catalogs), findings, rules)
             inputs_by_org[org] = inputs
             problems.extend(_unknown(config, catalogs, framework))
+            problems.extend(_overridden(config, catalogs))
         derived = derive(ctx, verdict, inputs, framework)
         out.extend(derived.compliance)
         problems.extend(derived.findings)
@@ -78,6 +79,41 @@ def _unknown(
                     "nor in the repository",
                     Location(".aigov.yaml"),
                     hint=f"{did}known: {', '.join(known)}",
+                )
+            )
+    return out
+
+
+def _overridden(config: AigovConfig, catalogs: Mapping[str, Catalog]) -> list[Finding]:
+    """Every date set in .aigov.yaml in place of the catalog's: said in every report."""
+    out = []
+    for name, clauses in sorted(config.compliance.applies_from.items()):
+        catalog = catalogs.get(name)
+        for number, override in sorted(clauses.items()):
+            where = Location(".aigov.yaml")
+            if catalog is None or number not in catalog.clauses:
+                what = f"framework '{name}'" if catalog is None else f"clause '{number}' of {name}"
+                out.append(
+                    Finding(
+                        "compliance.date-overridden",
+                        Severity.HIGH,
+                        f"compliance.applies_from in .aigov.yaml dates {what}, which does "
+                        "not exist",
+                        where,
+                        hint="name a framework and clause number as `aigov frameworks show` "
+                        "lists them",
+                    )
+                )
+                continue
+            enacted = catalog.applies(number).since
+            out.append(
+                Finding(
+                    "compliance.date-overridden",
+                    Severity.INFO,
+                    f"{name} {number} applies from {override.applies_from} by .aigov.yaml, not "
+                    f"{enacted or 'its catalog date'} (and no amendment): {override.reason}",
+                    where,
+                    hint="remove the override to follow the catalog (and its amendments) again",
                 )
             )
     return out

@@ -4,12 +4,15 @@ Import (``aigov frameworks import-oscal``) reads an OSCAL 1.1/1.2 catalog in JSO
 YAML: groups (nested at any depth), controls, and controls nested in controls
 (enhancements) become clauses with ``parent``; a control's ``label`` prop is its
 clause number when it is one token (``AC-2(1)``, ``GV.OC-01``), else its ``id``.
-Withdrawn controls (``status: withdrawn``) become ``superseded_by`` the control their
-``incorporated-into`` / ``moved-to`` link names, or are left out when there is none.
+Withdrawn controls (``status: withdrawn``) become ``superseded_by`` every control their
+``incorporated-into`` / ``moved-to`` links name, or are left out when there is none (their
+children move up to the nearest kept ancestor). Parameters in statements are written as
+NIST prints them; each clause keeps its catalog ids in ``oscal`` for the way back.
 
 Export (``--format oscal``) writes one assessment-results document: one result per
 framework and model, every counted clause in ``reviewed-controls``, and per clause an
-observation (what the status rests on) and a finding (satisfied or not). OSCAL ids must
+observation (what the status rests on) and a finding (satisfied or not) on the control's
+statement. Imported clauses keep their catalog's ids; for the others OSCAL ids must
 start with a letter and hold no spaces, so ``Art. 5(1)(a)`` becomes ``art-5-1-a``, with
 the clause number kept in a ``label`` prop. UUIDs are version 5, derived from what they
 identify, so the same inputs give the same document.
@@ -123,6 +126,7 @@ def _clauses(nodes: list[_Node], out: Imported) -> list[dict[str, Any]]:
         seen.add(node.number)
     ids = {part: node.number for node in nodes for part in node.part_ids}
     ids.update({node.oscal_id: node.number for node in nodes})
+    parent_of = {node.number: ids.get(node.parent or "") for node in nodes}
     clauses: list[dict[str, Any]] = []
     for node in nodes:
         clause: dict[str, Any] = {"clause_number": node.number, "title": node.title}
@@ -131,18 +135,27 @@ def _clauses(nodes: list[_Node], out: Imported) -> list[dict[str, Any]]:
         if node.statement:
             clause["description"] = node.statement
         if node.withdrawn:
-            successor = ids.get(node.moved_to or "")
-            if successor is None:
+            successors = list(dict.fromkeys(ids[m] for m in node.moved_to if m in ids))
+            if not successors:
                 out.withdrawn_skipped.append(node.number)
                 continue
-            clause["superseded_by"] = successor
+            clause["superseded_by"] = successors[0] if len(successors) == 1 else successors
+        clause["oscal"] = {"control_id": node.oscal_id}
+        if node.statement_id:
+            clause["oscal"]["statement_id"] = node.statement_id
         out.groups += node.group
         out.controls += not node.group
         clauses.append(clause)
     kept = {c["clause_number"] for c in clauses}
     for clause in clauses:
-        if clause.get("parent") not in kept:
+        # A clause under a left-out (withdrawn) one moves up to the nearest kept ancestor.
+        parent = clause.get("parent")
+        while parent is not None and parent not in kept:
+            parent = parent_of.get(parent)
+        if parent is None:
             clause.pop("parent", None)
+        else:
+            clause["parent"] = parent
     return clauses
 
 
@@ -165,22 +178,26 @@ class _Node:
     group: bool
     statement: str = ""
     withdrawn: bool = False
-    moved_to: str | None = None
+    moved_to: tuple[str, ...] = ()
     part_ids: tuple[str, ...] = ()
+    statement_id: str | None = None
 
 
-def _walk(container: dict[str, Any], parent: str | None) -> Iterator[_Node]:
+def _walk(
+    container: dict[str, Any], parent: str | None, params: dict[str, str] | None = None
+) -> Iterator[_Node]:
+    params = _params(container) if params is None else params
     for group in container.get("groups") or []:
-        node = _node(group, parent, group=True)
+        node = _node(group, parent, True, params)
         yield node
-        yield from _walk(group, node.oscal_id)
+        yield from _walk(group, node.oscal_id, params)
     for control in container.get("controls") or []:
-        node = _node(control, parent, group=False)
+        node = _node(control, parent, False, params)
         yield node
-        yield from _walk(control, node.oscal_id)
+        yield from _walk(control, node.oscal_id, params)
 
 
-def _node(item: dict[str, Any], parent: str | None, group: bool) -> _Node:
+def _node(item: dict[str, Any], parent: str | None, group: bool, params: dict[str, str]) -> _Node:
     oscal_id = str(item.get("id") or item.get("title") or "unnamed")
     props = item.get("props") or []
     labels = [p for p in props if p.get("name") == "label" and "value" in p]
@@ -192,16 +209,18 @@ def _node(item: dict[str, Any], parent: str | None, group: bool) -> _Node:
         for link in item.get("links") or []
         if str(link.get("rel", "")).replace("_", "-") in ("incorporated-into", "moved-to")
     ]
+    statement = _statement_part(item)
     return _Node(
         oscal_id,
         str(number),
         " ".join(str(item.get("title") or oscal_id).split()),
         parent,
         group,
-        _statement(item),
+        _prose(statement, params),
         withdrawn,
-        moved[0] if moved else None,
+        tuple(moved),
         tuple(_part_ids(item.get("parts") or [])),
+        str(statement["id"]) if statement and statement.get("id") else None,
     )
 
 
@@ -213,12 +232,51 @@ def _part_ids(parts: list[dict[str, Any]]) -> Iterator[str]:
         yield from _part_ids(part.get("parts") or [])
 
 
-def _statement(item: dict[str, Any]) -> str:
+def _statement_part(item: dict[str, Any]) -> dict[str, Any] | None:
     for part in item.get("parts") or []:
         if part.get("name") in ("statement", "overview") and part.get("prose"):
-            text = " ".join(str(part["prose"]).split())
-            return text if len(text) <= 1000 else text[:997] + "..."
-    return ""
+            found: dict[str, Any] = part
+            return found
+    return None
+
+
+_INSERT = re.compile(r"\{\{\s*insert:\s*param,\s*([^}\s]+)\s*\}\}")
+
+
+def _prose(part: dict[str, Any] | None, params: dict[str, str]) -> str:
+    """The statement's text, parameters written the way NIST prints them."""
+    if part is None:
+        return ""
+    prose = _INSERT.sub(
+        lambda m: params.get(m.group(1), f"[Assignment: {m.group(1)}]"), part["prose"]
+    )
+    text = " ".join(prose.split())
+    return text if len(text) <= 1000 else text[:997] + "..."
+
+
+def _params(catalog: dict[str, Any]) -> dict[str, str]:
+    """Every parameter in the catalog -> ``[Assignment: label]`` or ``[Selection: a; b]``."""
+    found: dict[str, str] = {}
+
+    def visit(item: dict[str, Any]) -> None:
+        for param in item.get("params") or []:
+            if param.get("id"):
+                found[str(param["id"])] = _param_text(param)
+        for child in (item.get("groups") or []) + (item.get("controls") or []):
+            visit(child)
+
+    visit(catalog)
+    return found
+
+
+def _param_text(param: dict[str, Any]) -> str:
+    select = param.get("select")
+    if isinstance(select, dict) and select.get("choice"):
+        how = " (one or more)" if select.get("how-many") == "one-or-more" else ""
+        choices = "; ".join(" ".join(str(c).split()) for c in select["choice"])
+        return f"[Selection{how}: {choices}]"
+    label = param.get("label") or param.get("id")
+    return f"[Assignment: {' '.join(str(label).split())}]"
 
 
 def _slug(title: str) -> str:
@@ -325,7 +383,12 @@ def _result(fc: FrameworkCompliance, stamp: str, identity: tuple[str, ...]) -> d
 def _selection(clauses: list[ClauseStatus]) -> dict[str, Any]:
     if not clauses:
         return {"description": "No clause applies to this model.", "include-all": {}}
-    return {"include-controls": [{"control-id": oscal_id(c.clause)} for c in clauses]}
+    return {"include-controls": [{"control-id": _control_id(c)} for c in clauses]}
+
+
+def _control_id(c: ClauseStatus) -> str:
+    """The catalog's own id for an imported clause, else one made from the clause number."""
+    return c.control_id or oscal_id(c.clause)
 
 
 def _observation(
@@ -357,8 +420,9 @@ def _finding(fc: FrameworkCompliance, c: ClauseStatus, key: tuple[str, ...]) -> 
         "description": c.reason or c.status,
         "props": props,
         "target": {
-            "type": "objective-id",
-            "target-id": oscal_id(c.clause),
+            # A finding is about the control's statement (OSCAL: statement-id or objective-id).
+            "type": "statement-id",
+            "target-id": c.statement_id or f"{_control_id(c)}_smt",
             "title": " ".join(f"{c.clause} {c.title}".split()),
             "status": {"state": state, "reason": reason},
         },

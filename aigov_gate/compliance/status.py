@@ -33,12 +33,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from aigov_gate.catalog import RULES, RuleInfo
 from aigov_gate.compliance.evidence import freshness
 from aigov_gate.config import AigovConfig
 from aigov_gate.documents.assets import Dataset, EvidenceArtifact
-from aigov_gate.documents.compliance import Applicability, ComplianceMapping
+from aigov_gate.documents.compliance import Applicability, Clause, ComplianceMapping
 from aigov_gate.documents.testing import TestRun
 from aigov_gate.frameworks import Catalog, ClauseKey
 from aigov_gate.graph import Graph, ModelContext, latest_completed
@@ -245,17 +246,17 @@ def _framework(
     name = catalog.name
     replaced: dict[str, list[str]] = defaultdict(list)
     for number, clause in catalog.clauses.items():
-        if clause.superseded_by:
-            replaced[clause.superseded_by].append(number)
+        for successor in clause.successors:
+            replaced[successor].append(number)
     statuses: dict[str, ClauseStatus] = {}
     for number, clause in catalog.clauses.items():
         if not catalog.is_leaf(number):
             continue
         basis = _bases(catalog, number, replaced, sources, inputs)
-        applicable, why_not = _applicable(catalog, number, ctx, inputs.today)
+        applicable, why_not, ahead = _applicable(catalog, number, ctx, inputs)
         declared = _declared(sources.declared.get((name, number), []))
-        if clause.superseded_by:
-            status, reason = "not_applicable", f"superseded by {clause.superseded_by}"
+        if clause.successors:
+            status, reason = "not_applicable", f"superseded by {', '.join(clause.successors)}"
         elif not applicable:
             status, reason = "not_applicable", why_not
         else:
@@ -270,6 +271,8 @@ def _framework(
             clause.parent,
             leaf=True,
             counted=status != "not_applicable" and clause.compliance_level != "voluntary",
+            ahead=ahead and not clause.successors,
+            **_oscal_ids(clause),
         )
     for number, clause in catalog.clauses.items():
         if catalog.is_leaf(number):
@@ -287,6 +290,7 @@ def _framework(
             clause.parent,
             leaf=False,
             counted=False,
+            **_oscal_ids(clause),
         )
     spec = catalog.framework.spec
     ordered = tuple(statuses[n] for n in catalog.clauses)
@@ -384,11 +388,46 @@ def _rollup(leaves: Iterable[ClauseStatus]) -> tuple[str, str]:
     return "partially_compliant", f"{done} of {len(applicable)} applicable parts compliant"
 
 
-def _applicable(catalog: Catalog, number: str, ctx: ModelContext, today: date) -> tuple[bool, str]:
+def _oscal_ids(clause: Clause) -> dict[str, Any]:
+    if clause.oscal is None:
+        return {}
+    return {"control_id": clause.oscal.control_id, "statement_id": clause.oscal.statement_id}
+
+
+def _applicable(
+    catalog: Catalog, number: str, ctx: ModelContext, inputs: Inputs
+) -> tuple[bool, str, bool]:
+    """Whether the clause applies to the model, why not, and whether only its date is ahead."""
+    applies, today = catalog.applies(number), inputs.today
+    if applies.law_from is not None and today < applies.law_from:
+        why = f"not yet law: added by {applies.added_by}, in force from {applies.law_from}"
+        return False, why, True
+    since, why = applies_from(catalog, number, ctx, inputs)
+    if since is not None and today < since:
+        return False, why, True
+    matches, why = _matches(applies.to, ctx)
+    return matches, why, False
+
+
+def applies_from(
+    catalog: Catalog, number: str, ctx: ModelContext, inputs: Inputs
+) -> tuple[date | None, str]:
+    """When a clause applies to a model as the law stood on the evaluation day, and why.
+
+    The nearest override in ``.aigov.yaml`` (the clause's or an ancestor's up to the clause
+    that dates it) wins; else the latest amendment in force, else the date as enacted.
+    """
     applies = catalog.applies(number)
-    if applies.since is not None and today < applies.since:
-        return False, f"applies from {applies.since}"
-    return _matches(applies.to, ctx)
+    overrides = inputs.config.compliance.applies_from.get(catalog.name, {})
+    for clause in (number, *catalog.ancestors(number)):
+        override = overrides.get(clause)
+        if override is not None:
+            day = override.applies_from
+            return day, f"applies from {day} (set in .aigov.yaml: {override.reason})"
+        if clause == applies.origin:
+            break
+    since, by = applies.since_on(inputs.today, ctx.spec.spec.released)
+    return since, f"applies from {since}" + (f" as amended by {by}" if by else "")
 
 
 def _matches(to: Applicability, ctx: ModelContext) -> tuple[bool, str]:
@@ -442,6 +481,8 @@ def _declared_findings(
             declared = doc.model.spec.compliance_status
             if declared in ("not_assessed", derived.status):
                 continue
+            if derived.ahead and declared != "not_applicable":
+                continue  # readiness declared before the clause's date: not an understatement
             over = _overclaims(declared, derived.status)
             label = f"{framework}:{number}"
             yield ctx.finding(

@@ -56,6 +56,30 @@ class Applicability(Strict):
         )
 
 
+class Amendment(Strict):
+    """A later reading of when a clause applies: the law as dated data.
+
+    As of a day on or after ``in_force`` this reading replaces the earlier ones (the last
+    in force wins); as of an earlier day (``--as-of``) the law is evaluated as it then stood.
+    """
+
+    applies_from: Day
+    in_force: Day = Field(description="When the amending act became law.")
+    amended_by: Text = Field(description="The amending act, e.g. 'Regulation (EU) 2026/1744'.")
+    on_market_before: Day | None = Field(
+        default=None,
+        description="Only for systems placed on the market before this day (the Model's "
+        "'released'); a model released later, or with no 'released', keeps the earlier reading.",
+    )
+
+
+class OscalIds(Strict):
+    """Where an imported clause came from in its OSCAL catalog, so exports use the same ids."""
+
+    control_id: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$")]
+    statement_id: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$")] | None = None
+
+
 class Clause(Strict):
     clause_number: Text = Field(description="The official id, e.g. 'Art. 9', 'MEASURE 2.11'.")
     title: Text
@@ -63,23 +87,46 @@ class Clause(Strict):
     requirements: list[Text] = Field(default_factory=list)
     compliance_level: ComplianceLevel = "mandatory"
     applies_to: Applicability = Field(default_factory=Applicability)
-    applies_from: Day | None = None
+    applies_from: Day | None = Field(
+        default=None, description="When the clause applies, as first enacted (see amendments)."
+    )
+    amendments: list[Amendment] = Field(
+        default_factory=list,
+        description="Later readings of applies_from, each from the day its amending act is in "
+        "force. Children inherit them with applies_from.",
+    )
+    in_force: Day | None = Field(
+        default=None,
+        description="For a clause an amendment added: the day it became law. Before it, the "
+        "clause (and its children) is not applicable: not yet law.",
+    )
+    added_by: Text | None = Field(default=None, description="The act that added the clause.")
     parent: str | None = Field(
         default=None,
         description="clause_number of the enclosing clause (an article, a category). A clause "
         "inherits applies_to and applies_from from its parent unless it sets its own.",
     )
-    superseded_by: str | None = Field(
+    superseded_by: str | list[str] | None = Field(
         default=None,
-        description="clause_number of the clause that replaced this one in the same framework "
-        "(ISO/IEC 27001:2013 ids and their 2022 successors): mappings to it count for the "
-        "successor.",
+        description="clause_number(s) of the clause(s) that replaced this one in the same "
+        "framework (ISO/IEC 27001:2013 ids and their 2022 successors; a withdrawn CSF 2.0 "
+        "subcategory and the two it moved to): mappings to it count for each successor.",
     )
     equivalents: list[ClauseRef] = Field(
         default_factory=list,
         description="Crosswalk: clauses of other frameworks that ask for the same thing. "
         "Evidence for one counts toward the other as supporting, marked 'via crosswalk'.",
     )
+    oscal: OscalIds | None = None
+
+    @property
+    def successors(self) -> tuple[str, ...]:
+        """``superseded_by`` as a tuple, whether one clause or several."""
+        if self.superseded_by is None:
+            return ()
+        if isinstance(self.superseded_by, str):
+            return (self.superseded_by,)
+        return tuple(self.superseded_by)
 
 
 class FrameworkSpec(Strict):

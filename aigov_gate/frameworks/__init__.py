@@ -21,7 +21,7 @@ from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
-from aigov_gate.documents.compliance import Applicability, Clause, Framework
+from aigov_gate.documents.compliance import Amendment, Applicability, Clause, Framework
 from aigov_gate.loading import RawDocument, SourceFile
 from aigov_gate.loading.safe_yaml import Limits, parse_text
 from aigov_gate.references import ALL_ORGANIZATIONS, Checked
@@ -29,6 +29,7 @@ from aigov_gate.references import ALL_ORGANIZATIONS, Checked
 BUILTIN_FRAMEWORKS = (
     "eu-ai-act",
     "nist-ai-rmf",
+    "nist-ai-600-1",
     "iso-iec-42001",
     "iso-iec-27001",
     "gdpr",
@@ -71,10 +72,31 @@ def builtin_clause_numbers() -> dict[str, frozenset[str]]:
 
 @dataclass(frozen=True, slots=True)
 class Applies:
-    """A clause's effective applicability, its parents' filled in."""
+    """A clause's effective applicability, its parents' filled in.
+
+    ``since`` is ``applies_from`` as first enacted and ``amendments`` its later readings,
+    both from ``origin``, the nearest clause that dates itself; ``law_from`` is when a clause
+    an amendment added became law (``added_by``).
+    """
 
     to: Applicability
     since: date | None
+    amendments: tuple[Amendment, ...] = ()
+    origin: str | None = None
+    law_from: date | None = None
+    added_by: str | None = None
+
+    def since_on(self, today: date, released: date | None) -> tuple[date | None, str | None]:
+        """``applies_from`` as the law stood on ``today``, and the act that last set it."""
+        since, by = self.since, None
+        for amendment in sorted(self.amendments, key=lambda a: a.in_force):
+            if amendment.in_force > today:
+                continue
+            cutoff = amendment.on_market_before
+            if cutoff is not None and (released is None or released >= cutoff):
+                continue
+            since, by = amendment.applies_from, amendment.amended_by
+        return since, by
 
 
 @dataclass
@@ -119,7 +141,7 @@ class Catalog:
 
     def leaves(self) -> list[str]:
         """Clauses without children and not superseded: what coverage counts."""
-        return [n for n, c in self.clauses.items() if self.is_leaf(n) and c.superseded_by is None]
+        return [n for n, c in self.clauses.items() if self.is_leaf(n) and not c.successors]
 
     def roots(self) -> list[str]:
         return [n for n, c in self.clauses.items() if c.parent not in self.clauses]
@@ -172,8 +194,16 @@ class Catalog:
             annex_iii_areas=nearest("annex_iii_areas"),
             personal_data=pii[0] if pii else None,
         )
-        since = next((c.applies_from for c in chain if c.applies_from), None)
-        return Applies(to, since)
+        dated = next((c for c in chain if c.applies_from or c.amendments), None)
+        added = next((c for c in chain if c.in_force), None)
+        return Applies(
+            to,
+            dated.applies_from if dated else None,
+            tuple(dated.amendments) if dated else (),
+            dated.clause_number if dated else None,
+            added.in_force if added else None,
+            added.added_by if added else None,
+        )
 
     def locate_clause(self, number: str) -> tuple[str, int]:
         """File and line of a clause, for reports."""

@@ -25,7 +25,7 @@ def gate_to_json(result: GateResult) -> dict[str, Any]:
         )
         findings.append(item)
     counts = result.counts()
-    return {
+    report = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "aigov-gate", "version": __version__},
         "command": "gate",
@@ -65,6 +65,33 @@ def gate_to_json(result: GateResult) -> dict[str, Any]:
         "compliance": [framework_to_json(fc) for fc in result.compliance],
         "signoff": [signoff.to_json(s) for s in result.signoffs],
     }
+    if result.base:  # what the change does to compliance (keys absent without --base)
+        report["compliance_changes"] = [
+            {
+                "framework": c.framework,
+                "model": c.model,
+                "clause": c.clause,
+                "title": c.title,
+                "before": c.before,
+                "after": c.after,
+                "worse": c.worse,
+                "better": c.better,
+                "reason": c.reason,
+            }
+            for c in result.compliance_changes
+        ]
+        report["compliance_base_error"] = result.compliance_base_error or None
+        report["stale_evidence"] = [
+            {
+                "framework": e.framework,
+                "model": e.model,
+                "clause": e.clause,
+                "evidence": e.evidence,
+                "now": e.now,
+            }
+            for e in result.stale_evidence
+        ]
+    return report
 
 
 def render_gate_json(result: GateResult, colour: bool = False) -> str:

@@ -28,6 +28,40 @@ def _table(result: GateResult, findings: list[Finding]) -> list[str]:
     return lines
 
 
+def _compliance_moves(result: GateResult) -> list[str]:
+    """The clauses this change moves, and evidence gone stale: first, where reviewers look."""
+    changes, stale = result.compliance_changes, result.stale_evidence
+    out = ["", f"### Compliance changes since `{md_cell(result.base or '')}`", ""]
+    if result.compliance_base_error:
+        return [
+            *out,
+            "Not compared: the base could not be assessed "
+            f"({md_cell(result.compliance_base_error)}).",
+        ]
+    if not changes and not stale:
+        return [*out, "No clause changes status and no evidence stops counting."]
+    if changes:
+        out += [
+            "| | Framework | Model | Clause | Before | After | Why |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for c in changes:
+            arrow = "⬇️ worse" if c.worse else "⬆️ better" if c.better else "↔️"
+            out.append(
+                f"| {arrow} | {md_cell(c.framework)} | `{md_cell(c.model)}` | "
+                f"{md_cell(c.clause)} {md_cell(c.title)} | {c.before or '—'} | "
+                f"{c.after or '—'} | {md_cell(c.reason)} |"
+            )
+    if stale:
+        out += ["", f"**Evidence that stopped counting ({len(stale)})**", ""]
+        out += [
+            f"- `{md_cell(e.evidence)}` for {md_cell(e.framework)} {md_cell(e.clause)} "
+            f"(`{md_cell(e.model)}`): {md_cell(e.now)}"
+            for e in stale
+        ]
+    return out
+
+
 def render_markdown(result: GateResult, colour: bool = False) -> str:
     s = result.situation
     mark = "✅" if result.passed else "❌"
@@ -37,6 +71,8 @@ def render_markdown(result: GateResult, colour: bool = False) -> str:
         f"{result.policies} policies, {result.documents} documents."
         + (f" Changed since `{result.base}`: {len(result.changed)} file(s)." if result.base else "")
     )
+    if result.base and (result.compliance or result.compliance_changes):
+        out += _compliance_moves(result)
     if result.models:
         out += ["", "| Model | Decision | Checks | Findings |", "|---|---|---|---|"]
         for m in result.models:
