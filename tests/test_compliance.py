@@ -13,6 +13,7 @@ from typing import Any
 
 import gate_repo as g
 import pytest
+import yaml
 from conftest import ROOT, WriteRepo, git, invoke
 
 AS_OF = "2027-12-10"
@@ -416,6 +417,97 @@ def test_oscal_output_loads_in_compliance_trestle(write_repo: WriteRepo, tmp_pat
     assert done.returncode == 0, done.stderr
     count, state = done.stdout.split()
     assert int(count) > 40 and state in ("satisfied", "not-satisfied")
+
+
+def test_crosswalks_round_trip_as_oscal_mapping_collections(
+    write_repo: WriteRepo, tmp_path: Path
+) -> None:
+    from aigov_gate.frameworks import builtin_catalog, builtin_text, crosswalk
+
+    path = repo(write_repo)
+    out = tmp_path / "eu-to-42001.json"
+    done = invoke(
+        "frameworks",
+        "export-mapping",
+        "eu-ai-act",
+        "iso-iec-42001",
+        "--repo",
+        str(path),
+        "-o",
+        str(out),
+    )
+    assert done.exit_code == 0, done.output
+    collection = json.loads(out.read_text())["mapping-collection"]
+    maps = collection["mappings"][0]["maps"]
+    eu, iso = builtin_catalog("eu-ai-act"), builtin_catalog("iso-iec-42001")
+    expected = {
+        (a, b)
+        for (fw, a), links in crosswalk({"eu-ai-act": eu, "iso-iec-42001": iso}).items()
+        if fw == "eu-ai-act"
+        for _, b in links
+    }
+    assert len(maps) == len(expected) > 10
+    art9 = next(m for m in maps if m["props"][0]["value"] == "Art. 9")
+    assert art9["sources"] == [{"type": "control", "id-ref": "art-9"}]
+    assert art9["relationship"] == "intersects-with"
+    again = invoke(
+        "frameworks", "export-mapping", "eu-ai-act", "iso-iec-42001", "--repo", str(path)
+    )
+    assert json.loads(again.output) == json.loads(out.read_text())  # same inputs, same bytes
+    # Back in: an EU AI Act without its own equivalents regains exactly those links.
+    bare = yaml.safe_load(builtin_text("eu-ai-act"))
+    for clause in bare["spec"]["clauses"]:
+        clause.pop("equivalents", None)
+    path = repo(write_repo, {"frameworks/eu-ai-act.yaml": yaml.safe_dump(bare, sort_keys=False)})
+    done = invoke("frameworks", "import-mapping", str(out), "--repo", str(path))
+    assert done.exit_code == 0, done.output
+    assert "added " in done.output and "name no clause" not in done.output
+    text = done.output.split("added ")[0]
+    clauses = yaml.safe_load(text)["spec"]["clauses"]
+    back = {
+        (c["clause_number"], e["clause"])
+        for c in clauses
+        for e in c.get("equivalents", [])
+        if e["framework"] == "iso-iec-42001"
+    }
+    iso_side = {
+        (b, a) for (fw, a), links in crosswalk({"iso-iec-42001": iso}).items() for _, b in links
+    }
+    assert back | iso_side >= expected and back <= expected
+
+
+def test_mapping_import_errors_say_where(tmp_path: Path) -> None:
+    bad = tmp_path / "m.json"
+    bad.write_text('{"mapping-collection": {"mappings": [,]}}')
+    done = invoke("frameworks", "import-mapping", str(bad))
+    assert done.exit_code == 2 and "m.json:1:38: not valid JSON" in done.output
+    bad.write_text('{"catalog": {}}')
+    done = invoke("frameworks", "import-mapping", str(bad))
+    assert done.exit_code == 2 and "not an OSCAL mapping-collection" in done.output
+    done = invoke("frameworks", "export-mapping", "eu-ai-act", "gdpr-x")
+    assert done.exit_code == 2 and "unknown framework 'gdpr-x'" in done.output
+
+
+@pytest.mark.skipif(
+    not TRESTLE,
+    reason="set AIGOV_TRESTLE_PYTHON (.ci/run does) to a python with compliance-trestle",
+)
+def test_mapping_collection_loads_in_compliance_trestle(tmp_path: Path) -> None:
+    out = tmp_path / "map.json"
+    done = invoke("frameworks", "export-mapping", "nist-ai-600-1", "nist-ai-rmf", "-o", str(out))
+    assert done.exit_code == 0, done.output
+    check = (
+        "import json, sys\n"
+        "from trestle.oscal.mapping import Model\n"
+        "m = Model.model_validate(json.load(open(sys.argv[1])))\n"
+        "print(len(m.mapping_collection.mappings[0].maps))\n"
+    )
+    assert TRESTLE is not None
+    ran = subprocess.run(
+        [TRESTLE, "-c", check, str(out)], check=False, capture_output=True, text=True, timeout=120
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert int(ran.stdout) == 13  # twelve risks, one with two AI RMF subcategories
 
 
 CSF = ROOT / "tests" / "data" / "oscal" / "NIST_CSF_v2.0_catalog-min.json"

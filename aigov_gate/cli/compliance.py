@@ -1,4 +1,5 @@
-"""``aigov frameworks list|show|import-oscal`` and ``aigov compliance report``."""
+"""``aigov frameworks list|show|import-oscal|export-mapping|import-mapping`` and
+``aigov compliance report``."""
 
 from __future__ import annotations
 
@@ -162,6 +163,92 @@ def import_oscal_command(catalog_path: Path, name: str | None, output: Path | No
         f"{imported.controls} control(s){note}",
         err=True,
     )
+
+
+@frameworks_group.command("export-mapping")
+@click.argument("source")
+@click.argument("target")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
+@repo_option
+@config_option
+def export_mapping_command(
+    source: str, target: str, output: Path | None, repo: Path | None, config_path: Path | None
+) -> None:
+    """The crosswalk SOURCE -> TARGET as an OSCAL 1.2 mapping-collection (JSON)."""
+    from aigov_gate.compliance.mapping import export_mapping
+
+    catalogs = _catalogs(repo, config_path)
+    text = json.dumps(
+        export_mapping(_known(catalogs, source), _known(catalogs, target)),
+        indent=2,
+        ensure_ascii=False,
+    )
+    _emit(text + "\n", output)
+
+
+@frameworks_group.command("import-mapping")
+@click.argument("mapping_path", type=click.Path(path_type=Path))
+@click.option("--source", help="Framework the mapping is from (default: as the file records).")
+@click.option("--target", help="Framework it maps to (default: as the file records).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
+@repo_option
+@config_option
+def import_mapping_command(
+    mapping_path: Path,
+    source: str | None,
+    target: str | None,
+    output: Path | None,
+    repo: Path | None,
+    config_path: Path | None,
+) -> None:
+    """Add an OSCAL mapping-collection's links to SOURCE as equivalents: writes the Framework."""
+    import yaml
+
+    from aigov_gate.compliance.mapping import frameworks_named, import_mapping, read_mapping
+    from aigov_gate.errors import UsageError
+
+    collection = read_mapping(mapping_path)
+    recorded = frameworks_named(collection)
+    source, target = source or recorded[0], target or recorded[1]
+    if source is None or target is None:
+        raise UsageError(
+            f"{mapping_path}: which frameworks does it map?",
+            hint="pass --source and --target (framework ids, `aigov frameworks list`)",
+        )
+    catalogs = _catalogs(repo, config_path)
+    document, added, unknown = import_mapping(
+        collection, _known(catalogs, source), _known(catalogs, target)
+    )
+    header = (
+        f"# {source} with the equivalents of {mapping_path.name} "
+        "(aigov frameworks import-mapping).\n"
+    )
+    _emit(header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100), output)
+    shown = f"; {len(unknown)} id(s) name no clause: {', '.join(unknown[:5])}" if unknown else ""
+    click.echo(f"added {added} equivalent(s) from {source} to {target}{shown}", err=True)
+
+
+def _known(catalogs: dict[str, Any], name: str) -> Any:
+    import difflib
+
+    from aigov_gate.errors import UsageError
+
+    if name not in catalogs:
+        close = difflib.get_close_matches(name, list(catalogs), n=1)
+        did = f"did you mean '{close[0]}'? " if close else ""
+        raise UsageError(
+            f"unknown framework '{name}'", hint=f"{did}frameworks: {', '.join(catalogs)}"
+        )
+    return catalogs[name]
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        from aigov_gate.cli.gate import _write
+
+        _write(output, text)
 
 
 @click.group("compliance")

@@ -304,7 +304,7 @@ def oscal_id(clause: str) -> str:
     return token
 
 
-def _uuid(*parts: str) -> str:
+def stable_uuid(*parts: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, "\x1f".join(parts)))
 
 
@@ -317,13 +317,13 @@ def assessment_results(result: GateResult) -> dict[str, Any]:
     stamp = f"{s.today.isoformat()}T00:00:00+00:00"
     where = s.stage + (f"/{s.environment}" if s.environment else "")
     identity = (stamp, where, __version__)
-    plan = _uuid("assessment-plan", *identity)
+    plan = stable_uuid("assessment-plan", *identity)
     results = [_result(fc, stamp, identity) for fc in result.compliance]
     if not results:
         results = [_empty_result(stamp, identity)]
     return {
         "assessment-results": {
-            "uuid": _uuid("assessment-results", *identity, *(r["uuid"] for r in results)),
+            "uuid": stable_uuid("assessment-results", *identity, *(r["uuid"] for r in results)),
             "metadata": {
                 "title": f"aigov-gate assessment results ({where}, as of {s.today.isoformat()})",
                 "last-modified": stamp,
@@ -358,7 +358,7 @@ def _result(fc: FrameworkCompliance, stamp: str, identity: tuple[str, ...]) -> d
     observations = [_observation(fc, c, stamp, key) for c in counted]
     findings = [_finding(fc, c, key) for c in counted]
     out: dict[str, Any] = {
-        "uuid": _uuid("result", *key),
+        "uuid": stable_uuid("result", *key),
         "title": f"{fc.framework} for {fc.model}",
         "description": f"{fc.title} ({fc.version}) for model {fc.model}: coverage "
         f"{fc.coverage:.1f}% of {len(counted)} applicable clauses.",
@@ -401,7 +401,7 @@ def _observation(
         for b in c.basis
     ]
     return {
-        "uuid": _uuid("observation", *key, c.clause),
+        "uuid": stable_uuid("observation", *key, c.clause),
         "title": f"{c.clause} {c.title}",
         "description": "\n".join(lines) or "Nothing maps to this clause.",
         "methods": ["TEST"] if c.basis else ["EXAMINE"],
@@ -415,7 +415,7 @@ def _finding(fc: FrameworkCompliance, c: ClauseStatus, key: tuple[str, ...]) -> 
     if c.declared:
         props.append(_prop("declared-status", c.declared))
     return {
-        "uuid": _uuid("finding", *key, c.clause),
+        "uuid": stable_uuid("finding", *key, c.clause),
         "title": f"{fc.framework} {c.clause}: {c.status}",
         "description": c.reason or c.status,
         "props": props,
@@ -426,13 +426,13 @@ def _finding(fc: FrameworkCompliance, c: ClauseStatus, key: tuple[str, ...]) -> 
             "title": " ".join(f"{c.clause} {c.title}".split()),
             "status": {"state": state, "reason": reason},
         },
-        "related-observations": [{"observation-uuid": _uuid("observation", *key, c.clause)}],
+        "related-observations": [{"observation-uuid": stable_uuid("observation", *key, c.clause)}],
     }
 
 
 def _empty_result(stamp: str, identity: tuple[str, ...]) -> dict[str, Any]:
     return {
-        "uuid": _uuid("result", *identity, "empty"),
+        "uuid": stable_uuid("result", *identity, "empty"),
         "title": "No framework applies",
         "description": "No framework applies to the gated models: set 'frameworks' in "
         ".aigov.yaml or on a Model.",
