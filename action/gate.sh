@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The gate step of action.yml. Inputs arrive as INPUT_* environment variables (never
 # interpolated into the script, so no input can inject shell). Writes the JSON, SARIF and
-# Markdown reports under $RUNNER_TEMP/aigov, prints annotations, appends the summary to
+# Markdown reports and the HTML dashboard under $RUNNER_TEMP/aigov, prints annotations, appends the summary to
 # $GITHUB_STEP_SUMMARY, sets the step outputs, and exits with the gate's exit code.
 set -euo pipefail
 
@@ -11,11 +11,11 @@ out="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/aigov"
 repo="${INPUT_REPO:-.}"
 stage="${INPUT_STAGE:-merge}"
 mkdir -p "$out"
-rm -f "$out/report.json" "$out/aigov.sarif" "$out/summary.md"
+rm -f "$out/report.json" "$out/aigov.sarif" "$out/summary.md" "$out/dashboard.html"
 
 args=(gate --repo "$repo" --stage "$stage" --format github
   --output "json=$out/report.json" --output "sarif=$out/aigov.sarif"
-  --output "markdown=$out/summary.md")
+  --output "markdown=$out/summary.md" --output "html=$out/dashboard.html")
 [[ -n "${INPUT_ENVIRONMENT:-}" ]] && args+=(--environment "$INPUT_ENVIRONMENT")
 [[ -n "${INPUT_MODEL:-}" ]] && args+=(--model "$INPUT_MODEL")
 [[ -n "${INPUT_FAIL_ON:-}" ]] && args+=(--fail-on "$INPUT_FAIL_ON")
@@ -66,6 +66,7 @@ print(f"waived={summary['waived']}")
 print(f"report-json={out / 'report.json'}")
 print(f"sarif={out / 'aigov.sarif'}")
 print(f"summary={out / 'summary.md'}")
+print(f"dashboard={out / 'dashboard.html'}")
 PY
   else
     echo "decision=error" >> "$GITHUB_OUTPUT"

@@ -53,6 +53,7 @@ from aigov_gate.validation import validate_repo
 
 if TYPE_CHECKING:
     from aigov_gate.git import BaseRef
+    from aigov_gate.sheets import ModelSheet
 
 STAGES = ("merge", "deploy")
 
@@ -74,6 +75,8 @@ class GateOptions:
     #: List the evaluated files for an evidence bundle (``GateResult.evidence``); only
     #: ``--evidence`` pays for scanning every file for personal data.
     evidence: bool = False
+    #: Build the dashboard's per-model sheets (``GateResult.sheets``): only for HTML.
+    dashboard: bool = False
 
 
 def situation_for(config: AigovConfig, options: GateOptions) -> Situation:
@@ -160,6 +163,11 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
         waived = apply_waivers(findings + compliance_findings)
     findings = waived
     moved = _compliance_moves(root, situation, options, before, compliance)
+    sheets: tuple[ModelSheet, ...] = ()
+    if options.dashboard:
+        from aigov_gate.overview import sheets_for
+
+        sheets = sheets_for(contexts, graph, config, situation.today, findings)
     return GateResult(
         situation=situation,
         fail_on=fail_on,
@@ -182,6 +190,7 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
         compliance_changes=moved[0],
         stale_evidence=moved[1],
         compliance_base_error=moved[2],
+        sheets=sheets,
     )
 
 

@@ -188,3 +188,29 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def dashboard_repo(models: int, clauses: int) -> dict[str, str]:
+    """Files of a repository with ``models`` models and one framework of ``clauses`` clauses,
+    each model mapped to one clause: what the dashboard's size target is stated for."""
+    rows = "".join(
+        f"    - {{clause_number: C-{i:03d}, title: Control number {i} of the acme catalog}}\n"
+        for i in range(clauses)
+    )
+    files = {
+        ".aigov.yaml": "organization: acme\nframeworks: [acme-big]\npolicy_packs: [baseline]\n",
+        "frameworks/big.yaml": "apiVersion: aigov/v1\nkind: Framework\nmetadata: {name: acme-big}\n"
+        f"spec:\n  title: Acme big catalog\n  version: '1'\n  clauses:\n{rows}",
+    }
+    for m in range(models):
+        files[f"models/m-{m:03d}.yaml"] = (
+            f"apiVersion: aigov/v1\nkind: Model\nmetadata: {{name: m-{m:03d}, owner: team}}\n"
+            "spec:\n  model_type: tabular\n  version: '1.0.0'\n  risk_tier: minimal\n"
+        )
+        files[f"mappings/m-{m:03d}.yaml"] = (
+            "apiVersion: aigov/v1\nkind: ComplianceMapping\n"
+            f"metadata: {{name: map-{m:03d}}}\nspec:\n  framework: acme-big\n"
+            f"  clause: C-{m % clauses:03d}\n  models: [m-{m:03d}]\n"
+            "  satisfied_by: {policies: [baseline.model-owner]}\n"
+        )
+    return files

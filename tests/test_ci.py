@@ -102,6 +102,7 @@ def test_action_script_on_the_example_deploy(tmp_path: Path) -> None:
     uri = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert uri["uri"].startswith("credit-scoring/governance/")
     assert "## ❌ aigov gate: blocked" in (tmp_path / "summary.md").read_text()
+    assert "Why it is blocked" in Path(out["dashboard"]).read_text()
     lines = done.stdout.splitlines()
     errors = [line for line in lines if line.startswith("::error ")]
     assert len(errors) == int(out["blocking"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ FORMATS = (
     "markdown",
     "oscal",
     "github",
+    "html",
 )
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 
@@ -61,6 +62,22 @@ def _write(path: Path, text: str) -> None:
         raise UsageError(
             f"cannot write {path}: {exc.strerror}", hint="check the folder and permissions"
         ) from None
+
+
+def web_url(env: Mapping[str, str]) -> str:
+    """Where the CI's web UI shows the files of this commit (GitHub, GitLab), or ""."""
+    import re
+
+    sha = env.get("GITHUB_SHA") or env.get("CI_COMMIT_SHA") or ""
+    if env.get("GITHUB_REPOSITORY") and env.get("GITHUB_SHA"):
+        base = f"{env.get('GITHUB_SERVER_URL') or 'https://github.com'}/{env['GITHUB_REPOSITORY']}/blob/"
+    elif env.get("CI_PROJECT_URL") and env.get("CI_COMMIT_SHA"):
+        base = f"{env['CI_PROJECT_URL']}/-/blob/"
+    else:
+        return ""
+    if not re.fullmatch(r"https?://[^\s\"'<>]+/", base) or not re.fullmatch(r"[0-9a-f]{7,64}", sha):
+        return ""  # only http(s) and a commit id: nothing a link could run
+    return f"{base}{sha}/"
 
 
 def _workspace_prefix(root: Path, workspace: str | None) -> str:
@@ -131,6 +148,7 @@ def run(
     repo: Path | None,
     config_path: Path | None,
     evidence: bool = False,
+    dashboard: bool = False,
 ) -> GateRun:
     from aigov_gate.cli.context import find_repo
     from aigov_gate.config import find_config, load_config
@@ -152,10 +170,12 @@ def run(
         evidence=evidence,
         signoff_env=dict(os.environ),
         pr=pr,
+        dashboard=dashboard,
     )
     result = run_gate(root, config, options)
     workspace = os.environ.get("GITHUB_WORKSPACE") or os.environ.get("CI_PROJECT_DIR")
     result.path_prefix = _workspace_prefix(root, workspace)
+    result.web_url = web_url(os.environ)
     return GateRun(root, config, result, masker(config))
 
 
@@ -270,7 +290,8 @@ def gate_command(
     from aigov_gate.reporters import GATE_REPORTER_BY_NAME
 
     files = _outputs(outputs)
-    gate = run(**selection, evidence=evidence is not None)
+    dashboard = fmt == "html" or any(out_fmt == "html" for out_fmt, _ in files)
+    gate = run(**selection, evidence=evidence is not None, dashboard=dashboard)
     result = gate.result
     for out_fmt, path in files:
         _write(path, gate.mask(GATE_REPORTER_BY_NAME[out_fmt](result, False)))

@@ -26,6 +26,7 @@ from aigov_gate.cli.keys import keys_group
 from aigov_gate.cli.metrics import metrics_group
 from aigov_gate.cli.pii import pii_group
 from aigov_gate.cli.policy import policy_group
+from aigov_gate.cli.report import report_group
 from aigov_gate.cli.schema import schema_group
 from aigov_gate.cli.testrun import test_group
 from aigov_gate.cli.validate import validate_command
@@ -94,6 +95,7 @@ cli.add_command(keys_group)
 cli.add_command(pii_group)
 cli.add_command(webhooks_group)
 cli.add_command(doctor_command)
+cli.add_command(report_group)
 cli.add_command(test_group)
 cli.add_command(metrics_group)
 

@@ -9,6 +9,7 @@ from aigov_gate.reporters.codequality import render_codequality
 from aigov_gate.reporters.gate_json import render_gate_json
 from aigov_gate.reporters.gate_text import render_gate_text
 from aigov_gate.reporters.github import render_github
+from aigov_gate.reporters.html import render_html
 from aigov_gate.reporters.json_report import render_json
 from aigov_gate.reporters.junit import render_junit, render_junit_gitlab
 from aigov_gate.reporters.markdown import render_markdown
@@ -35,6 +36,7 @@ GATE_REPORTER_BY_NAME: dict[str, GateReporter] = {
     "markdown": render_markdown,
     "oscal": render_oscal,
     "github": render_github,
+    "html": render_html,
 }
 
 __all__ = ["GATE_REPORTER_BY_NAME", "REPORTER_BY_NAME", "GateReporter", "Reporter"]

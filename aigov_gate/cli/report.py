@@ -1,0 +1,45 @@
+"""``aigov report html``: the dashboard, one self-contained HTML file (docs/dashboard.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from aigov_gate.cli.gate import gate_options
+
+
+@click.group("report")
+def report_group() -> None:
+    """Reports of a gate run for people to read."""
+
+
+@report_group.command("html")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("aigov-dashboard.html"),
+    show_default=True,
+    help="Where to write the dashboard.",
+)
+@gate_options
+def html_command(output: Path, **selection: Any) -> None:
+    """Write the compliance dashboard: the decision and why, the clause x model matrix,
+    each model's assessment, sign-off, waivers, evidence and metric trends.
+
+    Exits 0 when it wrote the file, whatever the gate decided (the gate command decides
+    merges), 2 when it could not run.
+    """
+    from aigov_gate.cli.gate import _write, run
+    from aigov_gate.reporters.html import render_html
+
+    gate = run(**selection, dashboard=True)
+    text = gate.mask(render_html(gate.result))
+    _write(output, text)
+    click.echo(
+        f"wrote {output} ({len(text.encode()) // 1024} KiB): gate {gate.result.decision}; "
+        f"open it in a browser",
+        err=True,
+    )
