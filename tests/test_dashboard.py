@@ -109,6 +109,18 @@ def test_gate_writes_it_too_and_links_findings_to_the_ci_web_ui(
     assert web_url({**env, "GITHUB_SHA": "main"}) == ""
 
 
+def test_each_model_shows_its_assessment_sign_off_and_waivers(
+    write_repo: WriteRepo, tmp_path: Path
+) -> None:
+    waiver = g.waiver("metric.disparity", "2027-12-31")
+    repo = write_repo(g.repo_files({"waivers/w.yaml": waiver}))
+    html = dashboard(repo, tmp_path / "d.html")
+    assert "Sign-off (recorded)</dt><dd>satisfied; needs high risk needs 2 approvals" in html
+    assert "approved by miguel (risk_approver), sam (security_admin)" in html
+    assert re.search(r"risk high, assessed \d{4}-\d{2}-\d{2}, next review", html)
+    assert "<td>w</td><td><code>metric.disparity</code></td><td>2027-12-31</td><td>21</td>" in html
+
+
 def test_fifty_models_by_eighty_clauses_stays_under_a_megabyte(
     write_repo: WriteRepo, tmp_path: Path
 ) -> None:
