@@ -262,3 +262,11 @@ def test_sarif_passes_sarif_multitool_with_github_rules(
     worse = tmp_path / "worse.sarif"
     worse.write_text(json.dumps(bad), encoding="utf-8")
     assert "SARIF1001" in _multitool_findings(worse, tmp_path)
+
+
+def test_every_format_the_cli_offers_has_a_reporter_and_back() -> None:
+    from aigov_gate.cli.gate import FORMATS
+    from aigov_gate.reporters import GATE_REPORTER_BY_NAME
+
+    assert list(FORMATS) == list(GATE_REPORTER_BY_NAME)
+    assert all(callable(GATE_REPORTER_BY_NAME[name]) for name in FORMATS)

@@ -25,7 +25,9 @@ API_VERSIONS = (API_VERSION,)
 class Strict(BaseModel):
     """Base of every model: strict types, unknown fields are errors, immutable."""
 
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        strict=True, extra="forbid", frozen=True, populate_by_name=True, defer_build=True
+    )
 
 
 Name = Annotated[

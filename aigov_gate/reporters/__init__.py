@@ -1,42 +1,60 @@
-"""Reporters turn results into bytes; the CLI picks one from a ``*_BY_NAME`` table."""
+"""Reporters turn results into bytes; the CLI picks one from a ``*_BY_NAME`` table.
+
+The tables name each reporter by module and function, and a reporter's module is imported
+when it is first asked for: ``aigov validate`` (on every commit) loads the text or JSON
+reporter only, not OSCAL, SARIF or the dashboard and what they import.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from importlib import import_module
+from typing import Any
 
-from aigov_gate.compliance.oscal import render_oscal
-from aigov_gate.reporters.codequality import render_codequality
-from aigov_gate.reporters.gate_json import render_gate_json
-from aigov_gate.reporters.gate_text import render_gate_text
-from aigov_gate.reporters.github import render_github
-from aigov_gate.reporters.html import render_html
-from aigov_gate.reporters.json_report import render_json
-from aigov_gate.reporters.junit import render_junit, render_junit_gitlab
-from aigov_gate.reporters.markdown import render_markdown
-from aigov_gate.reporters.sarif import render_sarif
-from aigov_gate.reporters.text import render_text
 from aigov_gate.result import GateResult
 from aigov_gate.validation import ValidationResult
 
 Reporter = Callable[[ValidationResult, bool], str]
 GateReporter = Callable[[GateResult, bool], str]
 
-REPORTER_BY_NAME: dict[str, Reporter] = {
-    "text": render_text,
-    "json": render_json,
-}
 
-GATE_REPORTER_BY_NAME: dict[str, GateReporter] = {
-    "text": render_gate_text,
-    "json": render_gate_json,
-    "sarif": render_sarif,
-    "junit": render_junit,
-    "junit-gitlab": render_junit_gitlab,
-    "codequality": render_codequality,
-    "markdown": render_markdown,
-    "oscal": render_oscal,
-    "github": render_github,
-    "html": render_html,
-}
+class _Table(Mapping[str, Any]):
+    """name -> reporter, each imported on first use; iterating lists the names."""
+
+    def __init__(self, entries: dict[str, str]) -> None:
+        self._entries = entries
+
+    def __getitem__(self, name: str) -> Any:
+        module, _, function = self._entries[name].rpartition(".")
+        return getattr(import_module(module), function)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+REPORTER_BY_NAME: Mapping[str, Reporter] = _Table(
+    {
+        "text": "aigov_gate.reporters.text.render_text",
+        "json": "aigov_gate.reporters.json_report.render_json",
+    }
+)
+
+GATE_REPORTER_BY_NAME: Mapping[str, GateReporter] = _Table(
+    {
+        "text": "aigov_gate.reporters.gate_text.render_gate_text",
+        "json": "aigov_gate.reporters.gate_json.render_gate_json",
+        "sarif": "aigov_gate.reporters.sarif.render_sarif",
+        "junit": "aigov_gate.reporters.junit.render_junit",
+        "junit-gitlab": "aigov_gate.reporters.junit.render_junit_gitlab",
+        "codequality": "aigov_gate.reporters.codequality.render_codequality",
+        "markdown": "aigov_gate.reporters.markdown.render_markdown",
+        "oscal": "aigov_gate.compliance.oscal.render_oscal",
+        "github": "aigov_gate.reporters.github.render_github",
+        "html": "aigov_gate.reporters.html.render_html",
+    }
+)
 
 __all__ = ["GATE_REPORTER_BY_NAME", "REPORTER_BY_NAME", "GateReporter", "Reporter"]
