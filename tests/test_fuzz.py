@@ -124,3 +124,20 @@ def test_validate_and_gate_never_crash(
         result = runner.invoke(cli, [*args, "--repo", str(repo)], catch_exceptions=True)
         assert result.exit_code in (0, 1), (args, result.output, result.exception)
         assert "Traceback" not in result.output
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789 -.:@aZ+()/\n_x", max_size=120))
+def test_pii_matches_carry_their_true_line_and_column(text: str) -> None:
+    # Lines are counted once through the text (not from the start for every match, which
+    # was quadratic in the number of matches); each must equal the direct count.
+    from aigov_gate.pii import Scanner
+
+    scanner = Scanner()
+    pieces, at = [], 0
+    for m in scanner.find(text):
+        assert m.line == text.count("\n", 0, m.start) + 1
+        assert m.column == m.start - (text.rfind("\n", 0, m.start) + 1) + 1
+        pieces += [text[at : m.start], f"[redacted:{m.kind}]"]
+        at = m.end
+    assert scanner.mask(text) == "".join([*pieces, text[at:]])
