@@ -92,7 +92,9 @@ BUILTIN: dict[str, Detector] = {
     for d in (
         Detector(
             "email",
-            re.compile(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?![\w-])"),
+            re.compile(
+                r"[\w.%+-](?<![\w.%+-].)[\w.%+-]*@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?![\w-])"
+            ),
             _email,
             needs="@",
         ),
@@ -107,12 +109,15 @@ BUILTIN: dict[str, Detector] = {
         Detector(
             "iban",
             re.compile(
-                r"\b[A-Za-z]{2}\d{2}(?:[ -]?[A-Za-z0-9]{4}){2,7}(?:[ -]?[A-Za-z0-9]{1,3})?\b"
+                r"[A-Za-z](?<!\w.)[A-Za-z]\d{2}(?:[ -]?[A-Za-z0-9]{4}){2,7}"
+                r"(?:[ -]?[A-Za-z0-9]{1,3})?\b"
             ),
             _iban,
         ),
-        # The digit comes before the look-behind (which checks the character before it), so
-        # the regex engine skips in C to the next digit instead of trying every position.
+        # Where a pattern starts with a character class rather than a look-behind, the regex
+        # engine skips in C to the next character of that class instead of trying every
+        # position (10x on digest-heavy text): the look-behind comes after the first
+        # character and checks the one before it (email, iban, card).
         Detector("card", re.compile(r"\d(?<![\w.]\d)(?:[ -]?\d){12,18}(?![\w.])"), _luhn),
         Detector(
             "ip",
