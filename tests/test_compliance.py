@@ -394,6 +394,21 @@ def test_oscal_assessment_results_ids_and_uuids(write_repo: WriteRepo, tmp_path:
 TRESTLE = os.environ.get("AIGOV_TRESTLE_PYTHON")
 
 
+def _trestle(model: str, then: str, path: Path) -> str:
+    """Load ``path`` with compliance-trestle's ``model`` (as m), run ``then``, return stdout."""
+    check = (
+        "import json, sys\n"
+        f"from trestle.oscal.{model} import Model\n"
+        "m = Model.model_validate(json.load(open(sys.argv[1])))\n" + then
+    )
+    assert TRESTLE is not None
+    done = subprocess.run(
+        [TRESTLE, "-c", check, str(path)], check=False, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 @pytest.mark.skipif(
     not TRESTLE,
     reason="set AIGOV_TRESTLE_PYTHON (.ci/run does) to a python with compliance-trestle",
@@ -403,19 +418,13 @@ def test_oscal_output_loads_in_compliance_trestle(write_repo: WriteRepo, tmp_pat
     path = repo(write_repo, {"tests/run-2.0.0.yaml": g.run(auc=0.60)})
     out = tmp_path / "ar.json"
     invoke("gate", "--repo", str(path), "--as-of", AS_OF, "--output", f"oscal={out}")
-    check = (
-        "import json, sys\n"
-        "from trestle.oscal.assessment_results import Model\n"
-        "m = Model.model_validate(json.load(open(sys.argv[1])))\n"
+    printed = _trestle(
+        "assessment_results",
         "r = m.assessment_results.results[0]\n"
-        "print(len(r.findings), r.findings[0].target.status.state.value)\n"
+        "print(len(r.findings), r.findings[0].target.status.state.value)\n",
+        out,
     )
-    assert TRESTLE is not None
-    done = subprocess.run(
-        [TRESTLE, "-c", check, str(out)], check=False, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    count, state = done.stdout.split()
+    count, state = printed.split()
     assert int(count) > 40 and state in ("satisfied", "not-satisfied")
 
 
@@ -496,18 +505,8 @@ def test_mapping_collection_loads_in_compliance_trestle(tmp_path: Path) -> None:
     out = tmp_path / "map.json"
     done = invoke("frameworks", "export-mapping", "nist-ai-600-1", "nist-ai-rmf", "-o", str(out))
     assert done.exit_code == 0, done.output
-    check = (
-        "import json, sys\n"
-        "from trestle.oscal.mapping import Model\n"
-        "m = Model.model_validate(json.load(open(sys.argv[1])))\n"
-        "print(len(m.mapping_collection.mappings[0].maps))\n"
-    )
-    assert TRESTLE is not None
-    ran = subprocess.run(
-        [TRESTLE, "-c", check, str(out)], check=False, capture_output=True, text=True, timeout=120
-    )
-    assert ran.returncode == 0, ran.stderr
-    assert int(ran.stdout) == 13  # twelve risks, one with two AI RMF subcategories
+    printed = _trestle("mapping", "print(len(m.mapping_collection.mappings[0].maps))\n", out)
+    assert int(printed) == 13  # twelve risks, one with two AI RMF subcategories
 
 
 CSF = ROOT / "tests" / "data" / "oscal" / "NIST_CSF_v2.0_catalog-min.json"
