@@ -219,6 +219,9 @@ def import_mapping_command(
     document, added, unknown = import_mapping(
         collection, _known(catalogs, source), _known(catalogs, target)
     )
+    from aigov_gate.documents.compliance import Framework
+
+    Framework.model_validate(document)  # what it writes is a valid Framework
     header = (
         f"# {source} with the equivalents of {mapping_path.name} "
         "(aigov frameworks import-mapping).\n"
