@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aigov_gate.authority import Authority, from_base, from_worktree
-from aigov_gate.catalog import RULES
+from aigov_gate.catalog import RULES, RuleInfo
 from aigov_gate.compliance import comply
 from aigov_gate.config import AigovConfig
 from aigov_gate.errors import AigovError, UsageError
@@ -155,7 +155,7 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
         )
 
     waived = apply_waivers(findings)
-    rules = {**RULES, **{rule.id: rule.info() for rule in evaluator.rules}}
+    rules = _rules(evaluator)
     compliance, compliance_findings = comply(  # the base's clause dates and coverage
         contexts, verdicts, graph, rules_of, situation.today, waived, rules, options.framework
     )
@@ -208,6 +208,11 @@ def _evaluator(
     for pack, doc in pack_policies(rules_of.policy_packs):
         evaluator.add_policies([doc], pack)
     return evaluator
+
+
+def _rules(evaluator: Evaluator) -> dict[str, RuleInfo]:
+    """Every rule a finding can name: the built-in ones and the policies evaluated."""
+    return {**RULES, **{rule.id: rule.info() for rule in evaluator.rules}}
 
 
 def _evaluate_models(
@@ -286,9 +291,15 @@ def _base_compliance(
         set(),
         config.waivers.unwaivable,
     )
-    rules = {**RULES, **{rule.id: rule.info() for rule in evaluator.rules}}
     compliance, _ = comply(
-        contexts, verdicts, graph, config, situation.today, waived, rules, options.framework
+        contexts,
+        verdicts,
+        graph,
+        config,
+        situation.today,
+        waived,
+        _rules(evaluator),
+        options.framework,
     )
     return compliance
 

@@ -152,25 +152,14 @@ def read_at(base: BaseRef, path: str, limit: int) -> bytes | None:
 def export_folder(base: BaseRef, folder: str, dest: Path, limit: int = 16 << 20) -> int:
     """Write the files under ``folder`` (relative to the governance root) at the base into
     ``dest``; returns how many. Links and files over ``limit`` bytes are refused."""
-    full = f"{base.prefix}/{folder}" if base.prefix else folder
+    full = (f"{base.prefix}/{folder}" if base.prefix else folder).strip("/")
     try:
-        tree = base.commit.tree / full.strip("/")
+        tree = base.commit.tree / full
     except KeyError:
         raise UsageError(
             f"{base.ref} has no {folder}", hint="name a commit that holds the keyring"
         ) from None
-    count = 0
-    for item in tree.traverse():
-        if item.type != "blob":
-            continue
-        if item.mode == 0o120000 or item.size > limit:
-            raise UsageError(f"{base.ref}:{item.path} is a link or too large", hint="check it")
-        rel = PurePosixPath(item.path).relative_to(full.strip("/"))
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(item.data_stream.read())
-        count += 1
-    return count
+    return _write_tree(base, tree, full, dest, limit, refuse=True)
 
 
 def export_root(base: BaseRef, dest: Path, limit: int = 16 << 20) -> int:
@@ -178,14 +167,22 @@ def export_root(base: BaseRef, dest: Path, limit: int = 16 << 20) -> int:
     assessment of the base reads. Links and files over ``limit`` bytes are left out (no
     governance document is either); returns how many files were written."""
     tree = base.commit.tree / base.prefix if base.prefix else base.commit.tree
+    return _write_tree(base, tree, base.prefix, dest, limit, refuse=False)
+
+
+def _write_tree(base: BaseRef, tree: Any, under: str, dest: Path, limit: int, refuse: bool) -> int:
+    """Every blob of ``tree`` into ``dest``, paths relative to ``under``. A link or a file
+    over ``limit`` is a UsageError when ``refuse``, else left out."""
     count = 0
     for item in tree.traverse():
-        if item.type != "blob" or item.mode == 0o120000 or item.size > limit:
+        if item.type != "blob":
+            continue
+        if item.mode == 0o120000 or item.size > limit:
+            if refuse:
+                raise UsageError(f"{base.ref}:{item.path} is a link or too large", hint="check it")
             continue
         rel = PurePosixPath(item.path)
-        if base.prefix:
-            rel = rel.relative_to(base.prefix)
-        target = dest / rel
+        target = dest / (rel.relative_to(under) if under else rel)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(item.data_stream.read())
         count += 1

@@ -13,6 +13,7 @@ from aigov_gate.documents.policy import Waiver
 from aigov_gate.documents.risk import RiskAssessment
 from aigov_gate.documents.testing import MetricRequirement, TestPlan, TestRun
 from aigov_gate.graph import Graph, ModelContext, run_time
+from aigov_gate.metrics import requirement_text
 from aigov_gate.references import Checked
 from aigov_gate.result import Finding
 from aigov_gate.sheets import (
@@ -129,17 +130,16 @@ def _requirements(ctx: ModelContext) -> list[MetricRequirement]:
     return out
 
 
-def _bounds(req: MetricRequirement) -> tuple[str, float | None, float | None]:
+def _bounds(req: MetricRequirement) -> tuple[float | None, float | None]:
+    """The lowest and highest value the requirement admits (None: unbounded), for drawing."""
     if req.operator == "between" and req.range is not None:
-        low, high = req.range
-        return f"{req.name} between {low:g} and {high:g}", low, high
+        return req.range[0], req.range[1]
     t = req.threshold
-    text = f"{req.name} {req.operator} {t:g}" if t is not None else req.name
     if req.operator in (">=", ">"):
-        return text, t, None
+        return t, None
     if req.operator in ("<=", "<"):
-        return text, None, t
-    return text, t, t
+        return None, t
+    return t, t
 
 
 def _series(ctx: ModelContext, graph: Graph) -> Iterable[MetricSeries]:
@@ -171,5 +171,6 @@ def _series(ctx: ModelContext, graph: Graph) -> Iterable[MetricSeries]:
             ),
             None,
         )
-        text, low, high = _bounds(req) if req else ("", None, None)
+        low, high = _bounds(req) if req else (None, None)
+        text = requirement_text(req) if req else ""
         yield MetricSeries(metric, part, text, low, high, tuple(found))

@@ -179,7 +179,9 @@ class ClauseStatus:
         return self.status not in ("not_assessed", "not_applicable")
 
 
-#: Worse to better, for saying whether a move is a regression.
+#: Worse to better, for saying whether a change's move is a regression. Not compliance's
+#: RANK (which ranks a failed clause above an unassessed one, for overclaims): in a pull
+#: request, a clause that now fails is worse news than one nobody has assessed.
 _ORDER = ("non_compliant", "not_assessed", "partially_compliant", "compliant")
 
 
@@ -195,18 +197,21 @@ class ClauseChange:
     after: str | None
     reason: str
 
+    def _step(self) -> int:
+        """Up (+) or down (-) in _ORDER; 0 when either side is outside it."""
+        if self.before in _ORDER and self.after in _ORDER:
+            return _ORDER.index(self.after) - _ORDER.index(self.before)
+        return 0
+
     @property
     def worse(self) -> bool:
         """A regression: a status lower than before, or a clause that stopped counting."""
-        if self.before in _ORDER and self.after in _ORDER:
-            return _ORDER.index(self.after) < _ORDER.index(self.before)
-        return self.before in ("compliant", "partially_compliant") and self.after is None
+        gone = self.before in ("compliant", "partially_compliant") and self.after is None
+        return self._step() < 0 or gone
 
     @property
     def better(self) -> bool:
-        if self.before in _ORDER and self.after in _ORDER:
-            return _ORDER.index(self.after) > _ORDER.index(self.before)
-        return False
+        return self._step() > 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,19 +67,7 @@ def list_command(fmt: str, repo: Path | None, config_path: Path | None) -> None:
 @config_option
 def show_command(framework_id: str, fmt: str, repo: Path | None, config_path: Path | None) -> None:
     """Show a framework's clauses as a tree, with applicability and crosswalks."""
-    import difflib
-
-    from aigov_gate.errors import UsageError
-
-    catalogs = _catalogs(repo, config_path)
-    catalog = catalogs.get(framework_id)
-    if catalog is None:
-        close = difflib.get_close_matches(framework_id, list(catalogs), n=1)
-        raise UsageError(
-            f"unknown framework '{framework_id}'",
-            hint=(f"did you mean '{close[0]}'? " if close else "")
-            + f"frameworks: {', '.join(sorted(catalogs))}",
-        )
+    catalog = _known(_catalogs(repo, config_path), framework_id)
     if fmt == "json":
         click.echo(json.dumps(catalog.framework.model_dump(mode="json", by_alias=True), indent=2))
         return
@@ -150,12 +138,7 @@ def import_oscal_command(catalog_path: Path, name: str | None, output: Path | No
     text = header + yaml.safe_dump(
         imported.document, sort_keys=False, allow_unicode=True, width=100
     )
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        from aigov_gate.cli.gate import _write
-
-        _write(output, text)
+    _emit(text, output)
     skipped = imported.withdrawn_skipped
     note = f"; {len(skipped)} withdrawn control(s) without a successor left out" if skipped else ""
     click.echo(
@@ -240,7 +223,7 @@ def _known(catalogs: dict[str, Any], name: str) -> Any:
         close = difflib.get_close_matches(name, list(catalogs), n=1)
         did = f"did you mean '{close[0]}'? " if close else ""
         raise UsageError(
-            f"unknown framework '{name}'", hint=f"{did}frameworks: {', '.join(catalogs)}"
+            f"unknown framework '{name}'", hint=f"{did}frameworks: {', '.join(sorted(catalogs))}"
         )
     return catalogs[name]
 

@@ -178,10 +178,7 @@ def inspect_command(ctx: click.Context, bundle: Path, fmt: str) -> None:
         return
     from aigov_gate.evidence import spelling
 
-    raw = statement.get("predicate")
-    predicate = spelling.as_read(
-        statement.get("predicateType"), raw if isinstance(raw, dict) else {}
-    )
+    predicate = spelling.predicate_of(statement)
     members = [
         {"name": m.name, "size": m.size, "sha256": m.sha256} for m in contents.members.values()
     ]

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from aigov_gate import __version__
-from aigov_gate.compliance.oscal import NS, oscal_id
+from aigov_gate.compliance.oscal import NS, control_id_for
 from aigov_gate.compliance.oscal import stable_uuid as uuid_for
 from aigov_gate.errors import UsageError
 from aigov_gate.frameworks import Catalog, crosswalk
@@ -29,8 +29,8 @@ RELATIONSHIP = "intersects-with"
 
 
 def control_id(catalog: Catalog, number: str) -> str:
-    clause = catalog.clauses[number]
-    return clause.oscal.control_id if clause.oscal else oscal_id(number)
+    imported = catalog.clauses[number].oscal
+    return control_id_for(number, imported.control_id if imported else None)
 
 
 def _resource(catalog: Catalog) -> dict[str, Any]:
@@ -148,9 +148,10 @@ def import_mapping(
     how many were added, and the id-refs that name no clause of either framework."""
     wanted: dict[str, list[str]] = {}
     unknown: list[str] = []
+    by_id = {c.name: {control_id(c, n): n for n in c.clauses} for c in (source, target)}
 
     def resolve(catalog: Catalog, items: Any) -> list[str]:
-        ids = {control_id(catalog, n): n for n in catalog.clauses}
+        ids = by_id[catalog.name]
         refs = [str(item.get("id-ref")) for item in items or [] if isinstance(item, dict)]
         unknown.extend(r for r in refs if r not in ids)
         return [ids[r] for r in refs if r in ids]

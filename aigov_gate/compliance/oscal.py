@@ -386,9 +386,13 @@ def _selection(clauses: list[ClauseStatus]) -> dict[str, Any]:
     return {"include-controls": [{"control-id": _control_id(c)} for c in clauses]}
 
 
-def _control_id(c: ClauseStatus) -> str:
+def control_id_for(number: str, imported: str | None) -> str:
     """The catalog's own id for an imported clause, else one made from the clause number."""
-    return c.control_id or oscal_id(c.clause)
+    return imported or oscal_id(number)
+
+
+def _control_id(c: ClauseStatus) -> str:
+    return control_id_for(c.clause, c.control_id)
 
 
 def _observation(

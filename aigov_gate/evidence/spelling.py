@@ -49,9 +49,13 @@ def to_written(predicate: dict[str, Any]) -> dict[str, Any]:
     return renamed
 
 
-def as_read(predicate_type: object, predicate: dict[str, Any]) -> dict[str, Any]:
-    """A signed predicate of either version -> the v1 spelling aigov works with."""
-    if predicate_type == V2:
+def predicate_of(statement: dict[str, Any]) -> dict[str, Any]:
+    """A Statement's predicate of either version in the v1 spelling aigov works with ({}
+    when it has none)."""
+    predicate = statement.get("predicate")
+    if not isinstance(predicate, dict):
+        return {}
+    if statement.get("predicateType") == V2:
         renamed: dict[str, Any] = _rename(predicate, _snake)
         return renamed
     return predicate

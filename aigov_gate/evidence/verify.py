@@ -65,11 +65,7 @@ class Verification:
     @property
     def predicate(self) -> dict[str, Any]:
         """The signed predicate in the v1 spelling, whichever version the bundle has."""
-        statement = self.statement or {}
-        value = statement.get("predicate")
-        if not isinstance(value, dict):
-            return {}
-        return spelling.as_read(statement.get("predicateType"), value)
+        return spelling.predicate_of(self.statement or {})
 
 
 def _keep(name: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from typing import Any
 
 from aigov_gate.result import Finding, GateResult, Severity
 
@@ -42,6 +43,20 @@ def by_model(result: GateResult) -> tuple[dict[str, list[Finding]], list[Finding
         else:
             rest.append(finding)
     return groups, rest
+
+
+def summary(result: GateResult) -> dict[str, Any]:
+    """The counts every report leads with (the JSON report's ``summary``)."""
+    return {
+        "files": result.files,
+        "documents": result.documents,
+        "models": len(result.models),
+        "policies": result.policies,
+        "findings": len(result.findings),
+        "blocking": len(result.blocking),
+        "waived": sum(1 for f in result.findings if f.waived),
+        "by_severity": result.counts(),
+    }
 
 
 def where(result: GateResult) -> str:

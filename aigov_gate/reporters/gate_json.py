@@ -7,6 +7,7 @@ from typing import Any
 
 from aigov_gate import __version__
 from aigov_gate.reporters import signoff
+from aigov_gate.reporters.common import summary
 from aigov_gate.reporters.compliance import framework_to_json
 from aigov_gate.reporters.json_report import SCHEMA_VERSION, finding_to_json
 from aigov_gate.result import GateResult
@@ -24,7 +25,6 @@ def gate_to_json(result: GateResult) -> dict[str, Any]:
             blocking=result.blocks(f),
         )
         findings.append(item)
-    counts = result.counts()
     report = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "aigov-gate", "version": __version__},
@@ -39,16 +39,7 @@ def gate_to_json(result: GateResult) -> dict[str, Any]:
         "policy_packs": list(result.packs),
         "base": result.base,
         "changed": list(result.changed),
-        "summary": {
-            "files": result.files,
-            "documents": result.documents,
-            "models": len(result.models),
-            "policies": result.policies,
-            "findings": len(result.findings),
-            "blocking": len(result.blocking),
-            "waived": sum(1 for f in result.findings if f.waived),
-            "by_severity": counts,
-        },
+        "summary": summary(result),
         "models": [
             {
                 "name": m.name,

@@ -20,7 +20,7 @@ from importlib import resources
 from typing import Any
 
 from aigov_gate import __version__
-from aigov_gate.reporters.common import where
+from aigov_gate.reporters.common import summary, where
 from aigov_gate.result import ClauseStatus, Finding, FrameworkCompliance, GateResult, SignOff
 from aigov_gate.sheets import MetricSeries, ModelSheet
 
@@ -169,14 +169,7 @@ def _context(result: GateResult) -> dict[str, Any]:
         "as_of": s.today.isoformat(),
         "version": __version__,
         "base": result.base or "",
-        "summary": {
-            "models": len(result.models),
-            "policies": result.policies,
-            "documents": result.documents,
-            "blocking": len(result.blocking),
-            "findings": len(result.findings),
-            "waived": sum(1 for f in result.findings if f.waived),
-        },
+        "summary": summary(result),
         "blocking": blocking,
         "changes": list(result.compliance_changes),
         "compliance": bool(result.compliance),
@@ -221,8 +214,8 @@ def _frameworks(compliance: Iterable[FrameworkCompliance]) -> list[dict[str, Any
                     {
                         "model": fc.model,
                         "coverage": f"{fc.coverage:.0f}",
-                        "assessed": sum(1 for c in fc.clauses if c.counted and c.assessed),
-                        "counted": sum(1 for c in fc.clauses if c.counted),
+                        "assessed": sum(c.assessed for c in fc.counted),
+                        "counted": len(fc.counted),
                     }
                     for fc in per_model
                 ],

@@ -46,10 +46,17 @@ def _line(f: Finding) -> str:
 
 
 def _case(
-    suite: ET.Element, classname: str, rule: str, findings: list[Finding], result: GateResult
-) -> tuple[int, int, list[Finding], str | None]:
-    """Adds the case; returns (failed, skipped, the findings it leaves to system-out, file)."""
+    suite: ET.Element,
+    classname: str,
+    rule: str,
+    findings: list[Finding],
+    result: GateResult,
+    gitlab: bool,
+) -> tuple[int, int, list[Finding]]:
+    """Adds the case; returns (failed, skipped, the findings it leaves to system-out)."""
     case = _sub(suite, "testcase", name=rule, classname=classname, time="0")
+    if gitlab and findings and findings[0].location.path:
+        case.set("file", _xml(findings[0].location.path))
     blocking = [f for f in findings if result.blocks(f)]
     if blocking:
         first = blocking[0]
@@ -65,8 +72,7 @@ def _case(
     if waived:
         _sub(case, "skipped", message=f"waived by {findings[0].waived_by}")
     rest = [f for f in findings if f not in blocking]
-    path = findings[0].location.path if findings else None
-    return (1 if blocking else 0), (1 if waived else 0), rest, path
+    return (1 if blocking else 0), (1 if waived else 0), rest
 
 
 def _suite(
@@ -88,9 +94,7 @@ def _suite(
     failures = skipped = 0
     rest: list[Finding] = []
     for rule in sorted(cases):
-        failed, skip, left, path = _case(suite, name, rule, cases[rule], result)
-        if gitlab and path:
-            suite[-1].set("file", _xml(path))
+        failed, skip, left = _case(suite, name, rule, cases[rule], result, gitlab)
         failures, skipped = failures + failed, skipped + skip
         rest += left
     _sub(suite, "system-out", "\n".join(map(_line, rest)))
