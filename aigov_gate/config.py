@@ -12,7 +12,6 @@ file:line:column of every problem.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
@@ -131,12 +130,6 @@ class ComplianceConfig(Strict):
     )
 
 
-#: A quantified group whose body holds a quantifier: ``(a+)+``, ``(\w*)*``, ``(x{1,3})+``.
-#: Python's ``re`` backtracks on them exponentially (the classic ReDoS shape).
-_NESTED_QUANTIFIER = re.compile(
-    r"\((?:[^()\\]|\\.)*(?:[+*]|\{\d*,?\d*\})(?:[^()\\]|\\.)*\)(?:[+*]|\{\d*,\d*\})"
-)
-
 PiiKind = Literal["email", "phone", "iban", "card", "ip"]
 _ALL_PII: list[PiiKind] = ["email", "phone", "iban", "card", "ip"]
 
@@ -160,19 +153,18 @@ class PiiConfig(Strict):
     @field_validator("patterns")
     @classmethod
     def _compiles(cls, patterns: dict[str, str]) -> dict[str, str]:
-        import re
+        from aigov_gate.linear import compile_linear
 
         for name, pattern in patterns.items():
             try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"pattern '{name}' is not a regular expression: {exc}") from None
-            if _NESTED_QUANTIFIER.search(pattern):
+                compile_linear(pattern)
+            except ValueError as exc:
                 raise ValueError(
-                    f"pattern '{name}' repeats a group that itself repeats (like (a+)+): on "
-                    "some text it takes exponential time; write it without the nested "
-                    "repetition (e.g. a+ for (a+)+)"
-                )
+                    f"pattern '{name}' is not an RE2 regular expression ({exc}); the masker "
+                    "runs every output through it, so it runs on RE2, which takes linear "
+                    "time on any text but has no look-arounds or back-references "
+                    "(docs/evidence.md)"
+                ) from None
         return patterns
 
 

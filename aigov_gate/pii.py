@@ -25,6 +25,7 @@ from typing import Any
 from aigov_gate.config import AigovConfig, PiiConfig
 from aigov_gate.documents.assets import Dataset, EvidenceArtifact, Model
 from aigov_gate.documents.testing import TestRun
+from aigov_gate.linear import compile_linear
 from aigov_gate.references import Checked
 from aigov_gate.result import Finding, Severity
 
@@ -79,12 +80,6 @@ class Detector:
     name: str
     pattern: re.Pattern[str]
     valid: Callable[[str], bool] | None = None
-    #: Characters of which a match holds at least one: a text with none of them is skipped
-    #: without running the pattern (an email needs "@"; most text has none).
-    needs: str = ""
-
-    def applies(self, text: str) -> bool:
-        return not self.needs or any(c in text for c in self.needs)
 
 
 BUILTIN: dict[str, Detector] = {
@@ -96,7 +91,6 @@ BUILTIN: dict[str, Detector] = {
                 r"[\w.%+-](?<![\w.%+-].)[\w.%+-]*@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?![\w-])"
             ),
             _email,
-            needs="@",
         ),
         Detector(
             "phone",
@@ -114,23 +108,64 @@ BUILTIN: dict[str, Detector] = {
             ),
             _iban,
         ),
-        # Where a pattern starts with a character class rather than a look-behind, the regex
-        # engine skips in C to the next character of that class instead of trying every
-        # position (10x on digest-heavy text): the look-behind comes after the first
-        # character and checks the one before it (email, iban, card).
         Detector("card", re.compile(r"\d(?<![\w.]\d)(?:[ -]?\d){12,18}(?![\w.])"), _luhn),
+        # Every repetition is bounded (an IPv6 address has at most 8 colons and 4 hex digits
+        # a group; an IPv4-mapped prefix at most 29 characters), so a match reads at most
+        # _REACH characters: what lets the scanner look only near RE2's candidates.
         Detector(
             "ip",
             re.compile(
-                r"(?<![\w:.])[0-9A-Fa-f:]*:(?:\d{1,3}\.){3}\d{1,3}(?![\w.])"  # ::ffff:1.2.3.4
+                r"(?<![\w:.])[0-9A-Fa-f:]{0,29}:(?:\d{1,3}\.){3}\d{1,3}(?![\w.])"  # ::ffff:1.2.3.4
                 r"|(?<![\w.:])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])"
-                r"|(?<![\w:.])[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f:]*(?![\w:])"
+                r"|(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,8}(?![\w:])"
             ),
             _ip,
-            needs=".:",
         ),
     )
 }
+
+# How the scanner stays linear and fast (docs/performance.md). Python's `re` backtracks
+# and tries every position; RE2 (google-re2) runs in linear time at hundreds of MB/s but has
+# no look-arounds. So RE2 finds candidates, and the exact patterns above run only near them:
+#
+# - phone, iban, card and ip: a match reads at most _REACH characters from where it starts
+#   (look-arounds included). The trigger below is each pattern with its look-behinds turned
+#   into "the character before is start-of-text or one that could pass" and every Python
+#   class widened to a superset (any non-ASCII character may be a digit, a letter or a
+#   space), so every true match starts inside a trigger hit or just after it. The exact
+#   patterns then look for matches starting there, reading _REACH characters further:
+#   they read what a scan of the whole text would, so they find the same matches.
+# - email: a match can be any length, so its window is the whole run of characters an
+#   email can hold (and its look-arounds test) around an "@" followed by a domain; such a
+#   run is bounded by characters no match or look-around involves, which is again exact.
+#
+# tests/test_pii_engine.py compares this with the exact patterns over the whole text.
+_REACH = 64
+_NA = r"\x{80}-\x{10FFFF}"  # any non-ASCII character: it may be a Python \w, \d or \s
+_D = f"[0-9{_NA}]"
+_SEP = rf"[-.\t\n\v\f\r \x1c-\x1f{_NA}]"  # [-.\s]
+_SPACE = rf"[\t\n\v\f\r \x1c-\x1f{_NA}]"
+_HEX = "[0-9A-Fa-f]"
+_TRIGGERS = {
+    "phone": (
+        rf"(?:^|[^0-9A-Za-z_.+/-])(?:(?:\+|00){_D}{{1,3}}{_SEP}?)?"
+        rf"(?:\({_D}{{2,4}}\){_SPACE}?|{_D}{{2,4}}{_SEP}){_D}{{3,4}}{_SEP}{_D}{{3,4}}"
+        rf"(?:$|[^0-9A-Za-z_/-])"
+        rf"|(?:^|[^0-9A-Za-z_.+/-])\+{_D}{{7,14}}(?:$|[^0-9A-Za-z_])"
+    ),
+    "iban": (
+        rf"\b[A-Za-z]{{2}}{_D}{{2}}(?:[ -]?[A-Za-z0-9]{{4}}){{2,7}}"
+        rf"(?:[ -]?[A-Za-z0-9]{{1,3}})?\b"
+    ),
+    "card": rf"(?:^|[^0-9A-Za-z_.]){_D}(?:[ -]?{_D}){{12,18}}(?:$|[^0-9A-Za-z_.])",
+    "ip": (
+        rf"{_D}{{1,3}}\.{_D}{{1,3}}\.{_D}{{1,3}}\.{_D}{{1,3}}(?:$|[^0-9A-Za-z_.])"
+        rf"|(?:^|[^0-9A-Za-z_:.]){_HEX}{{0,4}}(?::{_HEX}{{0,4}}){{2,8}}(?:$|[^0-9A-Za-z_:])"
+    ),
+}
+_EMAIL_CHAR = rf"[0-9A-Za-z_.%+@{_NA}-]"
+_WORD = rf"[0-9A-Za-z_{_NA}-]"
+_EMAIL_WINDOW = rf"{_EMAIL_CHAR}*@{_WORD}+(?:\.{_WORD}+)*\.[A-Za-z{_NA}]{{2}}{_EMAIL_CHAR}*"
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,36 +177,88 @@ class Match:
     column: int
 
 
+def _zones(hits: Iterator[Any]) -> list[tuple[int, int]]:
+    """Where a bounded match can start: each hit's span and the position after it, merged
+    while the next begins within _REACH of the last (a match there could reach into it)."""
+    zones: list[tuple[int, int]] = []
+    for hit in hits:
+        lo, hi = hit.start(), hit.end() + 1
+        if zones and lo < zones[-1][1] + _REACH:
+            zones[-1] = (zones[-1][0], hi)
+        else:
+            zones.append((lo, hi))
+    return zones
+
+
 class Scanner:
     """The detectors a config enables; ``mask`` and ``find`` over any text."""
 
     def __init__(self, config: PiiConfig | None = None) -> None:
         config = config or PiiConfig()
         self.detectors = [BUILTIN[name] for name in config.detect]
-        self.detectors += [
-            Detector(name, re.compile(pattern)) for name, pattern in config.patterns.items()
-        ]
+        self._email = BUILTIN["email"] if "email" in config.detect else None
+        #: (rank, detector): the rank is the place in ``detect``, which breaks ties.
+        self._bounded = [(i, d) for i, d in enumerate(self.detectors) if d.name != "email"]
+        self._custom = dict(config.patterns)
+        self._compiled: tuple[Any, Any, dict[str, Any]] | None = None
+
+    def _engines(self) -> tuple[Any, Any, dict[str, Any]]:
+        if self._compiled is None:
+            triggers = "|".join(_TRIGGERS[d.name] for _, d in self._bounded)
+            self._compiled = (
+                compile_linear(triggers) if triggers else None,
+                compile_linear(_EMAIL_WINDOW) if self._email else None,
+                {name: compile_linear(pattern) for name, pattern in self._custom.items()},
+            )
+        return self._compiled
 
     def _spans(self, text: str) -> list[tuple[int, int, str]]:
         """Non-overlapping ``(start, end, kind)``, earliest first (the first detector wins
         a tie)."""
-        found: list[tuple[int, int, str]] = []
-        for detector in self.detectors:
-            if not detector.applies(text):
-                continue
-            for m in detector.pattern.finditer(text):
-                if m.end() == m.start():
-                    continue
-                if detector.valid is None or detector.valid(m.group(0)):
-                    found.append((m.start(), m.end(), detector.name))
-        found.sort(key=lambda f: (f[0], -f[1]))
+        if not text:
+            return []
+        trigger, email_window, custom = self._engines()
+        # RE2 maps offsets in a str through UTF-8; ASCII bytes are the same offsets, free.
+        subject: str | bytes = text.encode("ascii") if text.isascii() else text
+        found: list[tuple[int, int, int, str]] = []
+        if email_window is not None and "@" in text and self._email is not None:
+            for window in email_window.finditer(subject):
+                rank = self.detectors.index(self._email)
+                self._run(self._email, rank, text, window.start(), window.end(), found)
+        if trigger is not None:
+            for lo, hi in _zones(trigger.finditer(subject)):
+                for rank, detector in self._bounded:
+                    self._run(detector, rank, text, lo, hi, found, _REACH)
+        for rank, (name, pattern) in enumerate(custom.items(), len(self.detectors)):
+            for m in pattern.finditer(text):
+                if m.end() > m.start():
+                    found.append((m.start(), -m.end(), rank, name))
+        found.sort()
         spans: list[tuple[int, int, str]] = []
         last_end = -1
-        for start, end, kind in found:
+        for start, negative_end, _, kind in found:
             if start >= last_end:
-                spans.append((start, end, kind))
-                last_end = end
+                spans.append((start, -negative_end, kind))
+                last_end = -negative_end
         return spans
+
+    @staticmethod
+    def _run(
+        detector: Detector,
+        rank: int,
+        text: str,
+        lo: int,
+        hi: int,
+        found: list[tuple[int, int, int, str]],
+        reach: int = 0,
+    ) -> None:
+        """The matches that start in [lo, hi); the text is read ``reach`` further, which
+        is as far as an attempt from before ``hi`` can look."""
+        for m in detector.pattern.finditer(text, lo, hi + reach):
+            if m.start() >= hi:
+                break
+            if detector.valid is None or detector.valid(m.group(0)):
+                found.append((m.start(), -m.end(), rank, detector.name))
 
     def find(self, text: str) -> list[Match]:
         """The matches with their line and column (counted once through the text)."""
