@@ -13,22 +13,26 @@ references resolve against every governance document of the repository.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from aigov_gate.catalog import RULES
 from aigov_gate.config import AigovConfig
 from aigov_gate.documents import API_VERSIONS, KINDS
+from aigov_gate.documents.assets import EvidenceArtifact
 from aigov_gate.documents.compliance import Clause, Framework
 from aigov_gate.documents.diagnostics import explain
 from aigov_gate.documents.policy import Policy
 from aigov_gate.errors import ConfigError, UsageError
 from aigov_gate.frameworks import builtin_clause_numbers
 from aigov_gate.loading import Candidate, LoadResult, RawDocument, explicit, load_files, walk
+from aigov_gate.loading.cache import finding_from, finding_record, run_key
 from aigov_gate.packs import policy_names
 from aigov_gate.pii import Scanner, check_undeclared
 from aigov_gate.references import (
@@ -41,6 +45,9 @@ from aigov_gate.references import (
 from aigov_gate.result import Finding, Location, Severity, sort_findings
 from aigov_gate.secret_scan import from_unknown_field, scan, secret_like
 
+if TYPE_CHECKING:
+    from aigov_gate.loading.cache import Cache
+
 
 @dataclass(slots=True)
 class ValidationResult:
@@ -49,21 +56,38 @@ class ValidationResult:
     files_read: int = 0
     documents_checked: int = 0
     files_skipped: list[str] = field(default_factory=list)
+    #: The findings come from the cache: nothing this run depends on changed.
+    cached: bool = False
+    #: What the cache files this run under (empty without a cache).
+    run_key: str = ""
 
 
-def validate_repo(root: Path, config: AigovConfig, paths: Sequence[Path] = ()) -> ValidationResult:
-    """Validate the repository at ``root``, or only ``paths`` inside it."""
+def validate_repo(
+    root: Path, config: AigovConfig, paths: Sequence[Path] = (), cache: Cache | None = None
+) -> ValidationResult:
+    """Validate the repository at ``root``, or only ``paths`` inside it.
+
+    With a ``cache`` (aigov_gate/loading/cache.py), unchanged files are not parsed again,
+    and when nothing the run depends on changed, the last run's findings are returned.
+    """
     root = root.absolute()
     limits = config.limits.to_limits()
     whole = _discover(root, config)
+    chosen = _chosen(root, config, paths) if paths else []
+    key = ""
+    if cache is not None:
+        key = _run_key(root, config, whole, chosen, cache)
+        remembered = _remembered(root, cache, key)
+        if remembered is not None:
+            return remembered
     if paths:
-        chosen = _chosen(root, config, paths)
         chosen_paths = {c.relative for c in chosen}
-        loaded = load_files(chosen, limits)
-        context = load_files((c for c in whole if c.relative not in chosen_paths), limits)
+        loaded = load_files(chosen, limits, cache)
+        rest = (c for c in whole if c.relative not in chosen_paths)
+        context = load_files(rest, limits, cache)
         everything = loaded.documents + context.documents
     else:
-        loaded = load_files(whole, limits)
+        loaded = load_files(whole, limits, cache)
         everything = loaded.documents
     findings = list(loaded.findings)
     salvaged: list[Checked] = []
@@ -94,7 +118,85 @@ def validate_repo(root: Path, config: AigovConfig, paths: Sequence[Path] = ()) -
         files_read=loaded.files_read,
         documents_checked=len(loaded.documents),
         files_skipped=loaded.files_skipped,
+        run_key=key,
     )
+
+
+def _run_key(
+    root: Path,
+    config: AigovConfig,
+    whole: Sequence[Candidate],
+    chosen: Sequence[Candidate],
+    cache: Cache,
+) -> str:
+    """Everything the findings depend on: code, config, environment, day, and each file."""
+    parts = [
+        cache.header,
+        config.model_dump_json(),
+        date.today().isoformat(),
+        *sorted(f"{k}={v}" for k, v in os.environ.items() if k.startswith("AIGOV_")),
+    ]
+    for group, candidates in (("chosen", chosen), ("whole", whole)):
+        parts.append(group)
+        for c in sorted(candidates, key=lambda c: c.relative):
+            digest = None if c.escapes else cache.digest(c.relative, c.path)
+            parts.append(f"{c.relative} {c.explicit} {c.escapes} {digest}")
+    return run_key(parts)
+
+
+def _artifacts(root: Path, documents: Sequence[Checked], cache: Cache) -> list[list[str]]:
+    """The artifact files this run read, and what they were (a resolved path and digest)."""
+    paths = sorted(
+        {
+            d.model.spec.path
+            for d in documents
+            if isinstance(d.model, EvidenceArtifact) and d.model.spec.path is not None
+        }
+    )
+    return [[str(path), _artifact(root, str(path), cache)] for path in paths]
+
+
+def _artifact(root: Path, relative: str, cache: Cache) -> str:
+    try:
+        file = (root / relative).resolve()
+    except (RuntimeError, OSError):
+        return "unresolvable"
+    if not file.is_relative_to(root.resolve()):
+        return "outside"
+    return f"{file} {cache.digest(f'artifact:{file}', file) if file.is_file() else None}"
+
+
+def _remembered(root: Path, cache: Cache, key: str) -> ValidationResult | None:
+    record = cache.run(key)
+    if record is None:
+        return None
+    try:
+        if any(_artifact(root, path, cache) != was for path, was in record["artifacts"]):
+            return None
+        return ValidationResult(
+            findings=[finding_from(f) for f in record["findings"]],
+            files_read=int(record["files_read"]),
+            documents_checked=int(record["documents_checked"]),
+            files_skipped=[str(s) for s in record["files_skipped"]],
+            cached=True,
+            run_key=key,
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def remember(root: Path, cache: Cache, result: ValidationResult) -> None:
+    """File ``result`` (its findings final) under its run key, and write the cache."""
+    if result.run_key and not result.cached:
+        record = {
+            "findings": [finding_record(f) for f in result.findings],
+            "files_read": result.files_read,
+            "documents_checked": result.documents_checked,
+            "files_skipped": result.files_skipped,
+            "artifacts": _artifacts(root, result.documents, cache),
+        }
+        cache.remember_run(result.run_key, record)
+    cache.save()
 
 
 def _discover(root: Path, config: AigovConfig) -> list[Candidate]:

@@ -31,9 +31,28 @@ spec:
 CI_PREFIXES = ("AIGOV_", "GITHUB_", "GITLAB_", "CI_")
 
 
+#: Where every ``aigov`` the tests run keeps its validate cache (aigov_gate/loading/cache.py):
+#: on in every test, also under CI, so the whole suite runs through it; inside the session's
+#: temporary folder, never the user's cache directory.
+CACHE_DIR: list[Path] = []
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _validate_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    CACHE_DIR.append(tmp_path_factory.mktemp("aigov-cache"))
+    # Also for the tests that build their own environment from this one (pre-commit, CI).
+    os.environ["AIGOV_CACHE_DIR"] = str(CACHE_DIR[0])
+
+
 def ci_free_env() -> dict[str, str]:
-    """This process's environment without the CI's own variables (see CI_PREFIXES)."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(CI_PREFIXES)}
+    """This process's environment without the CI's own variables (see CI_PREFIXES), with
+    the validate cache on and in the session's temporary folder."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(CI_PREFIXES)}
+    if CACHE_DIR:
+        env.update(AIGOV_CACHE="on", AIGOV_CACHE_DIR=str(CACHE_DIR[0]))
+    else:
+        env["AIGOV_CACHE"] = "off"
+    return env
 
 
 WriteRepo = Callable[[dict[str, str | bytes]], Path]

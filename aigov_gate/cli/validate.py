@@ -11,10 +11,13 @@ import click
 from aigov_gate.cli.context import config_option, repo_option
 
 if TYPE_CHECKING:
+    from aigov_gate.config import AigovConfig
+    from aigov_gate.loading.cache import Cache
     from aigov_gate.references import Checked
     from aigov_gate.result import Finding
 
 FORMATS = ("text", "json")
+_OFF = {"off", "0", "false", "no"}
 
 
 @click.command("validate")
@@ -22,6 +25,13 @@ FORMATS = ("text", "json")
 @repo_option
 @config_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option(
+    "--cache/--no-cache",
+    default=None,
+    help="Remember parsed files and findings between runs, in the user's cache directory "
+    "(default: on; off when CI is set, unless AIGOV_CACHE=on; AIGOV_CACHE=off turns it "
+    "off; docs/performance.md).",
+)
 @click.pass_context
 def validate_command(
     ctx: click.Context,
@@ -29,6 +39,7 @@ def validate_command(
     repo: Path | None,
     config_path: Path | None,
     fmt: str,
+    cache: bool | None,
 ) -> None:
     """Validate governance documents: YAML safety, schemas, references.
 
@@ -41,15 +52,33 @@ def validate_command(
     from aigov_gate.pii import masker
     from aigov_gate.reporters import REPORTER_BY_NAME
     from aigov_gate.result import sort_findings
-    from aigov_gate.validation import validate_repo
+    from aigov_gate.validation import remember, validate_repo
 
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
-    result = validate_repo(root, config, paths)
-    result.findings = sort_findings(result.findings + _policy_problems(result.documents))
+    store = _cache(root, config, cache)
+    result = validate_repo(root, config, paths, store)
+    if not result.cached:
+        result.findings = sort_findings(result.findings + _policy_problems(result.documents))
+    if store is not None:
+        remember(root, store, result)
     colour = fmt == "text" and sys.stdout.isatty()
     click.echo(masker(config)(REPORTER_BY_NAME[fmt](result, colour)), nl=False)
     ctx.exit(EXIT_BLOCKED if result.findings else EXIT_PASSED)
+
+
+def _cache(root: Path, config: AigovConfig, wanted: bool | None) -> Cache | None:
+    import os
+
+    from aigov_gate.loading.cache import Cache, default_directory
+
+    if wanted is None:
+        said = os.environ.get("AIGOV_CACHE", "").strip().lower()
+        ci = os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
+        wanted = said in {"on", "1", "true", "yes"} or (not ci and said not in _OFF)
+    if not wanted:
+        return None
+    return Cache(default_directory(os.environ), root, config.limits.to_limits())
 
 
 def _policy_problems(documents: list[Checked]) -> list[Finding]:

@@ -8,14 +8,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aigov_gate.loading.discovery import Candidate
 from aigov_gate.loading.safe_yaml import (
     UNREADABLE,
     Limits,
+    Parsed,
     Problem,
     claims_aigov,
     decode,
@@ -23,6 +25,9 @@ from aigov_gate.loading.safe_yaml import (
 )
 from aigov_gate.loading.source import RawDocument, SourceFile
 from aigov_gate.result import Finding, Location, Severity
+
+if TYPE_CHECKING:
+    from aigov_gate.loading.cache import Cache
 
 _HEAD_BYTES = 65536
 
@@ -36,11 +41,16 @@ class LoadResult:
     alias_nodes: int = 0  # nodes aliases add, over every file read (one budget for the repo)
 
 
-def load_files(candidates: Iterable[Candidate], limits: Limits) -> LoadResult:
-    """Read, decode and parse each candidate; collect governance documents and problems."""
+def load_files(
+    candidates: Iterable[Candidate], limits: Limits, cache: Cache | None = None
+) -> LoadResult:
+    """Read, decode and parse each candidate; collect governance documents and problems.
+
+    With a ``cache``, a file whose bytes were parsed before is not parsed again.
+    """
     result = LoadResult()
     for candidate in candidates:
-        _load_one(candidate, limits, result)
+        _load_one(candidate, limits, result, cache)
     return result
 
 
@@ -54,7 +64,9 @@ def _finding(path: str, problem: Problem) -> Finding:
     )
 
 
-def _load_one(candidate: Candidate, limits: Limits, result: LoadResult) -> None:
+def _load_one(
+    candidate: Candidate, limits: Limits, result: LoadResult, cache: Cache | None
+) -> None:
     rel = candidate.relative
     if candidate.escapes:
         result.findings.append(
@@ -77,7 +89,7 @@ def _load_one(candidate: Candidate, limits: Limits, result: LoadResult) -> None:
             result.findings.append(_finding(rel, problem))
         return
     result.files_read += 1
-    parsed = parse_text(text, limits)
+    parsed = _parse(candidate, data, text, limits, cache)
     result.findings.extend(_finding(rel, p) for p in parsed.problems)
     if parsed.alias_nodes:
         result.alias_nodes += parsed.alias_nodes
@@ -123,6 +135,22 @@ def _load_one(candidate: Candidate, limits: Limits, result: LoadResult) -> None:
         )
     else:
         result.files_skipped.append(rel)
+
+
+def _parse(
+    candidate: Candidate, data: bytes, text: str, limits: Limits, cache: Cache | None
+) -> Parsed:
+    """``parse_text``, or what the cache remembers of these bytes."""
+    if cache is None:
+        return parse_text(text, limits)
+    digest = hashlib.sha256(data).hexdigest()
+    cache.note(candidate.relative, candidate.path, digest)
+    known = cache.parsed(digest, text)
+    if known is not None:
+        return known
+    parsed = parse_text(text, limits)
+    cache.remember_parsed(digest, parsed)
+    return parsed
 
 
 def _read(candidate: Candidate, limits: Limits, result: LoadResult) -> bytes | None:

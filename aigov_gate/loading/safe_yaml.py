@@ -68,6 +68,9 @@ class Parsed:
     documents: list[Any] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     name_positions: list[tuple[int, int]] = field(default_factory=list)
+    #: A mapping key that is not a string (or a merge, which may bring one): JSON cannot
+    #: hold it as it is, so the validate cache does not keep this file.
+    odd_keys: bool = False
     #: Nodes the aliases add when expanded (what code walking the data, like a policy's
     #: CEL context, sees beyond the file's own nodes); the loader sums it over the repo.
     alias_nodes: int = 0
@@ -151,12 +154,13 @@ class _Builder:
     keys are recorded. Shared (aliased) nodes are built once.
     """
 
-    __slots__ = ("built", "loader", "problems")
+    __slots__ = ("built", "loader", "odd_keys", "problems")
 
     def __init__(self, loader: _CheckingLoader, problems: list[Problem]) -> None:
         self.loader = loader
         self.problems = problems
         self.built: dict[int, Any] = {}
+        self.odd_keys = False
 
     def build(self, node: Node) -> Any:
         tag = node.tag
@@ -196,6 +200,7 @@ class _Builder:
 
     def _mapping(self, node: Node) -> dict[Any, Any]:
         if any(k.tag == _MERGE for k, _ in node.value):
+            self.odd_keys = True
             try:
                 merged: dict[Any, Any] = self.loader.construct_object(node, deep=True)
             except (ValueError, TypeError, AttributeError, OverflowError, KeyError):
@@ -210,6 +215,8 @@ class _Builder:
         self.built[id(node)] = result
         for key_node, value_node in node.value:
             key = self.build(key_node)
+            if type(key) is not str:
+                self.odd_keys = True
             try:
                 duplicate = key in result
             except TypeError:
@@ -260,11 +267,13 @@ def parse_text(text: str, limits: Limits) -> Parsed:
                     parsed.problems.append(problem)
                     return parsed
                 parsed.alias_nodes += added
+            builder = _Builder(loader, parsed.problems)
             try:
-                built = _Builder(loader, parsed.problems).build(node)
+                built = builder.build(node)
             except yaml.constructor.ConstructorError as exc:  # this document only
                 parsed.problems.append(_from_yaml_error(exc))
                 built = UNREADABLE
+            parsed.odd_keys |= builder.odd_keys
             parsed.documents.append(built)
             parsed.name_positions.append(_name_position(node))
     except yaml.MarkedYAMLError as exc:
