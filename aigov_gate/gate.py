@@ -53,6 +53,7 @@ from aigov_gate.validation import validate_repo
 
 if TYPE_CHECKING:
     from aigov_gate.git import BaseRef
+    from aigov_gate.loading.loader import Report
     from aigov_gate.sheets import ModelSheet
 
 STAGES = ("merge", "deploy")
@@ -77,6 +78,8 @@ class GateOptions:
     evidence: bool = False
     #: Build the dashboard's per-model sheets (``GateResult.sheets``): only for HTML.
     dashboard: bool = False
+    #: Told how reading files and evaluating models goes (a progress line on a terminal).
+    progress: Report | None = None
 
 
 def situation_for(config: AigovConfig, options: GateOptions) -> Situation:
@@ -116,7 +119,7 @@ def situation_for(config: AigovConfig, options: GateOptions) -> Situation:
 def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResult:
     situation = situation_for(config, options)
     fail_on = Severity.parse(options.fail_on or config.gate.fail_on)
-    validation = validate_repo(root, config)
+    validation = validate_repo(root, config, progress=options.progress)
     graph = Graph(validation.documents)
     selected = _select(graph, options.model)
     before = _base(root, config, graph, options.base)
@@ -127,7 +130,9 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
     findings = list(validation.findings) + evaluator.problems()
     findings.extend(workflow(graph, base_docs if options.base else None))
     lowered = loosened(graph, base_docs) if options.base else []
-    contexts, verdicts = _evaluate_models(evaluator, graph, selected, base_runs, findings)
+    contexts, verdicts = _evaluate_models(
+        evaluator, graph, selected, base_runs, findings, options.progress
+    )
     others = _related(contexts, graph) if options.model else _all_others(graph)
     findings.extend(evaluator.evaluate_documents(others))
     findings.extend(_coverage(evaluator, graph, validation.findings))
@@ -221,10 +226,13 @@ def _evaluate_models(
     selected: list[tuple[Checked, str | None]],
     base_runs: list[Checked] | None,
     findings: list[Finding],
+    progress: Report | None = None,
 ) -> tuple[list[ModelContext], list[ModelVerdict]]:
     """Each selected model's checks and policies; their findings go to ``findings``."""
     contexts, verdicts = [], []
-    for doc, version in selected:
+    for done, (doc, version) in enumerate(selected, 1):
+        if progress is not None:
+            progress("evaluating models", done - 1, len(selected))
         ctx = graph.model_context(doc, version)
         contexts.append(ctx)
         rec = evaluator.evaluate_model(ctx, _baseline(ctx, base_runs))
@@ -232,6 +240,8 @@ def _evaluate_models(
         where = doc.raw.locate(("metadata", "name"))
         evaluated = tuple(sorted(rec.evaluated))
         verdicts.append(ModelVerdict(ctx.name, ctx.version, where, evaluated, doc.organization))
+    if progress is not None:
+        progress("evaluating models", len(selected), len(selected))
     return contexts, verdicts
 
 

@@ -47,6 +47,7 @@ from aigov_gate.secret_scan import from_unknown_field, scan, secret_like
 
 if TYPE_CHECKING:
     from aigov_gate.loading.cache import Cache
+    from aigov_gate.loading.loader import Report
 
 
 @dataclass(slots=True)
@@ -63,7 +64,11 @@ class ValidationResult:
 
 
 def validate_repo(
-    root: Path, config: AigovConfig, paths: Sequence[Path] = (), cache: Cache | None = None
+    root: Path,
+    config: AigovConfig,
+    paths: Sequence[Path] = (),
+    cache: Cache | None = None,
+    progress: Report | None = None,
 ) -> ValidationResult:
     """Validate the repository at ``root``, or only ``paths`` inside it.
 
@@ -84,10 +89,10 @@ def validate_repo(
         chosen_paths = {c.relative for c in chosen}
         loaded = load_files(chosen, limits, cache)
         rest = (c for c in whole if c.relative not in chosen_paths)
-        context = load_files(rest, limits, cache)
+        context = load_files(rest, limits, cache, progress)
         everything = loaded.documents + context.documents
     else:
-        loaded = load_files(whole, limits, cache)
+        loaded = load_files(whole, limits, cache, progress)
         everything = loaded.documents
     findings = list(loaded.findings)
     salvaged: list[Checked] = []

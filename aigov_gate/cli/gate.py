@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -135,6 +135,17 @@ class GateRun:
     config: AigovConfig
     result: GateResult
     mask: Callable[[str], str]
+    #: Each format rendered and masked once, however many places it goes to (stdout,
+    #: --output files, the evidence bundle's report).
+    rendered: dict[tuple[str, bool], str] = field(default_factory=dict)
+
+    def report(self, fmt: str, colour: bool = False) -> str:
+        from aigov_gate.reporters import GATE_REPORTER_BY_NAME
+
+        key = (fmt, colour)
+        if key not in self.rendered:
+            self.rendered[key] = self.mask(GATE_REPORTER_BY_NAME[fmt](self.result, colour))
+        return self.rendered[key]
 
 
 def run(
@@ -151,6 +162,7 @@ def run(
     dashboard: bool = False,
 ) -> GateRun:
     from aigov_gate.cli.context import find_repo
+    from aigov_gate.cli.progress import Progress
     from aigov_gate.config import find_config, load_config
     from aigov_gate.gate import GateOptions, run_gate
     from aigov_gate.pii import masker
@@ -171,8 +183,12 @@ def run(
         signoff_env=dict(os.environ),
         pr=pr,
         dashboard=dashboard,
+        progress=(progress := Progress()),
     )
-    result = run_gate(root, config, options)
+    try:
+        result = run_gate(root, config, options)
+    finally:
+        progress.close()
     workspace = os.environ.get("GITHUB_WORKSPACE") or os.environ.get("CI_PROJECT_DIR")
     result.path_prefix = _workspace_prefix(root, workspace)
     result.web_url = web_url(os.environ)
@@ -183,9 +199,8 @@ def seal(gate: GateRun, out: Path) -> Built:
     """Write the evidence bundle of ``gate`` and say so on stderr."""
     from aigov_gate.evidence.keyring import now_utc
     from aigov_gate.evidence.sealing import seal as seal_run
-    from aigov_gate.reporters import GATE_REPORTER_BY_NAME
 
-    report = gate.mask(GATE_REPORTER_BY_NAME["json"](gate.result, False))
+    report = gate.report("json")
     built = seal_run(
         gate.root, gate.config, gate.result, report, out, os.environ, now_utc(), gate.mask
     )
@@ -287,17 +302,16 @@ def gate_command(
     Exit codes: 0 passed, 1 blocked, 2 could not run, 3 internal error.
     """
     from aigov_gate.errors import EXIT_BLOCKED, EXIT_PASSED
-    from aigov_gate.reporters import GATE_REPORTER_BY_NAME
 
     files = _outputs(outputs)
     dashboard = fmt == "html" or any(out_fmt == "html" for out_fmt, _ in files)
     gate = run(**selection, evidence=evidence is not None, dashboard=dashboard)
     result = gate.result
     for out_fmt, path in files:
-        _write(path, gate.mask(GATE_REPORTER_BY_NAME[out_fmt](result, False)))
+        _write(path, gate.report(out_fmt))
     built = seal(gate, evidence) if evidence is not None else None
     colour = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    click.echo(gate.mask(GATE_REPORTER_BY_NAME[fmt](result, colour)), nl=False)
+    click.echo(gate.report(fmt, colour), nl=False)
     if notify:
         announce(gate, files, built)
     ctx.exit(EXIT_PASSED if result.passed else EXIT_BLOCKED)

@@ -47,6 +47,7 @@ def validate_command(
     and their references are checked against the whole repository.
     """
     from aigov_gate.cli.context import find_repo
+    from aigov_gate.cli.progress import Progress
     from aigov_gate.config import find_config, load_config
     from aigov_gate.errors import EXIT_BLOCKED, EXIT_PASSED
     from aigov_gate.pii import masker
@@ -57,7 +58,11 @@ def validate_command(
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
     store = _cache(root, config, cache)
-    result = validate_repo(root, config, paths, store)
+    progress = Progress()
+    try:
+        result = validate_repo(root, config, paths, store, progress)
+    finally:
+        progress.close()
     if not result.cached:
         result.findings = sort_findings(result.findings + _policy_problems(result.documents))
     if store is not None:

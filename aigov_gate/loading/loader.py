@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -41,16 +41,26 @@ class LoadResult:
     alias_nodes: int = 0  # nodes aliases add, over every file read (one budget for the repo)
 
 
+#: Told ``(step, done, total)`` as work goes on (the CLI draws a progress line from it).
+Report = Callable[[str, int, int], None]
+
+
 def load_files(
-    candidates: Iterable[Candidate], limits: Limits, cache: Cache | None = None
+    candidates: Iterable[Candidate],
+    limits: Limits,
+    cache: Cache | None = None,
+    progress: Report | None = None,
 ) -> LoadResult:
     """Read, decode and parse each candidate; collect governance documents and problems.
 
     With a ``cache``, a file whose bytes were parsed before is not parsed again.
     """
     result = LoadResult()
-    for candidate in candidates:
+    every = list(candidates)
+    for done, candidate in enumerate(every, 1):
         _load_one(candidate, limits, result, cache)
+        if progress is not None:
+            progress("reading files", done, len(every))
     return result
 
 
