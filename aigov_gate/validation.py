@@ -158,17 +158,19 @@ def _artifacts(root: Path, documents: Sequence[Checked], cache: Cache) -> list[l
             if isinstance(d.model, EvidenceArtifact) and d.model.spec.path is not None
         }
     )
-    return [[str(path), _artifact(root, str(path), cache)] for path in paths]
+    real_root = os.path.realpath(root)
+    return [[str(path), _artifact(real_root, str(path), cache)] for path in paths]
 
 
-def _artifact(root: Path, relative: str, cache: Cache) -> str:
+def _artifact(real_root: str, relative: str, cache: Cache) -> str:
+    """(strings, not pathlib: this runs for every artifact on every cached run)"""
     try:
-        file = (root / relative).resolve()
-    except (RuntimeError, OSError):
+        file = os.path.realpath(os.path.join(real_root, relative))  # noqa: PTH118
+    except (RuntimeError, OSError, ValueError):
         return "unresolvable"
-    if not file.is_relative_to(root.resolve()):
+    if not file.startswith(real_root + os.sep):
         return "outside"
-    return f"{file} {cache.digest(f'artifact:{file}', file) if file.is_file() else None}"
+    return f"{file} {cache.digest(f'artifact:{file}', Path(file))}"
 
 
 def _remembered(root: Path, cache: Cache, key: str) -> ValidationResult | None:
@@ -176,7 +178,9 @@ def _remembered(root: Path, cache: Cache, key: str) -> ValidationResult | None:
     if record is None:
         return None
     try:
-        if any(_artifact(root, path, cache) != was for path, was in record["artifacts"]):
+        real_root = os.path.realpath(root)
+        artifacts = record["artifacts"]
+        if any(_artifact(real_root, path, cache) != was for path, was in artifacts):
             return None
         return ValidationResult(
             findings=[finding_from(f) for f in record["findings"]],
