@@ -139,7 +139,7 @@ def test_no_cache_and_ci_write_nothing_and_the_repository_holds_none(tmp_path: P
     repo, cache = tmp_path / "repo", tmp_path / "cache"
     shutil.copytree(EXAMPLE, repo)
     before = sorted(p.relative_to(repo) for p in repo.rglob("*"))
-    unset = {"AIGOV_CACHE_DIR": str(cache), "AIGOV_CACHE": ""}
+    unset = {"AIGOV_CACHE_DIR": str(cache), "AIGOV_CACHE": "", "CI": ""}
     for env in ({}, {"CI": "true"}, {"AIGOV_CACHE": "off"}):
         args = ("--no-cache",) if not env else ()
         done = run_aigov("validate", "--repo", str(repo), *args, env={**unset, **env})

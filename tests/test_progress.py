@@ -19,7 +19,7 @@ def _on_a_terminal(repo: Path, *args: str, **env: str) -> tuple[int, str, str]:
         [aigov_script(), *args, "--repo", str(repo)],
         stdout=subprocess.PIPE,
         stderr=follower,
-        env={**ci_free_env(), **env},
+        env={**ci_free_env(), "CI": "", **env},  # CI unset unless the test sets it
         timeout=60,
         check=False,
     )
@@ -52,7 +52,7 @@ def test_a_terminal_sees_progress_and_is_left_clean(write_repo: WriteRepo) -> No
 
 def test_pipes_and_ci_see_none_unless_asked(write_repo: WriteRepo) -> None:
     repo = write_repo(g.repo_files())
-    env = {**ci_free_env(), "AIGOV_PROGRESS_AFTER": "0"}
+    env = {**ci_free_env(), "AIGOV_PROGRESS_AFTER": "0", "CI": ""}
     command = [aigov_script(), "validate", "--repo", str(repo)]
     quiet = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     assert quiet.returncode == 0 and "aigov:" not in quiet.stderr
