@@ -1,0 +1,87 @@
+"""``aigov import``: documents from other tools' formats (docs/interchange.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from aigov_gate.cli.context import config_option, repo_option
+
+_RISK_TIERS = ("prohibited", "high", "limited", "minimal")
+_MODEL_TYPES = ("tabular", "nlp", "vision", "speech", "llm", "recommender", "timeseries", "other")
+
+
+@click.group("import")
+def import_group() -> None:
+    """Write governance documents from other tools' formats."""
+
+
+@import_group.command("model-card")
+@click.argument("card", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--version", "version", required=True, help="The model version (a card has none).")
+@click.option(
+    "--risk-tier",
+    type=click.Choice(_RISK_TIERS),
+    required=True,
+    help="The model's EU AI Act risk tier: a card does not say, and an import does not guess.",
+)
+@click.option("--name", help="The Model's name (default: the model-index name, as a Name).")
+@click.option("--model-type", type=click.Choice(_MODEL_TYPES), help="Default: from the task.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write into (default: the first of the config's paths).",
+)
+@repo_option
+@config_option
+def model_card_command(
+    card: Path,
+    version: str,
+    risk_tier: str,
+    name: str | None,
+    model_type: str | None,
+    out: Path | None,
+    repo: Path | None,
+    config_path: Path | None,
+) -> None:
+    """A Hugging Face model card's front matter -> a Model and a TestRun per dataset.
+
+    Writes models/NAME.yaml and runs/NAME-VERSION-DATASET.yaml under --out; never
+    overwrites a file. Exit codes: 0 written, 2 could not import.
+    """
+    from aigov_gate.cli.context import find_repo
+    from aigov_gate.config import find_config, load_config
+    from aigov_gate.interchange.model_card import convert, front_matter
+    from aigov_gate.interchange.writing import planned, write_all
+    from aigov_gate.pii import masker
+
+    root = find_repo(repo)
+    config = load_config(config_path or find_config(root))
+    mask = masker(config)
+    try:
+        text = card.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        from aigov_gate.errors import UsageError
+
+        raise UsageError(f"cannot read {card}: {exc}", hint="pass a README.md in UTF-8") from None
+    metadata = front_matter(text, str(card))
+    imported = convert(
+        metadata, name=name, version=version, risk_tier=risk_tier, model_type=model_type
+    )
+    plan = planned(out or root / config.paths[0], [imported.model, *imported.runs])
+    write_all(plan, f"Imported from {card.name} by aigov import model-card")
+    for path, doc in plan:
+        shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+        click.echo(mask(f"wrote {shown} ({doc['kind']} '{doc['metadata']['name']}')"))
+    for note in imported.skipped:
+        click.echo(mask(f"skipped: {note}"), err=True)
+    datasets = [use["name"] for use in imported.model["spec"].get("datasets", [])]
+    if datasets:
+        click.echo(
+            mask(
+                "next: `aigov validate` checks that a Dataset document exists for each of: "
+                + ", ".join(datasets)
+            ),
+            err=True,
+        )

@@ -1,0 +1,151 @@
+"""``aigov import model-card`` on Hugging Face's own card fixtures (tests/data/hf-cards)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from conftest import run_aigov
+
+CARDS = Path(__file__).parent / "data" / "hf-cards"
+CONFIG = "organization: acme\npaths: [governance]\n"
+BEANS = """\
+apiVersion: aigov/v1
+kind: Dataset
+metadata:
+  name: beans
+spec:
+  version: "1"
+  sources: [huggingface]
+  license: mit
+  contains_pii: false
+  data_classification: public
+"""
+
+
+def _repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    (repo / "governance" / "datasets").mkdir(parents=True)
+    (repo / ".aigov.yaml").write_text(CONFIG)
+    (repo / "governance" / "datasets" / "beans.yaml").write_text(BEANS)
+    return repo
+
+
+def _import(repo: Path, card: Path, *args: str) -> tuple[int, str, str]:
+    done = run_aigov(
+        "import", "model-card", str(card), "--repo", str(repo), "--version", "1.0.0",
+        "--risk-tier", "limited", *args,
+    )  # fmt: skip
+    assert "Traceback" not in done.stderr
+    return done.returncode, done.stdout, done.stderr
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_model_index_becomes_a_model_and_a_run_per_dataset_revision(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    code, out, _ = _import(repo, CARDS / "sample_simple_model_index.md")
+    assert code == 0, out
+    model = yaml.safe_load((repo / "governance/models/my-cool-model.yaml").read_text())
+    assert model["spec"] == {
+        "model_type": "vision",  # from task.type image-classification
+        "version": "1.0.0",
+        "risk_tier": "limited",
+        "datasets": [{"name": "beans", "purpose": "training"}],
+    }
+    assert model["metadata"]["labels"] == {
+        "source": "huggingface-model-card",
+        "license": "mit",
+        "library": "timm",
+    }
+    runs = sorted((repo / "governance/runs").glob("*.yaml"))
+    assert [r.name for r in runs] == [
+        "my-cool-model-1.0.0-beans-5503434ddd75.yaml",
+        "my-cool-model-1.0.0-beans.yaml",
+    ]
+    pinned, plain = (yaml.safe_load(r.read_text())["spec"] for r in runs)
+    assert plain["results"] == [
+        {"test_name": "image-classification", "metrics": [{"name": "accuracy", "value": 0.9}]}
+    ]
+    assert pinned["parameters"]["dataset_revision"] == "5503434ddd753f426f4b38109466949a1217c2bb"
+    assert pinned["results"][0]["test_name"] == "image-classification (default) on test"
+    assert pinned["results"][0]["metrics"] == [{"name": "f1", "value": 0.66}]
+    # What was written validates, references included (the Dataset is in the repo).
+    done = run_aigov("validate", "--repo", str(repo))
+    assert done.returncode == 0, done.stdout
+
+
+def test_the_same_card_gives_the_same_bytes_and_nothing_is_overwritten(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    card = CARDS / "sample_simple_model_index.md"
+    assert _import(repo, card, "--out", str(tmp_path / "a"))[0] == 0
+    assert _import(repo, card, "--out", str(tmp_path / "b"))[0] == 0
+    assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+    before = _tree(tmp_path / "a")
+    (tmp_path / "a/runs/my-cool-model-1.0.0-beans.yaml").unlink()
+    code, _, err = _import(repo, card, "--out", str(tmp_path / "a"))
+    assert code == 2 and "already exists; an import never overwrites a file" in err
+    # Nothing was written, not even the run file that was missing.
+    assert _tree(tmp_path / "a") == {
+        k: v for k, v in before.items() if k != "runs/my-cool-model-1.0.0-beans.yaml"
+    }
+
+
+def test_results_without_a_dataset_are_left_out_and_said(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    code, out, err = _import(repo, CARDS / "sample_invalid_model_index.md")
+    assert code == 0
+    assert "Model 'my-cool-model'" in out and "TestRun" not in out
+    assert "skipped: model-index result 1: names no dataset" in err
+    assert not (repo / "governance" / "runs").exists()
+
+
+def test_cards_that_cannot_be_imported_say_where_and_why(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    code, _, err = _import(repo, CARDS / "sample_no_metadata.md")
+    assert code == 2 and "sample_no_metadata.md:1:1" in err and "no YAML front matter" in err
+    code, _, err = _import(repo, CARDS / "sample_invalid_card_data.md")
+    assert code == 2 and "sample_invalid_card_data.md:2:1" in err and "not a mapping" in err
+    broken = tmp_path / "broken.md"
+    broken.write_text("---\nlicense: mit\ntags: [a, b\nmodel-index: []\n---\n")
+    code, _, err = _import(repo, broken)
+    assert code == 2 and f"{broken}:4:12:" in err  # the card's line, not the YAML's
+    code, _, err = _import(repo, CARDS / "sample_simple_model_index.md", "--name", "Bad Name!")
+    assert code == 0  # names are made Names: "bad-name"
+    assert (repo / "governance/models/bad-name.yaml").exists()
+    code, _, err = _import(repo, CARDS / "sample_simple_model_index.md", "--version", "")
+    assert code == 2 and "would not be valid: spec.version" in err
+
+
+def test_windows_line_breaks_front_matter_to_the_end_and_legacy_keys(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    code, out, _ = _import(repo, CARDS / "sample_windows_line_breaks.md", "--name", "esperberto")
+    assert code == 0 and "Model 'esperberto'" in out
+    model = yaml.safe_load((repo / "governance/models/esperberto.yaml").read_text())
+    assert model["spec"]["model_type"] == "other"
+    assert model["metadata"]["labels"]["license"] == "mit"
+    legacy = tmp_path / "legacy.md"
+    legacy.write_text(
+        "---\npipeline_tag: text-classification\nmodel_index:\n- name: Sentiment\n  results:\n"
+        "  - task: {name: Text Classification, type: text-classification}\n"
+        "    dataset: {name: glue, type: nyu-mll/glue, split: validation}\n"
+        "    metric: {type: accuracy, value: 92.5%, verified: true}\n"
+        "  - task: {type: text-classification}\n"
+        "    dataset: {type: nyu-mll/glue}\n"
+        "    metrics:\n    - {type: lena.martin@acme-bank.example, value: n/a}\n"
+    )  # the front matter runs to the end of the file
+    code, out, err = _import(repo, legacy)
+    assert code == 0, err
+    run = yaml.safe_load((repo / "governance/runs/sentiment-1.0.0-nyu-mll--glue.yaml").read_text())
+    assert run["spec"]["dataset"] == "nyu-mll--glue"
+    assert run["spec"]["results"][0] == {
+        "test_name": "text-classification on validation",
+        "metrics": [{"name": "accuracy", "value": 0.925}],
+        "summary": "1 metric(s) verified by Hugging Face",
+    }
+    model = yaml.safe_load((repo / "governance/models/sentiment.yaml").read_text())
+    assert model["spec"]["model_type"] == "nlp"
+    assert "has no numeric value" in err and "[redacted:email]" in err
+    assert "lena.martin" not in err
