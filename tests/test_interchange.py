@@ -7,6 +7,8 @@ from pathlib import Path
 import yaml
 from conftest import run_aigov
 
+from aigov_gate.interchange.model_card import slug
+
 CARDS = Path(__file__).parent / "data" / "hf-cards"
 CONFIG = "organization: acme\npaths: [governance]\n"
 BEANS = """\
@@ -149,3 +151,63 @@ def test_windows_line_breaks_front_matter_to_the_end_and_legacy_keys(tmp_path: P
     assert model["spec"]["model_type"] == "nlp"
     assert "has no numeric value" in err and "[redacted:email]" in err
     assert "lena.martin" not in err
+
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "credit-scoring"
+
+
+def _run_metrics(path: Path) -> list[tuple[str, str, dict[str, object]]]:
+    spec = yaml.safe_load(path.read_text())["spec"]
+    return [
+        (r["test_name"], m["name"], {k: m.get(k) for k in ("value", "slice_key", "slice_value")})
+        for r in spec["results"]
+        for m in r["metrics"]
+    ]
+
+
+def test_an_exported_card_is_read_by_huggingface_hub_and_imports_back(tmp_path: Path) -> None:
+    from huggingface_hub import ModelCard, ModelCardData
+
+    done = run_aigov("export", "model-card", "credit-scoring@2.3.0", "--repo", str(EXAMPLE))
+    assert done.returncode == 0, done.stderr
+    again = run_aigov("export", "model-card", "credit-scoring", "--repo", str(EXAMPLE))
+    assert again.stdout == done.stdout  # the manifest's version is 2.3.0; same bytes
+    card = ModelCard(done.stdout)
+    data = card.data
+    assert isinstance(data, ModelCardData)
+    results = data.eval_results or []
+    source = EXAMPLE / "governance/tests/credit-scoring-2.3.0-run-1.yaml"
+    assert [(r.task_type, r.metric_type, r.metric_value) for r in results] == [
+        (slug(test), metric, values["value"]) for test, metric, values in _run_metrics(source)
+    ]
+    assert {r.dataset_type for r in results} == {"loan-applications-holdout-2025"}
+    assert data.datasets == ["loan-applications-2024"]
+    for section in ("## Intended use", "## Training and evaluation data", "## Evaluation",
+                    "## Risks and limitations", "Annex III category | 5(b)"):  # fmt: skip
+        assert section in card.text or section in done.stdout
+    assert "lena.m" in done.stdout  # an owner handle, not personal data the masker knows
+    # Back in: the same tests, metrics, values and slices.
+    readme = tmp_path / "README.md"
+    readme.write_text(done.stdout)
+    repo = _repo(tmp_path)
+    code, _, err = _import(repo, readme, "--name", "credit-scoring", "--version", "2.3.0")
+    assert code == 0, err
+    back = repo / "governance/runs/credit-scoring-2.3.0-loan-applications-holdout-2025.yaml"
+    assert _run_metrics(back) == _run_metrics(source)
+
+
+def test_export_names_what_is_wrong_and_never_overwrites(tmp_path: Path) -> None:
+    done = run_aigov("export", "model-card", "nope", "--repo", str(EXAMPLE))
+    assert done.returncode == 2 and "no Model named 'nope'" in done.stderr
+    assert "credit-scoring" in done.stderr
+    out = tmp_path / "README.md"
+    args = ("export", "model-card", "credit-scoring", "--repo", str(EXAMPLE), "--out", str(out))
+    assert run_aigov(*args).returncode == 0
+    first = out.read_bytes()
+    done = run_aigov(*args)
+    assert done.returncode == 2 and "never overwrites" in done.stderr
+    assert out.read_bytes() == first
+    # A version without a run: the card says so instead of inventing results.
+    done = run_aigov("export", "model-card", "credit-scoring@9.9.9", "--repo", str(EXAMPLE))
+    assert done.returncode == 0 and "model-index" not in done.stdout
+    assert "## Evaluation\n\n_Not documented._" in done.stdout

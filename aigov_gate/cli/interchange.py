@@ -85,3 +85,54 @@ def model_card_command(
             ),
             err=True,
         )
+
+
+@click.group("export")
+def export_group() -> None:
+    """Write other tools' formats from governance documents."""
+
+
+@export_group.command("model-card")
+@click.argument("model")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the card here (an existing file is never overwritten); default: stdout.",
+)
+@repo_option
+@config_option
+def export_model_card_command(
+    model: str, out: Path | None, repo: Path | None, config_path: Path | None
+) -> None:
+    """MODEL[@VERSION] as a Hugging Face model card (README.md): front matter with the
+    model-index of its latest completed TestRun for that version, and a body with the
+    sections of the model-card convention and the EU AI Act's Annex IV.
+
+    Exit codes: 0 written, 2 could not export.
+    """
+    from aigov_gate.cli.context import find_repo
+    from aigov_gate.config import find_config, load_config
+    from aigov_gate.errors import UsageError
+    from aigov_gate.graph import Graph
+    from aigov_gate.interchange.card_export import render_card
+    from aigov_gate.pii import masker
+    from aigov_gate.validation import validate_repo
+
+    root = find_repo(repo)
+    config = load_config(config_path or find_config(root))
+    name, _, version = model.partition("@")
+    graph = Graph(validate_repo(root, config).documents)
+    found = [doc for doc in graph.models if doc.raw.name == name]
+    if not found:
+        known = ", ".join(sorted(doc.raw.name for doc in graph.models)) or "none"
+        raise UsageError(f"no Model named '{name}'", hint=f"known models: {known}")
+    card = masker(config)(render_card(graph.model_context(found[0], version or None)))
+    if out is None:
+        click.echo(card, nl=False)
+        return
+    if out.exists():
+        raise UsageError(f"{out} already exists; an export never overwrites a file")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("x", encoding="utf-8") as handle:
+        handle.write(card)
+    click.echo(f"wrote {out}", err=True)

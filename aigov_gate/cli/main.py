@@ -22,7 +22,7 @@ from aigov_gate.cli.evidence import evidence_group
 from aigov_gate.cli.explain import explain_command
 from aigov_gate.cli.gate import gate_command
 from aigov_gate.cli.init import init_command
-from aigov_gate.cli.interchange import import_group
+from aigov_gate.cli.interchange import export_group, import_group
 from aigov_gate.cli.keys import keys_group
 from aigov_gate.cli.metrics import metrics_group
 from aigov_gate.cli.pii import pii_group
@@ -100,6 +100,7 @@ cli.add_command(report_group)
 cli.add_command(test_group)
 cli.add_command(metrics_group)
 cli.add_command(import_group)
+cli.add_command(export_group)
 
 
 def main() -> None:

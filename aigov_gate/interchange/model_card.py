@@ -192,7 +192,12 @@ def _result(
         if value is None:
             skipped.append(f"{where}: metric '{metric_name}' has no numeric value")
             continue
-        metrics.append({"name": metric_name, "value": value})
+        metric_value: dict[str, Any] = {"name": metric_name, "value": value}
+        args = metric.get("args")
+        if isinstance(args, dict) and args.get("slice_key") and "slice_value" in args:
+            metric_value["slice_key"] = str(args["slice_key"])  # as aigov export writes it
+            metric_value["slice_value"] = str(args["slice_value"])
+        metrics.append(metric_value)
     split = dataset.get("split")
     config = dataset.get("config")
     test_name = str(task.get("type") or task.get("name") or "evaluation")
