@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import yaml
@@ -211,3 +212,83 @@ def test_export_names_what_is_wrong_and_never_overwrites(tmp_path: Path) -> None
     done = run_aigov("export", "model-card", "credit-scoring@9.9.9", "--repo", str(EXAMPLE))
     assert done.returncode == 0 and "model-index" not in done.stdout
     assert "## Evaluation\n\n_Not documented._" in done.stdout
+
+
+CDX = Path(__file__).parent / "data" / "cyclonedx"
+
+
+def test_the_exported_ml_bom_passes_cyclonedx_s_strict_validator_in_both_versions() -> None:
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    for version, schema in (("1.6", SchemaVersion.V1_6), ("1.7", SchemaVersion.V1_7)):
+        args = ("export", "cyclonedx", "--repo", str(EXAMPLE), "--spec-version", version)
+        done = run_aigov(*args)
+        assert done.returncode == 0, done.stderr
+        assert JsonStrictValidator(schema).validate_str(done.stdout) is None
+        assert run_aigov(*args).stdout == done.stdout  # same documents, same bytes
+        bom = json.loads(done.stdout)
+        kinds = [(c["type"], c["name"]) for c in bom["components"]]
+        assert kinds == [
+            ("data", "loan-applications-2024"),
+            ("data", "loan-applications-holdout-2025"),
+            ("machine-learning-model", "credit-scoring"),
+        ]
+        model = bom["components"][2]
+        assert model["hashes"][0]["content"].startswith("4f7d3b0c")
+        assert {"name": "aigov:risk_tier", "value": "high"} in model["properties"]
+        metrics = model["modelCard"]["quantitativeAnalysis"]["performanceMetrics"]
+        assert {"type": "approval_rate", "value": "0.52", "slice": "sex=female"} in metrics
+        assert bom["dependencies"][0]["dependsOn"] == [
+            "dataset:loan-applications-2024",
+            "dataset:loan-applications-holdout-2025",
+        ]
+
+
+def test_an_exported_ml_bom_imports_back(tmp_path: Path) -> None:
+    bom = tmp_path / "bom.json"
+    bom.write_text(run_aigov("export", "cyclonedx", "--repo", str(EXAMPLE)).stdout)
+    repo = _repo(tmp_path)
+    done = run_aigov("import", "cyclonedx", str(bom), "--repo", str(repo))
+    assert done.returncode == 0, done.stderr
+    run = repo / "governance/runs/credit-scoring-2.3.0-cyclonedx.yaml"
+    source = EXAMPLE / "governance/tests/credit-scoring-2.3.0-run-1.yaml"
+    assert [(n, v) for _, n, v in _run_metrics(run)] == [(n, v) for _, n, v in _run_metrics(source)]
+    model = yaml.safe_load((repo / "governance/models/credit-scoring.yaml").read_text())["spec"]
+    assert model["risk_tier"] == "high" and model["digest"].startswith("sha256:4f7d3b0c")
+    assert [d["name"] for d in model["datasets"]] == [
+        "loan-applications-2024",
+        "loan-applications-holdout-2025",
+    ]
+
+
+def test_the_specification_s_ml_test_vectors_import_and_bad_boms_say_why(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    for version in ("1.6", "1.7"):
+        out = tmp_path / version
+        args = ("--repo", str(repo), "--out", str(out))
+        vector = str(CDX / f"valid-machine-learning-{version}.json")
+        done = run_aigov("import", "cyclonedx", vector, *args)
+        assert done.returncode == 2 and "has no risk tier" in done.stderr
+        done = run_aigov("import", "cyclonedx", vector, "--risk-tier", "minimal", *args)
+        assert done.returncode == 0, done.stderr
+        model = yaml.safe_load((out / "models/stable-diffusion.yaml").read_text())["spec"]
+        assert model["version"] == "1.4" and model["model_type"] == "other"
+        assert model["datasets"] == [{"name": "training-data", "purpose": "training"}]
+        # Its metric values are placeholder text: left out and said, no TestRun.
+        assert "metric 'The type of performance metric'" in done.stderr
+        assert not (out / "runs").exists()
+    done = run_aigov("import", "cyclonedx", str(CDX / "invalid-component-type-1.6.json"))
+    assert done.returncode == 2 and "is not valid CycloneDX 1.6: components/0/type" in done.stderr
+    trailing = tmp_path / "trailing.json"
+    trailing.write_text('{\n  "bomFormat": "CycloneDX",\n  "specVersion": "1.6",\n}\n')
+    done = run_aigov("import", "cyclonedx", str(trailing), "--repo", str(repo))
+    assert (
+        done.returncode == 2
+        and f"{trailing}:4:1" in done.stderr
+        and "trailing comma" in done.stderr
+    )
+    old = tmp_path / "old.json"
+    old.write_text('{"bomFormat": "CycloneDX", "specVersion": "1.4", "version": 1}')
+    done = run_aigov("import", "cyclonedx", str(old), "--repo", str(repo))
+    assert done.returncode == 2 and "CycloneDX 1.4" in done.stderr

@@ -136,3 +136,111 @@ def export_model_card_command(
     with out.open("x", encoding="utf-8") as handle:
         handle.write(card)
     click.echo(f"wrote {out}", err=True)
+
+
+@import_group.command("cyclonedx")
+@click.argument("bom", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--risk-tier",
+    type=click.Choice(_RISK_TIERS),
+    help="For components without an aigov:risk_tier property (an import does not guess).",
+)
+@click.option("--version", "version", help="For components without a version.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write into (default: the first of the config's paths).",
+)
+@repo_option
+@config_option
+def import_cyclonedx_command(
+    bom: Path,
+    risk_tier: str | None,
+    version: str | None,
+    out: Path | None,
+    repo: Path | None,
+    config_path: Path | None,
+) -> None:
+    """A CycloneDX 1.6 or 1.7 ML-BOM (JSON) -> a Model per machine-learning-model
+    component, and a TestRun of its performance metrics.
+
+    The BOM is checked against the official schema first. Never overwrites a file.
+    Exit codes: 0 written, 2 could not import.
+    """
+    from aigov_gate.cli.context import find_repo
+    from aigov_gate.config import find_config, load_config
+    from aigov_gate.errors import UsageError
+    from aigov_gate.interchange.cyclonedx import import_bom, read_bom
+    from aigov_gate.interchange.writing import planned, write_all
+    from aigov_gate.pii import masker
+
+    root = find_repo(repo)
+    config = load_config(config_path or find_config(root))
+    mask = masker(config)
+    try:
+        text = bom.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {bom}: {exc}", hint="pass a JSON BOM in UTF-8") from None
+    imported = import_bom(read_bom(text, str(bom)), risk_tier, version)
+    documents = [doc for one in imported for doc in (one.model, *one.runs)]
+    plan = planned(out or root / config.paths[0], documents)
+    write_all(plan, f"Imported from {bom.name} by aigov import cyclonedx")
+    for path, doc in plan:
+        shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+        click.echo(mask(f"wrote {shown} ({doc['kind']} '{doc['metadata']['name']}')"))
+    for note in (note for one in imported for note in one.skipped):
+        click.echo(mask(f"skipped: {note}"), err=True)
+
+
+@export_group.command("cyclonedx")
+@click.option("--model", "model", help="MODEL[@VERSION]; default: every model.")
+@click.option("--spec-version", type=click.Choice(["1.6", "1.7"]), default="1.6", show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the BOM here (an existing file is never overwritten); default: stdout.",
+)
+@repo_option
+@config_option
+def export_cyclonedx_command(
+    model: str | None,
+    spec_version: str,
+    out: Path | None,
+    repo: Path | None,
+    config_path: Path | None,
+) -> None:
+    """The models as a CycloneDX ML-BOM (JSON): machine-learning-model and data
+    components, model cards with the latest completed run's metrics, dependencies.
+
+    Exit codes: 0 written, 2 could not export.
+    """
+    import json
+
+    from aigov_gate.cli.context import find_repo
+    from aigov_gate.config import find_config, load_config
+    from aigov_gate.errors import UsageError
+    from aigov_gate.graph import Graph
+    from aigov_gate.interchange.cyclonedx import export_bom
+    from aigov_gate.pii import masker
+    from aigov_gate.validation import validate_repo
+
+    root = find_repo(repo)
+    config = load_config(config_path or find_config(root))
+    graph = Graph(validate_repo(root, config).documents)
+    name, _, version = (model or "").partition("@")
+    chosen = [doc for doc in graph.models if not name or doc.raw.name == name]
+    if not chosen:
+        known = ", ".join(sorted(doc.raw.name for doc in graph.models)) or "none"
+        raise UsageError(f"no Model named '{name}'", hint=f"known models: {known}")
+    chosen.sort(key=lambda doc: (doc.organization, doc.raw.name))
+    bom = export_bom([graph.model_context(d, version or None) for d in chosen], spec_version)
+    text = masker(config)(json.dumps(bom, indent=2, ensure_ascii=False) + "\n")
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    if out.exists():
+        raise UsageError(f"{out} already exists; an export never overwrites a file")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("x", encoding="utf-8") as handle:
+        handle.write(text)
+    click.echo(f"wrote {out}", err=True)

@@ -1,0 +1,364 @@
+"""CycloneDX ML-BOMs (1.6 and 1.7, JSON): models and their datasets out, models and their
+quantitative analysis in. Both directions are checked against the official schemas
+(``interchange/schemas``, with ``jsonschema``; no format checker).
+
+Out: each Model is a ``machine-learning-model`` component (hashes from its digest, its
+licence, a ``modelCard`` with the task, dataset references, the latest completed run's
+metrics with slices and confidence intervals, and considerations from the intended use,
+out-of-scope uses and the risk assessment), each Dataset it uses a ``data`` component, and
+``dependencies`` say which model uses which data. The serial number is derived from the
+content, so the same documents give the same bytes.
+
+In: each ``machine-learning-model`` component becomes a Model and, when it has
+``performanceMetrics``, a TestRun; a metric whose value is not a number is reported and
+left out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import uuid
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from aigov_gate import __version__
+from aigov_gate.documents.assets import Dataset, Model
+from aigov_gate.documents.risk import RiskAssessment
+from aigov_gate.documents.testing import TestRun
+from aigov_gate.errors import UsageError
+from aigov_gate.graph import ModelContext
+from aigov_gate.interchange.model_card import Imported, model_type_of, slug
+
+SPEC_VERSIONS = ("1.6", "1.7")
+_SCHEMAS = Path(__file__).parent / "schemas"
+_PROPERTY = "aigov:"
+
+
+@cache
+def _validator(spec_version: str) -> Any:
+    from jsonschema import Draft7Validator
+    from referencing import Registry, Resource
+
+    def load(name: str) -> Any:
+        return json.loads((_SCHEMAS / name).read_text(encoding="utf-8"))
+
+    others = ("spdx.schema.json", "jsf-0.82.schema.json", "cryptography-defs.schema.json")
+    registry = Registry().with_resources(
+        (load(name)["$id"], Resource.from_contents(load(name))) for name in others
+    )
+    return Draft7Validator(load(f"bom-{spec_version}.schema.json"), registry=registry)
+
+
+def schema_errors(bom: dict[str, Any], spec_version: str) -> list[str]:
+    """What the official schema says is wrong, as ``path: message`` (first ten)."""
+    errors = sorted(_validator(spec_version).iter_errors(bom), key=lambda e: list(e.path))
+    shown = []
+    for error in errors[:10]:
+        where = "/".join(str(p) for p in error.path) or "(root)"
+        shown.append(f"{where}: {error.message[:300]}")
+    return shown
+
+
+# -- out ----------------------------------------------------------------------------------
+
+
+def export_bom(contexts: list[ModelContext], spec_version: str = "1.6") -> dict[str, Any]:
+    components: list[dict[str, Any]] = []
+    dependencies: list[dict[str, Any]] = []
+    seen_data: set[str] = set()
+    for ctx in contexts:
+        model_ref = f"model:{ctx.name}@{ctx.version}"
+        data_refs = []
+        for dataset in ctx.datasets:
+            assert isinstance(dataset.model, Dataset)
+            ref = f"dataset:{dataset.model.metadata.name}"
+            data_refs.append(ref)
+            if ref not in seen_data:
+                seen_data.add(ref)
+                components.append(_data_component(dataset.model, ref))
+        components.append(_model_component(ctx, model_ref, data_refs))
+        dependencies.append({"ref": model_ref, "dependsOn": data_refs})
+    body = {"components": components, "dependencies": dependencies}
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    bom: dict[str, Any] = {
+        "$schema": f"http://cyclonedx.org/schema/bom-{spec_version}.schema.json",
+        "bomFormat": "CycloneDX",
+        "specVersion": spec_version,
+        "serialNumber": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'aigov:{digest}')}",
+        "version": 1,
+        "metadata": {
+            "tools": {
+                "components": [
+                    {"type": "application", "name": "aigov-gate", "version": __version__}
+                ]
+            }
+        },
+        **body,
+    }
+    problems = schema_errors(bom, spec_version)
+    if problems:  # our own output: a bug, said plainly rather than written
+        raise UsageError(f"the ML-BOM would not be valid CycloneDX {spec_version}: {problems[0]}")
+    return bom
+
+
+def _data_component(dataset: Dataset, ref: str) -> dict[str, Any]:
+    spec = dataset.spec
+    data: dict[str, Any] = {
+        "type": "dataset",
+        "name": dataset.metadata.name,
+        "classification": spec.data_classification,
+    }
+    if spec.description:
+        data["description"] = spec.description
+    if spec.uri:
+        data["contents"] = {"url": spec.uri}
+    if spec.contains_pii:
+        data["sensitiveData"] = ["personal data (contains_pii: true)"]
+    component: dict[str, Any] = {
+        "type": "data",
+        "bom-ref": ref,
+        "name": dataset.metadata.name,
+        "version": spec.version,
+        "data": [data],
+    }
+    if spec.license:
+        component["licenses"] = [{"license": {"name": spec.license}}]
+    return component
+
+
+def _model_component(ctx: ModelContext, ref: str, data_refs: list[str]) -> dict[str, Any]:
+    model = ctx.spec
+    spec = model.spec
+    card: dict[str, Any] = {
+        "modelParameters": {
+            "task": spec.model_type,
+            "datasets": [{"ref": r} for r in data_refs],
+        }
+    }
+    run = ctx.run.model if ctx.run is not None else None
+    if isinstance(run, TestRun):
+        metrics = [
+            _performance(result.test_name, m) for result in run.spec.results for m in result.metrics
+        ]
+        if metrics:
+            card["quantitativeAnalysis"] = {"performanceMetrics": metrics}
+    considerations = _considerations(ctx, model)
+    if considerations:
+        card["considerations"] = considerations
+    component: dict[str, Any] = {
+        "type": "machine-learning-model",
+        "bom-ref": ref,
+        "name": model.metadata.name,
+        "version": ctx.version,
+    }
+    if spec.description:
+        component["description"] = spec.description
+    if spec.digest:
+        component["hashes"] = [{"alg": "SHA-256", "content": spec.digest.removeprefix("sha256:")}]
+    licence = model.metadata.labels.get("license")
+    if licence:
+        component["licenses"] = [{"license": {"name": licence}}]
+    component["modelCard"] = card
+    component["properties"] = [
+        {"name": f"{_PROPERTY}risk_tier", "value": spec.risk_tier},
+        {"name": f"{_PROPERTY}organization", "value": ctx.model.organization},
+    ]
+    return component
+
+
+def _performance(test: str, metric: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": metric.name, "value": str(metric.value)}
+    if metric.slice_key is not None:
+        out["slice"] = f"{metric.slice_key}={metric.slice_value}"
+    if metric.ci_low is not None and metric.ci_high is not None:
+        out["confidenceInterval"] = {
+            "lowerBound": str(metric.ci_low),
+            "upperBound": str(metric.ci_high),
+        }
+    return out
+
+
+def _considerations(ctx: ModelContext, model: Model) -> dict[str, Any]:
+    spec = model.spec
+    out: dict[str, Any] = {}
+    if spec.intended_use:
+        out["useCases"] = [spec.intended_use]
+    limitations = [f"Out of scope: {use}" for use in spec.out_of_scope_use]
+    limitations += [
+        f"{d.model.metadata.name}: {limitation}"
+        for d in ctx.datasets
+        if isinstance(d.model, Dataset)
+        for limitation in d.model.spec.known_limitations
+    ]
+    if limitations:
+        out["technicalLimitations"] = limitations
+    risk = ctx.risk.model if ctx.risk is not None else None
+    if isinstance(risk, RiskAssessment) and risk.spec.risk_factors:
+        mitigations = {
+            name: m.description for m in risk.spec.mitigation_measures for name in m.risk_factors
+        }
+        out["ethicalConsiderations"] = [
+            {"name": f.name, "mitigationStrategy": mitigations.get(f.name, "none documented")}
+            for f in risk.spec.risk_factors
+        ]
+    return out
+
+
+# -- in -----------------------------------------------------------------------------------
+
+
+def read_bom(text: str, shown: str) -> dict[str, Any]:
+    """The BOM, checked against its version's schema; errors say where."""
+    try:
+        bom = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"not valid JSON: {exc.msg}",
+            where=f"{shown}:{exc.lineno}:{exc.colno}",
+            hint="a trailing comma or a comment is not JSON (some published examples have one)",
+        ) from None
+    if not isinstance(bom, dict) or bom.get("bomFormat") != "CycloneDX":
+        raise UsageError(f"{shown} is not a CycloneDX BOM (no bomFormat: CycloneDX)")
+    version = str(bom.get("specVersion"))
+    if version not in SPEC_VERSIONS:
+        raise UsageError(
+            f"{shown} is CycloneDX {version}; ML-BOMs are read in " + " and ".join(SPEC_VERSIONS),
+            hint="convert it with the CycloneDX CLI (cyclonedx convert --output-version v1_6)",
+        )
+    problems = schema_errors(bom, version)
+    if problems:
+        raise UsageError(
+            f"{shown} is not valid CycloneDX {version}: " + "; ".join(problems[:3]),
+            hint="the official schema is in aigov_gate/interchange/schemas",
+        )
+    return bom
+
+
+def import_bom(bom: dict[str, Any], risk_tier: str | None, version: str | None) -> list[Imported]:
+    """A Model (and TestRun) per machine-learning-model component, anywhere in the tree."""
+    names = {c.get("bom-ref"): c.get("name") for c in _components(bom) if c.get("bom-ref")}
+    imported = []
+    for component in _components(bom):
+        if component.get("type") == "machine-learning-model":
+            imported.append(_import_model(component, names, risk_tier, version))
+    if not imported:
+        raise UsageError("the BOM has no machine-learning-model component")
+    return imported
+
+
+def _components(bom: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    stack = list(reversed(bom.get("components", [])))
+    while stack:
+        component = stack.pop()
+        found.append(component)
+        stack.extend(reversed(component.get("components", [])))
+    return found
+
+
+def _import_model(
+    component: dict[str, Any],
+    names: dict[Any, Any],
+    risk_tier: str | None,
+    fallback_version: str | None,
+) -> Imported:
+    name = slug(component.get("name", "model"))
+    properties = {
+        p.get("name"): p.get("value") for p in component.get("properties", []) if p.get("name")
+    }
+    card = component.get("modelCard", {})
+    parameters = card.get("modelParameters", {})
+    version = component.get("version") or fallback_version
+    tier = properties.get(f"{_PROPERTY}risk_tier") or risk_tier
+    if not version or not tier:
+        what, option = ("version", "--version") if not version else ("risk tier", "--risk-tier")
+        raise UsageError(
+            f"component '{component.get('name')}' has no {what}",
+            hint=f"give one with {option}: an import does not guess it",
+        )
+    skipped: list[str] = []
+    spec: dict[str, Any] = {
+        "model_type": _model_type(str(parameters.get("task", ""))),
+        "version": str(version),
+        "risk_tier": tier,
+    }
+    if component.get("description"):
+        spec["description"] = str(component["description"])
+    sha256 = [
+        h["content"]
+        for h in component.get("hashes", [])
+        if h.get("alg") == "SHA-256" and re.fullmatch(r"[0-9a-fA-F]{64}", str(h.get("content")))
+    ]
+    if sha256:
+        spec["digest"] = f"sha256:{sha256[0].lower()}"
+    uses = []
+    for dataset in parameters.get("datasets", []):
+        label = names.get(dataset.get("ref")) if "ref" in dataset else dataset.get("name")
+        if label:
+            uses.append({"name": slug(label), "purpose": "training"})
+        else:
+            skipped.append(f"a dataset of '{name}' with neither a known ref nor a name")
+    if uses:
+        spec["datasets"] = uses
+    considerations = card.get("considerations", {})
+    if considerations.get("useCases"):
+        spec["intended_use"] = " ".join(str(u) for u in considerations["useCases"])
+    model = {
+        "apiVersion": "aigov/v1",
+        "kind": "Model",
+        "metadata": {"name": name, "labels": {"source": "cyclonedx"}},
+        "spec": spec,
+    }
+    result = Imported(model=model, skipped=skipped)
+    metrics = _metrics(card.get("quantitativeAnalysis", {}), name, skipped)
+    if metrics:
+        result.runs.append(
+            {
+                "apiVersion": "aigov/v1",
+                "kind": "TestRun",
+                "metadata": {"name": slug(f"{name}-{version}-cyclonedx")},
+                "spec": {
+                    "model": name,
+                    "model_version": str(version),
+                    "status": "completed",
+                    "parameters": {"source": "cyclonedx quantitativeAnalysis"},
+                    "results": [{"test_name": "quantitative analysis", "metrics": metrics}],
+                },
+            }
+        )
+    return result
+
+
+def _model_type(task: str) -> str:
+    ours = {"tabular", "nlp", "vision", "speech", "llm", "recommender", "timeseries", "other"}
+    return task if task in ours else model_type_of(task)
+
+
+def _metrics(analysis: dict[str, Any], model: str, skipped: list[str]) -> list[dict[str, Any]]:
+    metrics = []
+    for metric in analysis.get("performanceMetrics", []):
+        kind = str(metric.get("type") or "")
+        try:
+            value = float(str(metric.get("value")))
+            if not math.isfinite(value):
+                raise ValueError(value)
+        except ValueError:
+            skipped.append(f"metric '{kind}' of '{model}' has no numeric value")
+            continue
+        out: dict[str, Any] = {"name": kind or "metric", "value": value}
+        where = metric.get("slice")
+        if where:
+            key, _, val = str(where).partition("=")
+            out["slice_key"], out["slice_value"] = (key, val) if val else ("slice", key)
+        interval = metric.get("confidenceInterval", {})
+        try:
+            low, high = float(interval["lowerBound"]), float(interval["upperBound"])
+            out["ci_low"], out["ci_high"] = low, high
+        except (KeyError, ValueError, TypeError):
+            pass
+        metrics.append(out)
+    return metrics
