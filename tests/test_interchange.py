@@ -292,3 +292,167 @@ def test_the_specification_s_ml_test_vectors_import_and_bad_boms_say_why(tmp_pat
     old.write_text('{"bomFormat": "CycloneDX", "specVersion": "1.4", "version": 1}')
     done = run_aigov("import", "cyclonedx", str(old), "--repo", str(repo))
     assert done.returncode == 2 and "CycloneDX 1.4" in done.stderr
+
+
+MLFLOW = Path(__file__).parent / "data" / "mlflow"
+
+
+def _mlflow(repo: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    done = run_aigov(
+        "import", "mlflow", "--repo", str(repo), "--model", "credit-scoring", "--version",
+        "2.3.0", *args, env=env,
+    )  # fmt: skip
+    assert "Traceback" not in done.stderr
+    return done.returncode, done.stdout, done.stderr
+
+
+def _sqlite_store(tmp_path: Path, revision: str | None = None) -> Path:
+    import sqlite3
+
+    db = tmp_path / "mlflow.db"
+    with sqlite3.connect(db) as connection:
+        connection.executescript((MLFLOW / "mlflow-3.17.2.sql").read_text())
+        if revision is not None:
+            connection.execute("UPDATE alembic_version SET version_num = ?", (revision,))
+    return db
+
+
+def _only_run(folder: Path) -> dict[str, object]:
+    (run,) = sorted((folder / "runs").glob("*.yaml"))
+    spec: dict[str, object] = yaml.safe_load(run.read_text())["spec"]
+    return spec
+
+
+EXPECTED_METRICS = [
+    {"name": "approval_rate", "value": 0.52, "slice_key": "sex", "slice_value": "female"},
+    {"name": "approval_rate", "value": 0.56, "slice_key": "sex", "slice_value": "male"},
+    {"name": "auc", "value": 0.781},  # the last step's value, not the first
+    {"name": "brier_score", "value": 0.104},
+]
+
+
+def test_mlflow_file_store_and_sqlite_give_the_same_test_run(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    stores = {"file": str(MLFLOW / "mlruns"), "sqlite": f"sqlite:///{_sqlite_store(tmp_path)}"}
+    specs = {}
+    for kind, uri in stores.items():
+        out = tmp_path / kind
+        args = ("--tracking-uri", uri, "--experiment", "credit-scoring", "--latest")
+        code, _, err = _mlflow(repo, *args, "--out", str(out))
+        assert code == 0, err
+        spec = _only_run(out)
+        assert spec["status"] == "completed" and spec["model_version"] == "2.3.0"
+        results = spec["results"]
+        assert isinstance(results, list) and len(results) == 1
+        result = results[0]
+        assert result["test_name"] == "mlflow run train-2.3.0"
+        assert result["metrics"] == EXPECTED_METRICS
+        parameters = spec["parameters"]
+        assert parameters["git_commit"] == "4f7d3b0c2f1e8a9d6c5b4a3f2e1d0c9b8a7f6e5d"  # type: ignore[index]
+        assert parameters["param.max_depth"] == "6" and parameters["source"] == "train.py"  # type: ignore[index]
+        assert str(spec["started_at"]).endswith("+00:00")
+        specs[kind] = {
+            k: v
+            for k, v in spec.items()
+            if k not in ("parameters", "started_at", "finished_at", "executor")
+        }
+    assert specs["file"] == specs["sqlite"]
+    # The whole experiment: three runs, the failed one with its NaN metric left out and said.
+    code, _, err = _mlflow(repo, "--tracking-uri", stores["file"], "--experiment", "credit-scoring")
+    assert code == 0, err
+    statuses = sorted(yaml.safe_load(p.read_text())["spec"]["status"]
+                      for p in (repo / "governance/runs").glob("*.yaml"))  # fmt: skip
+    assert statuses == ["completed", "completed", "failed"]
+    assert "metric 'auc' is nan, not a number" in err
+
+
+def test_an_unknown_sqlite_schema_revision_is_refused_clearly(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    db = _sqlite_store(tmp_path, revision="0123456789ab")
+    code, _, err = _mlflow(
+        repo, "--tracking-uri", f"sqlite:///{db}", "--experiment", "credit-scoring"
+    )
+    assert code == 2 and "schema revision 0123456789ab" in err and "dc11669786a5" in err
+    code, _, err = _mlflow(repo, "--tracking-uri", str(tmp_path / "nope"), "--run", "abc")
+    assert code == 2 and "not an MLflow file store" in err
+
+
+class _Replay:
+    """A loopback MLflow tracking server answering what a real one answered (rest/*.json)."""
+
+    def __init__(self, token: str) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        answers = {
+            "/api/2.0/mlflow/experiments/get-by-name": "experiments-get-by-name.json",
+            "/api/2.0/mlflow/experiments/get": "experiments-get.json",
+            "/api/2.0/mlflow/runs/get": "runs-get.json",
+            "/api/2.0/mlflow/runs/search": "runs-search.json",
+        }
+        self.requests: list[str] = []
+        requests = self.requests
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def _answer(self) -> None:
+                path = self.path.split("?", 1)[0]
+                requests.append(f"{self.command} {path}")
+                if self.headers.get("Authorization") != f"Bearer {token}":
+                    self.send_response(401)
+                    self.end_headers()
+                    return
+                name = answers.get(path)
+                body = (MLFLOW / "rest" / name).read_bytes() if name else b"{}"
+                self.send_response(200 if name else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                self._answer()
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self._answer()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def test_a_tracking_server_through_a_connector_with_its_token(tmp_path: Path) -> None:
+    server = _Replay(token="s3cr3t-token")
+    try:
+        repo = _repo(tmp_path)
+        (repo / "governance/connectors").mkdir()
+        (repo / "governance/connectors/tracking.yaml").write_text(
+            "apiVersion: aigov/v1\nkind: ConnectorConfig\nmetadata:\n  name: tracking\n"
+            f"spec:\n  connector_type: mlflow\n  configuration:\n    tracking_uri: {server.url}\n"
+            "  secret_envs:\n    token: MLFLOW_TRACKING_TOKEN\n"
+        )
+        run_id = json.loads((MLFLOW / "rest/runs-get.json").read_text())["run"]["info"]["run_id"]
+        code, _, err = _mlflow(repo, "--connector", "tracking", "--run", run_id)
+        assert code == 2 and "MLFLOW_TRACKING_TOKEN is not set" in err
+        wrong = {"MLFLOW_TRACKING_TOKEN": "not-it"}
+        code, _, err = _mlflow(repo, "--connector", "tracking", "--run", run_id, env=wrong)
+        assert code == 2 and "refused the request (401)" in err and "not-it" not in err
+        good = {"MLFLOW_TRACKING_TOKEN": "s3cr3t-token"}
+        code, out, err = _mlflow(repo, "--connector", "tracking", "--run", run_id, env=good)
+        assert code == 0, err
+        spec = _only_run(repo / "governance")
+        assert spec["results"][0]["metrics"] == EXPECTED_METRICS  # type: ignore[index]
+        assert spec["parameters"]["mlflow_experiment"] == "credit-scoring"  # type: ignore[index]
+        assert "s3cr3t-token" not in out + err
+        code, _, err = _mlflow(
+            repo, "--connector", "tracking", "--experiment", "credit-scoring", "--latest",
+            "--out", str(tmp_path / "latest"), env=good,
+        )  # fmt: skip
+        assert code == 0, err
+        assert _only_run(tmp_path / "latest")["results"] == spec["results"]
+        assert "POST /api/2.0/mlflow/runs/search" in server.requests
+    finally:
+        server.server.shutdown()

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from aigov_gate.cli.context import config_option, repo_option
+
+if TYPE_CHECKING:
+    from aigov_gate.config import AigovConfig
 
 _RISK_TIERS = ("prohibited", "high", "limited", "minimal")
 _MODEL_TYPES = ("tabular", "nlp", "vision", "speech", "llm", "recommender", "timeseries", "other")
@@ -244,3 +248,96 @@ def export_cyclonedx_command(
     with out.open("x", encoding="utf-8") as handle:
         handle.write(text)
     click.echo(f"wrote {out}", err=True)
+
+
+@import_group.command("mlflow")
+@click.option("--run", "run_id", help="One run, by id.")
+@click.option("--experiment", help="The runs of an experiment, by name (newest first).")
+@click.option("--latest", is_flag=True, help="With --experiment: only its newest finished run.")
+@click.option(
+    "--tracking-uri",
+    help="A file store (PATH or file:PATH), sqlite:///PATH, or http(s)://SERVER.",
+)
+@click.option("--connector", help="A ConnectorConfig of type mlflow (configuration.tracking_uri, "
+              "secret_envs.token).")  # fmt: skip
+@click.option("--model", "model", required=True, help="The Model the runs evaluated.")
+@click.option("--version", "version", required=True, help="The model version they evaluated.")
+@click.option("--dataset", help="The Dataset they ran on.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write into (default: the first of the config's paths).",
+)
+@repo_option
+@config_option
+def import_mlflow_command(
+    run_id: str | None,
+    experiment: str | None,
+    latest: bool,
+    tracking_uri: str | None,
+    connector: str | None,
+    model: str,
+    version: str,
+    dataset: str | None,
+    out: Path | None,
+    repo: Path | None,
+    config_path: Path | None,
+) -> None:
+    """MLflow runs -> TestRuns (metrics, params, source commit, status, times), from a
+    file store, a SQLite tracking database or a tracking server; no mlflow package needed.
+
+    Exit codes: 0 written, 2 could not import.
+    """
+    import os
+
+    from aigov_gate.cli.context import find_repo
+    from aigov_gate.config import find_config, load_config
+    from aigov_gate.errors import UsageError
+    from aigov_gate.interchange.mlflow import Selection, read_runs, to_testrun
+    from aigov_gate.interchange.writing import planned, write_all
+    from aigov_gate.pii import masker
+
+    if (run_id is None) == (experiment is None):
+        raise UsageError("name either --run ID or --experiment NAME")
+    if (tracking_uri is None) == (connector is None):
+        raise UsageError("name either --tracking-uri or --connector")
+    root = find_repo(repo)
+    config = load_config(config_path or find_config(root))
+    mask = masker(config)
+    token_env = ""
+    if connector is not None:
+        tracking_uri, token_env = _mlflow_connector(root, config, connector)
+    assert tracking_uri is not None
+    if "://" not in tracking_uri and not tracking_uri.startswith("file:"):
+        tracking_uri = str((Path.cwd() / tracking_uri).resolve())
+    runs = read_runs(tracking_uri, Selection(run_id, experiment, latest), os.environ, token_env)
+    skipped: list[str] = []
+    documents = [to_testrun(run, model, version, dataset, skipped) for run in runs]
+    plan = planned(out or root / config.paths[0], documents)
+    write_all(plan, "Imported from MLflow by aigov import mlflow")
+    for path, doc in plan:
+        shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+        click.echo(mask(f"wrote {shown} ({doc['kind']} '{doc['metadata']['name']}')"))
+    for note in skipped:
+        click.echo(mask(f"skipped: {note}"), err=True)
+
+
+def _mlflow_connector(root: Path, config: AigovConfig, name: str) -> tuple[str, str]:
+    from aigov_gate.documents.integrations import ConnectorConfig
+    from aigov_gate.errors import UsageError
+    from aigov_gate.validation import validate_repo
+
+    for doc in validate_repo(root, config).documents:
+        model = doc.model
+        if isinstance(model, ConnectorConfig) and model.metadata.name == name:
+            if model.spec.connector_type != "mlflow":
+                raise UsageError(f"connector '{name}' is of type {model.spec.connector_type}, "
+                                 "not mlflow")  # fmt: skip
+            uri = model.spec.configuration.get("tracking_uri")
+            if not isinstance(uri, str) or not uri:
+                raise UsageError(f"connector '{name}' has no configuration.tracking_uri",
+                                 where=str(doc.raw.locate(("spec", "configuration"))))  # fmt: skip
+            if "://" not in uri and not uri.startswith("file:"):
+                uri = str((root / uri).resolve())
+            return uri, model.spec.secret_envs.get("token", "")
+    raise UsageError(f"no ConnectorConfig named '{name}'", hint="aigov doctor lists connectors")
