@@ -13,10 +13,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aigov_gate.config import AigovConfig, find_config, load_config
 from aigov_gate.errors import AigovError
 from aigov_gate.result import Subscription
+
+if TYPE_CHECKING:
+    from aigov_gate.documents.integrations import ConnectorConfig
+    from aigov_gate.graph import Graph
 
 STATUSES = ("ok", "warn", "fail")
 
@@ -42,32 +47,72 @@ def diagnose(
     shown = config_path or find_config(root)
     where = str(shown) if shown else "no .aigov.yaml (defaults)"
     checks.append(Check("config", "ok", f"{where}: valid (organization {config.organization})"))
-    subscriptions, documents = _documents(root, config)
+    graph, documents = _documents(root, config)
     checks.append(documents)
     checks.extend(_keys(root, config, env))
-    checks.extend(_webhooks(root, config, subscriptions, env, send_test))
+    checks.extend(_webhooks(root, config, graph.subscriptions(), env, send_test))
+    checks.extend(_connectors(root, graph, env))
     checks.append(_approvals(config, env))
     checks.extend(_git(root, config))
     return checks
 
 
-def _documents(root: Path, config: AigovConfig) -> tuple[list[Subscription], Check]:
+def _documents(root: Path, config: AigovConfig) -> tuple[Graph, Check]:
     from aigov_gate.graph import Graph
     from aigov_gate.validation import validate_repo
 
     result = validate_repo(root, config)
-    subs = Graph(result.documents).subscriptions()
+    graph = Graph(result.documents)
     counted = f"{result.documents_checked} documents in {result.files_read} files"
     if not result.findings:
-        return subs, Check("documents", "ok", f"{counted}: valid")
+        return graph, Check("documents", "ok", f"{counted}: valid")
     first = "; ".join(f"{f.location}: {f.rule_id}" for f in result.findings[:3])
     more = f" (and {len(result.findings) - 3} more)" if len(result.findings) > 3 else ""
-    return subs, Check(
+    return graph, Check(
         "documents",
         "fail",
         f"{len(result.findings)} problem(s) in {counted}: {first}{more}",
         "run `aigov validate` for every problem with its fix",
     )
+
+
+def _connectors(root: Path, graph: Graph, env: Mapping[str, str]) -> list[Check]:
+    """Each active ConnectorConfig: its secret variables set, and an mlflow one reachable
+    (a file store there, a SQLite schema revision known, a server answering the token)."""
+    from aigov_gate.documents.integrations import ConnectorConfig
+
+    checks = []
+    for doc in graph.by_kind["ConnectorConfig"]:
+        connector = doc.model
+        if not isinstance(connector, ConnectorConfig) or connector.spec.status != "active":
+            continue
+        name = f"connector {connector.metadata.name}"
+        unset = sorted(var for var in connector.spec.secret_envs.values() if not env.get(var))
+        if unset:
+            checks.append(
+                Check(name, "warn", f"{', '.join(unset)} not set", "export it where aigov runs")
+            )
+            continue
+        if connector.spec.connector_type == "mlflow":
+            checks.append(_mlflow(root, name, connector, env))
+        else:
+            kind = connector.spec.connector_type
+            checks.append(Check(name, "ok", f"{kind}: secret variables set"))
+    return checks
+
+
+def _mlflow(root: Path, name: str, connector: ConnectorConfig, env: Mapping[str, str]) -> Check:
+    from aigov_gate.interchange.mlflow import probe
+
+    uri = connector.spec.configuration.get("tracking_uri")
+    if not isinstance(uri, str) or not uri:
+        return Check(name, "fail", "no configuration.tracking_uri", "set the tracking URI")
+    if "://" not in uri and not uri.startswith("file:"):
+        uri = str((root / uri).resolve())
+    problem = probe(uri, env, connector.spec.secret_envs.get("token", ""))
+    if problem:
+        return Check(name, "fail", f"mlflow at {uri}: {problem}", "fix the connector or the store")
+    return Check(name, "ok", f"mlflow at {uri}: readable")
 
 
 def _keys(root: Path, config: AigovConfig, env: Mapping[str, str]) -> list[Check]:

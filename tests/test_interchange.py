@@ -456,3 +456,49 @@ def test_a_tracking_server_through_a_connector_with_its_token(tmp_path: Path) ->
         assert "POST /api/2.0/mlflow/runs/search" in server.requests
     finally:
         server.server.shutdown()
+
+
+def test_doctor_checks_each_connector_without_printing_a_secret(tmp_path: Path) -> None:
+    server = _Replay(token="s3cr3t-token")
+    try:
+        repo = _repo(tmp_path)
+        folder = repo / "governance/connectors"
+        folder.mkdir()
+        db = _sqlite_store(tmp_path, revision="0123456789ab")
+        stores = {
+            "files": (str(MLFLOW / "mlruns"), ""),
+            "old-db": (f"sqlite:///{db}", ""),
+            "server": (server.url, "MLFLOW_TRACKING_TOKEN"),
+            "missing": (str(tmp_path / "nowhere"), ""),
+        }
+        for name, (uri, token) in stores.items():
+            secret = f"  secret_envs:\n    token: {token}\n" if token else ""
+            (folder / f"{name}.yaml").write_text(
+                f"apiVersion: aigov/v1\nkind: ConnectorConfig\nmetadata:\n  name: {name}\n"
+                f"spec:\n  connector_type: mlflow\n  configuration:\n    tracking_uri: '{uri}'\n"
+                + secret
+            )
+
+        def doctor(env: dict[str, str]) -> dict[str, dict[str, str]]:
+            done = run_aigov("doctor", "--format", "json", "--repo", str(repo), env=env)
+            assert (
+                "s3cr3t-token" not in done.stdout + done.stderr and "Traceback" not in done.stderr
+            )
+            return {c["name"]: c for c in json.loads(done.stdout)["checks"]}
+
+        found = doctor({})
+        assert found["connector files"]["status"] == "ok"
+        assert found["connector old-db"]["status"] == "fail"
+        assert "schema revision 0123456789ab" in found["connector old-db"]["message"]
+        assert found["connector missing"]["status"] == "fail"
+        assert found["connector server"]["status"] == "warn"
+        assert "MLFLOW_TRACKING_TOKEN not set" in found["connector server"]["message"]
+        wrong = doctor({"MLFLOW_TRACKING_TOKEN": "not-it"})["connector server"]
+        assert wrong["status"] == "fail" and "401" in wrong["message"]
+        good = doctor({"MLFLOW_TRACKING_TOKEN": "s3cr3t-token"})["connector server"]
+        assert good["status"] == "ok", good
+        assert any(
+            r.startswith("GET /api/2.0/mlflow/experiments/get-by-name") for r in server.requests
+        )
+    finally:
+        server.server.shutdown()

@@ -32,7 +32,7 @@ _MARK = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}
 def doctor_command(
     ctx: click.Context, fmt: str, send_test: bool, repo: Path | None, config_path: Path | None
 ) -> None:
-    """Check config, documents, keys, webhooks, approval tokens and the Git checkout."""
+    """Check config, documents, keys, webhooks, connectors, approval tokens and Git."""
     from aigov_gate.cli.context import find_repo
     from aigov_gate.doctor import diagnose, worst
     from aigov_gate.errors import EXIT_BLOCKED, EXIT_PASSED

@@ -326,3 +326,20 @@ def to_testrun(
         "metadata": {"name": slug(f"{model}-{version}-mlflow-{run.run_id[:12]}")},
         "spec": spec,
     }
+
+
+def probe(uri: str, env: Mapping[str, str], token_env: str = "") -> str:
+    """Why the store at ``uri`` cannot be read, or "" when it can (for aigov doctor): the
+    file store's folder, the SQLite schema revision, the server's answer to the token."""
+    try:
+        if uri.startswith(("http://", "https://")):
+            _server(uri, Selection(experiment="Default", latest=False), env, token_env)
+        elif uri.startswith("sqlite:///"):
+            _sqlite(Path(uri.removeprefix("sqlite:///")), Selection(run_id=""))
+        else:
+            root = Path(uri.removeprefix("file://").removeprefix("file:"))
+            if not (root / "0" / "meta.yaml").is_file() and not root.is_dir():
+                return f"{root} is not an MLflow file store (no such folder)"
+    except UsageError as exc:
+        return exc.message
+    return ""
