@@ -643,6 +643,10 @@ _VALIDATION_RULES: tuple[tuple[str, str], ...] = (
     ("ref.duplicate-name", "Two documents of one kind with the same name"),
     ("evidence.file-missing", "An evidence file does not exist"),
     ("evidence.digest-mismatch", "An evidence file's sha256 differs from the document"),
+    (
+        "evidence.remote-unverifiable",
+        "An artifact in S3 with a sha256 cannot be fetched to check it (the gate blocks)",
+    ),
     ("evidence.path-outside", "An evidence path leaves the repository"),
     ("framework.duplicate-clause", "A clause number appears twice in a framework"),
     (

@@ -12,6 +12,7 @@ policies on other kinds, then waivers. Nothing here prints; reporters render the
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -31,6 +32,7 @@ from aigov_gate.policy.evaluation import Evaluator
 from aigov_gate.policy.waivers import apply_waivers as waive
 from aigov_gate.policy.waivers import vet
 from aigov_gate.references import Checked
+from aigov_gate.remote import check_remote_evidence
 from aigov_gate.result import (
     Change,
     ClauseChange,
@@ -129,6 +131,8 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
     evaluator = _evaluator(situation, config, rules_of, graph)
     findings = list(validation.findings) + evaluator.problems()
     findings.extend(workflow(graph, base_docs if options.base else None))
+    env = options.signoff_env if options.signoff_env is not None else os.environ
+    findings.extend(check_remote_evidence(validation.documents, env))
     lowered = loosened(graph, base_docs) if options.base else []
     contexts, verdicts = _evaluate_models(
         evaluator, graph, selected, base_runs, findings, options.progress

@@ -502,3 +502,17 @@ def test_doctor_checks_each_connector_without_printing_a_secret(tmp_path: Path) 
         )
     finally:
         server.server.shutdown()
+
+
+def test_mlflow_import_writes_the_model_when_asked_and_the_same_bytes_twice(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    args = ("--tracking-uri", str(MLFLOW / "mlruns"), "--experiment", "credit-scoring", "--latest")
+    code, _, err = _mlflow(repo, *args, "--write-model", "--out", str(tmp_path / "a"))
+    assert code == 2 and "--write-model needs --risk-tier" in err
+    for folder in ("a", "b"):
+        more = ("--write-model", "--risk-tier", "high", "--model-type", "tabular")
+        code, _, err = _mlflow(repo, *args, *more, "--out", str(tmp_path / folder))
+        assert code == 0, err
+    assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+    model = yaml.safe_load((tmp_path / "a/models/credit-scoring.yaml").read_text())
+    assert model["spec"] == {"model_type": "tabular", "version": "2.3.0", "risk_tier": "high"}

@@ -264,6 +264,13 @@ def export_cyclonedx_command(
 @click.option("--version", "version", required=True, help="The model version they evaluated.")
 @click.option("--dataset", help="The Dataset they ran on.")
 @click.option(
+    "--write-model",
+    is_flag=True,
+    help="Also write the Model (MODEL at VERSION); needs --risk-tier.",
+)
+@click.option("--risk-tier", type=click.Choice(_RISK_TIERS), help="With --write-model.")
+@click.option("--model-type", type=click.Choice(_MODEL_TYPES), default="other", show_default=True)
+@click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to write into (default: the first of the config's paths).",
@@ -279,6 +286,9 @@ def import_mlflow_command(
     model: str,
     version: str,
     dataset: str | None,
+    write_model: bool,
+    risk_tier: str | None,
+    model_type: str,
     out: Path | None,
     repo: Path | None,
     config_path: Path | None,
@@ -301,6 +311,8 @@ def import_mlflow_command(
         raise UsageError("name either --run ID or --experiment NAME")
     if (tracking_uri is None) == (connector is None):
         raise UsageError("name either --tracking-uri or --connector")
+    if write_model and risk_tier is None:
+        raise UsageError("--write-model needs --risk-tier: an import does not guess it")
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
     mask = masker(config)
@@ -313,6 +325,23 @@ def import_mlflow_command(
     runs = read_runs(tracking_uri, Selection(run_id, experiment, latest), os.environ, token_env)
     skipped: list[str] = []
     documents = [to_testrun(run, model, version, dataset, skipped) for run in runs]
+    if write_model:
+        spec: dict[str, object] = {
+            "model_type": model_type,
+            "version": version,
+            "risk_tier": risk_tier,
+        }
+        if dataset:
+            spec["datasets"] = [{"name": dataset, "purpose": "test"}]
+        documents.insert(
+            0,
+            {
+                "apiVersion": "aigov/v1",
+                "kind": "Model",
+                "metadata": {"name": model, "labels": {"source": "mlflow"}},
+                "spec": spec,
+            },
+        )
     plan = planned(out or root / config.paths[0], documents)
     write_all(plan, "Imported from MLflow by aigov import mlflow")
     for path, doc in plan:

@@ -1,0 +1,124 @@
+"""Evidence outside Git: an EvidenceArtifact with ``uri: s3://bucket/key`` and a
+``sha256`` (and no ``path``) is fetched through an active ConnectorConfig of type ``s3``
+and hashed while it streams. The gate runs this and fails closed: an artifact that cannot
+be fetched (no connector, boto3 not installed, no such key, access denied) is a blocking
+finding, as is a digest that differs.
+
+The connector (docs/evidence.md, "Artifacts in S3"):
+
+    spec:
+      connector_type: s3
+      configuration: {region: eu-west-1, buckets: [acme-evidence], endpoint_url: ...}
+      secret_envs: {access_key_id: AWS_ACCESS_KEY_ID, secret_access_key: AWS_SECRET_ACCESS_KEY}
+
+``buckets`` limits which buckets it serves (default: any); without ``secret_envs`` boto3's
+own credential chain applies. boto3 is the ``[aws]`` extra, imported only here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from aigov_gate.documents.assets import EvidenceArtifact
+from aigov_gate.documents.integrations import ConnectorConfig
+from aigov_gate.references import Checked
+from aigov_gate.result import Finding, Severity
+
+RULE_UNVERIFIABLE = "evidence.remote-unverifiable"
+_CHUNK = 1 << 20
+
+
+def check_remote_evidence(documents: list[Checked], env: Mapping[str, str]) -> Iterator[Finding]:
+    connectors = [
+        d.model
+        for d in documents
+        if isinstance(d.model, ConnectorConfig)
+        and d.model.spec.connector_type == "s3"
+        and d.model.spec.status == "active"
+    ]
+    for doc in documents:
+        model = doc.model
+        if not isinstance(model, EvidenceArtifact):
+            continue
+        spec = model.spec
+        if spec.path is not None or spec.sha256 is None or not (spec.uri or "").startswith("s3://"):
+            continue
+        bucket, _, key = (spec.uri or "").removeprefix("s3://").partition("/")
+        connector = next((c for c in connectors if _serves(c, bucket)), None)
+        if connector is None:
+            why = f"no active ConnectorConfig of type s3 serves bucket '{bucket}'"
+            yield _unverifiable(doc, why, 'add one (docs/evidence.md, "Artifacts in S3")')
+            continue
+        digest, problem = _sha256(connector, bucket, key, env)
+        if problem:
+            yield _unverifiable(doc, problem, "check the connector, its credentials and the uri")
+        elif digest != spec.sha256:
+            yield Finding(
+                "evidence.digest-mismatch",
+                Severity.HIGH,
+                f"{spec.uri} has sha256 {digest[:12]}..., the document says {spec.sha256[:12]}...",
+                doc.raw.locate(("spec", "sha256")),
+                doc.raw.target,
+                "if the artifact changed on purpose, update sha256; otherwise restore it",
+            )
+
+
+def _serves(connector: ConnectorConfig, bucket: str) -> bool:
+    buckets = connector.spec.configuration.get("buckets")
+    return not buckets or (isinstance(buckets, list) and bucket in buckets)
+
+
+def _sha256(
+    connector: ConnectorConfig, bucket: str, key: str, env: Mapping[str, str]
+) -> tuple[str, str]:
+    """(hex digest, "") or ("", why it could not be fetched)."""
+    try:
+        import boto3
+        from botocore.config import Config
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:
+        return "", "boto3 is not installed: pip install 'aigov-gate[aws]'"
+    settings = connector.spec.configuration
+    secrets = connector.spec.secret_envs
+    credentials: dict[str, Any] = {}
+    for ours, theirs in (
+        ("access_key_id", "aws_access_key_id"),
+        ("secret_access_key", "aws_secret_access_key"),
+        ("session_token", "aws_session_token"),
+    ):
+        if ours in secrets:
+            value = env.get(secrets[ours])
+            if not value:
+                return "", f"{secrets[ours]} is not set"
+            credentials[theirs] = value
+    try:
+        client = boto3.client(
+            "s3",
+            region_name=settings.get("region"),
+            endpoint_url=settings.get("endpoint_url"),
+            config=Config(s3={"addressing_style": settings.get("addressing_style", "auto")}),
+            **credentials,
+        )
+        body = client.get_object(Bucket=bucket, Key=key)["Body"]
+        digest = hashlib.sha256()
+        for block in iter(lambda: body.read(_CHUNK), b""):
+            digest.update(block)
+        return digest.hexdigest(), ""
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "error")
+        return "", f"s3://{bucket}/{key} could not be fetched ({code})"
+    except BotoCoreError as exc:
+        return "", f"s3://{bucket}/{key} could not be fetched ({type(exc).__name__})"
+
+
+def _unverifiable(doc: Checked, why: str, hint: str) -> Finding:
+    return Finding(
+        RULE_UNVERIFIABLE,
+        Severity.HIGH,
+        f"{doc.raw.kind} '{doc.raw.name}' cannot be verified: {why}",
+        doc.raw.locate(("spec", "uri")),
+        doc.raw.target,
+        hint,
+    )
