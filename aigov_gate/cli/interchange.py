@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from aigov_gate.cli.context import config_option, repo_option
+from aigov_gate.errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from aigov_gate.config import AigovConfig
+    from aigov_gate.graph import Graph
+    from aigov_gate.references import Checked
 
 _RISK_TIERS = ("prohibited", "high", "limited", "minimal")
+into_option = click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write into (default: the first of the config's paths).",
+)
+to_file_option = click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write it here (an existing file is never overwritten); default: stdout.",
+)
 _MODEL_TYPES = ("tabular", "nlp", "vision", "speech", "llm", "recommender", "timeseries", "other")
 
 
@@ -32,11 +47,7 @@ def import_group() -> None:
 )
 @click.option("--name", help="The Model's name (default: the model-index name, as a Name).")
 @click.option("--model-type", type=click.Choice(_MODEL_TYPES), help="Default: from the task.")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write into (default: the first of the config's paths).",
-)
+@into_option
 @repo_option
 @config_option
 def model_card_command(
@@ -66,8 +77,6 @@ def model_card_command(
     try:
         text = card.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        from aigov_gate.errors import UsageError
-
         raise UsageError(f"cannot read {card}: {exc}", hint="pass a README.md in UTF-8") from None
     metadata = front_matter(text, str(card))
     imported = convert(
@@ -75,9 +84,7 @@ def model_card_command(
     )
     plan = planned(out or root / config.paths[0], [imported.model, *imported.runs])
     write_all(plan, f"Imported from {card.name} by aigov import model-card")
-    for path, doc in plan:
-        shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
-        click.echo(mask(f"wrote {shown} ({doc['kind']} '{doc['metadata']['name']}')"))
+    _wrote(plan, mask)
     for note in imported.skipped:
         click.echo(mask(f"skipped: {note}"), err=True)
     datasets = [use["name"] for use in imported.model["spec"].get("datasets", [])]
@@ -98,11 +105,7 @@ def export_group() -> None:
 
 @export_group.command("model-card")
 @click.argument("model")
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the card here (an existing file is never overwritten); default: stdout.",
-)
+@to_file_option
 @repo_option
 @config_option
 def export_model_card_command(
@@ -116,7 +119,6 @@ def export_model_card_command(
     """
     from aigov_gate.cli.context import find_repo
     from aigov_gate.config import find_config, load_config
-    from aigov_gate.errors import UsageError
     from aigov_gate.graph import Graph
     from aigov_gate.interchange.card_export import render_card
     from aigov_gate.pii import masker
@@ -126,20 +128,8 @@ def export_model_card_command(
     config = load_config(config_path or find_config(root))
     name, _, version = model.partition("@")
     graph = Graph(validate_repo(root, config).documents)
-    found = [doc for doc in graph.models if doc.raw.name == name]
-    if not found:
-        known = ", ".join(sorted(doc.raw.name for doc in graph.models)) or "none"
-        raise UsageError(f"no Model named '{name}'", hint=f"known models: {known}")
-    card = masker(config)(render_card(graph.model_context(found[0], version or None)))
-    if out is None:
-        click.echo(card, nl=False)
-        return
-    if out.exists():
-        raise UsageError(f"{out} already exists; an export never overwrites a file")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("x", encoding="utf-8") as handle:
-        handle.write(card)
-    click.echo(f"wrote {out}", err=True)
+    found = _models_named(graph, name)
+    _emit(masker(config)(render_card(graph.model_context(found[0], version or None))), out)
 
 
 @import_group.command("cyclonedx")
@@ -150,11 +140,7 @@ def export_model_card_command(
     help="For components without an aigov:risk_tier property (an import does not guess).",
 )
 @click.option("--version", "version", help="For components without a version.")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write into (default: the first of the config's paths).",
-)
+@into_option
 @repo_option
 @config_option
 def import_cyclonedx_command(
@@ -173,7 +159,6 @@ def import_cyclonedx_command(
     """
     from aigov_gate.cli.context import find_repo
     from aigov_gate.config import find_config, load_config
-    from aigov_gate.errors import UsageError
     from aigov_gate.interchange.cyclonedx import import_bom, read_bom
     from aigov_gate.interchange.writing import planned, write_all
     from aigov_gate.pii import masker
@@ -189,9 +174,7 @@ def import_cyclonedx_command(
     documents = [doc for one in imported for doc in (one.model, *one.runs)]
     plan = planned(out or root / config.paths[0], documents)
     write_all(plan, f"Imported from {bom.name} by aigov import cyclonedx")
-    for path, doc in plan:
-        shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
-        click.echo(mask(f"wrote {shown} ({doc['kind']} '{doc['metadata']['name']}')"))
+    _wrote(plan, mask)
     for note in (note for one in imported for note in one.skipped):
         click.echo(mask(f"skipped: {note}"), err=True)
 
@@ -199,11 +182,7 @@ def import_cyclonedx_command(
 @export_group.command("cyclonedx")
 @click.option("--model", "model", help="MODEL[@VERSION]; default: every model.")
 @click.option("--spec-version", type=click.Choice(["1.6", "1.7"]), default="1.6", show_default=True)
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the BOM here (an existing file is never overwritten); default: stdout.",
-)
+@to_file_option
 @repo_option
 @config_option
 def export_cyclonedx_command(
@@ -222,7 +201,6 @@ def export_cyclonedx_command(
 
     from aigov_gate.cli.context import find_repo
     from aigov_gate.config import find_config, load_config
-    from aigov_gate.errors import UsageError
     from aigov_gate.graph import Graph
     from aigov_gate.interchange.cyclonedx import export_bom
     from aigov_gate.pii import masker
@@ -232,22 +210,10 @@ def export_cyclonedx_command(
     config = load_config(config_path or find_config(root))
     graph = Graph(validate_repo(root, config).documents)
     name, _, version = (model or "").partition("@")
-    chosen = [doc for doc in graph.models if not name or doc.raw.name == name]
-    if not chosen:
-        known = ", ".join(sorted(doc.raw.name for doc in graph.models)) or "none"
-        raise UsageError(f"no Model named '{name}'", hint=f"known models: {known}")
+    chosen = _models_named(graph, name)
     chosen.sort(key=lambda doc: (doc.organization, doc.raw.name))
     bom = export_bom([graph.model_context(d, version or None) for d in chosen], spec_version)
-    text = masker(config)(json.dumps(bom, indent=2, ensure_ascii=False) + "\n")
-    if out is None:
-        click.echo(text, nl=False)
-        return
-    if out.exists():
-        raise UsageError(f"{out} already exists; an export never overwrites a file")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("x", encoding="utf-8") as handle:
-        handle.write(text)
-    click.echo(f"wrote {out}", err=True)
+    _emit(masker(config)(json.dumps(bom, indent=2, ensure_ascii=False) + "\n"), out)
 
 
 @import_group.command("mlflow")
@@ -270,11 +236,7 @@ def export_cyclonedx_command(
 )
 @click.option("--risk-tier", type=click.Choice(_RISK_TIERS), help="With --write-model.")
 @click.option("--model-type", type=click.Choice(_MODEL_TYPES), default="other", show_default=True)
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write into (default: the first of the config's paths).",
-)
+@into_option
 @repo_option
 @config_option
 def import_mlflow_command(
@@ -302,7 +264,6 @@ def import_mlflow_command(
 
     from aigov_gate.cli.context import find_repo
     from aigov_gate.config import find_config, load_config
-    from aigov_gate.errors import UsageError
     from aigov_gate.interchange.mlflow import Selection, read_runs, to_testrun
     from aigov_gate.interchange.writing import planned, write_all
     from aigov_gate.pii import masker
@@ -344,16 +305,13 @@ def import_mlflow_command(
         )
     plan = planned(out or root / config.paths[0], documents)
     write_all(plan, "Imported from MLflow by aigov import mlflow")
-    for path, doc in plan:
-        shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
-        click.echo(mask(f"wrote {shown} ({doc['kind']} '{doc['metadata']['name']}')"))
+    _wrote(plan, mask)
     for note in skipped:
         click.echo(mask(f"skipped: {note}"), err=True)
 
 
 def _mlflow_connector(root: Path, config: AigovConfig, name: str) -> tuple[str, str]:
     from aigov_gate.documents.integrations import ConnectorConfig
-    from aigov_gate.errors import UsageError
     from aigov_gate.validation import validate_repo
 
     for doc in validate_repo(root, config).documents:
@@ -370,3 +328,31 @@ def _mlflow_connector(root: Path, config: AigovConfig, name: str) -> tuple[str, 
                 uri = str((root / uri).resolve())
             return uri, model.spec.secret_envs.get("token", "")
     raise UsageError(f"no ConnectorConfig named '{name}'", hint="aigov doctor lists connectors")
+
+
+def _models_named(graph: Graph, name: str) -> list[Checked]:
+    """The Models named ``name`` (every Model for ""), or a usage error listing them."""
+    chosen = [doc for doc in graph.models if not name or doc.raw.name == name]
+    if not chosen:
+        known = ", ".join(sorted(doc.raw.name for doc in graph.models)) or "none"
+        raise UsageError(f"no Model named '{name}'", hint=f"known models: {known}")
+    return chosen
+
+
+def _emit(text: str, out: Path | None) -> None:
+    """An export to stdout, or to a new file (never over an existing one)."""
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    if out.exists():
+        raise UsageError(f"{out} already exists; an export never overwrites a file")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("x", encoding="utf-8") as handle:
+        handle.write(text)
+    click.echo(f"wrote {out}", err=True)
+
+
+def _wrote(plan: list[tuple[Path, dict[str, Any]]], mask: Callable[[str], str]) -> None:
+    for path, doc in plan:
+        shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+        click.echo(mask(f"wrote {shown} ({doc['kind']} '{doc['metadata']['name']}')"))
