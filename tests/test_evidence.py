@@ -846,9 +846,10 @@ def _resigned(
     payload_type: str | None = None,
     members_extra: dict[str, bytes] | None = None,
     drop: tuple[str, ...] = (),
+    indent: int | None = None,
 ) -> Path:
     """The sealed bundle with its statement edited and signed again by the real key, so
-    that only what the edit broke can fail."""
+    that only what the edit broke can fail (``indent``: the statement's JSON layout)."""
     from aigov_gate.config import AigovConfig, KeysConfig
     from aigov_gate.evidence import dsse
     from aigov_gate.evidence.sealing import signer_for
@@ -862,7 +863,7 @@ def _resigned(
     keyring = Keyring.load(sealed.repo / ".aigov/keys")
     signer, entry = signer_for(config, keyring, "acme-bank")  # as sealing signs
     assert entry.id == envelope["signatures"][0]["keyid"]
-    payload = json.dumps(statement).encode()
+    payload = json.dumps(statement, indent=indent).encode()
     members["signature.dsse.json"] = dsse.sign(payload, signer, payload_type or dsse.PAYLOAD_TYPE)
     members.update(members_extra or {})
     for name in drop:
@@ -1069,8 +1070,21 @@ def test_a_keyring_rebuilt_from_scratch_fails_the_pinned_trust(tmp_path: Path) -
 
 def test_an_envelope_in_url_safe_base64_verifies(sealed: Sealed, tmp_path: Path) -> None:
     """DSSE: verifiers must accept standard and URL-safe base64 (padded or not)."""
-    members = _members(sealed.bundle)
-    raw = json.loads(members["signature.dsse.json"])
+
+    def standard_only(raw: dict[str, Any]) -> bool:
+        return not any(c in raw["payload"] + raw["signatures"][0]["sig"] for c in "+/")
+
+    # The signature is 64 random-looking bytes and the payload ASCII JSON, whose base64
+    # seldom holds '+' or '/': about one envelope in 15 has neither, and converting it
+    # would not exercise the URL-safe alphabet. Signing the same statement laid out
+    # another way gives another signature; the first that holds one is used.
+    for indent in (None, *range(12)):
+        signed = _resigned(sealed, tmp_path / f"signed-{indent}.tar.gz", indent=indent)
+        members = _members(signed)
+        raw = json.loads(members["signature.dsse.json"])
+        if not standard_only(raw):
+            break
+    assert not standard_only(raw)
 
     def url_safe(text: str) -> str:
         return base64.urlsafe_b64encode(base64.b64decode(text)).decode().rstrip("=")
