@@ -74,11 +74,7 @@ def model_card_command(
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
     mask = masker(config)
-    try:
-        text = card.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read {card}: {exc}", hint="pass a README.md in UTF-8") from None
-    metadata = front_matter(text, str(card))
+    metadata = front_matter(_read(card, "a README.md"), str(card))
     imported = convert(
         metadata, name=name, version=version, risk_tier=risk_tier, model_type=model_type
     )
@@ -166,11 +162,7 @@ def import_cyclonedx_command(
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
     mask = masker(config)
-    try:
-        text = bom.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read {bom}: {exc}", hint="pass a JSON BOM in UTF-8") from None
-    imported = import_bom(read_bom(text, str(bom)), risk_tier, version)
+    imported = import_bom(read_bom(_read(bom, "a JSON BOM"), str(bom)), risk_tier, version)
     documents = [doc for one in imported for doc in (one.model, *one.runs)]
     plan = planned(out or root / config.paths[0], documents)
     write_all(plan, f"Imported from {bom.name} by aigov import cyclonedx")
@@ -356,3 +348,11 @@ def _wrote(plan: list[tuple[Path, dict[str, Any]]], mask: Callable[[str], str]) 
     for path, doc in plan:
         shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
         click.echo(mask(f"wrote {shown} ({doc['kind']} '{doc['metadata']['name']}')"))
+
+
+def _read(path: Path, what: str) -> str:
+    """An input file's text, or a usage error saying why it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}", hint=f"pass {what} in UTF-8") from None
