@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from aigov_gate.cli.context import config_option, pr_option, repo_option
+from aigov_gate.cli.output import decided, say
 
 if TYPE_CHECKING:
     from aigov_gate.config import AigovConfig
@@ -54,7 +55,6 @@ def status_command(
     from aigov_gate.authority import from_base, from_worktree
     from aigov_gate.cli.context import find_repo
     from aigov_gate.config import find_config, load_config
-    from aigov_gate.errors import EXIT_BLOCKED, EXIT_PASSED
     from aigov_gate.graph import Graph
     from aigov_gate.reporters import signoff as report
     from aigov_gate.signoff.check import status
@@ -75,16 +75,16 @@ def status_command(
     ok = all(s.satisfied for s in signoffs)
     if fmt == "json":
         body = {"provider": context.provider, "signoff": [report.to_json(s) for s in signoffs]}
-        click.echo(json.dumps(body, indent=2))
+        say(json.dumps(body, indent=2))
     else:
         where = f"{context.provider}"
         if context.number is not None:
             where += f", {'PR #' if context.provider == 'github' else 'MR !'}{context.number}"
-        click.echo(f"sign-off ({where})")
+        say(f"sign-off ({where})")
         if not signoffs:
-            click.echo("  no risk assessment to show")
-        click.echo("\n".join(report.text_lines(signoffs)))
-    ctx.exit(EXIT_PASSED if ok else EXIT_BLOCKED)
+            say("  no risk assessment to show")
+        say("\n".join(report.text_lines(signoffs)))
+    decided(ok)
 
 
 @approvals_group.command("sign")
@@ -158,7 +158,7 @@ def sign_command(
             raise SignatureError(f"there is no {config.signoff.recorded.allowed_signers}")
         trust.signers.verify(entry.signature, message, approver, when)
     except SignatureError as exc:
-        click.echo(f"warning: the gate will not count this signature yet: {exc}", err=True)
+        say(f"warning: the gate will not count this signature yet: {exc}", err=True)
     if target_doc is None:
         path = root / AUTHORITY_APPROVALS
         sign.append_authority(path, entry)
@@ -170,7 +170,7 @@ def sign_command(
         after = sign.insert(before, target_doc.raw.index, entry)
         sign.check_unchanged(before, after, target_doc.raw.index, entry)
         sign.write(path, after)
-    click.echo(
+    say(
         f"recorded {approver}'s approval as {role} of {kind} {title} "
         f"(digest {current[:12]}) in {shown}"
     )

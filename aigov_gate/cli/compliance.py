@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from aigov_gate.cli.context import config_option, repo_option
+from aigov_gate.cli.output import say
 
 REPORT_FORMATS = ("text", "json", "markdown", "oscal")
 
@@ -52,12 +53,10 @@ def list_command(fmt: str, repo: Path | None, config_path: Path | None) -> None:
         for name, c in sorted(catalogs.items())
     ]
     if fmt == "json":
-        click.echo(json.dumps(rows, indent=2))
+        say(json.dumps(rows, indent=2))
         return
     for row in rows:
-        click.echo(
-            f"{row['id']:16} {row['version']:34} {row['leaves']:>4} clauses  {row['source']}"
-        )
+        say(f"{row['id']:16} {row['version']:34} {row['leaves']:>4} clauses  {row['source']}")
 
 
 @frameworks_group.command("show")
@@ -69,14 +68,12 @@ def show_command(framework_id: str, fmt: str, repo: Path | None, config_path: Pa
     """Show a framework's clauses as a tree, with applicability and crosswalks."""
     catalog = _known(_catalogs(repo, config_path), framework_id)
     if fmt == "json":
-        click.echo(json.dumps(catalog.framework.model_dump(mode="json", by_alias=True), indent=2))
+        say(json.dumps(catalog.framework.model_dump(mode="json", by_alias=True), indent=2))
         return
     spec = catalog.framework.spec
-    click.echo(f"{framework_id}: {spec.title} ({spec.version})")
+    say(f"{framework_id}: {spec.title} ({spec.version})")
     if spec.source is not None:
-        click.echo(
-            f"source: {spec.source.publication}, {spec.source.date or ''} {spec.source.url or ''}"
-        )
+        say(f"source: {spec.source.publication}, {spec.source.date or ''} {spec.source.url or ''}")
     for number, clause in catalog.clauses.items():
         depth = len(catalog.ancestors(number))
         applies = catalog.applies(number)
@@ -103,7 +100,7 @@ def show_command(framework_id: str, fmt: str, repo: Path | None, config_path: Pa
             if notes and (depth == 0 or clause.applies_from or eq or not to.unset)
             else ""
         )
-        click.echo(f"{'  ' * depth}{number}  {clause.title}{suffix}")
+        say(f"{'  ' * depth}{number}  {clause.title}{suffix}")
 
 
 @frameworks_group.command("import-oscal")
@@ -141,7 +138,7 @@ def import_oscal_command(catalog_path: Path, name: str | None, output: Path | No
     _emit(text, output)
     skipped = imported.withdrawn_skipped
     note = f"; {len(skipped)} withdrawn control(s) without a successor left out" if skipped else ""
-    click.echo(
+    say(
         f"imported {imported.document['metadata']['name']}: {imported.groups} group(s), "
         f"{imported.controls} control(s){note}",
         err=True,
@@ -211,7 +208,7 @@ def import_mapping_command(
     )
     _emit(header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100), output)
     shown = f"; {len(unknown)} id(s) name no clause: {', '.join(unknown[:5])}" if unknown else ""
-    click.echo(f"added {added} equivalent(s) from {source} to {target}{shown}", err=True)
+    say(f"added {added} equivalent(s) from {source} to {target}{shown}", err=True)
 
 
 def _known(catalogs: dict[str, Any], name: str) -> Any:
@@ -230,7 +227,7 @@ def _known(catalogs: dict[str, Any], name: str) -> Any:
 
 def _emit(text: str, output: Path | None) -> None:
     if output is None:
-        click.echo(text, nl=False)
+        say(text, nl=False)
     else:
         from aigov_gate.cli.gate import _write
 
@@ -295,10 +292,10 @@ def report_command(
         "markdown": render_compliance_markdown,
         "oscal": render_oscal,
     }[fmt]
-    from aigov_gate.pii import masker
+    from aigov_gate.cli.output import use_config
 
-    text = masker(config)(render(result, False))
+    text = use_config(config)(render(result, False))
     if output is None:
-        click.echo(text, nl=False)
+        say(text, nl=False)
     else:
         _write(output, text)

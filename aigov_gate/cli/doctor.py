@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from aigov_gate.cli.context import config_option, repo_option
+from aigov_gate.cli.output import decided, say
 
 _MARK = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}
 
@@ -35,21 +36,19 @@ def doctor_command(
     """Check config, documents, keys, webhooks, connectors, approval tokens and Git."""
     from aigov_gate.cli.context import find_repo
     from aigov_gate.doctor import diagnose, worst
-    from aigov_gate.errors import EXIT_BLOCKED, EXIT_PASSED
-    from aigov_gate.pii import mask
 
     root = find_repo(repo)
     checks = diagnose(root, config_path, os.environ, send_test)
     status = worst(checks)
     if fmt == "json":
         out = {"status": status, "checks": [asdict(c) for c in checks]}
-        click.echo(mask(json.dumps(out, indent=2)))
+        say(json.dumps(out, indent=2))
     else:
         width = max(len(c.name) for c in checks)
         for c in checks:
-            click.echo(mask(f"{_MARK[c.status]}  {c.name:<{width}}  {c.message}"))
+            say(f"{_MARK[c.status]}  {c.name:<{width}}  {c.message}")
             if c.hint and c.status != "ok":
-                click.echo(mask(f"      {'':<{width}}  fix: {c.hint}"))
+                say(f"      {'':<{width}}  fix: {c.hint}")
         tally = {s: sum(1 for c in checks if c.status == s) for s in ("ok", "warn", "fail")}
-        click.echo(f"{tally['ok']} ok, {tally['warn']} warning(s), {tally['fail']} failed")
-    ctx.exit(EXIT_BLOCKED if status == "fail" else EXIT_PASSED)
+        say(f"{tally['ok']} ok, {tally['warn']} warning(s), {tally['fail']} failed")
+    decided(status != "fail")

@@ -19,7 +19,8 @@ import click
 from aigov_gate.cli.context import config_option, repo_option
 from aigov_gate.cli.gate import announce, gate_options, notify_option, run, seal
 from aigov_gate.cli.keys import keyring_option, open_keyring
-from aigov_gate.errors import EXIT_BLOCKED, EXIT_PASSED, UsageError
+from aigov_gate.cli.output import decided, say
+from aigov_gate.errors import UsageError
 
 if TYPE_CHECKING:
     from aigov_gate.evidence.keyring import Keyring
@@ -61,7 +62,7 @@ def build_command(out: Path, notify: bool, **selection: Any) -> None:
     """
     gate = run(**selection, evidence=True)
     built = seal(gate, out)
-    click.echo(f"decision recorded: {gate.result.decision}")
+    say(f"decision recorded: {gate.result.decision}")
     if notify:
         announce(gate, [], built)
 
@@ -131,7 +132,7 @@ def verify_command(
                 check.detail = f"the keyring as committed at {keyring_ref}"
     p = result.predicate
     if fmt == "json":
-        click.echo(
+        say(
             json.dumps(
                 {
                     "bundle": str(bundle),
@@ -146,17 +147,17 @@ def verify_command(
         )
     else:
         for c in result.checks:
-            click.echo(f"{'ok  ' if c.ok else 'FAIL'} {c.name}: {c.detail}")
+            say(f"{'ok  ' if c.ok else 'FAIL'} {c.name}: {c.detail}")
         if result.ok:
             models = ", ".join(f"{m['name']}@{m['version']}" for m in p.get("models", []))
-            click.echo(
+            say(
                 f"VERIFIED: {p.get('decision')} at {p.get('stage')}"
                 f"{' to ' + str(p['environment']) if p.get('environment') else ''}"
                 f" for {models or 'no model'}, as of {p.get('as_of')}, signed {p.get('signed_at')}"
             )
         else:
-            click.echo("NOT VERIFIED: do not rely on this bundle")
-    ctx.exit(EXIT_PASSED if result.ok else EXIT_BLOCKED)
+            say("NOT VERIFIED: do not rely on this bundle")
+    decided(result.ok)
 
 
 @evidence_group.command("inspect")
@@ -173,8 +174,8 @@ def inspect_command(ctx: click.Context, bundle: Path, fmt: str) -> None:
         contents = archive.read(bundle, lambda n: n.endswith(".json") and "/" not in n)
         envelope, statement = open_envelope(contents)
     except (archive.HostileArchive, ValueError) as exc:
-        click.echo(f"refused: {exc}", err=True)
-        ctx.exit(EXIT_BLOCKED)
+        say(f"refused: {exc}", err=True)
+        decided(False)
         return
     from aigov_gate.evidence import spelling
 
@@ -183,7 +184,7 @@ def inspect_command(ctx: click.Context, bundle: Path, fmt: str) -> None:
         {"name": m.name, "size": m.size, "sha256": m.sha256} for m in contents.members.values()
     ]
     if fmt == "json":
-        click.echo(
+        say(
             json.dumps(
                 {
                     "verified": False,
@@ -196,19 +197,19 @@ def inspect_command(ctx: click.Context, bundle: Path, fmt: str) -> None:
             )
         )
         return
-    click.echo(f"{bundle}  (NOT verified: run `aigov evidence verify`)")
-    click.echo(
+    say(f"{bundle}  (NOT verified: run `aigov evidence verify`)")
+    say(
         f"  claims: {predicate.get('decision')} at {predicate.get('stage')}, "
         f"as of {predicate.get('as_of')}, signed {predicate.get('signed_at')}"
     )
-    click.echo(f"  signed by key(s): {', '.join(s.keyid[:16] for s in envelope.signatures)}")
+    say(f"  signed by key(s): {', '.join(s.keyid[:16] for s in envelope.signatures)}")
     encryption = predicate.get("encryption") or {}
     enc = set(encryption.get("members", []))
     retention = predicate.get("retention") or {}
-    click.echo(f"  keep until: {retention.get('until')}")
+    say(f"  keep until: {retention.get('until')}")
     for m in members:
         mark = " (encrypted)" if str(m["name"]).removeprefix("evidence/") in enc else ""
-        click.echo(f"  {m['size']:>12}  {m['name']}{mark}")
+        say(f"  {m['size']:>12}  {m['name']}{mark}")
 
 
 @evidence_group.command("decrypt")
@@ -246,14 +247,14 @@ def decrypt_command(
     if not result.ok:
         for c in result.checks:
             if not c.ok:
-                click.echo(f"FAIL {c.name}: {c.detail}", err=True)
-        click.echo("not decrypted: the bundle does not verify", err=True)
-        ctx.exit(EXIT_BLOCKED)
+                say(f"FAIL {c.name}: {c.detail}", err=True)
+        say("not decrypted: the bundle does not verify", err=True)
+        decided(False)
     if out.exists() and any(out.iterdir()):
         raise UsageError(f"{out} is not empty", hint="choose a new or empty folder")
     key = data_key(result, unwrapper(config, keyring))
     written = decrypt_to(result, key, out)
-    click.echo(f"wrote {len(written)} files to {out} (decrypted files are mode 0600)")
+    say(f"wrote {len(written)} files to {out} (decrypted files are mode 0600)")
 
 
 @evidence_group.command("rewrap")
@@ -284,11 +285,11 @@ def rewrap_command(
     for path in bundles:
         result = verify(_existing(path), keyring)
         if not result.ok:
-            click.echo(f"{path}: not re-wrapped, it does not verify", err=True)
+            say(f"{path}: not re-wrapped, it does not verify", err=True)
             failed += 1
             continue
         if not result.predicate.get("encryption"):
-            click.echo(f"{path}: nothing encrypted, nothing to re-wrap")
+            say(f"{path}: nothing encrypted, nothing to re-wrap")
             continue
         org = str(result.predicate.get("organization") or config.organization)
         wrapping = wrapper_for(keyring, org)
@@ -296,8 +297,8 @@ def rewrap_command(
             raise KeyringError(f"{org} has no active encryption key", hint="aigov keys generate")
         key = data_key(result, unwrapper(config, keyring))
         rewrap(result, wrapped_keys(key, *wrapping), path)
-        click.echo(f"{path}: data key wrapped with {wrapping[1].id[:16]}")
-    ctx.exit(EXIT_BLOCKED if failed else EXIT_PASSED)
+        say(f"{path}: data key wrapped with {wrapping[1].id[:16]}")
+    decided(not failed)
 
 
 @evidence_group.command("prune")
@@ -342,16 +343,16 @@ def prune_command(
         result = verify(path, keyring)
         until_text = (result.predicate.get("retention") or {}).get("until")
         if not result.ok:
-            click.echo(f"keep {path}: it does not verify, so its retention date is not trusted")
+            say(f"keep {path}: it does not verify, so its retention date is not trusted")
             kept += 1
             continue
         until = date.fromisoformat(str(until_text))
         if until >= today:
-            click.echo(f"keep {path}: retained until {until}")
+            say(f"keep {path}: retained until {until}")
             kept += 1
             continue
         if dry_run:
-            click.echo(f"would delete {path}: retention ended {until}")
+            say(f"would delete {path}: retention ended {until}")
             deleted += 1
             continue
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -367,9 +368,7 @@ def prune_command(
         }
         with (folder / "prune-log.jsonl").open("a", encoding="utf-8") as log:
             log.write(json.dumps(entry, sort_keys=True) + "\n")
-        click.echo(f"deleted {path}: retention ended {until}")
+        say(f"deleted {path}: retention ended {until}")
         deleted += 1
     verb = "would delete" if dry_run else "deleted"
-    click.echo(
-        f"{verb} {deleted}, kept {kept}" + (" (dry run: nothing changed)" if dry_run else "")
-    )
+    say(f"{verb} {deleted}, kept {kept}" + (" (dry run: nothing changed)" if dry_run else ""))

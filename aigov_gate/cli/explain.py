@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from aigov_gate.cli.output import say
+
 
 @click.command("explain")
 @click.argument("rule_id", required=False)
@@ -22,14 +24,14 @@ def explain_command(rule_id: str | None, list_all: bool, markdown: bool, repo: P
     from aigov_gate.explain import catalog_markdown, describe, known_rules
 
     if markdown:
-        click.echo(catalog_markdown(), nl=False)
+        say(catalog_markdown(), nl=False)
         return
     root = find_repo(repo)
     config = load_config(find_config(root))
     rules = known_rules(root, config)
     if list_all or rule_id is None:
         for info in sorted(rules.values(), key=lambda r: r.id):
-            click.echo(f"{info.id:40} {info.severity:8} {info.title}")
+            say(f"{info.id:40} {info.severity:8} {info.title}")
         return
     found = rules.get(rule_id)
     if found is None:
@@ -41,4 +43,4 @@ def explain_command(rule_id: str | None, list_all: bool, markdown: bool, repo: P
             hint=(f"did you mean {', '.join(close)}? " if close else "")
             + "aigov explain --list shows every rule",
         )
-    click.echo(describe(found), nl=False)
+    say(describe(found), nl=False)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from aigov_gate.cli.context import config_option, pr_option, repo_option
+from aigov_gate.cli.output import decided, say
 
 if TYPE_CHECKING:
     from aigov_gate.config import AigovConfig
@@ -162,10 +163,10 @@ def run(
     dashboard: bool = False,
 ) -> GateRun:
     from aigov_gate.cli.context import find_repo
+    from aigov_gate.cli.output import use_config
     from aigov_gate.cli.progress import Progress
     from aigov_gate.config import find_config, load_config
     from aigov_gate.gate import GateOptions, run_gate
-    from aigov_gate.pii import masker
     from aigov_gate.signoff.context import from_env
 
     root = find_repo(repo)
@@ -192,7 +193,7 @@ def run(
     workspace = os.environ.get("GITHUB_WORKSPACE") or os.environ.get("CI_PROJECT_DIR")
     result.path_prefix = _workspace_prefix(root, workspace)
     result.web_url = web_url(os.environ)
-    return GateRun(root, config, result, masker(config))
+    return GateRun(root, config, result, use_config(config))
 
 
 def seal(gate: GateRun, out: Path) -> Built:
@@ -205,9 +206,9 @@ def seal(gate: GateRun, out: Path) -> Built:
         gate.root, gate.config, gate.result, report, out, os.environ, now_utc(), gate.mask
     )
     for warning in built.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        say(f"warning: {warning}", err=True)
     encrypted = f", {len(built.encrypted)} encrypted" if built.encrypted else ""
-    click.echo(
+    say(
         f"evidence: {built.path} ({built.subjects} files{encrypted}; signed by key "
         f"{built.key_id[:16]}; keep until {built.retain_until})",
         err=True,
@@ -301,7 +302,6 @@ def gate_command(
 
     Exit codes: 0 passed, 1 blocked, 2 could not run, 3 internal error.
     """
-    from aigov_gate.errors import EXIT_BLOCKED, EXIT_PASSED
 
     files = _outputs(outputs)
     dashboard = fmt == "html" or any(out_fmt == "html" for out_fmt, _ in files)
@@ -311,7 +311,7 @@ def gate_command(
         _write(path, gate.report(out_fmt))
     built = seal(gate, evidence) if evidence is not None else None
     colour = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    click.echo(gate.report(fmt, colour), nl=False)
+    say(gate.report(fmt, colour), nl=False)
     if notify:
         announce(gate, files, built)
-    ctx.exit(EXIT_PASSED if result.passed else EXIT_BLOCKED)
+    decided(result.passed)

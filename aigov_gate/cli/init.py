@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from aigov_gate.cli.output import say
+
 
 @click.command("init")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path())
@@ -22,5 +24,5 @@ def init_command(directory: Path, organization: str, force: bool) -> None:
 
     written = scaffold(directory, organization, force=force)
     for path in written:
-        click.echo(f"  created {path}")
-    click.echo(f"next: cd {directory} && aigov validate")
+        say(f"  created {path}")
+    say(f"next: cd {directory} && aigov validate")

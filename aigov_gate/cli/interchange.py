@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from aigov_gate.cli.context import config_option, repo_option
+from aigov_gate.cli.output import say
 from aigov_gate.errors import UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from aigov_gate.config import AigovConfig
     from aigov_gate.graph import Graph
     from aigov_gate.references import Checked
@@ -66,30 +65,28 @@ def model_card_command(
     overwrites a file. Exit codes: 0 written, 2 could not import.
     """
     from aigov_gate.cli.context import find_repo
+    from aigov_gate.cli.output import use_config
     from aigov_gate.config import find_config, load_config
     from aigov_gate.interchange.model_card import convert, front_matter
     from aigov_gate.interchange.writing import planned, write_all
-    from aigov_gate.pii import masker
 
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
-    mask = masker(config)
+    use_config(config)
     metadata = front_matter(_read(card, "a README.md"), str(card))
     imported = convert(
         metadata, name=name, version=version, risk_tier=risk_tier, model_type=model_type
     )
     plan = planned(out or root / config.paths[0], [imported.model, *imported.runs])
     write_all(plan, f"Imported from {card.name} by aigov import model-card")
-    _wrote(plan, mask)
+    _wrote(plan)
     for note in imported.skipped:
-        click.echo(mask(f"skipped: {note}"), err=True)
+        say(f"skipped: {note}", err=True)
     datasets = [use["name"] for use in imported.model["spec"].get("datasets", [])]
     if datasets:
-        click.echo(
-            mask(
-                "next: `aigov validate` checks that a Dataset document exists for each of: "
-                + ", ".join(datasets)
-            ),
+        say(
+            "next: `aigov validate` checks that a Dataset document exists for each of: "
+            + ", ".join(datasets),
             err=True,
         )
 
@@ -114,10 +111,10 @@ def export_model_card_command(
     Exit codes: 0 written, 2 could not export.
     """
     from aigov_gate.cli.context import find_repo
+    from aigov_gate.cli.output import use_config
     from aigov_gate.config import find_config, load_config
     from aigov_gate.graph import Graph
     from aigov_gate.interchange.card_export import render_card
-    from aigov_gate.pii import masker
     from aigov_gate.validation import validate_repo
 
     root = find_repo(repo)
@@ -125,7 +122,7 @@ def export_model_card_command(
     name, _, version = model.partition("@")
     graph = Graph(validate_repo(root, config).documents)
     found = _models_named(graph, name)
-    _emit(masker(config)(render_card(graph.model_context(found[0], version or None))), out)
+    _emit(use_config(config)(render_card(graph.model_context(found[0], version or None))), out)
 
 
 @import_group.command("cyclonedx")
@@ -154,21 +151,21 @@ def import_cyclonedx_command(
     Exit codes: 0 written, 2 could not import.
     """
     from aigov_gate.cli.context import find_repo
+    from aigov_gate.cli.output import use_config
     from aigov_gate.config import find_config, load_config
     from aigov_gate.interchange.cyclonedx import import_bom, read_bom
     from aigov_gate.interchange.writing import planned, write_all
-    from aigov_gate.pii import masker
 
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
-    mask = masker(config)
+    use_config(config)
     imported = import_bom(read_bom(_read(bom, "a JSON BOM"), str(bom)), risk_tier, version)
     documents = [doc for one in imported for doc in (one.model, *one.runs)]
     plan = planned(out or root / config.paths[0], documents)
     write_all(plan, f"Imported from {bom.name} by aigov import cyclonedx")
-    _wrote(plan, mask)
+    _wrote(plan)
     for note in (note for one in imported for note in one.skipped):
-        click.echo(mask(f"skipped: {note}"), err=True)
+        say(f"skipped: {note}", err=True)
 
 
 @export_group.command("cyclonedx")
@@ -192,10 +189,10 @@ def export_cyclonedx_command(
     import json
 
     from aigov_gate.cli.context import find_repo
+    from aigov_gate.cli.output import use_config
     from aigov_gate.config import find_config, load_config
     from aigov_gate.graph import Graph
     from aigov_gate.interchange.cyclonedx import export_bom
-    from aigov_gate.pii import masker
     from aigov_gate.validation import validate_repo
 
     root = find_repo(repo)
@@ -205,7 +202,7 @@ def export_cyclonedx_command(
     chosen = _models_named(graph, name)
     chosen.sort(key=lambda doc: (doc.organization, doc.raw.name))
     bom = export_bom([graph.model_context(d, version or None) for d in chosen], spec_version)
-    _emit(masker(config)(json.dumps(bom, indent=2, ensure_ascii=False) + "\n"), out)
+    _emit(use_config(config)(json.dumps(bom, indent=2, ensure_ascii=False) + "\n"), out)
 
 
 @import_group.command("mlflow")
@@ -255,10 +252,10 @@ def import_mlflow_command(
     import os
 
     from aigov_gate.cli.context import find_repo
+    from aigov_gate.cli.output import use_config
     from aigov_gate.config import find_config, load_config
     from aigov_gate.interchange.mlflow import Selection, read_runs, to_testrun
     from aigov_gate.interchange.writing import planned, write_all
-    from aigov_gate.pii import masker
 
     if (run_id is None) == (experiment is None):
         raise UsageError("name either --run ID or --experiment NAME")
@@ -268,7 +265,7 @@ def import_mlflow_command(
         raise UsageError("--write-model needs --risk-tier: an import does not guess it")
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
-    mask = masker(config)
+    use_config(config)
     token_env = ""
     if connector is not None:
         tracking_uri, token_env = _mlflow_connector(root, config, connector)
@@ -297,9 +294,9 @@ def import_mlflow_command(
         )
     plan = planned(out or root / config.paths[0], documents)
     write_all(plan, "Imported from MLflow by aigov import mlflow")
-    _wrote(plan, mask)
+    _wrote(plan)
     for note in skipped:
-        click.echo(mask(f"skipped: {note}"), err=True)
+        say(f"skipped: {note}", err=True)
 
 
 def _mlflow_connector(root: Path, config: AigovConfig, name: str) -> tuple[str, str]:
@@ -334,20 +331,20 @@ def _models_named(graph: Graph, name: str) -> list[Checked]:
 def _emit(text: str, out: Path | None) -> None:
     """An export to stdout, or to a new file (never over an existing one)."""
     if out is None:
-        click.echo(text, nl=False)
+        say(text, nl=False)
         return
     if out.exists():
         raise UsageError(f"{out} already exists; an export never overwrites a file")
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("x", encoding="utf-8") as handle:
         handle.write(text)
-    click.echo(f"wrote {out}", err=True)
+    say(f"wrote {out}", err=True)
 
 
-def _wrote(plan: list[tuple[Path, dict[str, Any]]], mask: Callable[[str], str]) -> None:
+def _wrote(plan: list[tuple[Path, dict[str, Any]]]) -> None:
     for path, doc in plan:
         shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
-        click.echo(mask(f"wrote {shown} ({doc['kind']} '{doc['metadata']['name']}')"))
+        say(f"wrote {shown} ({doc['kind']} '{doc['metadata']['name']}')")
 
 
 def _read(path: Path, what: str) -> str:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from aigov_gate.cli.context import config_option, repo_option
+from aigov_gate.cli.output import decided, say
 
 if TYPE_CHECKING:
     from aigov_gate.config import AigovConfig
@@ -94,16 +95,16 @@ def generate_command(
                     f"{org} already has an active {p} key ({existing.id[:16]})",
                     hint="rotate it with `aigov keys rotate --force`",
                 )
-            click.echo(f"{org} {p}: already has active key {existing.id[:16]}")
+            say(f"{org} {p}: already has active key {existing.id[:16]}")
             continue
         entry = keyring.add(org, p, config, now_utc(), _passphrase())  # type: ignore[arg-type]
         made += 1
-        click.echo(
+        say(
             f"{org} {p}: new {entry.algorithm} key {entry.id[:16]} ({entry.provider}); "
             f"rotation due {entry.not_after}"
         )
     if made:
-        click.echo(f"commit {keyring.dir} (keyring.yaml, audit.jsonl, public keys)")
+        say(f"commit {keyring.dir} (keyring.yaml, audit.jsonl, public keys)")
 
 
 @keys_group.command("list")
@@ -131,14 +132,14 @@ def list_command(
     keys = [k for k in keyring.data.keys if organization in (None, k.organization)]
     if fmt == "json":
         rows = [{**k.model_dump(), "rotation_due": k.id in due_ids} for k in keys]
-        click.echo(json.dumps(rows, indent=2))
+        say(json.dumps(rows, indent=2))
         return
     for k in keys:
         due = " DUE" if k.id in due_ids else ""
         when = {"active": f"rotate by {k.not_after}{due}", "retired": f"retired {k.retired}"}.get(
             k.status, f"revoked {k.revoked}: {k.reason}"
         )
-        click.echo(
+        say(
             f"{k.id[:16]}  {k.organization:<16} {k.purpose:<10} {k.algorithm:<12} "
             f"{k.provider:<15} {k.status:<8} created {k.created}, {when}"
         )
@@ -194,7 +195,7 @@ def rotate_command(
     when = as_of.replace(tzinfo=UTC) if as_of else now
     plan = keyring.due(orgs, when, force, config.keys.rotation_days)
     if not plan:
-        click.echo(
+        say(
             f"nothing to rotate for {', '.join(orgs)} (rotation every "
             f"{config.keys.rotation_days} days; --force rotates anyway)"
         )
@@ -202,13 +203,13 @@ def rotate_command(
     rotated: list[dict[str, Any]] = []
     for item in plan:
         if dry_run:
-            click.echo(
+            say(
                 f"would rotate {item.organization} {item.purpose} key {item.old.id[:16]} "
                 f"({item.reason}): publish a new key, retire this one"
             )
             continue
         new = keyring.rotate(item, config, now, _passphrase())
-        click.echo(
+        say(
             f"rotated {item.organization} {item.purpose}: {item.old.id[:16]} retired, "
             f"{new.id[:16]} active until {new.not_after} ({item.reason})"
         )
@@ -225,9 +226,9 @@ def rotate_command(
             }
         )
     if dry_run:
-        click.echo("dry run: nothing changed")
+        say("dry run: nothing changed")
         return
-    click.echo(f"commit {keyring.dir}")
+    say(f"commit {keyring.dir}")
     if send_events:
         from aigov_gate.cli.webhooks import load, notify
         from aigov_gate.webhooks.events import make
@@ -265,12 +266,12 @@ def revoke_command(
     _, keyring = open_keyring(repo, config_path, keyring_path, missing_ok=False)
     since = compromised_since.replace(tzinfo=UTC) if compromised_since else None
     entry = keyring.revoke(key_id, reason.strip(), now_utc(), since)
-    click.echo(
+    say(
         f"revoked {entry.organization} {entry.purpose} key {entry.id[:16]} "
         f"(nothing signed from {entry.compromised_since} verifies)"
     )
     if keyring.active(entry.organization, entry.purpose) is None:
-        click.echo(
+        say(
             f"{entry.organization} has no active {entry.purpose} key now: "
             f"`aigov keys generate --purpose {entry.purpose}`"
         )
@@ -292,7 +293,6 @@ def audit_command(
     config_path: Path | None,
 ) -> None:
     """Show the audit log of key operations; with --verify, find any tampering (exit 1)."""
-    from aigov_gate.errors import EXIT_BLOCKED
 
     _, keyring = open_keyring(repo, config_path, keyring_path, missing_ok=False)
     entries = list(keyring.audit_entries())
@@ -302,20 +302,20 @@ def audit_command(
         if check:
             out["verified"] = not problems
             out["problems"] = problems
-        click.echo(json.dumps(out, indent=2))
+        say(json.dumps(out, indent=2))
     else:
         for e in entries:
-            click.echo(
+            say(
                 f"{e.get('seq'):>4} {e.get('time')} {e.get('actor')}: {e.get('operation')} "
                 f"{e.get('organization')} {e.get('purpose')} {str(e.get('key_id'))[:16]}"
             )
         if check:
             for p in problems:
-                click.echo(f"problem: {p}", err=True)
-            click.echo(
+                say(f"problem: {p}", err=True)
+            say(
                 f"audit log verified: {len(entries)} entries, hash chain and keyring agree"
                 if not problems
                 else f"audit log NOT verified: {len(problems)} problem(s)"
             )
     if problems:
-        ctx.exit(EXIT_BLOCKED)
+        decided(False)

@@ -25,6 +25,7 @@ from aigov_gate.cli.init import init_command
 from aigov_gate.cli.interchange import export_group, import_group
 from aigov_gate.cli.keys import keys_group
 from aigov_gate.cli.metrics import metrics_group
+from aigov_gate.cli.output import say
 from aigov_gate.cli.pii import pii_group
 from aigov_gate.cli.policy import policy_group
 from aigov_gate.cli.report import report_group
@@ -60,14 +61,12 @@ class AigovGroup(click.Group):
             _discard_stdout()
             raise click.exceptions.Exit(EXIT_BROKEN_PIPE) from None
         except AigovError as exc:
-            from aigov_gate.pii import mask
-
-            click.echo(mask(exc.diagnostics()), err=True)
+            say(exc.diagnostics(), err=True)
             ctx.exit(exc.exit_code)
         except Exception as exc:
             if ctx.find_root().params.get("debug"):
                 traceback.print_exc()
-            click.echo(internal_error_text(exc), err=True)
+            say(internal_error_text(exc), err=True)
             ctx.exit(EXIT_INTERNAL)
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from aigov_gate.cli.context import config_option, repo_option
+from aigov_gate.cli.output import say
 
 if TYPE_CHECKING:
     from aigov_gate.graph import Graph
@@ -147,7 +148,7 @@ def compute_command(
         intervals = engine.bootstrap(prepared, bootstrap, seed, 1 - (1 - level) / count)
     lines, warnings = compute.lines(wanted, values, intervals, data)
     for warning in warnings:
-        click.echo(f"warning: {warning}", err=True)
+        say(f"warning: {warning}", err=True)
     _emit("\n".join(lines) + "\n", append, out)
 
 
@@ -166,7 +167,7 @@ def _emit(text: str, append: bool, out: Path | None) -> None:
     elif out is not None:
         out.write_text(text, encoding="utf-8")
     else:
-        click.echo(text, nl=False)
+        say(text, nl=False)
 
 
 def _columns(columns: str | None) -> dict[str, str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from aigov_gate.cli.context import config_option, repo_option
+from aigov_gate.cli.output import decided, say
 
 
 @click.group("pii")
@@ -34,7 +35,6 @@ def scan_command(
     """
     from aigov_gate.cli.context import find_repo
     from aigov_gate.config import find_config, load_config
-    from aigov_gate.errors import EXIT_BLOCKED, EXIT_PASSED
     from aigov_gate.pii import Scanner, scan_paths
 
     root = find_repo(repo)
@@ -44,12 +44,10 @@ def scan_command(
         rows = [
             {"path": str(p), "line": m.line, "column": m.column, "kind": m.kind} for p, m in hits
         ]
-        click.echo(json.dumps(rows, indent=2))
+        say(json.dumps(rows, indent=2))
     else:
         for path, m in hits:
-            click.echo(f"{path}:{m.line}:{m.column}: {m.kind}")
+            say(f"{path}:{m.line}:{m.column}: {m.kind}")
         files = len({p for p, _ in hits})
-        click.echo(
-            f"{len(hits)} match(es) in {files} file(s)" if hits else "no personal data found"
-        )
-    ctx.exit(EXIT_BLOCKED if hits else EXIT_PASSED)
+        say(f"{len(hits)} match(es) in {files} file(s)" if hits else "no personal data found")
+    decided(not hits)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from aigov_gate.cli.context import config_option, repo_option
+from aigov_gate.cli.output import decided, say
 
 if TYPE_CHECKING:
     from aigov_gate.references import Checked
@@ -43,7 +44,6 @@ def policy_test_command(
     """
     from aigov_gate.cli.context import find_repo
     from aigov_gate.config import find_config, load_config
-    from aigov_gate.errors import EXIT_BLOCKED, EXIT_PASSED
     from aigov_gate.packs import PACKS, pack_policies
     from aigov_gate.policy.unit_tests import run_policy_tests, untested
     from aigov_gate.reporters.text import render_finding
@@ -62,21 +62,21 @@ def policy_test_command(
             chosen_packs = list(config.policy_packs)
     policies += pack_policies(chosen_packs)
     for finding in problems:
-        click.echo(render_finding(finding, colour=False))
+        say(render_finding(finding, colour=False))
     results = run_policy_tests(policies)
     for r in results:
         if not r.ok:
-            click.echo(f"FAIL {r.location}: {r.policy} > {r.name}: {r.detail}")
+            say(f"FAIL {r.location}: {r.policy} > {r.name}: {r.detail}")
         elif verbose:
-            click.echo(f"PASS {r.policy} > {r.name}")
+            say(f"PASS {r.policy} > {r.name}")
     failed = sum(1 for r in results if not r.ok)
     missing = untested(policies)
     if missing:
-        click.echo(f"note: {len(missing)} policy(ies) without tests: {', '.join(missing)}")
-    click.echo(
+        say(f"note: {len(missing)} policy(ies) without tests: {', '.join(missing)}")
+    say(
         f"{len(results) - failed} passed, {failed} failed, {len(policies)} policy(ies)"
         + (f", {len(problems)} invalid document problem(s)" if problems else "")
     )
     if not results:
-        click.echo("error: no policy test cases found: nothing was verified", err=True)
-    ctx.exit(EXIT_BLOCKED if failed or problems or not results else EXIT_PASSED)
+        say("error: no policy test cases found: nothing was verified", err=True)
+    decided(not (failed or problems or not results))

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from aigov_gate.cli.gate import gate_options
+from aigov_gate.cli.output import say
 
 
 @click.group("report")
@@ -38,7 +39,7 @@ def html_command(output: Path, **selection: Any) -> None:
     gate = run(**selection, dashboard=True)
     text = gate.mask(render_html(gate.result))
     _write(output, text)
-    click.echo(
+    say(
         f"wrote {output} ({len(text.encode()) // 1024} KiB): gate {gate.result.decision}; "
         f"open it in a browser",
         err=True,

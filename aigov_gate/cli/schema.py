@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from aigov_gate.cli.output import decided, say
+
 
 @click.group("schema")
 def schema_group() -> None:
@@ -29,14 +31,14 @@ def export_command(ctx: click.Context, out: Path, check: bool) -> None:
     if check:
         stale = stale_schemas(out)
         for name in stale:
-            click.echo(f"{out / name}: differs from the models", err=True)
+            say(f"{out / name}: differs from the models", err=True)
         if stale:
-            click.echo(f"run: aigov schema export --out {out}", err=True)
-            ctx.exit(1)
-        click.echo(f"ok: schemas in {out} match the models")
+            say(f"run: aigov schema export --out {out}", err=True)
+            decided(False)
+        say(f"ok: schemas in {out} match the models")
         return
     written = export_schemas(out)
-    click.echo(f"wrote {len(written)} schemas to {out}")
+    say(f"wrote {len(written)} schemas to {out}")
 
 
 schema_group.add_command(export_command)

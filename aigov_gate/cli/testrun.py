@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from aigov_gate.cli.context import config_option, repo_option
+from aigov_gate.cli.output import decided, say
 
 if TYPE_CHECKING:
     from aigov_gate.runner.run import Job, Outcome
@@ -71,36 +71,36 @@ def run_command(
     bad results, 2 usage, 130 cancelled (Ctrl-C; the TestRun is still written).
     """
     from aigov_gate.cli.context import find_repo
+    from aigov_gate.cli.output import use_config
     from aigov_gate.config import find_config, load_config
-    from aigov_gate.errors import EXIT_BLOCKED, EXIT_CANCELLED, EXIT_PASSED
+    from aigov_gate.errors import EXIT_CANCELLED
     from aigov_gate.graph import Graph
-    from aigov_gate.pii import masker
     from aigov_gate.runner import record, select
     from aigov_gate.runner.run import Settings, new_run_id, plans_of, run_all, secret_names
     from aigov_gate.validation import validate_repo
 
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
-    mask = masker(config)
+    mask = use_config(config)
     validation = validate_repo(root, config)
     graph = Graph(validation.documents)
     chosen = plans_of(graph.by_kind.get("TestPlan", []), plans)
     todo, skipped = select(graph, chosen, model, dataset)
     width = jobs or min(config.testing.max_concurrent, os.cpu_count() or 1)
     run_id = new_run_id()
-    say = _Echo(mask)
+    echo = _Echo()
     if validation.findings:
-        say.err(
+        echo.err(
             f"note: {len(validation.findings)} validation finding(s); 'aigov validate' lists them"
         )
     for line in skipped:
-        say.out(f"skipped  {line}")
+        echo.out(f"skipped  {line}")
     if dry_run:
-        _dry(todo, root, config.testing.timeout, timeout, width, say)
-        ctx.exit(EXIT_PASSED)
+        _dry(todo, root, config.testing.timeout, timeout, width, echo)
+        decided(True)
     if not todo:
-        say.out("nothing to run: no test with a 'command' applies (docs/testing.md)")
-        ctx.exit(EXIT_PASSED)
+        echo.out("nothing to run: no test with a 'command' applies (docs/testing.md)")
+        decided(True)
     settings = Settings(
         root,
         (out or root / ".aigov" / "test-runs" / run_id).absolute(),
@@ -113,7 +113,7 @@ def run_command(
     subscriptions = [s.secret_env for s in graph.subscriptions() if s.secret_env]
     started = datetime.now(UTC)
     clock = time.monotonic()
-    live = _Live(say, len(todo), clock, sys.stdout.isatty())
+    live = _Live(echo, len(todo), clock, sys.stdout.isatty())
     outcomes, cancelled = run_all(todo, settings, secret_names(config, subscriptions), live)
     finished = datetime.now(UTC)
     live.close()
@@ -130,53 +130,50 @@ def run_command(
             name, outs, status, (started, finished), parameters, record.executor(os.environ), mask
         )
         path = record.write(folder, name, doc, run_id)
-        say.out(f"wrote {path.relative_to(root.resolve())} ({status})")
-    say.out(f"logs: {settings.out}")
+        echo.out(f"wrote {path.relative_to(root.resolve())} ({status})")
+    echo.out(f"logs: {settings.out}")
     if cancelled:
         ctx.exit(EXIT_CANCELLED)
-    ctx.exit(EXIT_PASSED if all(o.ok for o in outcomes) else EXIT_BLOCKED)
+    decided(all(o.ok for o in outcomes))
 
 
 class _Echo:
-    """Every line through the PII masker."""
-
-    def __init__(self, mask: Callable[[str], str]) -> None:
-        self.mask = mask
+    """Lines to stdout or stderr, through the one writer."""
 
     def out(self, text: str, nl: bool = True) -> None:
-        click.echo(self.mask(text), nl=nl)
+        say(text, nl=nl)
 
     def err(self, text: str) -> None:
-        click.echo(self.mask(text), err=True)
+        say(text, err=True)
 
 
 class _Live:
     """Progress: a line per finished test; on a TTY also a status line kept up to date."""
 
-    def __init__(self, say: _Echo, total: int, start: float, tty: bool) -> None:
-        self.say, self.total, self.start, self.tty = say, total, start, tty
+    def __init__(self, echo: _Echo, total: int, start: float, tty: bool) -> None:
+        self.echo, self.total, self.start, self.tty = echo, total, start, tty
         self.shown = False
 
     def __call__(
         self, event: str, outcome: Outcome | None, done: int, running: int, failed: int
     ) -> None:
         if self.tty and self.shown:
-            click.echo("\r\x1b[2K", nl=False)
+            say("\r\x1b[2K", nl=False)
             self.shown = False
         if outcome is not None:
-            self.say.out(_line(outcome))
+            self.echo.out(_line(outcome))
         if self.tty:
             elapsed = time.monotonic() - self.start
             status = (
                 f"tests: {done}/{self.total} done, {running} running, {failed} failed, "
                 f"{elapsed:.1f} s"
             )
-            click.echo(status, nl=False)
+            say(status, nl=False)
             self.shown = True
 
     def close(self) -> None:
         if self.tty and self.shown:
-            click.echo("\r\x1b[2K", nl=False)
+            say("\r\x1b[2K", nl=False)
 
 
 def _line(outcome: Outcome) -> str:
@@ -190,12 +187,12 @@ def _line(outcome: Outcome) -> str:
 
 
 def _dry(
-    todo: list[Job], root: Path, default: float, override: float | None, width: int, say: _Echo
+    todo: list[Job], root: Path, default: float, override: float | None, width: int, echo: _Echo
 ) -> None:
-    say.out(f"would run {len(todo)} test(s), {width} at a time:")
+    echo.out(f"would run {len(todo)} test(s), {width} at a time:")
     for job in todo:
         test = job.test
         assert test.command is not None
         seconds = override or test.timeout or default
         cwd = test.cwd or "."
-        say.out(f"  {job.label}: {' '.join(test.command)}  (cwd {cwd}, timeout {seconds:g} s)")
+        echo.out(f"  {job.label}: {' '.join(test.command)}  (cwd {cwd}, timeout {seconds:g} s)")

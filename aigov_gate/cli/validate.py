@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from aigov_gate.cli.context import config_option, repo_option
+from aigov_gate.cli.output import decided, say
 
 if TYPE_CHECKING:
     from aigov_gate.config import AigovConfig
@@ -47,10 +48,9 @@ def validate_command(
     and their references are checked against the whole repository.
     """
     from aigov_gate.cli.context import find_repo
+    from aigov_gate.cli.output import use_config
     from aigov_gate.cli.progress import Progress
     from aigov_gate.config import find_config, load_config
-    from aigov_gate.errors import EXIT_BLOCKED, EXIT_PASSED
-    from aigov_gate.pii import masker
     from aigov_gate.reporters import REPORTER_BY_NAME
     from aigov_gate.result import sort_findings
     from aigov_gate.validation import remember, validate_repo
@@ -68,8 +68,9 @@ def validate_command(
     if store is not None:
         remember(root, store, result)
     colour = fmt == "text" and sys.stdout.isatty()
-    click.echo(masker(config)(REPORTER_BY_NAME[fmt](result, colour)), nl=False)
-    ctx.exit(EXIT_BLOCKED if result.findings else EXIT_PASSED)
+    use_config(config)
+    say(REPORTER_BY_NAME[fmt](result, colour), nl=False)
+    decided(not result.findings)
 
 
 def _cache(root: Path, config: AigovConfig, wanted: bool | None) -> Cache | None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from aigov_gate.cli.context import config_option, repo_option
+from aigov_gate.cli.output import decided, say
 
 if TYPE_CHECKING:
     from aigov_gate.config import AigovConfig
@@ -83,7 +84,7 @@ def load(repo: Path | None, config_path: Path | None) -> Hooks:
 
 def _echo_report(report: Report, outbox: Path, err: bool = False) -> None:
     for key, why in sorted(report.held.items()):
-        click.echo(f"held      {key}: {why}", err=err)
+        say(f"held      {key}: {why}", err=err)
     line = (
         f"{report.delivered} delivered, {report.retried} retried, {len(report.failed)} failed, "
         f"{report.attempts} attempts; {report.pending} pending in {outbox}"
@@ -91,7 +92,7 @@ def _echo_report(report: Report, outbox: Path, err: bool = False) -> None:
     if report.pending and report.next_attempt is not None:
         when = datetime.fromtimestamp(report.next_attempt, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         line += f" (next attempt {when}: run `aigov webhooks deliver` then)"
-    click.echo(line, err=err)
+    say(line, err=err)
 
 
 def _report_json(report: Report) -> dict[str, Any]:
@@ -152,25 +153,25 @@ def notify(hooks: Hooks, events: list[Event]) -> None:
         finally:
             outbox.close()
     except AigovError as exc:
-        click.echo(f"warning: webhooks: events not queued: {exc.message} ({exc.hint})", err=True)
+        say(f"warning: webhooks: events not queued: {exc.message} ({exc.hint})", err=True)
         return
     if not queued:
         kinds = ", ".join(sorted({e.type for e in events}))
-        click.echo(f"webhooks: no active subscription wants {kinds}", err=True)
+        say(f"webhooks: no active subscription wants {kinds}", err=True)
         return
     for event in events:
         if event.id in queued:
             names = ", ".join(queued[event.id])
-            click.echo(f"webhooks: queued {event.type} {event.id} for {names}", err=True)
+            say(f"webhooks: queued {event.type} {event.id} for {names}", err=True)
     try:
         report = run_delivery(
             hooks,
             hooks.config.webhooks.notify_wait,
-            lambda line: click.echo(line, err=True),
+            lambda line: say(line, err=True),
             budget=True,
         )
     except AigovError as exc:
-        click.echo(f"warning: webhooks: not delivered now: {exc.message} ({exc.hint})", err=True)
+        say(f"warning: webhooks: not delivered now: {exc.message} ({exc.hint})", err=True)
         return
     _echo_report(report, hooks.outbox_path, err=True)
 
@@ -215,22 +216,22 @@ def list_command(fmt: str, repo: Path | None, config_path: Path | None) -> None:
             }
         )
     if fmt == "json":
-        click.echo(json.dumps({"subscriptions": rows}, indent=2))
+        say(json.dumps({"subscriptions": rows}, indent=2))
         return
     if not rows:
-        click.echo("no WebhookSubscription documents (docs/webhooks.md shows one)")
+        say("no WebhookSubscription documents (docs/webhooks.md shows one)")
         return
     for row in rows:
         secret = "set" if row["secret_set"] else "NOT SET"
         q = row["queue"]
-        click.echo(
+        say(
             f"{row['organization']}/{row['name']}  {row['status']}  {row['url']}\n"
             f"  events: {', '.join(row['events'])}\n"
             f"  secret: {row['secret_env']} ({secret})\n"
             f"  queue:  {q['pending']} pending, {q['delivered']} delivered, {q['failed']} failed"
         )
         if row["url_problem"]:
-            click.echo(f"  url:    {row['url_problem']}")
+            say(f"  url:    {row['url_problem']}")
 
 
 @webhooks_group.command("test")
@@ -268,14 +269,14 @@ def test_command(
         "seconds": round(seconds, 3),
     }
     if fmt == "json":
-        click.echo(json.dumps(result, indent=2))
+        say(json.dumps(result, indent=2))
     else:
         word = "delivered" if tested.delivered else "FAILED"
-        click.echo(
+        say(
             f"{word}: webhook.test {tested.event.id} -> {sub.key} {result['url']}: "
             f"{tested.reason} ({seconds:.2f}s)"
         )
-    ctx.exit(0 if tested.delivered else 1)
+    decided(tested.delivered)
 
 
 @webhooks_group.command("deliver")
@@ -297,12 +298,12 @@ def deliver_command(
     hooks = load(repo, config_path)
     only = {hooks.named(n).key for n in names} if names else None
     quiet = fmt == "json"
-    report = run_delivery(hooks, wait_seconds, (lambda _: None) if quiet else click.echo, only)
+    report = run_delivery(hooks, wait_seconds, (lambda _: None) if quiet else say, only)
     if quiet:
-        click.echo(json.dumps(_report_json(report), indent=2))
+        say(json.dumps(_report_json(report), indent=2))
     else:
         _echo_report(report, hooks.outbox_path)
-    ctx.exit(0 if report.ok else 1)
+    decided(report.ok)
 
 
 @webhooks_group.command("retry")
@@ -333,13 +334,13 @@ def retry_command(
         outbox.close()
     quiet = fmt == "json"
     if not quiet:
-        click.echo(f"{count} deliveries due now")
-    report = run_delivery(hooks, wait_seconds, (lambda _: None) if quiet else click.echo, only)
+        say(f"{count} deliveries due now")
+    report = run_delivery(hooks, wait_seconds, (lambda _: None) if quiet else say, only)
     if quiet:
-        click.echo(json.dumps({"rescheduled": count, **_report_json(report)}, indent=2))
+        say(json.dumps({"rescheduled": count, **_report_json(report)}, indent=2))
     else:
         _echo_report(report, hooks.outbox_path)
-    ctx.exit(0 if report.ok else 1)
+    decided(report.ok)
 
 
 @webhooks_group.command("status")
@@ -353,9 +354,9 @@ def status_command(fmt: str, limit: int, repo: Path | None, config_path: Path | 
     path = hooks.outbox_path
     if not path.exists():
         if fmt == "json":
-            click.echo(json.dumps({"outbox": str(path), "exists": False}, indent=2))
+            say(json.dumps({"outbox": str(path), "exists": False}, indent=2))
         else:
-            click.echo(f"no outbox yet at {path}: nothing was queued")
+            say(f"no outbox yet at {path}: nothing was queued")
         return
     outbox = hooks.open()
     try:
@@ -375,22 +376,22 @@ def status_command(fmt: str, limit: int, repo: Path | None, config_path: Path | 
         "pending": [_row(d) for d in pending],
     }
     if fmt == "json":
-        click.echo(json.dumps(data, indent=2))
+        say(json.dumps(data, indent=2))
         return
-    click.echo(f"outbox {path}: {attempts} attempts so far")
+    say(f"outbox {path}: {attempts} attempts so far")
     for key, c in sorted(counts.items()):
         off = " (disabled: 410 Gone)" if key in gone else ""
-        click.echo(
+        say(
             f"  {key}{off}: {c['pending']} pending, {c['delivered']} delivered, "
             f"{c['failed']} failed"
         )
     for title, rows in (("failed", failed), ("pending", pending)):
         if rows:
-            click.echo(f"{title}:")
+            say(f"{title}:")
             for d in rows:
-                click.echo(f"  {_line(d)}")
+                say(f"  {_line(d)}")
     if failed:
-        click.echo("send them again with `aigov webhooks retry --failed`")
+        say("send them again with `aigov webhooks retry --failed`")
 
 
 def _row(d: Any) -> dict[str, Any]:
@@ -426,9 +427,9 @@ def enable_command(name: str, repo: Path | None, config_path: Path | None) -> No
     finally:
         outbox.close()
     if was:
-        click.echo(f"{sub.key} enabled; `aigov webhooks retry --failed` sends what it missed")
+        say(f"{sub.key} enabled; `aigov webhooks retry --failed` sends what it missed")
     else:
-        click.echo(f"{sub.key} was not disabled")
+        say(f"{sub.key} was not disabled")
 
 
 @webhooks_group.command("new-secret")
@@ -436,4 +437,4 @@ def new_secret_command() -> None:
     """Print a new whsec_ signing secret (32 random bytes) for a subscription's env var."""
     from aigov_gate.webhooks.signing import new_secret
 
-    click.echo(new_secret())
+    say(new_secret())
