@@ -1,4 +1,4 @@
-"""Built-in policy packs: Policy YAML shipped in ``aigov_gate/policies/``, enabled by name.
+"""Built-in policy packs: Policy YAML in ``policies/`` (shipped as ``aigov_gate.data.policies``).
 
     >>> [p.model.metadata.name for p in load_pack("baseline")][:1]
     ['baseline.model-owner']
@@ -12,9 +12,9 @@ never at the pack file, which is not part of the user's repository.
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 
 from aigov_gate.catalog import PACKS
+from aigov_gate.data import read_text as shipped_text
 from aigov_gate.documents.policy import Policy
 from aigov_gate.errors import ConfigError
 from aigov_gate.loading import RawDocument, SourceFile
@@ -33,7 +33,7 @@ def pack_text(name: str) -> str:
             f"unknown policy pack '{name}'",
             hint=f"known packs: {', '.join(PACKS)} (policy_packs in .aigov.yaml)",
         )
-    return resources.files("aigov_gate").joinpath(f"policies/{name}.yaml").read_text("utf-8")
+    return shipped_text("policies", f"{name}.yaml")
 
 
 @cache

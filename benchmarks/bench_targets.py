@@ -136,7 +136,7 @@ def main() -> None:
     rows: list[tuple[str, str, str, str]] = []
     example = ROOT / "examples" / "credit-scoring"
     one = example / "governance" / "models" / "credit-scoring.yaml"
-    schema = ROOT / "aigov_gate" / "schemas" / "model.json"
+    schema = ROOT / "schemas" / "model.json"
     a, b, r = pairs(
         lambda: run([AIGOV, "validate", "--repo", str(example), str(one)]),
         lambda: run([str(BIN / "check-jsonschema"), "--schemafile", str(schema), str(one)]),

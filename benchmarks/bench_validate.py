@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from generate import generate
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMAS = ROOT / "aigov_gate" / "schemas"
+SCHEMAS = ROOT / "schemas"
 BIN = Path(sys.executable).parent
 
 BARE_PARSE = """

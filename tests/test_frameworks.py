@@ -14,7 +14,7 @@ from aigov_gate.catalog import RULES
 from aigov_gate.frameworks import BUILTIN_FRAMEWORKS, builtin_catalog, crosswalk
 from aigov_gate.packs import load_pack
 
-CATALOGS = ROOT / "aigov_gate" / "frameworks"
+CATALOGS = ROOT / "frameworks"
 
 
 def numbers(name: str) -> list[str]:

@@ -28,7 +28,7 @@ from aigov_gate.documents import KINDS
 from aigov_gate.documents.schema import CONFIG_SCHEMA, schema_filename
 from aigov_gate.loading.safe_yaml import Limits, parse_text
 
-SCHEMAS = ROOT / "aigov_gate" / "schemas"
+SCHEMAS = ROOT / "schemas"
 HOSTS = Path(__file__).parent / "data" / "schema-hosts"
 Path_ = tuple[str | int, ...]
 
@@ -70,7 +70,7 @@ def _jsonable(value: Any) -> Any:
 def _hosts() -> dict[str, list[dict[str, Any]]]:
     """Valid documents of every kind: the example's, then the extra ones kept for this test."""
     found: dict[str, list[dict[str, Any]]] = {}
-    packaged = ROOT / "aigov_gate"
+    packaged = ROOT  # the shipped catalogs and packs
     paths = [
         *sorted((EXAMPLES / "credit-scoring").rglob("*.yaml")),
         *sorted((packaged / "frameworks").glob("*.yaml")),

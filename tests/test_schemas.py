@@ -16,18 +16,18 @@ from aigov_gate.documents import KINDS
 from aigov_gate.documents.schema import generate_schemas, schema_filename
 from aigov_gate.loading.safe_yaml import Limits, parse_text
 
-COMMITTED = ROOT / "aigov_gate" / "schemas"
+COMMITTED = ROOT / "schemas"
 
 
 def test_committed_schemas_match_the_models() -> None:
     generated = generate_schemas(AigovConfig)
     committed = {p.name: p.read_text(encoding="utf-8") for p in COMMITTED.glob("*.json")}
     assert sorted(committed) == sorted(generated), (
-        "run: aigov schema export --out aigov_gate/schemas"
+        "run: aigov schema export --out schemas"
     )
     for name, text in generated.items():
         assert committed[name] == text, (
-            f"{name} drifted: run aigov schema export --out aigov_gate/schemas"
+            f"{name} drifted: run aigov schema export --out schemas"
         )
 
 

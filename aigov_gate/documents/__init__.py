@@ -1,6 +1,6 @@
 """Pydantic models for every governance document kind: the single source of truth.
 
-``KINDS`` maps each ``kind`` to its model; JSON Schemas in ``aigov_gate/schemas`` are
+``KINDS`` maps each ``kind`` to its model; JSON Schemas in ``schemas`` are
 generated from these (see ``documents.schema``).
 """
 

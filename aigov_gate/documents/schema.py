@@ -1,6 +1,6 @@
 """JSON Schemas (2020-12) generated from the models: one per kind, plus ``.aigov.yaml``'s.
 
-The committed copies in ``aigov_gate/schemas/`` are what editors use (through the
+The committed copies in ``schemas/`` are what editors use (through the
 ``# yaml-language-server: $schema=...`` modeline); a test fails when they drift.
 """
 

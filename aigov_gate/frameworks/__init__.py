@@ -18,9 +18,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, cached_property
-from importlib import resources
 from typing import Any
 
+from aigov_gate.data import read_text as shipped_text
 from aigov_gate.documents.compliance import Amendment, Applicability, Clause, Framework
 from aigov_gate.loading import RawDocument, SourceFile
 from aigov_gate.loading.safe_yaml import Limits, parse_text
@@ -46,7 +46,7 @@ def builtin_path(name: str) -> str:
 
 
 def builtin_text(name: str) -> str:
-    return resources.files("aigov_gate").joinpath(f"frameworks/{name}.yaml").read_text("utf-8")
+    return shipped_text("frameworks", f"{name}.yaml")
 
 
 @cache
