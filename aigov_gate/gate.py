@@ -82,6 +82,10 @@ class GateOptions:
     dashboard: bool = False
     #: Told how reading files and evaluating models goes (a progress line on a terminal).
     progress: Report | None = None
+    #: Where the CI's web UI shows a file, and the governance root inside the CI's
+    #: workspace (``GateResult.web_url``, ``GateResult.path_prefix``).
+    web_url: str = ""
+    path_prefix: str = ""
 
 
 def situation_for(config: AigovConfig, options: GateOptions) -> Situation:
@@ -200,6 +204,8 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
         stale_evidence=moved[1],
         compliance_base_error=moved[2],
         sheets=sheets,
+        web_url=options.web_url,
+        path_prefix=options.path_prefix,
     )
 
 

@@ -366,7 +366,7 @@ class Change:
     details: tuple[tuple[str, str | int], ...] = ()
 
 
-@dataclass
+@dataclass(frozen=True)
 class GateResult:
     """The gate's decision and everything reporters need to explain it."""
 
@@ -392,8 +392,9 @@ class GateResult:
     compliance_changes: tuple[ClauseChange, ...] = ()
     stale_evidence: tuple[StaleEvidence, ...] = ()
     compliance_base_error: str = ""
-    #: Where the CI's web UI shows a file: ``https://github.com/o/r/blob/SHA/`` (set by the
-    #: CLI from CI variables; "" when unknown). Reports link ``web_url + path_prefix + path``.
+    #: Where the CI's web UI shows a file: ``https://github.com/o/r/blob/SHA/`` (from CI
+    #: variables, ``GateOptions.web_url``; "" when unknown). Reports link
+    #: ``web_url + path_prefix + path``.
     web_url: str = ""
     #: The dashboard's per-model sheets, when asked for (``GateOptions.dashboard``).
     sheets: tuple[ModelSheet, ...] = ()

@@ -103,7 +103,7 @@ def test_gate_writes_it_too_and_links_findings_to_the_ci_web_ui(
     link = "https://github.example/acme/governance/blob/0123456789abcdef0123456789abcdef01234567/"
     assert f'href="{link}tests/run-2.0.0.yaml#L14"' in html
     # A link never carries what is not http(s) and a commit id.
-    from aigov_gate.cli.gate import web_url
+    from aigov_gate.app.gate import web_url
 
     assert web_url({**env, "GITHUB_SERVER_URL": "javascript:alert(1)//"}) == ""
     assert web_url({**env, "GITHUB_SHA": "main"}) == ""

@@ -229,9 +229,9 @@ def _emit(text: str, output: Path | None) -> None:
     if output is None:
         say(text, nl=False)
     else:
-        from aigov_gate.cli.gate import _write
+        from aigov_gate.app.files import write_report
 
-        _write(output, text)
+        write_report(output, text)
 
 
 @click.group("compliance")
@@ -269,8 +269,8 @@ def report_command(
     Runs the gate's evaluation and prints its compliance view. Exit 0 when the report
     was written (the gate decides merges), 2 on usage or configuration errors.
     """
+    from aigov_gate.app.files import write_report
     from aigov_gate.cli.context import find_repo
-    from aigov_gate.cli.gate import _write
     from aigov_gate.compliance.oscal import render_oscal
     from aigov_gate.config import find_config, load_config
     from aigov_gate.gate import GateOptions, run_gate
@@ -298,4 +298,4 @@ def report_command(
     if output is None:
         say(text, nl=False)
     else:
-        _write(output, text)
+        write_report(output, text)

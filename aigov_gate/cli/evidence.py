@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from aigov_gate.cli.context import config_option, repo_option
-from aigov_gate.cli.gate import announce, gate_options, notify_option, run, seal
+from aigov_gate.cli.gate import gate_options, notify_option, run, warn
 from aigov_gate.cli.keys import keyring_option, open_keyring
 from aigov_gate.cli.output import decided, say
 from aigov_gate.errors import UsageError
@@ -60,11 +60,13 @@ def build_command(out: Path, notify: bool, **selection: Any) -> None:
 
     Exit codes: 0 the bundle was written, 2 it could not be.
     """
+    from aigov_gate.app.gate import announce, seal
+
     gate = run(**selection, evidence=True)
-    built = seal(gate, out)
+    built = seal(gate, out, os.environ, warn)
     say(f"decision recorded: {gate.result.decision}")
     if notify:
-        announce(gate, [], built)
+        announce(gate, [], built, os.environ, warn)
 
 
 def _keyring_at(repo: Path | None, ref: str, dest: Path) -> Keyring:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,9 +15,7 @@ from aigov_gate.cli.context import config_option, pr_option, repo_option
 from aigov_gate.cli.output import decided, say
 
 if TYPE_CHECKING:
-    from aigov_gate.config import AigovConfig
-    from aigov_gate.evidence.bundle import Built
-    from aigov_gate.result import GateResult
+    from aigov_gate.app.gate import GateRun
 
 FORMATS = (
     "text",
@@ -50,59 +47,6 @@ def _outputs(values: tuple[str, ...]) -> list[tuple[str, Path]]:
     return pairs
 
 
-def _write(path: Path, text: str) -> None:
-    from aigov_gate.errors import UsageError
-
-    try:
-        if path.parent != Path():
-            path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    except OSError as exc:
-        raise UsageError(
-            f"cannot write {path}: {exc.strerror}", hint="check the folder and permissions"
-        ) from None
-
-
-def web_url(env: Mapping[str, str]) -> str:
-    """Where the CI's web UI shows the files of this commit (GitHub, GitLab), or ""."""
-    import re
-
-    sha = env.get("GITHUB_SHA") or env.get("CI_COMMIT_SHA") or ""
-    if env.get("GITHUB_REPOSITORY") and env.get("GITHUB_SHA"):
-        base = f"{env.get('GITHUB_SERVER_URL') or 'https://github.com'}/{env['GITHUB_REPOSITORY']}/blob/"
-    elif env.get("CI_PROJECT_URL") and env.get("CI_COMMIT_SHA"):
-        base = f"{env['CI_PROJECT_URL']}/-/blob/"
-    else:
-        return ""
-    if not re.fullmatch(r"https?://[^\s\"'<>]+/", base) or not re.fullmatch(r"[0-9a-f]{7,64}", sha):
-        return ""  # only http(s) and a commit id: nothing a link could run
-    return f"{base}{sha}/"
-
-
-def _workspace_prefix(root: Path, workspace: str | None) -> str:
-    """Where ``root`` sits in the project: under the CI workspace (GITHUB_WORKSPACE,
-    CI_PROJECT_DIR), else under the Git work tree's top. Annotations, SARIF and Code
-    Quality paths are relative to the project, not to a governance sub-folder."""
-    top = Path(workspace).resolve() if workspace else _git_top(root.resolve())
-    if top is None:
-        return ""
-    try:
-        prefix = root.resolve().relative_to(top).as_posix()
-    except ValueError:
-        return ""
-    return "" if prefix == "." else prefix
-
-
-def _git_top(start: Path) -> Path | None:
-    """The nearest folder holding ``.git`` (a folder, or a worktree's file), or None."""
-    for folder in (start, *start.parents):
-        if (folder / ".git").exists():
-            return folder
-    return None
-
-
 def gate_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The options that say what to gate (shared by ``gate`` and ``evidence build``)."""
     options = [
@@ -130,25 +74,6 @@ def gate_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-@dataclass(slots=True)
-class GateRun:
-    root: Path
-    config: AigovConfig
-    result: GateResult
-    mask: Callable[[str], str]
-    #: Each format rendered and masked once, however many places it goes to (stdout,
-    #: --output files, the evidence bundle's report).
-    rendered: dict[tuple[str, bool], str] = field(default_factory=dict)
-
-    def report(self, fmt: str, colour: bool = False) -> str:
-        from aigov_gate.reporters import GATE_REPORTER_BY_NAME
-
-        key = (fmt, colour)
-        if key not in self.rendered:
-            self.rendered[key] = self.mask(GATE_REPORTER_BY_NAME[fmt](self.result, colour))
-        return self.rendered[key]
-
-
 def run(
     stage: str,
     environment: str | None,
@@ -162,58 +87,31 @@ def run(
     evidence: bool = False,
     dashboard: bool = False,
 ) -> GateRun:
+    """The parsed gate options -> the use case (aigov_gate/app/gate.py)."""
+    from aigov_gate.app.gate import GateRequest
+    from aigov_gate.app.gate import run as run_gate
     from aigov_gate.cli.context import find_repo
     from aigov_gate.cli.output import use_config
     from aigov_gate.cli.progress import Progress
     from aigov_gate.config import find_config, load_config
-    from aigov_gate.gate import GateOptions, run_gate
-    from aigov_gate.signoff.context import from_env
 
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
+    use_config(config)
     today = as_of.date() if isinstance(as_of, datetime) else None
-    from_env(config.signoff, os.environ, pr)  # a bad event file is a usage error up front
-    options = GateOptions(
-        stage,
-        environment,
-        model,
-        base,
-        fail_on,
-        today,
-        evidence=evidence,
-        signoff_env=dict(os.environ),
-        pr=pr,
-        dashboard=dashboard,
-        progress=(progress := Progress()),
+    request = GateRequest(
+        root, config, stage, environment, model, base, fail_on, today, pr, evidence, dashboard
     )
+    progress = Progress()
     try:
-        result = run_gate(root, config, options)
+        return run_gate(request, os.environ, progress)
     finally:
         progress.close()
-    workspace = os.environ.get("GITHUB_WORKSPACE") or os.environ.get("CI_PROJECT_DIR")
-    result.path_prefix = _workspace_prefix(root, workspace)
-    result.web_url = web_url(os.environ)
-    return GateRun(root, config, result, use_config(config))
 
 
-def seal(gate: GateRun, out: Path) -> Built:
-    """Write the evidence bundle of ``gate`` and say so on stderr."""
-    from aigov_gate.evidence.keyring import now_utc
-    from aigov_gate.evidence.sealing import seal as seal_run
-
-    report = gate.report("json")
-    built = seal_run(
-        gate.root, gate.config, gate.result, report, out, os.environ, now_utc(), gate.mask
-    )
-    for warning in built.warnings:
-        say(f"warning: {warning}", err=True)
-    encrypted = f", {len(built.encrypted)} encrypted" if built.encrypted else ""
-    say(
-        f"evidence: {built.path} ({built.subjects} files{encrypted}; signed by key "
-        f"{built.key_id[:16]}; keep until {built.retain_until})",
-        err=True,
-    )
-    return built
+def warn(line: str) -> None:
+    """A use case's log: stderr, through the writer."""
+    say(line, err=True)
 
 
 notify_option = click.option(
@@ -222,51 +120,6 @@ notify_option = click.option(
     help="Send this run's events to the WebhookSubscriptions (docs/webhooks.md); a receiver "
     "that is down never changes the exit code.",
 )
-
-
-def announce(gate: GateRun, reports: list[tuple[str, Path]], built: Built | None) -> None:
-    """Queue and send the run's events: gate.*, changes against --base, overdue reviews,
-    and evidence.published when a bundle was written."""
-    import hashlib
-    from datetime import UTC
-
-    from aigov_gate import git
-    from aigov_gate.cli.webhooks import Hooks, notify
-    from aigov_gate.evidence.bundle import ci_metadata
-    from aigov_gate.webhooks.events import gate_events, make
-
-    described = git.describe(gate.root)
-    links = {f"report_{fmt}": str(path) for fmt, path in reports}
-    if built is not None:
-        links["evidence"] = str(built.path)
-    where = {
-        "commit": described["commit"],
-        "branch": described["branch"],
-        "run_url": ci_metadata(os.environ)["run_url"],
-        "links": links,
-    }
-    moment = datetime.now(UTC)
-    events = gate_events(gate.result, gate.config.organization, where, moment)
-    if built is not None:
-        digest = hashlib.sha256()
-        with built.path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        data = {
-            "bundle": str(built.path),
-            "sha256": digest.hexdigest(),
-            "bytes": built.path.stat().st_size,
-            "files": built.subjects,
-            "encrypted": len(built.encrypted),
-            "signer_key_id": built.key_id,
-            "retain_until": built.retain_until.isoformat(),
-            "decision": gate.result.decision,
-            "commit": where["commit"],
-            "branch": where["branch"],
-            "run_url": where["run_url"],
-        }
-        events.append(make("evidence.published", gate.config.organization, data, moment))
-    notify(Hooks(gate.root, gate.config, gate.result.subscriptions), events)
 
 
 @click.command("gate")
@@ -303,15 +156,18 @@ def gate_command(
     Exit codes: 0 passed, 1 blocked, 2 could not run, 3 internal error.
     """
 
+    from aigov_gate.app.files import write_report
+    from aigov_gate.app.gate import announce, seal
+
     files = _outputs(outputs)
     dashboard = fmt == "html" or any(out_fmt == "html" for out_fmt, _ in files)
     gate = run(**selection, evidence=evidence is not None, dashboard=dashboard)
     result = gate.result
     for out_fmt, path in files:
-        _write(path, gate.report(out_fmt))
-    built = seal(gate, evidence) if evidence is not None else None
+        write_report(path, gate.report(out_fmt))
+    built = seal(gate, evidence, os.environ, warn) if evidence is not None else None
     colour = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     say(gate.report(fmt, colour), nl=False)
     if notify:
-        announce(gate, files, built)
+        announce(gate, files, built, os.environ, warn)
     decided(result.passed)

@@ -230,11 +230,13 @@ def rotate_command(
         return
     say(f"commit {keyring.dir}")
     if send_events:
-        from aigov_gate.cli.webhooks import load, notify
+        from aigov_gate.app.hooks import notify
+        from aigov_gate.cli.gate import warn
+        from aigov_gate.cli.webhooks import load
         from aigov_gate.webhooks.events import make
 
         events = [make("key.rotated", r["organization"], r, now) for r in rotated]
-        notify(load(repo, config_path), events)
+        notify(load(repo, config_path), events, warn)
 
 
 @keys_group.command("revoke")

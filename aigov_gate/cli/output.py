@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from aigov_gate.errors import EXIT_BLOCKED, EXIT_PASSED
+from aigov_gate.errors import EXIT_BLOCKED, EXIT_CANCELLED, EXIT_PASSED
 
 if TYPE_CHECKING:
     from aigov_gate.config import AigovConfig
@@ -59,6 +59,9 @@ def say(message: str = "", *, err: bool = False, nl: bool = True) -> None:
     click.echo(mask(message), err=err, nl=nl)
 
 
-def decided(passed: bool) -> NoReturn:
-    """End a run that reached a decision: exit 0 when it passed, 1 when it did not."""
+def decided(passed: bool, *, cancelled: bool = False) -> NoReturn:
+    """End a run that reached a decision: exit 0 when it passed, 1 when it did not, 130
+    when the user cancelled it (Ctrl-C) and what was done is kept."""
+    if cancelled:
+        raise click.exceptions.Exit(EXIT_CANCELLED)
     raise click.exceptions.Exit(EXIT_PASSED if passed else EXIT_BLOCKED)

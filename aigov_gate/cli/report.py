@@ -33,12 +33,12 @@ def html_command(output: Path, **selection: Any) -> None:
     Exits 0 when it wrote the file, whatever the gate decided (the gate command decides
     merges), 2 when it could not run.
     """
-    from aigov_gate.cli.gate import _write, run
-    from aigov_gate.reporters.html import render_html
+    from aigov_gate.app.files import write_report
+    from aigov_gate.cli.gate import run
 
     gate = run(**selection, dashboard=True)
-    text = gate.mask(render_html(gate.result))
-    _write(output, text)
+    text = gate.report("html")
+    write_report(output, text)
     say(
         f"wrote {output} ({len(text.encode()) // 1024} KiB): gate {gate.result.decision}; "
         f"open it in a browser",

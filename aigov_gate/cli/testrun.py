@@ -73,7 +73,6 @@ def run_command(
     from aigov_gate.cli.context import find_repo
     from aigov_gate.cli.output import use_config
     from aigov_gate.config import find_config, load_config
-    from aigov_gate.errors import EXIT_CANCELLED
     from aigov_gate.graph import Graph
     from aigov_gate.runner import record, select
     from aigov_gate.runner.run import Settings, new_run_id, plans_of, run_all, secret_names
@@ -132,9 +131,7 @@ def run_command(
         path = record.write(folder, name, doc, run_id)
         echo.out(f"wrote {path.relative_to(root.resolve())} ({status})")
     echo.out(f"logs: {settings.out}")
-    if cancelled:
-        ctx.exit(EXIT_CANCELLED)
-    decided(all(o.ok for o in outcomes))
+    decided(all(o.ok for o in outcomes), cancelled=cancelled)
 
 
 class _Echo:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,11 +18,8 @@ from aigov_gate.cli.context import config_option, repo_option
 from aigov_gate.cli.output import decided, say
 
 if TYPE_CHECKING:
-    from aigov_gate.config import AigovConfig
-    from aigov_gate.result import Subscription
+    from aigov_gate.app.hooks import Hooks
     from aigov_gate.webhooks.delivery import Report
-    from aigov_gate.webhooks.events import Event
-    from aigov_gate.webhooks.outbox import Outbox
 
 format_option = click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -39,60 +34,24 @@ wait_option = click.option(
 )
 
 
-@dataclass(slots=True)
-class Hooks:
-    root: Path
-    config: AigovConfig
-    subscriptions: list[Subscription]
-
-    @property
-    def outbox_path(self) -> Path:
-        from aigov_gate.webhooks.outbox import outbox_path
-
-        return outbox_path(self.root, self.config.webhooks.outbox)
-
-    def open(self) -> Outbox:
-        from aigov_gate.webhooks.outbox import Outbox
-
-        return Outbox(self.outbox_path)
-
-    def named(self, name: str) -> Subscription:
-        from aigov_gate.errors import UsageError
-
-        found = [s for s in self.subscriptions if name in (s.name, s.key)]
-        if len(found) == 1:
-            return found[0]
-        names = ", ".join(s.key for s in self.subscriptions) or "none"
-        if found:
-            raise UsageError(f"'{name}' names several subscriptions", hint=f"use one of {names}")
-        raise UsageError(f"no WebhookSubscription named '{name}'", hint=f"subscriptions: {names}")
-
-
 def load(repo: Path | None, config_path: Path | None) -> Hooks:
-    """The repository's subscriptions (documents that fail validation are left out)."""
+    """The repository's subscriptions (aigov_gate/app/hooks.py)."""
+    from aigov_gate.app.hooks import hooks_of
     from aigov_gate.cli.context import find_repo
+    from aigov_gate.cli.output import use_config
     from aigov_gate.config import find_config, load_config
-    from aigov_gate.graph import Graph
-    from aigov_gate.validation import validate_repo
 
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
-    documents = validate_repo(root, config).documents
-    kept = [d for d in documents if d.model.kind == "WebhookSubscription"]
-    return Hooks(root, config, Graph(kept).subscriptions())
+    use_config(config)
+    return hooks_of(root, config)
 
 
 def _echo_report(report: Report, outbox: Path, err: bool = False) -> None:
-    for key, why in sorted(report.held.items()):
-        say(f"held      {key}: {why}", err=err)
-    line = (
-        f"{report.delivered} delivered, {report.retried} retried, {len(report.failed)} failed, "
-        f"{report.attempts} attempts; {report.pending} pending in {outbox}"
-    )
-    if report.pending and report.next_attempt is not None:
-        when = datetime.fromtimestamp(report.next_attempt, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        line += f" (next attempt {when}: run `aigov webhooks deliver` then)"
-    say(line, err=err)
+    from aigov_gate.app.hooks import report_lines
+
+    for line in report_lines(report, outbox):
+        say(line, err=err)
 
 
 def _report_json(report: Report) -> dict[str, Any]:
@@ -105,75 +64,6 @@ def _report_json(report: Report) -> dict[str, Any]:
         "pending": report.pending,
         "next_attempt": report.next_attempt,
     }
-
-
-def run_delivery(
-    hooks: Hooks,
-    wait_seconds: float,
-    log: Any,
-    only: set[str] | None = None,
-    budget: bool = False,
-) -> Report:
-    from aigov_gate.webhooks.delivery import deliver
-    from aigov_gate.webhooks.outbox import delivering
-
-    outbox = hooks.open()
-    try:
-        with delivering(hooks.outbox_path):
-            return deliver(
-                outbox,
-                hooks.subscriptions,
-                hooks.config.webhooks,
-                os.environ,
-                wait_seconds,
-                log,
-                only,
-                budget,
-            )
-    finally:
-        outbox.close()
-
-
-def notify(hooks: Hooks, events: list[Event]) -> None:
-    """Queue ``events`` and try to deliver them for ``webhooks.notify_wait`` seconds.
-
-    Never raises for a receiver or outbox problem: it is reported on stderr, because
-    ``--notify`` must not change the command's outcome.
-    """
-    from aigov_gate.errors import AigovError
-    from aigov_gate.pii import masker
-    from aigov_gate.webhooks.delivery import queue
-
-    if not events:
-        return
-    try:
-        outbox = hooks.open()
-        try:
-            queued = queue(outbox, events, hooks.subscriptions, masker(hooks.config), time.time())
-        finally:
-            outbox.close()
-    except AigovError as exc:
-        say(f"warning: webhooks: events not queued: {exc.message} ({exc.hint})", err=True)
-        return
-    if not queued:
-        kinds = ", ".join(sorted({e.type for e in events}))
-        say(f"webhooks: no active subscription wants {kinds}", err=True)
-        return
-    for event in events:
-        if event.id in queued:
-            names = ", ".join(queued[event.id])
-            say(f"webhooks: queued {event.type} {event.id} for {names}", err=True)
-    try:
-        report = run_delivery(
-            hooks,
-            hooks.config.webhooks.notify_wait,
-            lambda line: say(line, err=True),
-            budget=True,
-        )
-    except AigovError as exc:
-        say(f"warning: webhooks: not delivered now: {exc.message} ({exc.hint})", err=True)
-        return
-    _echo_report(report, hooks.outbox_path, err=True)
 
 
 @click.group("webhooks")
@@ -298,6 +188,8 @@ def deliver_command(
     hooks = load(repo, config_path)
     only = {hooks.named(n).key for n in names} if names else None
     quiet = fmt == "json"
+    from aigov_gate.app.hooks import run_delivery
+
     report = run_delivery(hooks, wait_seconds, (lambda _: None) if quiet else say, only)
     if quiet:
         say(json.dumps(_report_json(report), indent=2))
@@ -335,6 +227,8 @@ def retry_command(
     quiet = fmt == "json"
     if not quiet:
         say(f"{count} deliveries due now")
+    from aigov_gate.app.hooks import run_delivery
+
     report = run_delivery(hooks, wait_seconds, (lambda _: None) if quiet else say, only)
     if quiet:
         say(json.dumps({"rescheduled": count, **_report_json(report)}, indent=2))
