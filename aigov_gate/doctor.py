@@ -244,12 +244,13 @@ def _send_test(path: Path, config: AigovConfig, sub: Subscription, keys: list[by
 
 
 def _approvals(config: AigovConfig, env: Mapping[str, str]) -> Check:
-    from aigov_gate.signoff.context import TOKEN_VARS
+    from aigov_gate.signoff.context import SERVICES
 
     provider = config.signoff.provider
     if provider == "recorded":
         return Check("approvals", "ok", "recorded in the RiskAssessments: no token needed")
-    names = (config.signoff.token_env,) if config.signoff.token_env else TOKEN_VARS[provider]
+    token_env = config.signoff.token_env
+    names = (token_env,) if token_env else SERVICES[provider].token_vars
     found = next((n for n in names if env.get(n)), None)
     in_ci = env.get("GITHUB_ACTIONS") == "true" or env.get("GITLAB_CI") == "true"
     if found:

@@ -165,3 +165,29 @@ def test_every_module_outside_the_cli_is_kept_from_click() -> None:
     }
     assert sorted(top - kept_from_click - {"aigov_gate.cli"}) == []
     assert {"aigov_gate.app", "aigov_gate.explain", "aigov_gate.cli"} <= layered
+
+
+def test_each_registry_agrees_with_the_config_that_names_its_entries() -> None:
+    """A provider, KMS backend or format is one table entry: the config's choices and the
+    CLI's are the tables' keys, so an entry cannot be half added."""
+    from importlib import import_module
+    from typing import get_args
+
+    from aigov_gate.cli.compliance import REPORT_FORMATS
+    from aigov_gate.cli.gate import FORMATS
+    from aigov_gate.config import KeyProvider, SignOffConfig
+    from aigov_gate.evidence.kms import BACKENDS, EXTRAS
+    from aigov_gate.reporters import COMPLIANCE_REPORTER_BY_NAME, GATE_REPORTER_BY_NAME
+    from aigov_gate.signoff.context import SERVICES
+
+    assert set(get_args(KeyProvider)) == {"local", *BACKENDS} == {"local", *EXTRAS}
+    providers = get_args(SignOffConfig.model_fields["provider"].annotation)
+    assert set(providers) == {"recorded", *SERVICES}
+    for name, service in SERVICES.items():
+        module, _, cls = service.provider.rpartition(".")
+        found = getattr(import_module(module), cls)
+        assert cls.lower() == name and callable(found.source) and callable(found.request)
+    assert tuple(GATE_REPORTER_BY_NAME) == FORMATS
+    assert tuple(COMPLIANCE_REPORTER_BY_NAME) == REPORT_FORMATS
+    for table in (GATE_REPORTER_BY_NAME, COMPLIANCE_REPORTER_BY_NAME):
+        assert all(callable(table[name]) for name in table)

@@ -12,8 +12,9 @@ import click
 
 from aigov_gate.cli.context import config_option, repo_option
 from aigov_gate.cli.output import say
+from aigov_gate.reporters import COMPLIANCE_REPORTER_BY_NAME
 
-REPORT_FORMATS = ("text", "json", "markdown", "oscal")
+REPORT_FORMATS = tuple(COMPLIANCE_REPORTER_BY_NAME)
 
 
 @click.group("frameworks")
@@ -271,14 +272,8 @@ def report_command(
     """
     from aigov_gate.app.files import write_report
     from aigov_gate.cli.context import find_repo
-    from aigov_gate.compliance.oscal import render_oscal
     from aigov_gate.config import find_config, load_config
     from aigov_gate.gate import GateOptions, run_gate
-    from aigov_gate.reporters.compliance import (
-        render_compliance_json,
-        render_compliance_markdown,
-        render_compliance_text,
-    )
 
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
@@ -286,15 +281,9 @@ def report_command(
     assert today is None or isinstance(today, date)
     options = GateOptions(stage, environment, model, None, None, today, framework)
     result = run_gate(root, config, options)
-    render = {
-        "text": render_compliance_text,
-        "json": render_compliance_json,
-        "markdown": render_compliance_markdown,
-        "oscal": render_oscal,
-    }[fmt]
     from aigov_gate.cli.output import use_config
 
-    text = use_config(config)(render(result, False))
+    text = use_config(config)(COMPLIANCE_REPORTER_BY_NAME[fmt](result, False))
     if output is None:
         say(text, nl=False)
     else:

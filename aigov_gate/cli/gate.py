@@ -13,22 +13,12 @@ import click
 
 from aigov_gate.cli.context import config_option, pr_option, repo_option
 from aigov_gate.cli.output import decided, say
+from aigov_gate.reporters import GATE_REPORTER_BY_NAME
 
 if TYPE_CHECKING:
     from aigov_gate.app.gate import GateRun
 
-FORMATS = (
-    "text",
-    "json",
-    "sarif",
-    "junit",
-    "junit-gitlab",
-    "codequality",
-    "markdown",
-    "oscal",
-    "github",
-    "html",
-)
+FORMATS = tuple(GATE_REPORTER_BY_NAME)
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 
 

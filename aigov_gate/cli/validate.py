@@ -10,6 +10,7 @@ import click
 
 from aigov_gate.cli.context import config_option, repo_option
 from aigov_gate.cli.output import decided, say
+from aigov_gate.reporters import REPORTER_BY_NAME
 
 if TYPE_CHECKING:
     from aigov_gate.config import AigovConfig
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from aigov_gate.references import Checked
     from aigov_gate.result import Finding
 
-FORMATS = ("text", "json")
+FORMATS = tuple(REPORTER_BY_NAME)
 _OFF = {"off", "0", "false", "no"}
 
 
@@ -51,7 +52,6 @@ def validate_command(
     from aigov_gate.cli.output import use_config
     from aigov_gate.cli.progress import Progress
     from aigov_gate.config import find_config, load_config
-    from aigov_gate.reporters import REPORTER_BY_NAME
     from aigov_gate.result import sort_findings
     from aigov_gate.validation import remember, validate_repo
 

@@ -15,8 +15,9 @@ the keyring; unwrapping asks the KMS (RSA-OAEP with SHA-256).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
@@ -166,18 +167,41 @@ def azure_unwrap(source: KeySource, client: AzureClients, wrapped: bytes) -> byt
     return bytes(client.crypto.unwrap_key(KeyWrapAlgorithm.rsa_oaep_256, wrapped).key)
 
 
-# -- one signer, one entry point per operation -----------------------------------------
+# -- the backends: one entry each; a new KMS is four functions and a line here ----------
 
-_OPS: dict[str, tuple[Any, Any, Any, Any]] = {
-    "aws-kms": (aws_client, aws_public, aws_sign, aws_unwrap),
-    "gcp-kms": (gcp_client, gcp_public, gcp_sign, gcp_unwrap),
-    "azure-key-vault": (azure_client, azure_public, azure_sign, azure_unwrap),
+
+class KmsBackend(Protocol):
+    """What aigov needs from a KMS: a client, the public key, a signature over a SHA-256
+    digest (DER), and RSA-OAEP-SHA-256 unwrapping of a data key."""
+
+    def client(self, source: KeySource) -> Any: ...
+    def public(self, source: KeySource, client: Any) -> Any: ...
+    def sign(self, source: KeySource, client: Any, digest: bytes) -> bytes: ...
+    def unwrap(self, source: KeySource, client: Any, wrapped: bytes) -> bytes: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Backend:
+    """A :class:`KmsBackend` made of a provider's four functions."""
+
+    client: Callable[[KeySource], Any]
+    public: Callable[[KeySource, Any], Any]
+    sign: Callable[[KeySource, Any, bytes], bytes]
+    unwrap: Callable[[KeySource, Any, bytes], bytes]
+
+
+#: ``keys.signing.provider`` / ``keys.encryption.provider`` of ``.aigov.yaml`` -> backend.
+BACKENDS: dict[str, KmsBackend] = {
+    "aws-kms": Backend(aws_client, aws_public, aws_sign, aws_unwrap),
+    "gcp-kms": Backend(gcp_client, gcp_public, gcp_sign, gcp_unwrap),
+    "azure-key-vault": Backend(azure_client, azure_public, azure_sign, azure_unwrap),
 }
 
 
-def _call(source: KeySource, op: int, client: Any, *args: Any) -> Any:
+def _call(source: KeySource, op: Literal["public", "sign", "unwrap"], *args: Any) -> Any:
+    """``op`` of the source's backend, with any SDK failure worded as a :class:`KmsError`."""
     try:
-        return _OPS[source.provider][op](source, client, *args)
+        return getattr(BACKENDS[source.provider], op)(source, *args)
     except AigovError:
         raise
     except Exception as exc:
@@ -199,7 +223,7 @@ class KmsSigner:
     @property
     def public(self) -> PublicKey:
         if self._public is None:
-            self._public = _ecdsa(_call(self.source, 1, self.client), self.source)
+            self._public = _ecdsa(_call(self.source, "public", self.client), self.source)
         return self._public
 
     def sign(self, message: bytes) -> bytes:
@@ -210,7 +234,7 @@ class KmsSigner:
         """
         from aigov_gate.evidence.keys import verify_signature
 
-        signature = bytes(_call(self.source, 2, self.client, hashlib.sha256(message).digest()))
+        signature = bytes(_call(self.source, "sign", self.client, hashlib.sha256(message).digest()))
         if not verify_signature(self.public, signature, message):
             raise KmsError(
                 f"{self.source.provider} returned a signature for key {self.source.key} that "
@@ -222,7 +246,7 @@ class KmsSigner:
 
 
 def client_for(source: KeySource) -> Any:
-    return _OPS[source.provider][0](source)
+    return BACKENDS[source.provider].client(source)
 
 
 def kms_signer(source: KeySource, client: Any = None) -> KmsSigner:
@@ -230,7 +254,7 @@ def kms_signer(source: KeySource, client: Any = None) -> KmsSigner:
 
 
 def kms_public_key(source: KeySource, purpose: str, client: Any = None) -> PublicKey:
-    public = _call(source, 1, client if client is not None else client_for(source))
+    public = _call(source, "public", client if client is not None else client_for(source))
     if purpose == "signing":
         return _ecdsa(public, source)
     if not isinstance(public, rsa.RSAPublicKey):
@@ -242,7 +266,9 @@ def kms_public_key(source: KeySource, purpose: str, client: Any = None) -> Publi
 
 
 def kms_unwrap(source: KeySource, wrapped: bytes, client: Any = None) -> bytes:
-    return bytes(_call(source, 3, client if client is not None else client_for(source), wrapped))
+    return bytes(
+        _call(source, "unwrap", client if client is not None else client_for(source), wrapped)
+    )
 
 
 def _ecdsa(public: Any, source: KeySource) -> PublicKey:

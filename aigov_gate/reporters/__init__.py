@@ -1,21 +1,24 @@
 """Reporters turn results into bytes; the CLI picks one from a ``*_BY_NAME`` table.
 
-The tables name each reporter by module and function, and a reporter's module is imported
-when it is first asked for: ``aigov validate`` (on every commit) loads the text or JSON
-reporter only, not OSCAL, SARIF or the dashboard and what they import.
+The tables are the registry of output formats: the CLI's ``--format`` choices are their
+keys, so a format is one module and one line here. They name each reporter by module and
+function, and a reporter's module is imported when it is first asked for: ``aigov
+validate`` (on every commit) loads the text or JSON reporter only, not OSCAL, SARIF or the
+dashboard and what they import; importing this module imports nothing else of aigov.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aigov_gate.result import GateResult
-from aigov_gate.validation import ValidationResult
+if TYPE_CHECKING:
+    from aigov_gate.result import GateResult
+    from aigov_gate.validation import ValidationResult
 
-Reporter = Callable[[ValidationResult, bool], str]
-GateReporter = Callable[[GateResult, bool], str]
+Reporter = Callable[["ValidationResult", bool], str]
+GateReporter = Callable[["GateResult", bool], str]
 
 
 class _Table(Mapping[str, Any]):
@@ -57,4 +60,20 @@ GATE_REPORTER_BY_NAME: Mapping[str, GateReporter] = _Table(
     }
 )
 
-__all__ = ["GATE_REPORTER_BY_NAME", "REPORTER_BY_NAME", "GateReporter", "Reporter"]
+#: ``aigov compliance report``: the compliance view of a gate run.
+COMPLIANCE_REPORTER_BY_NAME: Mapping[str, GateReporter] = _Table(
+    {
+        "text": "aigov_gate.reporters.compliance.render_compliance_text",
+        "json": "aigov_gate.reporters.compliance.render_compliance_json",
+        "markdown": "aigov_gate.reporters.compliance.render_compliance_markdown",
+        "oscal": "aigov_gate.compliance.oscal.render_oscal",
+    }
+)
+
+__all__ = [
+    "COMPLIANCE_REPORTER_BY_NAME",
+    "GATE_REPORTER_BY_NAME",
+    "REPORTER_BY_NAME",
+    "GateReporter",
+    "Reporter",
+]

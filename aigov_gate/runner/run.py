@@ -89,9 +89,9 @@ class Settings:
 
 def secret_names(config: AigovConfig, subscriptions_env: list[str]) -> set[str]:
     """Variables the config names for secrets (tokens, webhook secrets)."""
-    from aigov_gate.signoff.context import TOKEN_VARS
+    from aigov_gate.signoff.context import SERVICES
 
-    names = {name for pair in TOKEN_VARS.values() for name in pair}
+    names = {name for service in SERVICES.values() for name in service.token_vars}
     if config.signoff.token_env:
         names.add(config.signoff.token_env)
     return names | set(subscriptions_env)

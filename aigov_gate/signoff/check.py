@@ -20,6 +20,7 @@ A change to authority (``aigov_gate.authority``) needs a sign-off by the base's
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from importlib import import_module
 from pathlib import Path
 from typing import Protocol
 
@@ -51,13 +52,12 @@ class Provider(Protocol):
 
 
 def provider_for(context: Context, config: AigovConfig) -> Provider:
-    if context.provider == "github":
-        from aigov_gate.signoff.github import GitHub
+    """The provider class of ``SERVICES`` (imported now: ``requests`` only when needed)."""
+    from aigov_gate.signoff.context import SERVICES
 
-        return GitHub(context, config.signoff)
-    from aigov_gate.signoff.gitlab import GitLab
-
-    return GitLab(context, config.signoff)
+    module, _, name = SERVICES[context.provider].provider.rpartition(".")
+    made: Provider = getattr(import_module(module), name)(context, config.signoff)
+    return made
 
 
 @dataclass

@@ -10,18 +10,56 @@ kept out of ``repr`` and never printed.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aigov_gate.config import SignOffConfig
 from aigov_gate.errors import UsageError
 
-TOKEN_VARS = {
-    "github": ("AIGOV_GITHUB_TOKEN", "GITHUB_TOKEN"),
-    "gitlab": ("AIGOV_GITLAB_TOKEN", "GITLAB_TOKEN"),
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """A code host whose pull/merge request approvals are the sign-off: one entry of
+    :data:`SERVICES` each (docs/architecture.md, "Adding a sign-off provider")."""
+
+    #: Where the token is looked for when ``signoff.token_env`` is not set.
+    token_vars: tuple[str, ...]
+    default_api: str
+    #: The CI's variable holding the API url.
+    api_env: str
+    #: The CI's own variables -> (repository, request number, head sha).
+    locate: Callable[[Mapping[str, str]], tuple[str, int | None, str]]
+    #: ``module.Class`` of the :class:`~aigov_gate.signoff.check.Provider`, imported when used.
+    provider: str
+
+
+def _github(env: Mapping[str, str]) -> tuple[str, int | None, str]:
+    number, head = _github_event(env.get("GITHUB_EVENT_PATH"))
+    return env.get("GITHUB_REPOSITORY", ""), number, head
+
+
+def _gitlab(env: Mapping[str, str]) -> tuple[str, int | None, str]:
+    iid = env.get("CI_MERGE_REQUEST_IID", "")
+    return env.get("CI_PROJECT_ID", ""), int(iid) if iid.isdigit() else None, ""
+
+
+SERVICES: dict[str, Service] = {
+    "github": Service(
+        ("AIGOV_GITHUB_TOKEN", "GITHUB_TOKEN"),
+        "https://api.github.com",
+        "GITHUB_API_URL",
+        _github,
+        "aigov_gate.signoff.github.GitHub",
+    ),
+    "gitlab": Service(
+        ("AIGOV_GITLAB_TOKEN", "GITLAB_TOKEN"),
+        "https://gitlab.com/api/v4",
+        "CI_API_V4_URL",
+        _gitlab,
+        "aigov_gate.signoff.gitlab.GitLab",
+    ),
 }
-DEFAULT_API = {"github": "https://api.github.com", "gitlab": "https://gitlab.com/api/v4"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,19 +83,12 @@ def from_env(config: SignOffConfig, env: Mapping[str, str], number: int | None =
     provider = config.provider
     if provider == "recorded":
         return Context(provider)
-    names = (config.token_env,) if config.token_env else TOKEN_VARS[provider]
+    service = SERVICES[provider]
+    names = (config.token_env,) if config.token_env else service.token_vars
     token_env = next((n for n in names if env.get(n)), "")
     token = env.get(token_env, "") if token_env else ""
-    if provider == "github":
-        api = config.api_url or env.get("GITHUB_API_URL") or DEFAULT_API[provider]
-        repository = env.get("GITHUB_REPOSITORY", "")
-        event_number, head = _github_event(env.get("GITHUB_EVENT_PATH"))
-    else:
-        api = config.api_url or env.get("CI_API_V4_URL") or DEFAULT_API[provider]
-        repository = env.get("CI_PROJECT_ID", "")
-        iid = env.get("CI_MERGE_REQUEST_IID", "")
-        event_number = int(iid) if iid.isdigit() else None
-        head = ""
+    api = config.api_url or env.get(service.api_env) or service.default_api
+    repository, event_number, head = service.locate(env)
     if number is not None and number != event_number:
         head = ""  # the event's head belongs to another pull request
     return Context(
