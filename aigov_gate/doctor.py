@@ -116,6 +116,7 @@ def _mlflow(root: Path, name: str, connector: ConnectorConfig, env: Mapping[str,
 
 
 def _keys(root: Path, config: AigovConfig, env: Mapping[str, str]) -> list[Check]:
+    from aigov_gate.evidence import audit, rotation
     from aigov_gate.evidence.keyring import Keyring, now_utc
     from aigov_gate.evidence.sealing import keyring_dir, signer_for
 
@@ -135,7 +136,7 @@ def _keys(root: Path, config: AigovConfig, env: Mapping[str, str]) -> list[Check
             )
         ]
     checks = []
-    problems = keyring.audit_problems()
+    problems = audit.problems(keyring)
     if problems:
         checks.append(
             Check(
@@ -154,7 +155,7 @@ def _keys(root: Path, config: AigovConfig, env: Mapping[str, str]) -> list[Check
             )
         else:
             checks.append(Check(f"keys {org}", "ok", "the active signing key is usable here"))
-    for due in keyring.due(orgs, now_utc(), False, config.keys.rotation_days):
+    for due in rotation.due(keyring, orgs, now_utc(), False, config.keys.rotation_days):
         checks.append(
             Check(
                 f"keys {due.organization}",

@@ -29,6 +29,7 @@ from securesystemslib.dsse import Envelope
 from securesystemslib.signer import SSlibKey  # type: ignore[attr-defined]
 
 from aigov_gate.evidence import archive
+from aigov_gate.evidence import audit as audit_log
 from aigov_gate.evidence.keyring import Keyring
 from aigov_gate.evidence.verify import verify
 
@@ -994,7 +995,7 @@ def test_key_history_cannot_be_rewritten_by_appending(tmp_path: Path) -> None:
     ring = Keyring.load(keys)
     signing = ring.active("acme-bank", "signing")
     assert signing is not None
-    first = next(ring.audit_entries())
+    first = next(audit_log.entries(ring))
     # a second "generate" of the same key, dated back to 2020
     again = {k: v for k, v in first.items() if k not in ("seq", "prev")}
     again["time"] = "2020-01-01T00:00:00Z"
@@ -1023,7 +1024,7 @@ def test_a_revoked_key_stays_revoked_and_revocation_only_tightens(tmp_path: Path
     audit = s.aigov("keys", "audit", "--verify")
     assert audit.returncode == 0 and "revoke.tighten" in audit.stdout
     # one appended line "publishing" the key again does not bring it back
-    entries = list(Keyring.load(keys).audit_entries())
+    entries = list(audit_log.entries(Keyring.load(keys)))
     back = {k: v for k, v in entries[0].items() if k not in ("seq", "prev")}
     back.update(operation="rotate.publish", time=entries[-1]["time"])
     _append_audit(keys, back)
@@ -1036,7 +1037,7 @@ def test_a_revoked_key_stays_revoked_and_revocation_only_tightens(tmp_path: Path
 def test_a_keyring_rebuilt_from_scratch_fails_the_pinned_trust(tmp_path: Path) -> None:
     s = _example_repo(tmp_path / "real")
     assert _seal(s, s.bundle).returncode == 0
-    pinned = Keyring.load(s.repo / ".aigov/keys").audit_hashes()[-1]
+    pinned = audit_log.hashes(Keyring.load(s.repo / ".aigov/keys"))[-1]
     forged = _example_repo(tmp_path / "forged")  # a new keyring signing a new "passed" bundle
     assert _seal(forged, forged.bundle).returncode == 0
     keyring = ["--keyring", str(forged.repo / ".aigov/keys")]

@@ -19,7 +19,8 @@ from aigov_gate.cli.output import decided, say
 
 if TYPE_CHECKING:
     from aigov_gate.config import AigovConfig
-    from aigov_gate.evidence.keyring import Keyring
+    from aigov_gate.evidence.keyring import KeyEntry, Keyring
+    from aigov_gate.evidence.rotation import Planned
 
 keyring_option = click.option(
     "--keyring",
@@ -121,13 +122,16 @@ def list_command(
     config_path: Path | None,
 ) -> None:
     """Every key with its status; DUE marks an active key past its rotation date."""
+    from aigov_gate.evidence import rotation
     from aigov_gate.evidence.keyring import now_utc
 
     config, keyring = open_keyring(repo, config_path, keyring_path, missing_ok=False)
     now = now_utc()
     due_ids = {
         p.old.id
-        for p in keyring.due(keyring.organizations(), now, False, config.keys.rotation_days)
+        for p in rotation.due(
+            keyring, keyring.organizations(), now, False, config.keys.rotation_days
+        )
     }
     keys = [k for k in keyring.data.keys if organization in (None, k.organization)]
     if fmt == "json":
@@ -183,6 +187,7 @@ def rotate_command(
     existing bundles to wrap their data keys with the new key.
     """
     from aigov_gate.errors import UsageError
+    from aigov_gate.evidence import rotation
     from aigov_gate.evidence.keyring import now_utc
 
     if organization and all_organizations:
@@ -193,14 +198,14 @@ def rotate_command(
     if as_of is not None and not dry_run:
         raise UsageError("--as-of plans ahead and needs --dry-run")
     when = as_of.replace(tzinfo=UTC) if as_of else now
-    plan = keyring.due(orgs, when, force, config.keys.rotation_days)
+    plan = rotation.due(keyring, orgs, when, force, config.keys.rotation_days)
     if not plan:
         say(
             f"nothing to rotate for {', '.join(orgs)} (rotation every "
             f"{config.keys.rotation_days} days; --force rotates anyway)"
         )
         return
-    rotated: list[dict[str, Any]] = []
+    rotated: list[tuple[Planned, KeyEntry]] = []
     for item in plan:
         if dry_run:
             say(
@@ -208,23 +213,12 @@ def rotate_command(
                 f"({item.reason}): publish a new key, retire this one"
             )
             continue
-        new = keyring.rotate(item, config, now, _passphrase())
+        new = rotation.rotate(keyring, item, config, now, _passphrase())
         say(
             f"rotated {item.organization} {item.purpose}: {item.old.id[:16]} retired, "
             f"{new.id[:16]} active until {new.not_after} ({item.reason})"
         )
-        rotated.append(
-            {
-                "organization": item.organization,
-                "purpose": item.purpose,
-                "key_id": new.id,
-                "previous_key_id": item.old.id,
-                "algorithm": new.algorithm,
-                "provider": new.provider,
-                "not_after": new.not_after,
-                "reason": item.reason,
-            }
-        )
+        rotated.append((item, new))
     if dry_run:
         say("dry run: nothing changed")
         return
@@ -233,9 +227,9 @@ def rotate_command(
         from aigov_gate.app.hooks import notify
         from aigov_gate.cli.gate import warn
         from aigov_gate.cli.webhooks import load
-        from aigov_gate.webhooks.events import make
+        from aigov_gate.webhooks.events import key_rotated
 
-        events = [make("key.rotated", r["organization"], r, now) for r in rotated]
+        events = [key_rotated(item, new, now) for item, new in rotated]
         notify(load(repo, config_path), events, warn)
 
 
@@ -261,13 +255,14 @@ def revoke_command(
 ) -> None:
     """Revoke a key (by id or a unique prefix): nothing it signed from then on verifies."""
     from aigov_gate.errors import UsageError
+    from aigov_gate.evidence import rotation
     from aigov_gate.evidence.keyring import now_utc
 
     if not reason.strip():
         raise UsageError("--reason must say why the key is revoked")
     _, keyring = open_keyring(repo, config_path, keyring_path, missing_ok=False)
     since = compromised_since.replace(tzinfo=UTC) if compromised_since else None
-    entry = keyring.revoke(key_id, reason.strip(), now_utc(), since)
+    entry = rotation.revoke(keyring, key_id, reason.strip(), now_utc(), since)
     say(
         f"revoked {entry.organization} {entry.purpose} key {entry.id[:16]} "
         f"(nothing signed from {entry.compromised_since} verifies)"
@@ -295,10 +290,11 @@ def audit_command(
     config_path: Path | None,
 ) -> None:
     """Show the audit log of key operations; with --verify, find any tampering (exit 1)."""
+    from aigov_gate.evidence import audit
 
     _, keyring = open_keyring(repo, config_path, keyring_path, missing_ok=False)
-    entries = list(keyring.audit_entries())
-    problems = keyring.audit_problems() if check else []
+    entries = list(audit.entries(keyring))
+    problems = audit.problems(keyring) if check else []
     if fmt == "json":
         out: dict[str, Any] = {"entries": entries}
         if check:

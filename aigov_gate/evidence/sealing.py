@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from aigov_gate.config import AigovConfig, KeySource
-from aigov_gate.evidence import bundle
+from aigov_gate.evidence import bundle, rotation
 from aigov_gate.evidence.keyring import KeyEntry, Keyring, KeyringError
 from aigov_gate.evidence.keys import (
     ENCRYPTION_KEY_ENV,
@@ -118,7 +118,7 @@ def seal(
     warnings = tuple(
         f"the {p.purpose} key {p.old.id[:16]} of {organization} is {p.reason}: "
         "run `aigov keys rotate`"
-        for p in keyring.due([organization], now, False, config.keys.rotation_days)
+        for p in rotation.due(keyring, [organization], now, False, config.keys.rotation_days)
     )
     from aigov_gate import git
 

@@ -27,7 +27,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from aigov_gate.errors import AigovError
-from aigov_gate.evidence import archive, dsse, spelling
+from aigov_gate.evidence import archive, audit, dsse, spelling
 from aigov_gate.evidence.bundle import (
     ENVELOPE,
     NONCE,
@@ -124,7 +124,7 @@ def verify(
         f"predicateType {statement.get('predicateType')}",
     ):
         return result
-    problems = keyring.audit_problems()
+    problems = audit.problems(keyring)
     result.add(
         "keyring",
         not problems,
@@ -141,7 +141,7 @@ def verify(
 def _check_trust(
     result: Verification, keyring: Keyring, trust: tuple[str, ...], signer: str | None
 ) -> None:
-    hashes = keyring.audit_hashes()
+    hashes = audit.hashes(keyring)
     head = hashes[-1] if hashes else "(empty)"
     if not trust:
         result.add(

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aigov_gate.evidence.keyring import stamp
+from aigov_gate.evidence.keyring import KeyEntry, stamp
+from aigov_gate.evidence.rotation import Planned
 from aigov_gate.reporters.gate_json import gate_to_json
 from aigov_gate.result import Change, Finding, GateResult, Subscription
 
@@ -65,6 +66,21 @@ def make(kind: str, organization: str, data: dict[str, Any], moment: datetime) -
     canonical = json.dumps([kind, organization, data], sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
     return Event(f"msg_{digest}", kind, organization, stamp(moment), data)
+
+
+def key_rotated(planned: Planned, new: KeyEntry, moment: datetime) -> Event:
+    """``key.rotated``: the new key of one organization and purpose, and the one it replaced."""
+    data = {
+        "organization": planned.organization,
+        "purpose": planned.purpose,
+        "key_id": new.id,
+        "previous_key_id": planned.old.id,
+        "algorithm": new.algorithm,
+        "provider": new.provider,
+        "not_after": new.not_after,
+        "reason": planned.reason,
+    }
+    return make("key.rotated", planned.organization, data, moment)
 
 
 def test_event(sub: Subscription, moment: datetime) -> Event:
