@@ -41,9 +41,8 @@ LONG_MODULES: dict[str, int] = {
 LONG_FUNCTIONS: dict[str, int] = {
     "aigov_gate/cli/approvals.py:sign_command": 62,
     "aigov_gate/cli/evidence.py:verify_command": 58,
-    "aigov_gate/cli/evidence.py:prune_command": 63,
     "aigov_gate/cli/interchange.py:import_mlflow_command": 69,
-    "aigov_gate/cli/keys.py:rotate_command": 72,
+    "aigov_gate/cli/keys.py:rotate_command": 62,
     "aigov_gate/cli/metrics.py:compute_command": 75,
     "aigov_gate/cli/policy.py:policy_test_command": 53,
     "aigov_gate/cli/testrun.py:run_command": 84,

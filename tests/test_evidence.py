@@ -1104,3 +1104,31 @@ def test_an_envelope_in_url_safe_base64_verifies(sealed: Sealed, tmp_path: Path)
     mixed = _repack(sealed.bundle, tmp_path / "mixed.tar.gz", members)
     done = sealed.verify(mixed)
     assert done.returncode == 1 and "mixes the standard and the URL-safe alphabet" in done.stdout
+
+
+def test_the_prune_log_is_hash_chained_and_an_edit_shows(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from aigov_gate.evidence.retention import PRUNE_LOG, Verdict, delete, log_problems
+
+    store = tmp_path / "store"
+    store.mkdir()
+    moment = datetime(2031, 1, 2, tzinfo=UTC)
+    for name in ("a.tar.gz", "b.tar.gz"):
+        (store / name).write_bytes(name.encode())
+        verdict = Verdict(store / name, "delete", "retention ended", date(2031, 1, 1))
+        delete(store, verdict, date(2031, 1, 2), moment, {"GITHUB_ACTOR": "dana.k"})
+        assert not (store / name).exists()
+    lines = (store / PRUNE_LOG).read_text().splitlines()
+    entries = [json.loads(line) for line in lines]
+    assert [(e["seq"], e["bundle"], e["actor"]) for e in entries] == [
+        (1, "a.tar.gz", "dana.k"),
+        (2, "b.tar.gz", "dana.k"),
+    ]
+    assert entries[0]["sha256"] == hashlib.sha256(b"a.tar.gz").hexdigest()
+    assert log_problems(store) == []
+    # someone removes the first deletion from the log
+    (store / PRUNE_LOG).write_text(lines[1] + "\n")
+    problems = log_problems(store)
+    assert any("entry number 2, expected 1" in p for p in problems), problems
+    assert any("'prev' does not match" in p for p in problems), problems

@@ -6,11 +6,10 @@ hostile), 2 could not run (no such file, no keyring, bad option).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -324,8 +323,8 @@ def prune_command(
     and its date is before today; anything else is kept and said why. Deletions are
     appended to DIR/prune-log.jsonl.
     """
-    from aigov_gate.evidence.keyring import Keyring, stamp
-    from aigov_gate.evidence.verify import verify
+    from aigov_gate.evidence.keyring import Keyring
+    from aigov_gate.evidence.retention import PRUNE_LOG, delete, judge, log_problems
 
     if not folder.is_dir():
         raise UsageError(f"no such folder: {folder}")
@@ -340,37 +339,19 @@ def prune_command(
             f"--as-of {today} is in the future: it would delete bundles still under retention",
             hint="add --dry-run to see what will be due then; deletion runs on today's date",
         )
+    for problem in log_problems(folder):
+        say(f"warning: {folder / PRUNE_LOG}: {problem}", err=True)
     deleted = kept = 0
-    for path in sorted(folder.rglob("*.tar.gz")):
-        result = verify(path, keyring)
-        until_text = (result.predicate.get("retention") or {}).get("until")
-        if not result.ok:
-            say(f"keep {path}: it does not verify, so its retention date is not trusted")
+    for verdict in judge(folder, keyring, today):
+        if verdict.action == "keep":
+            say(f"keep {verdict.path}: {verdict.reason}")
             kept += 1
-            continue
-        until = date.fromisoformat(str(until_text))
-        if until >= today:
-            say(f"keep {path}: retained until {until}")
-            kept += 1
-            continue
-        if dry_run:
-            say(f"would delete {path}: retention ended {until}")
+        elif dry_run:
+            say(f"would delete {verdict.path}: {verdict.reason}")
             deleted += 1
-            continue
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        path.unlink()
-        entry = {
-            "time": stamp(datetime.now(UTC)),
-            "actor": os.environ.get("USER", "unknown"),
-            "action": "deleted",
-            "bundle": str(path.relative_to(folder)),
-            "sha256": digest,
-            "retained_until": str(until),
-            "as_of": str(today),
-        }
-        with (folder / "prune-log.jsonl").open("a", encoding="utf-8") as log:
-            log.write(json.dumps(entry, sort_keys=True) + "\n")
-        say(f"deleted {path}: retention ended {until}")
-        deleted += 1
+        else:
+            delete(folder, verdict, today, datetime.now(UTC), os.environ)
+            say(f"deleted {verdict.path}: {verdict.reason}")
+            deleted += 1
     verb = "would delete" if dry_run else "deleted"
     say(f"{verb} {deleted}, kept {kept}" + (" (dry run: nothing changed)" if dry_run else ""))

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aigov_gate.errors import AigovError
@@ -67,14 +68,21 @@ def problems(keyring: Keyring) -> list[str]:
 
 
 def _lines(keyring: Keyring, problems: list[str]) -> list[tuple[dict[str, Any], str]]:
+    return chain(keyring.audit_path, problems)
+
+
+def chain(path: Path, problems: list[str]) -> list[tuple[dict[str, Any], str]]:
+    """The entries of a hash-chained JSON-lines log (``seq`` from 1, ``prev`` the SHA-256
+    of the line before, canonical JSON), noting in ``problems`` each line that breaks it.
+    A missing log is an empty one."""
     try:
-        text = keyring.audit_path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         text = ""
     out: list[tuple[dict[str, Any], str]] = []
     prev = GENESIS
     for number, line in enumerate(text.splitlines(keepends=True), start=1):
-        where = f"{AUDIT_FILE}:{number}"
+        where = f"{path.name}:{number}"
         try:
             entry = json.loads(line)
         except json.JSONDecodeError:
