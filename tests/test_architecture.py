@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import tomllib
 from pathlib import Path
 
@@ -189,3 +190,27 @@ def test_each_registry_agrees_with_the_config_that_names_its_entries() -> None:
     assert tuple(COMPLIANCE_REPORTER_BY_NAME) == REPORT_FORMATS
     for table in (GATE_REPORTER_BY_NAME, COMPLIANCE_REPORTER_BY_NAME):
         assert all(callable(table[name]) for name in table)
+
+
+def test_every_rule_id_written_in_the_code_has_a_catalog_entry() -> None:
+    """A rule id is a string in the code that writes the finding and an entry in
+    ``catalog.py`` that gives its title, severity and fix. A finding whose id has no entry
+    would be reported as "high" with no explanation; a typo in an id would be that."""
+    from aigov_gate.catalog import RULES
+    from aigov_gate.documents.integrations import EVENT_TYPES
+
+    not_rules = {*EVENT_TYPES, "gate.decision"}  # event types; JUnit's decision case
+    prefixes = "|".join(sorted({rule.split(".")[0] for rule in RULES}))
+    shaped = re.compile(rf"^({prefixes})\.[a-z0-9][a-z0-9-]*$")
+    unknown = [
+        f"{_where(path, node)}: {node.value}"
+        for path in _modules()
+        if path.name != "catalog.py"
+        for node in ast.walk(_tree(path))
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and shaped.match(node.value)
+        and node.value not in RULES
+        and node.value not in not_rules
+    ]
+    assert unknown == []
