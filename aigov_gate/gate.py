@@ -23,6 +23,7 @@ from aigov_gate.authority import Authority, from_base, from_worktree
 from aigov_gate.catalog import RULES, RuleInfo
 from aigov_gate.compliance import comply
 from aigov_gate.config import AigovConfig
+from aigov_gate.documents.testing import TestRun
 from aigov_gate.errors import AigovError, UsageError
 from aigov_gate.graph import Graph, ModelContext, latest_completed
 from aigov_gate.inventory import inventory
@@ -31,7 +32,7 @@ from aigov_gate.pii import Scanner
 from aigov_gate.policy.evaluation import Evaluator
 from aigov_gate.policy.waivers import apply_waivers as waive
 from aigov_gate.policy.waivers import vet
-from aigov_gate.references import Checked
+from aigov_gate.references import Checked, of_kind
 from aigov_gate.remote import check_remote_evidence
 from aigov_gate.result import (
     Change,
@@ -82,8 +83,7 @@ class GateOptions:
     dashboard: bool = False
     #: Told how reading files and evaluating models goes (a progress line on a terminal).
     progress: Report | None = None
-    #: Where the CI's web UI shows a file, and the governance root inside the CI's
-    #: workspace (``GateResult.web_url``, ``GateResult.path_prefix``).
+    #: Where CI shows a file, the root in CI's workspace (GateResult.web_url, .path_prefix).
     web_url: str = ""
     path_prefix: str = ""
 
@@ -234,7 +234,7 @@ def _evaluate_models(
     evaluator: Evaluator,
     graph: Graph,
     selected: list[tuple[Checked, str | None]],
-    base_runs: list[Checked] | None,
+    base_runs: list[Checked[TestRun]] | None,
     findings: list[Finding],
     progress: Report | None = None,
 ) -> tuple[list[ModelContext], list[ModelVerdict]]:
@@ -335,8 +335,8 @@ class _Before:
     ref: BaseRef | None = None
 
     @property
-    def runs(self) -> list[Checked]:
-        return [d for d in self.documents if d.model.kind == "TestRun"]
+    def runs(self) -> list[Checked[TestRun]]:
+        return of_kind(self.documents, TestRun)
 
 
 def _base(root: Path, config: AigovConfig, graph: Graph, ref_name: str | None) -> _Before:
@@ -378,12 +378,12 @@ def _select(graph: Graph, wanted: str | None) -> list[tuple[Checked, str | None]
     return [(doc, version or None) for doc in found]
 
 
-def _baseline(ctx: ModelContext, base_runs: list[Checked] | None) -> Checked | None:
+def _baseline(ctx: ModelContext, runs: list[Checked[TestRun]] | None) -> Checked[TestRun] | None:
     """The base ref's latest completed run with ``--base``; else another version's."""
-    if base_runs is not None:
+    if runs is not None:
         return latest_completed(
             r
-            for r in base_runs
+            for r in runs
             if r.organization == ctx.model.organization and r.model.spec.model == ctx.name
         )
     return latest_completed(r for r in ctx.runs if r.model.spec.model_version != ctx.version)
@@ -393,10 +393,7 @@ def _related(contexts: list[ModelContext], graph: Graph) -> list[Checked]:
     """With ``--model``: the documents those models use, for policies on other kinds."""
     seen: dict[int, Checked] = {}
     for ctx in contexts:
-        for doc in (*ctx.datasets, *ctx.plans, *ctx.runs, *ctx.mappings, *ctx.evidence):
-            seen[id(doc)] = doc
-        if ctx.risk is not None:
-            seen[id(ctx.risk)] = ctx.risk
+        seen.update((id(doc), doc) for doc in ctx.used())
     return list(seen.values())
 
 

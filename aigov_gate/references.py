@@ -13,6 +13,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Generic, TypeGuard
+
+from typing_extensions import TypeVar
 
 from aigov_gate.documents import AnyDocument, Reference
 from aigov_gate.documents.assets import EvidenceArtifact
@@ -24,13 +27,32 @@ ALL_ORGANIZATIONS = "*"
 """The organization of built-in documents (pack policies, framework catalogs): every one."""
 
 
+#: The kind of document a :class:`Checked` holds; a bare ``Checked`` holds any kind.
+D_co = TypeVar("D_co", bound=AnyDocument, default=AnyDocument, covariant=True)
+T = TypeVar("T", bound=AnyDocument)
+
+
 @dataclass(frozen=True, slots=True)
-class Checked:
-    """A document that passed its schema: raw form, model, and its organization."""
+class Checked(Generic[D_co]):
+    """A document that passed its schema: raw form, model, and its organization.
+
+    ``Checked[Model]`` is one whose model is a ``Model``: :func:`is_a` and :func:`of_kind`
+    narrow to it, so code past them needs no ``isinstance`` of its own.
+    """
 
     raw: RawDocument
-    model: AnyDocument
+    model: D_co
     organization: str
+
+
+def is_a(doc: Checked, cls: type[T]) -> TypeGuard[Checked[T]]:
+    """Whether ``doc`` holds a ``cls``."""
+    return isinstance(doc.model, cls)
+
+
+def of_kind(docs: Iterable[Checked], cls: type[T]) -> list[Checked[T]]:
+    """The documents of ``docs`` that hold a ``cls``, in order."""
+    return [doc for doc in docs if is_a(doc, cls)]
 
 
 class Index:

@@ -13,6 +13,7 @@ from aigov_gate.errors import UsageError
 
 if TYPE_CHECKING:
     from aigov_gate.config import AigovConfig
+    from aigov_gate.documents.assets import Model
     from aigov_gate.graph import Graph
     from aigov_gate.references import Checked
 
@@ -319,7 +320,7 @@ def _mlflow_connector(root: Path, config: AigovConfig, name: str) -> tuple[str, 
     raise UsageError(f"no ConnectorConfig named '{name}'", hint="aigov doctor lists connectors")
 
 
-def _models_named(graph: Graph, name: str) -> list[Checked]:
+def _models_named(graph: Graph, name: str) -> list[Checked[Model]]:
     """The Models named ``name`` (every Model for ""), or a usage error listing them."""
     chosen = [doc for doc in graph.models if not name or doc.raw.name == name]
     if not chosen:

@@ -38,7 +38,7 @@ from typing import Any
 from aigov_gate.catalog import RULES, RuleInfo
 from aigov_gate.compliance.evidence import freshness
 from aigov_gate.config import AigovConfig
-from aigov_gate.documents.assets import Dataset, EvidenceArtifact
+from aigov_gate.documents.assets import EvidenceArtifact
 from aigov_gate.documents.compliance import Applicability, Clause, ComplianceMapping
 from aigov_gate.documents.testing import TestRun
 from aigov_gate.frameworks import Catalog, ClauseKey
@@ -133,7 +133,7 @@ class _Sources:
         for finding in inputs.by_model.get(ctx.label, []):
             self.by_rule[finding.rule_id].append(finding)
         self.direct: dict[ClauseKey, list[Basis]] = defaultdict(list)
-        self.declared: dict[ClauseKey, list[Checked]] = defaultdict(list)
+        self.declared: dict[ClauseKey, list[Checked[ComplianceMapping]]] = defaultdict(list)
         self.stale: dict[int, tuple[Checked, str, tuple[str, ...]]] = {}
         for rule_id, builtin, keys in inputs.clause_rules:
             if builtin and rule_id not in self.evaluated:
@@ -143,7 +143,6 @@ class _Sources:
                 self.direct[key].append(basis)
         for doc in ctx.mappings:
             mapping = doc.model
-            assert isinstance(mapping, ComplianceMapping)
             key = (mapping.spec.framework, mapping.spec.clause)
             self.declared[key].append(doc)
             self.direct[key].extend(self._mapped(doc, mapping))
@@ -235,8 +234,7 @@ class _Sources:
         ]
 
 
-def _plan_of(run: Checked) -> str | None:
-    assert isinstance(run.model, TestRun)
+def _plan_of(run: Checked[TestRun]) -> str | None:
     return run.model.spec.test_plan
 
 
@@ -457,12 +455,11 @@ def _matches(to: Applicability, ctx: ModelContext) -> tuple[bool, str]:
 def _personal_data(ctx: ModelContext) -> bool:
     if ctx.spec.spec.contains_pii:
         return True
-    return any(isinstance(d.model, Dataset) and d.model.spec.contains_pii for d in ctx.datasets)
+    return any(d.model.spec.contains_pii for d in ctx.datasets)
 
 
-def _declared(docs: list[Checked]) -> str | None:
+def _declared(docs: list[Checked[ComplianceMapping]]) -> str | None:
     for doc in docs:
-        assert isinstance(doc.model, ComplianceMapping)
         if doc.model.spec.compliance_status != "not_assessed":
             return doc.model.spec.compliance_status
     return None
@@ -477,7 +474,6 @@ def _declared_findings(
         if framework != result.framework or derived is None:
             continue
         for doc in docs:
-            assert isinstance(doc.model, ComplianceMapping)
             declared = doc.model.spec.compliance_status
             if declared in ("not_assessed", derived.status):
                 continue

@@ -74,7 +74,6 @@ def export_bom(contexts: list[ModelContext], spec_version: str = "1.6") -> dict[
         model_ref = f"model:{ctx.name}@{ctx.version}"
         data_refs = []
         for dataset in ctx.datasets:
-            assert isinstance(dataset.model, Dataset)
             ref = f"dataset:{dataset.model.metadata.name}"
             data_refs.append(ref)
             if ref not in seen_data:

@@ -11,7 +11,7 @@ For a Model target: ``model``, ``datasets``, ``plans``, ``runs``, ``run``, ``ris
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -64,7 +64,7 @@ class Values:
             self._cache[key] = found
         return found
 
-    def many(self, docs: list[Checked]) -> list[dict[str, Any]]:
+    def many(self, docs: Sequence[Checked]) -> list[dict[str, Any]]:
         return [v for v in (self.of(d) for d in docs) if v is not None]
 
 

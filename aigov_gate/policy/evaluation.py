@@ -7,6 +7,9 @@ docs/performance.md).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from aigov_gate.documents.testing import TestRun
 from aigov_gate.graph import ModelContext
 from aigov_gate.packs import ALL_ORGANIZATIONS
 from aigov_gate.policy.context import Values, document_variables, model_variables
@@ -33,7 +36,7 @@ class Evaluator:
         self.values = Values()
         self._by_kind: dict[tuple[str, str], list[PolicyRule]] = {}
 
-    def add_policies(self, docs: list[Checked], pack: str | None = None) -> None:
+    def add_policies(self, docs: Sequence[Checked], pack: str | None = None) -> None:
         self.rules.extend(compile_policy(doc, pack) for doc in docs)
         self._by_kind.clear()
 
@@ -60,7 +63,7 @@ class Evaluator:
             self._by_kind[key] = found
         return found
 
-    def evaluate_model(self, ctx: ModelContext, baseline: Checked | None) -> Recorder:
+    def evaluate_model(self, ctx: ModelContext, baseline: Checked[TestRun] | None) -> Recorder:
         rec = Recorder(ctx.label)
         tests = check_tests(ctx, baseline, rec, self.insufficient)
         check_risk(ctx, self.situation, self.review_warning_days, rec)

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 from aigov_gate.documents.testing import (
     MetricRequirement,
-    TestPlan,
     TestResult,
     TestRun,
     TestRunSpec,
@@ -53,7 +52,7 @@ class TestOutcome:
 
 def check_tests(
     ctx: ModelContext,
-    baseline: Checked | None,
+    baseline: Checked[TestRun] | None,
     rec: Recorder,
     insufficient: Severity = Severity.MEDIUM,
 ) -> TestOutcome:
@@ -83,7 +82,6 @@ def check_tests(
     checker = _RunChecker(ctx, ctx.run, baseline, rec)
     checker.insufficient = insufficient
     for plan in ctx.plans:
-        assert isinstance(plan.model, TestPlan)
         for test in plan.model.spec.tests:
             if not checker.check_test(test) and test.required:
                 outcome.failing.append(test.name)
@@ -112,7 +110,11 @@ def _note_unfinished(ctx: ModelContext, rec: Recorder) -> None:
 
 class _RunChecker:
     def __init__(
-        self, ctx: ModelContext, run: Checked, baseline: Checked | None, rec: Recorder
+        self,
+        ctx: ModelContext,
+        run: Checked[TestRun],
+        baseline: Checked[TestRun] | None,
+        rec: Recorder,
     ) -> None:
         self.ctx, self.run, self.rec = ctx, run, rec
         self.insufficient = Severity.MEDIUM
@@ -354,8 +356,7 @@ class _RunChecker:
         return ok
 
 
-def _spec(run: Checked) -> TestRunSpec:
-    assert isinstance(run.model, TestRun)
+def _spec(run: Checked[TestRun]) -> TestRunSpec:
     return run.model.spec
 
 

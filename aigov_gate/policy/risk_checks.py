@@ -64,9 +64,12 @@ def check_risk(ctx: ModelContext, situation: Situation, warn_days: int, rec: Rec
 
 
 def _check_review(
-    ctx: ModelContext, doc: Checked, situation: Situation, warn_days: int, rec: Recorder
+    ctx: ModelContext,
+    doc: Checked[RiskAssessment],
+    situation: Situation,
+    warn_days: int,
+    rec: Recorder,
 ) -> None:
-    assert isinstance(doc.model, RiskAssessment)
     due = review_due(doc.model)
     path = ("spec", "next_review_date") if doc.model.spec.next_review_date else ("spec",)
     production = situation.production_deploy
@@ -149,8 +152,9 @@ def check_deploy(
             _check_production(ctx, ctx.risk, situation, rec)
 
 
-def _check_production(ctx: ModelContext, doc: Checked, situation: Situation, rec: Recorder) -> None:
-    assert isinstance(doc.model, RiskAssessment)
+def _check_production(
+    ctx: ModelContext, doc: Checked[RiskAssessment], situation: Situation, rec: Recorder
+) -> None:
     spec = doc.model.spec
     env = situation.environment
     rec.ran("deploy.not-approved", "deploy.production-not-approved", "deploy.condition-unmet")

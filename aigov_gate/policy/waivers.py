@@ -18,7 +18,7 @@ verifies (``aigov_gate.signoff.check``: ``waiver.unverified``).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -41,16 +41,16 @@ def _matches(waiver: Waiver, finding: Finding) -> bool:
     return finding.target == f"{target.kind}/{target.name}"
 
 
-def vet(waivers: list[Checked], config: AigovConfig, assessors: Mapping[str, str]) -> list[Finding]:
+def vet(
+    waivers: Sequence[Checked[Waiver]], config: AigovConfig, assessors: Mapping[str, str]
+) -> list[Finding]:
     """What is wrong with each waiver's approval, before its sign-off is even asked."""
     roles = config.waivers.approver_roles
     members = [m for m in config.members(roles) if not m.startswith("@")]
     known = [m for ms in config.roles.values() for m in ms if not m.startswith("@")]
     out = []
     for doc in waivers:
-        waiver = doc.model
-        assert isinstance(waiver, Waiver)
-        spec = waiver.spec
+        spec = doc.model.spec
         if not waivable(spec.policy, config.waivers.unwaivable):
             continue  # waiver.not-allowed says enough
         reasons: list[tuple[tuple[str | int, ...], str]] = []
@@ -67,7 +67,7 @@ def vet(waivers: list[Checked], config: AigovConfig, assessors: Mapping[str, str
                         "nobody accepts the risk of their own assessment",
                     )
                 )
-            elif waiver.metadata.owner and same(who, waiver.metadata.owner):
+            elif doc.model.metadata.owner and same(who, doc.model.metadata.owner):
                 reasons.append((("spec", "approved_by", i), f"{who} owns the waiver"))
             elif not any(same(who, m) for m in members) and not _teams(config, roles):
                 reasons.append(
@@ -107,7 +107,7 @@ def _teams(config: AigovConfig, roles: Collection[str]) -> bool:
 
 def apply_waivers(
     findings: list[Finding],
-    waivers: list[Checked],
+    waivers: Sequence[Checked[Waiver]],
     situation: Situation,
     warn_days: int,
     unusable: Collection[int] = (),
@@ -121,7 +121,6 @@ def apply_waivers(
     out = list(findings)
     for doc in waivers:
         waiver = doc.model
-        assert isinstance(waiver, Waiver)
         expires = waiver.spec.expires
         if not waivable(waiver.spec.policy, unwaivable):
             out.append(_not_allowed(doc, waiver))

@@ -10,6 +10,7 @@ renders progress and the summary.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 
 from aigov_gate.errors import UsageError
 from aigov_gate.graph import Graph
@@ -49,7 +50,7 @@ def select(
 
 
 def _dataset(
-    graph: Graph, used: list[Checked], organization: str, wanted: str | None
+    graph: Graph, used: Sequence[Checked], organization: str, wanted: str | None
 ) -> Checked | None:
     if wanted is None:
         return used[0] if len(used) == 1 else None

@@ -202,7 +202,7 @@ def check(
         for doc in waivers:
             out.add(doc, checker.recorded(doc))
     elif situation.stage == "merge":
-        _merge(checker, risks + waivers, changed, out)
+        _merge(checker, [*risks, *waivers], changed, out)
     elif situation.production:
         for doc in _deployed(contexts) + waivers:
             out.add(doc, checker.for_merged(doc))
