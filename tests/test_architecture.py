@@ -44,7 +44,7 @@ LONG_FUNCTIONS: dict[str, int] = {
     "aigov_gate/cli/keys.py:rotate_command": 62,
     "aigov_gate/cli/metrics.py:compute_command": 75,
     "aigov_gate/cli/policy.py:policy_test_command": 53,
-    "aigov_gate/cli/testrun.py:run_command": 84,
+    "aigov_gate/cli/testrun.py:run_command": 82,
     "aigov_gate/compliance/mapping.py:export_mapping": 59,
     "aigov_gate/compliance/status.py:_framework": 55,
     "aigov_gate/doctor.py:_webhooks": 56,

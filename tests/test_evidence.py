@@ -1109,7 +1109,7 @@ def test_an_envelope_in_url_safe_base64_verifies(sealed: Sealed, tmp_path: Path)
 def test_the_prune_log_is_hash_chained_and_an_edit_shows(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from aigov_gate.evidence.retention import PRUNE_LOG, Verdict, delete, log_problems
+    from aigov_gate.evidence.retention import PRUNE_LOG, PruneLog, Verdict
 
     store = tmp_path / "store"
     store.mkdir()
@@ -1117,7 +1117,8 @@ def test_the_prune_log_is_hash_chained_and_an_edit_shows(tmp_path: Path) -> None
     for name in ("a.tar.gz", "b.tar.gz"):
         (store / name).write_bytes(name.encode())
         verdict = Verdict(store / name, "delete", "retention ended", date(2031, 1, 1))
-        delete(store, verdict, date(2031, 1, 2), moment, {"GITHUB_ACTOR": "dana.k"})
+        log = PruneLog(store)  # a new prune run each time: the chain is read back from the file
+        log.delete(verdict, date(2031, 1, 2), moment, {"GITHUB_ACTOR": "dana.k"})
         assert not (store / name).exists()
     lines = (store / PRUNE_LOG).read_text().splitlines()
     entries = [json.loads(line) for line in lines]
@@ -1126,9 +1127,24 @@ def test_the_prune_log_is_hash_chained_and_an_edit_shows(tmp_path: Path) -> None
         (2, "b.tar.gz", "dana.k"),
     ]
     assert entries[0]["sha256"] == hashlib.sha256(b"a.tar.gz").hexdigest()
-    assert log_problems(store) == []
+    assert PruneLog(store).problems == []
+    # one prune run deleting two: the chain continues from what this run appended
+    log = PruneLog(store)
+    for name in ("c.tar.gz", "d.tar.gz"):
+        (store / name).write_bytes(name.encode())
+        log.delete(
+            Verdict(store / name, "delete", "", date(2031, 1, 1)), date(2031, 1, 2), moment, {}
+        )
+    assert [json.loads(line)["seq"] for line in (store / PRUNE_LOG).read_text().splitlines()] == [
+        1,
+        2,
+        3,
+        4,
+    ]
+    assert PruneLog(store).problems == []
+    lines = (store / PRUNE_LOG).read_text().splitlines()
     # someone removes the first deletion from the log
     (store / PRUNE_LOG).write_text(lines[1] + "\n")
-    problems = log_problems(store)
+    problems = PruneLog(store).problems
     assert any("entry number 2, expected 1" in p for p in problems), problems
     assert any("'prev' does not match" in p for p in problems), problems

@@ -324,7 +324,7 @@ def prune_command(
     appended to DIR/prune-log.jsonl.
     """
     from aigov_gate.evidence.keyring import Keyring
-    from aigov_gate.evidence.retention import PRUNE_LOG, delete, judge, log_problems
+    from aigov_gate.evidence.retention import PruneLog, judge
 
     if not folder.is_dir():
         raise UsageError(f"no such folder: {folder}")
@@ -339,8 +339,9 @@ def prune_command(
             f"--as-of {today} is in the future: it would delete bundles still under retention",
             hint="add --dry-run to see what will be due then; deletion runs on today's date",
         )
-    for problem in log_problems(folder):
-        say(f"warning: {folder / PRUNE_LOG}: {problem}", err=True)
+    log = PruneLog(folder)
+    for problem in log.problems:
+        say(f"warning: {log.path}: {problem}", err=True)
     deleted = kept = 0
     for verdict in judge(folder, keyring, today):
         if verdict.action == "keep":
@@ -350,7 +351,7 @@ def prune_command(
             say(f"would delete {verdict.path}: {verdict.reason}")
             deleted += 1
         else:
-            delete(folder, verdict, today, datetime.now(UTC), os.environ)
+            log.delete(verdict, today, datetime.now(UTC), os.environ)
             say(f"deleted {verdict.path}: {verdict.reason}")
             deleted += 1
     verb = "would delete" if dry_run else "deleted"

@@ -49,14 +49,9 @@ def use_config(config: AigovConfig) -> Callable[[str], str]:
     return mask
 
 
-def mask(text: str) -> str:
-    """``text`` as :func:`say` would show it."""
-    return _current_mask()(text) if text else text
-
-
 def say(message: str = "", *, err: bool = False, nl: bool = True) -> None:
     """Write ``message`` (masked) to stdout, or stderr with ``err``."""
-    click.echo(mask(message), err=err, nl=nl)
+    click.echo(_current_mask()(message) if message else message, err=err, nl=nl)
 
 
 def decided(passed: bool, *, cancelled: bool = False) -> NoReturn:

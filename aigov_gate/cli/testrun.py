@@ -87,18 +87,16 @@ def run_command(
     todo, skipped = select(graph, chosen, model, dataset)
     width = jobs or min(config.testing.max_concurrent, os.cpu_count() or 1)
     run_id = new_run_id()
-    echo = _Echo()
     if validation.findings:
-        echo.err(
-            f"note: {len(validation.findings)} validation finding(s); 'aigov validate' lists them"
-        )
+        count = len(validation.findings)
+        say(f"note: {count} validation finding(s); 'aigov validate' lists them", err=True)
     for line in skipped:
-        echo.out(f"skipped  {line}")
+        say(f"skipped  {line}")
     if dry_run:
-        _dry(todo, root, config.testing.timeout, timeout, width, echo)
+        _dry(todo, root, config.testing.timeout, timeout, width)
         decided(True)
     if not todo:
-        echo.out("nothing to run: no test with a 'command' applies (docs/testing.md)")
+        say("nothing to run: no test with a 'command' applies (docs/testing.md)")
         decided(True)
     settings = Settings(
         root,
@@ -112,7 +110,7 @@ def run_command(
     subscriptions = [s.secret_env for s in graph.subscriptions() if s.secret_env]
     started = datetime.now(UTC)
     clock = time.monotonic()
-    live = _Live(echo, len(todo), clock, sys.stdout.isatty())
+    live = _Live(len(todo), clock, sys.stdout.isatty())
     outcomes, cancelled = run_all(todo, settings, secret_names(config, subscriptions), live)
     finished = datetime.now(UTC)
     live.close()
@@ -129,26 +127,16 @@ def run_command(
             name, outs, status, (started, finished), parameters, record.executor(os.environ), mask
         )
         path = record.write(folder, name, doc, run_id)
-        echo.out(f"wrote {path.relative_to(root.resolve())} ({status})")
-    echo.out(f"logs: {settings.out}")
+        say(f"wrote {path.relative_to(root.resolve())} ({status})")
+    say(f"logs: {settings.out}")
     decided(all(o.ok for o in outcomes), cancelled=cancelled)
-
-
-class _Echo:
-    """Lines to stdout or stderr, through the one writer."""
-
-    def out(self, text: str, nl: bool = True) -> None:
-        say(text, nl=nl)
-
-    def err(self, text: str) -> None:
-        say(text, err=True)
 
 
 class _Live:
     """Progress: a line per finished test; on a TTY also a status line kept up to date."""
 
-    def __init__(self, echo: _Echo, total: int, start: float, tty: bool) -> None:
-        self.echo, self.total, self.start, self.tty = echo, total, start, tty
+    def __init__(self, total: int, start: float, tty: bool) -> None:
+        self.total, self.start, self.tty = total, start, tty
         self.shown = False
 
     def __call__(
@@ -158,7 +146,7 @@ class _Live:
             say("\r\x1b[2K", nl=False)
             self.shown = False
         if outcome is not None:
-            self.echo.out(_line(outcome))
+            say(_line(outcome))
         if self.tty:
             elapsed = time.monotonic() - self.start
             status = (
@@ -183,13 +171,11 @@ def _line(outcome: Outcome) -> str:
     return "\n".join([text, *(f"          {p}" for p in extra)])
 
 
-def _dry(
-    todo: list[Job], root: Path, default: float, override: float | None, width: int, echo: _Echo
-) -> None:
-    echo.out(f"would run {len(todo)} test(s), {width} at a time:")
+def _dry(todo: list[Job], root: Path, default: float, override: float | None, width: int) -> None:
+    say(f"would run {len(todo)} test(s), {width} at a time:")
     for job in todo:
         test = job.test
         assert test.command is not None
         seconds = override or test.timeout or default
         cwd = test.cwd or "."
-        echo.out(f"  {job.label}: {' '.join(test.command)}  (cwd {cwd}, timeout {seconds:g} s)")
+        say(f"  {job.label}: {' '.join(test.command)}  (cwd {cwd}, timeout {seconds:g} s)")

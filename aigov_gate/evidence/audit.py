@@ -36,7 +36,7 @@ def actor(env: Mapping[str, str] | None = None) -> str:
 def problems(keyring: Keyring) -> list[str]:
     """Everything that does not add up between the audit log, the keyring and the PEMs."""
     problems: list[str] = []
-    lines = _lines(keyring, problems)
+    lines = chain(keyring.audit_path, problems)
     state = _replay(lines, problems)
     if len(lines) != keyring.data.audit.entries:
         problems.append(
@@ -65,10 +65,6 @@ def problems(keyring: Keyring) -> list[str]:
         except AigovError as exc:
             problems.append(exc.message)
     return problems
-
-
-def _lines(keyring: Keyring, problems: list[str]) -> list[tuple[dict[str, Any], str]]:
-    return chain(keyring.audit_path, problems)
 
 
 def chain(path: Path, problems: list[str]) -> list[tuple[dict[str, Any], str]]:
@@ -173,9 +169,9 @@ def _replay(
 
 def hashes(keyring: Keyring) -> list[str]:
     """SHA-256 of each audit line, in order: the last one is the head."""
-    return [hashlib.sha256(line.encode()).hexdigest() for _, line in _lines(keyring, [])]
+    return [hashlib.sha256(line.encode()).hexdigest() for _, line in chain(keyring.audit_path, [])]
 
 
 def entries(keyring: Keyring) -> Iterator[dict[str, Any]]:
-    for entry, _ in _lines(keyring, []):
+    for entry, _ in chain(keyring.audit_path, []):
         yield entry

@@ -5,7 +5,7 @@ A bundle may be deleted only when it verifies, so that its retention date is the
 one, and that date is before the day judged on. Each deletion is appended to
 ``prune-log.jsonl`` in the bundles' folder, hash-chained like the keys' audit log (``seq``,
 ``prev``: the SHA-256 of the line before, canonical JSON), so a deleted, edited or moved
-line shows in :func:`log_problems`.
+line shows in :attr:`PruneLog.problems`.
 """
 
 from __future__ import annotations
@@ -49,34 +49,40 @@ def judge(folder: Path, keyring: Keyring, today: date) -> Iterator[Verdict]:
             yield Verdict(path, "delete", f"retention ended {until}", until)
 
 
-def delete(
-    folder: Path, verdict: Verdict, today: date, moment: datetime, env: Mapping[str, str]
-) -> None:
-    """Delete the bundle of ``verdict`` and append the deletion to the folder's log."""
-    digest = hashlib.sha256()
-    with verdict.path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    verdict.path.unlink()
-    log = folder / PRUNE_LOG
-    lines = audit.chain(log, [])
-    entry = {
-        "seq": len(lines) + 1,
-        "time": stamp(moment),
-        "actor": audit.actor(env),
-        "action": "deleted",
-        "bundle": verdict.path.relative_to(folder).as_posix(),
-        "sha256": digest.hexdigest(),
-        "retained_until": str(verdict.until),
-        "as_of": str(today),
-        "prev": hashlib.sha256(lines[-1][1].encode()).hexdigest() if lines else audit.GENESIS,
-    }
-    with log.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n")
+class PruneLog:
+    """``prune-log.jsonl`` of a folder, read once: the problems of its chain so far, and
+    where the next entry joins it."""
 
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.path = folder / PRUNE_LOG
+        self.problems: list[str] = []
+        lines = audit.chain(self.path, self.problems)
+        self.entries = len(lines)
+        self.head = hashlib.sha256(lines[-1][1].encode()).hexdigest() if lines else audit.GENESIS
 
-def log_problems(folder: Path) -> list[str]:
-    """What does not add up in the folder's prune log (nothing when there is none)."""
-    problems: list[str] = []
-    audit.chain(folder / PRUNE_LOG, problems)
-    return problems
+    def delete(
+        self, verdict: Verdict, today: date, moment: datetime, env: Mapping[str, str]
+    ) -> None:
+        """Delete the bundle of ``verdict`` and append the deletion to the log."""
+        digest = hashlib.sha256()
+        with verdict.path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        verdict.path.unlink()
+        entry = {
+            "seq": self.entries + 1,
+            "time": stamp(moment),
+            "actor": audit.actor(env),
+            "action": "deleted",
+            "bundle": verdict.path.relative_to(self.folder).as_posix(),
+            "sha256": digest.hexdigest(),
+            "retained_until": str(verdict.until),
+            "as_of": str(today),
+            "prev": self.head,
+        }
+        line = json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n"
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(line)
+        self.entries += 1
+        self.head = hashlib.sha256(line.encode()).hexdigest()
