@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -22,6 +22,9 @@ from aigov_gate.errors import UsageError
 from aigov_gate.loading import RawDocument, SourceFile
 from aigov_gate.loading.safe_yaml import Limits, claims_aigov, decode, parse_text
 from aigov_gate.references import Checked
+
+if TYPE_CHECKING:
+    from aigov_gate.config import AigovConfig
 
 _YAML = (".yaml", ".yml")
 
@@ -106,6 +109,15 @@ def documents_at(
             org = model.metadata.organization or organization
             found.append(Checked(RawDocument(source, index, doc), model, org))
     return found
+
+
+def base_documents(
+    root: Path, ref: str, config: AigovConfig, kinds: tuple[str, ...]
+) -> list[Checked]:
+    """The valid documents of ``kinds`` at ``ref``: what the base says, for whatever the
+    change must not choose (connectors, a test's ``pass_env``)."""
+    base = open_base(root, ref)
+    return documents_at(base, config.organization, config.limits.to_limits(), kinds)
 
 
 def _governance_blobs(base: BaseRef, limits: Limits) -> Iterator[tuple[str, str]]:

@@ -15,7 +15,9 @@ from aigov_gate.cli.context import config_option, repo_option
 from aigov_gate.cli.output import decided, say
 
 if TYPE_CHECKING:
-    from aigov_gate.runner.run import Job, Outcome
+    from aigov_gate.config import AigovConfig
+    from aigov_gate.graph import Graph
+    from aigov_gate.runner.run import Job, Outcome, Settings
 
 
 @click.group("test")
@@ -45,6 +47,19 @@ def test_group() -> None:
     help="Folder for logs and result files (default: .aigov/test-runs/RUN_ID).",
 )
 @click.option("--dry-run", is_flag=True, help="Say what would run; run nothing, write nothing.")
+@click.option(
+    "--base",
+    metavar="REF",
+    help="Take each test's pass_env from REF (the branch the change goes into), not the change.",
+)
+@click.option(
+    "--isolation",
+    type=click.Choice(["auto", "namespace", "none"]),
+    default="auto",
+    show_default=True,
+    help="Where commands run: their own user+PID namespace (Linux); auto refuses to run "
+    "next to a secret it cannot isolate them from (docs/testing.md).",
+)
 @repo_option
 @config_option
 @click.pass_context
@@ -57,6 +72,8 @@ def run_command(
     timeout: float | None,
     out: Path | None,
     dry_run: bool,
+    base: str | None,
+    isolation: str,
     repo: Path | None,
     config_path: Path | None,
 ) -> None:
@@ -75,7 +92,7 @@ def run_command(
     from aigov_gate.config import find_config, load_config
     from aigov_gate.graph import Graph
     from aigov_gate.runner import record, select
-    from aigov_gate.runner.run import Settings, new_run_id, plans_of, run_all, secret_names
+    from aigov_gate.runner.run import new_run_id, plans_of, run_all
     from aigov_gate.validation import validate_repo
 
     root = find_repo(repo)
@@ -98,20 +115,12 @@ def run_command(
     if not todo:
         say("nothing to run: no test with a 'command' applies (docs/testing.md)")
         decided(True)
-    settings = Settings(
-        root,
-        (out or root / ".aigov" / "test-runs" / run_id).absolute(),
-        width,
-        timeout,
-        config,
-        os.environ,
-        run_id,
-    )
-    subscriptions = [s.secret_env for s in graph.subscriptions() if s.secret_env]
+    where = (out or root / ".aigov" / "test-runs" / run_id).absolute()
+    settings = _settings(root, config, graph, (where, width, timeout, run_id), base, isolation)
     started = datetime.now(UTC)
     clock = time.monotonic()
     live = _Live(len(todo), clock, sys.stdout.isatty())
-    outcomes, cancelled = run_all(todo, settings, secret_names(config, subscriptions), live)
+    outcomes, cancelled = run_all(todo, settings, live)
     finished = datetime.now(UTC)
     live.close()
     folder = record.runs_dir(root, config)
@@ -130,6 +139,37 @@ def run_command(
         say(f"wrote {path.relative_to(root.resolve())} ({status})")
     say(f"logs: {settings.out}")
     decided(all(o.ok for o in outcomes), cancelled=cancelled)
+
+
+def _settings(
+    root: Path,
+    config: AigovConfig,
+    graph: Graph,
+    run: tuple[Path, int, float | None, str],
+    base: str | None,
+    isolation: str,
+) -> Settings:
+    """The run's settings: where, how wide, the base's pass_env, the isolation chosen."""
+    from aigov_gate.runner.isolation import choose
+    from aigov_gate.runner.run import Settings, secret_names
+
+    passes = None
+    if base is not None:
+        from aigov_gate import git
+        from aigov_gate.documents.testing import TestPlan
+
+        plans = git.base_documents(root, base, config, ("TestPlan",))
+        passes = {
+            (doc.organization, doc.model.metadata.name, test.name): tuple(test.pass_env)
+            for doc in plans
+            if isinstance(doc.model, TestPlan)
+            for test in doc.model.spec.tests
+        }
+    subscriptions = [s.secret_env for s in graph.subscriptions() if s.secret_env]
+    chosen = choose(isolation, os.environ, secret_names(config, subscriptions))
+    say(f"isolation: {chosen.why}", err=True)
+    out, width, timeout, run_id = run
+    return Settings(root, out, width, timeout, config, os.environ, run_id, chosen.prefix, passes)
 
 
 class _Live:

@@ -5,9 +5,10 @@ time (threads that each watch one process: the work is in the processes). Each a
 gets its own folder with ``stdout.log``, ``stderr.log`` and the result file, and these
 variables: ``AIGOV_RESULT_FILE``, ``AIGOV_OUTPUT_DIR``, ``AIGOV_TEST_NAME``,
 ``AIGOV_TEST_PLAN``, ``AIGOV_MODEL``, ``AIGOV_MODEL_VERSION``, ``AIGOV_DATASET``,
-``AIGOV_DATASET_DIGEST``, ``AIGOV_RUN_ID``. aigov's secrets are not passed on (names
-that look like tokens, secrets, passwords, passphrases or keys, and the variables the
-config names for them) unless the test lists them in ``pass_env``.
+``AIGOV_DATASET_DIGEST``, ``AIGOV_RUN_ID``. Of aigov's own environment a command gets
+only an allowlist (PATH, HOME, LANG, TMPDIR, the CI job's metadata) and the test's
+``pass_env`` names *as the base has them* (``--base``); it runs where it cannot read
+aigov's or the CI runner's processes (``isolation.py``).
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ from aigov_gate.errors import UsageError
 from aigov_gate.references import Checked
 from aigov_gate.runner import process
 from aigov_gate.runner.formats import FORMATS, Metric, bindings, find_results
+from aigov_gate.runner.isolation import allowed_env
 
-_SECRET = re.compile(r"TOKEN|SECRET|PASSW|PASSPHRASE|PRIVATE|API_?KEY|CREDENTIAL|AUTH", re.I)
 _STDERR_TAIL = 2000
 
 
@@ -85,24 +86,35 @@ class Settings:
     config: AigovConfig
     env: Mapping[str, str]
     run_id: str
+    #: Before each command's argv: the isolation's (``unshare ...``), or nothing.
+    prefix: tuple[str, ...] = ()
+    #: ``pass_env`` by (organization, plan, test) as the base has it; None: the working tree's.
+    passes: Mapping[tuple[str, str, str], tuple[str, ...]] | None = None
 
 
 def secret_names(config: AigovConfig, subscriptions_env: list[str]) -> set[str]:
-    """Variables the config names for secrets (tokens, webhook secrets)."""
+    """Variables the config names for secrets (tokens, webhook secrets, evidence keys)."""
+    from aigov_gate.evidence.keys import ENCRYPTION_KEY_ENV, SIGNING_KEY_ENV
     from aigov_gate.signoff.context import SERVICES
 
     names = {name for service in SERVICES.values() for name in service.token_vars}
     if config.signoff.token_env:
         names.add(config.signoff.token_env)
-    return names | set(subscriptions_env)
+    return names | set(subscriptions_env) | {SIGNING_KEY_ENV, ENCRYPTION_KEY_ENV}
 
 
-def child_env(base: Mapping[str, str], test: TestSpecItem, secrets: set[str]) -> dict[str, str]:
-    """aigov's environment without its secrets, plus the test's ``env`` and ``pass_env``."""
-    keep = set(test.pass_env)
-    env = {k: v for k, v in base.items() if k in keep or not (k in secrets or _SECRET.search(k))}
-    env.update(test.env)
-    return env
+def passed_names(job: Job, settings: Settings) -> tuple[str, ...]:
+    """The test's ``pass_env``: the base's for this test with ``--base`` (none when the
+    base has no such test), else the working tree's."""
+    if settings.passes is None:
+        return tuple(job.test.pass_env)
+    return settings.passes.get((job.organization, job.plan_name, job.test.name), ())
+
+
+def child_env(job: Job, settings: Settings, own: Mapping[str, str]) -> dict[str, str]:
+    """The allowlist of aigov's environment, the ``pass_env`` names, the test's ``env``,
+    then ``own`` (aigov's variables for the attempt)."""
+    return allowed_env(settings.env, passed_names(job, settings), {**job.test.env, **own})
 
 
 def _inside(root: Path, rel: str | None, what: str) -> Path:
@@ -143,7 +155,7 @@ def argv(command: list[str]) -> tuple[str, ...]:
     return tuple(command)
 
 
-def run_one(job: Job, settings: Settings, secrets: set[str], cancel: threading.Event) -> Outcome:
+def run_one(job: Job, settings: Settings, cancel: threading.Event) -> Outcome:
     test = job.test
     assert test.command is not None
     cwd = _inside(settings.root, test.cwd, "cwd")
@@ -153,9 +165,9 @@ def run_one(job: Job, settings: Settings, secrets: set[str], cancel: threading.E
     for attempt in range(1, test.retries + 2):
         out_dir = _attempt_dir(settings, job, attempt)
         result_file = out_dir / "result.jsonl"
-        env = child_env(settings.env, test, secrets) | _variables(settings, job, out_dir)
+        env = child_env(job, settings, _variables(settings, job, out_dir))
         command = process.Command(
-            argv(test.command),
+            (*settings.prefix, *argv(test.command)),
             cwd,
             env,
             timeout,
@@ -236,9 +248,7 @@ Progress = Callable[
 ]  # event, outcome, done, running, failed
 
 
-def run_all(
-    jobs: list[Job], settings: Settings, secrets: set[str], progress: Progress
-) -> tuple[list[Outcome], bool]:
+def run_all(jobs: list[Job], settings: Settings, progress: Progress) -> tuple[list[Outcome], bool]:
     """Every job's outcome (in job order), and whether the run was cancelled (Ctrl-C).
 
     Ctrl-C only sets the cancel event (a signal handler, not KeyboardInterrupt): however
@@ -249,7 +259,7 @@ def run_all(
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.set()) if main else None
     try:
-        return _run_all(jobs, settings, secrets, progress, cancel), cancel.is_set()
+        return _run_all(jobs, settings, progress, cancel), cancel.is_set()
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
@@ -258,7 +268,6 @@ def run_all(
 def _run_all(
     jobs: list[Job],
     settings: Settings,
-    secrets: set[str],
     progress: Progress,
     cancel: threading.Event,
 ) -> list[Outcome]:
@@ -266,7 +275,7 @@ def _run_all(
     failed = 0
     with ThreadPoolExecutor(max_workers=settings.jobs, thread_name_prefix="aigov-test") as pool:
         futures: dict[Future[Outcome], int] = {
-            pool.submit(run_one, job, settings, secrets, cancel): i for i, job in enumerate(jobs)
+            pool.submit(run_one, job, settings, cancel): i for i, job in enumerate(jobs)
         }
         pending = set(futures)
         while pending:
@@ -325,6 +334,7 @@ __all__ = [
     "Settings",
     "child_env",
     "new_run_id",
+    "passed_names",
     "plans_of",
     "run_all",
     "secret_names",
