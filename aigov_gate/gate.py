@@ -136,7 +136,7 @@ def run_gate(root: Path, config: AigovConfig, options: GateOptions) -> GateResul
     findings = list(validation.findings) + evaluator.problems()
     findings.extend(workflow(graph, base_docs if options.base else None))
     env = options.signoff_env if options.signoff_env is not None else os.environ
-    findings.extend(check_remote_evidence(validation.documents, env))
+    findings.extend(check_remote_evidence(validation.documents, env, before.ref, config))
     lowered = loosened(graph, base_docs) if options.base else []
     contexts, verdicts = _evaluate_models(
         evaluator, graph, selected, base_runs, findings, options.progress

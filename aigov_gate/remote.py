@@ -13,27 +13,50 @@ The connector (docs/evidence.md, "Artifacts in S3"):
 
 ``buckets`` limits which buckets it serves (default: any); without ``secret_envs`` boto3's
 own credential chain applies. boto3 is the ``[aws]`` extra, imported only here.
+
+With ``--base`` the connectors are the base's: its endpoint, region, buckets and the names
+of its credential variables. A credential therefore only goes to a host the base names;
+a connector that the change adds or edits is not used until it is merged, and an artifact
+no base connector serves cannot be verified (a blocking finding).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aigov_gate.documents.assets import EvidenceArtifact
 from aigov_gate.documents.integrations import ConnectorConfig
 from aigov_gate.references import Checked
 from aigov_gate.result import Finding, Severity
 
+if TYPE_CHECKING:
+    from aigov_gate.config import AigovConfig
+    from aigov_gate.git import BaseRef
+
 RULE_UNVERIFIABLE = "evidence.remote-unverifiable"
 _CHUNK = 1 << 20
 
 
-def check_remote_evidence(documents: list[Checked], env: Mapping[str, str]) -> Iterator[Finding]:
+def check_remote_evidence(
+    documents: list[Checked],
+    env: Mapping[str, str],
+    base: BaseRef | None = None,
+    config: AigovConfig | None = None,
+) -> Iterator[Finding]:
+    """Each s3 artifact fetched and hashed through a connector: the base's with ``base``
+    (and ``config``, for the organization and limits), else the working tree's."""
+    pool, where = documents, ""
+    if base is not None and config is not None and _wanted(documents):
+        from aigov_gate import git
+
+        limits = config.limits.to_limits()
+        pool = git.documents_at(base, config.organization, limits, ("ConnectorConfig",))
+        where = f" at the base ({base.ref})"
     connectors = [
         d.model
-        for d in documents
+        for d in pool
         if isinstance(d.model, ConnectorConfig)
         and d.model.spec.connector_type == "s3"
         and d.model.spec.status == "active"
@@ -48,8 +71,11 @@ def check_remote_evidence(documents: list[Checked], env: Mapping[str, str]) -> I
         bucket, _, key = (spec.uri or "").removeprefix("s3://").partition("/")
         connector = next((c for c in connectors if _serves(c, bucket)), None)
         if connector is None:
-            why = f"no active ConnectorConfig of type s3 serves bucket '{bucket}'"
-            yield _unverifiable(doc, why, 'add one (docs/evidence.md, "Artifacts in S3")')
+            why = f"no active ConnectorConfig of type s3{where} serves bucket '{bucket}'"
+            hint = 'add one (docs/evidence.md, "Artifacts in S3")'
+            if where:
+                hint = "connectors come from the base: add or change it on its own, merged first"
+            yield _unverifiable(doc, why, hint)
             continue
         digest, problem = _sha256(connector, bucket, key, env)
         if problem:
@@ -63,6 +89,18 @@ def check_remote_evidence(documents: list[Checked], env: Mapping[str, str]) -> I
                 doc.raw.target,
                 "if the artifact changed on purpose, update sha256; otherwise restore it",
             )
+
+
+def _remote(model: object) -> bool:
+    """An EvidenceArtifact kept in S3 (no path, a sha256, an s3:// uri)."""
+    if not isinstance(model, EvidenceArtifact):
+        return False
+    spec = model.spec
+    return spec.path is None and spec.sha256 is not None and (spec.uri or "").startswith("s3://")
+
+
+def _wanted(documents: list[Checked]) -> bool:
+    return any(_remote(d.model) for d in documents)
 
 
 def _serves(connector: ConnectorConfig, bucket: str) -> bool:

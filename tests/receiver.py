@@ -104,6 +104,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             except (BrokenPipeError, ConnectionResetError):
                 pass
 
+        do_GET = do_PUT = do_POST  # connectors' requests too (what a host was sent)
+
     return Handler
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import gate_repo as g
 import pytest
-from conftest import WriteRepo, run_aigov
+from conftest import WriteRepo, git, run_aigov
+from receiver import serve
 
 BODY = b"# Fundamental rights impact assessment\n\nSigned off 2026-10-01.\n"
 KEYS = {"AWS_ACCESS_KEY_ID": "testing-key", "AWS_SECRET_ACCESS_KEY": "testing-secret-value"}
@@ -119,3 +120,42 @@ def test_what_cannot_be_fetched_blocks_and_says_why(s3: str, write_repo: WriteRe
     )
     code, findings, _ = _gate(repo, KEYS)
     assert findings == [] and code == 0
+
+
+def test_credentials_only_go_to_the_endpoint_the_base_names(s3: str, write_repo: WriteRepo) -> None:
+    """A change points the connector at its own host, names a CI token as the access key,
+    and adds a connector of its own: with --base, the host gets nothing."""
+    token = "ghp_" + "k" * 36
+    good = hashlib.sha256(BODY).hexdigest()
+    uri = "s3://acme-evidence/fria/scorer-2.0.0.md"
+    files = {"evidence/fria.yaml": _artifact(uri, good), "connectors/s3.yaml": _connector(s3)}
+    repo = write_repo(g.repo_files(files))
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "base")
+    with serve() as attacker:
+        evil = attacker.url("")
+        edited = _connector(evil).replace(
+            "access_key_id: AWS_ACCESS_KEY_ID", "access_key_id: AIGOV_GITHUB_TOKEN"
+        )
+        (repo / "connectors/s3.yaml").write_text(edited)
+        added = _connector(evil, "[leak-bucket]").replace("name: evidence-store", "name: mine")
+        (repo / "connectors/mine.yaml").write_text(added)
+        second = _artifact("s3://leak-bucket/x.md", good).replace("scorer-fria", "leak")
+        (repo / "evidence/leak.yaml").write_text(second)
+        env = KEYS | {"AIGOV_GITHUB_TOKEN": token}
+        done = run_aigov(
+            "gate", "--repo", str(repo), "--base", "main", "--format", "json",
+            "--as-of", "2026-11-01", env=env,
+        )  # fmt: skip
+        sent = [json.dumps(r.headers) for r in attacker.received]
+    assert not any(token in s or "testing-key" in s for s in sent), sent
+    assert attacker.received == []
+    findings = [
+        f for f in json.loads(done.stdout)["findings"] if f["rule_id"].startswith("evidence.")
+    ]
+    # The base's connector verified the artifact at the base's endpoint; the new one is not used.
+    assert [(f["rule_id"], f["path"]) for f in findings] == [
+        ("evidence.remote-unverifiable", "evidence/leak.yaml")
+    ]
+    assert "at the base (main) serves bucket 'leak-bucket'" in findings[0]["message"]
