@@ -3,7 +3,9 @@
 Checks, in order: the config, the governance documents, the evidence keys (present,
 usable on this machine, not due for rotation, audit log consistent), the webhook
 subscriptions (secret set and well-formed, url allowed, queue state; with
-``send_test`` a webhook.test to each active one), the sign-off provider's token when
+``send_test`` a webhook.test to each active one), the connectors (with ``base``, the
+base's: a credential goes only to a host the base names, never to one from the working
+tree, which may be the change under review), the sign-off provider's token when
 running in CI, and the Git checkout (a repository, history deep enough, the outbox
 not tracked). Nothing here prints; the CLI renders the list.
 """
@@ -35,7 +37,11 @@ class Check:
 
 
 def diagnose(
-    root: Path, config_path: Path | None, env: Mapping[str, str], send_test: bool
+    root: Path,
+    config_path: Path | None,
+    env: Mapping[str, str],
+    send_test: bool,
+    base: str | None = None,
 ) -> list[Check]:
     checks: list[Check] = []
     try:
@@ -51,7 +57,7 @@ def diagnose(
     checks.append(documents)
     checks.extend(_keys(root, config, env))
     checks.extend(_webhooks(root, config, graph.subscriptions(), env, send_test))
-    checks.extend(_connectors(root, graph, env))
+    checks.extend(_connectors(root, config, graph, env, base))
     checks.append(_approvals(config, env))
     checks.extend(_git(root, config))
     return checks
@@ -76,13 +82,24 @@ def _documents(root: Path, config: AigovConfig) -> tuple[Graph, Check]:
     )
 
 
-def _connectors(root: Path, graph: Graph, env: Mapping[str, str]) -> list[Check]:
-    """Each active ConnectorConfig: its secret variables set, and an mlflow one reachable
-    (a file store there, a SQLite schema revision known, a server answering the token)."""
+def _connectors(
+    root: Path, config: AigovConfig, graph: Graph, env: Mapping[str, str], base: str | None
+) -> list[Check]:
+    """Each active ConnectorConfig (the base's with ``base``): its secret variables set,
+    and an mlflow one reachable (a file store there, a SQLite schema revision known, a
+    server answering the token; the token only with ``base``)."""
     from aigov_gate.documents.integrations import ConnectorConfig
 
+    docs = graph.by_kind["ConnectorConfig"]
+    if base is not None:
+        from aigov_gate import git
+
+        try:
+            docs = git.base_documents(root, base, config, ("ConnectorConfig",))
+        except AigovError as exc:
+            return [Check("connectors", "fail", exc.message, exc.hint)]
     checks = []
-    for doc in graph.by_kind["ConnectorConfig"]:
+    for doc in docs:
         connector = doc.model
         if not isinstance(connector, ConnectorConfig) or connector.spec.status != "active":
             continue
@@ -94,14 +111,16 @@ def _connectors(root: Path, graph: Graph, env: Mapping[str, str]) -> list[Check]
             )
             continue
         if connector.spec.connector_type == "mlflow":
-            checks.append(_mlflow(root, name, connector, env))
+            checks.append(_mlflow(root, name, connector, env, trusted=base is not None))
         else:
             kind = connector.spec.connector_type
             checks.append(Check(name, "ok", f"{kind}: secret variables set"))
     return checks
 
 
-def _mlflow(root: Path, name: str, connector: ConnectorConfig, env: Mapping[str, str]) -> Check:
+def _mlflow(
+    root: Path, name: str, connector: ConnectorConfig, env: Mapping[str, str], trusted: bool
+) -> Check:
     from aigov_gate.interchange.mlflow import probe
 
     uri = connector.spec.configuration.get("tracking_uri")
@@ -109,7 +128,16 @@ def _mlflow(root: Path, name: str, connector: ConnectorConfig, env: Mapping[str,
         return Check(name, "fail", "no configuration.tracking_uri", "set the tracking URI")
     if "://" not in uri and not uri.startswith("file:"):
         uri = str((root / uri).resolve())
-    problem = probe(uri, env, connector.spec.secret_envs.get("token", ""))
+    token = connector.spec.secret_envs.get("token", "")
+    if token and not trusted and uri.startswith(("http://", "https://")):
+        return Check(
+            name,
+            "warn",
+            f"mlflow at {uri}: not contacted: {token} goes only to a host the base names, "
+            "and this connector comes from the working tree",
+            "run `aigov doctor --base REF` (the branch changes go into) to check it",
+        )
+    problem = probe(uri, env, token)
     if problem:
         return Check(name, "fail", f"mlflow at {uri}: {problem}", "fix the connector or the store")
     return Check(name, "ok", f"mlflow at {uri}: readable")

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 import yaml
-from conftest import run_aigov
+from conftest import git, run_aigov
+from receiver import serve
 
 from aigov_gate.interchange.model_card import slug
 
@@ -306,6 +307,13 @@ def _mlflow(repo: Path, *args: str, env: dict[str, str] | None = None) -> tuple[
     return done.returncode, done.stdout, done.stderr
 
 
+def _commit(repo: Path) -> None:
+    """The repository as a Git one with everything committed: the base connectors come from."""
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "base")
+
+
 def _sqlite_store(tmp_path: Path, revision: str | None = None) -> Path:
     import sqlite3
 
@@ -434,21 +442,23 @@ def test_a_tracking_server_through_a_connector_with_its_token(tmp_path: Path) ->
             f"spec:\n  connector_type: mlflow\n  configuration:\n    tracking_uri: {server.url}\n"
             "  secret_envs:\n    token: MLFLOW_TRACKING_TOKEN\n"
         )
+        _commit(repo)
         run_id = json.loads((MLFLOW / "rest/runs-get.json").read_text())["run"]["info"]["run_id"]
-        code, _, err = _mlflow(repo, "--connector", "tracking", "--run", run_id)
+        tracking = ("--connector", "tracking", "--base", "HEAD")
+        code, _, err = _mlflow(repo, *tracking, "--run", run_id)
         assert code == 2 and "MLFLOW_TRACKING_TOKEN is not set" in err
         wrong = {"MLFLOW_TRACKING_TOKEN": "not-it"}
-        code, _, err = _mlflow(repo, "--connector", "tracking", "--run", run_id, env=wrong)
+        code, _, err = _mlflow(repo, *tracking, "--run", run_id, env=wrong)
         assert code == 2 and "refused the request (401)" in err and "not-it" not in err
         good = {"MLFLOW_TRACKING_TOKEN": "s3cr3t-token"}
-        code, out, err = _mlflow(repo, "--connector", "tracking", "--run", run_id, env=good)
+        code, out, err = _mlflow(repo, *tracking, "--run", run_id, env=good)
         assert code == 0, err
         spec = _only_run(repo / "governance")
         assert spec["results"][0]["metrics"] == EXPECTED_METRICS  # type: ignore[index]
         assert spec["parameters"]["mlflow_experiment"] == "credit-scoring"  # type: ignore[index]
         assert "s3cr3t-token" not in out + err
         code, _, err = _mlflow(
-            repo, "--connector", "tracking", "--experiment", "credit-scoring", "--latest",
+            repo, *tracking, "--experiment", "credit-scoring", "--latest",
             "--out", str(tmp_path / "latest"), env=good,
         )  # fmt: skip
         assert code == 0, err
@@ -479,8 +489,12 @@ def test_doctor_checks_each_connector_without_printing_a_secret(tmp_path: Path) 
                 + secret
             )
 
+        _commit(repo)
+
         def doctor(env: dict[str, str]) -> dict[str, dict[str, str]]:
-            done = run_aigov("doctor", "--format", "json", "--repo", str(repo), env=env)
+            done = run_aigov(
+                "doctor", "--format", "json", "--repo", str(repo), "--base", "HEAD", env=env
+            )
             assert (
                 "s3cr3t-token" not in done.stdout + done.stderr and "Traceback" not in done.stderr
             )
@@ -516,3 +530,47 @@ def test_mlflow_import_writes_the_model_when_asked_and_the_same_bytes_twice(tmp_
     assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
     model = yaml.safe_load((tmp_path / "a/models/credit-scoring.yaml").read_text())
     assert model["spec"] == {"model_type": "tabular", "version": "2.3.0", "risk_tier": "high"}
+
+
+def _tracking(url: str) -> str:
+    return (
+        "apiVersion: aigov/v1\nkind: ConnectorConfig\nmetadata:\n  name: tracking\n"
+        f"spec:\n  connector_type: mlflow\n  configuration:\n    tracking_uri: {url}\n"
+        "  secret_envs:\n    token: MLFLOW_TRACKING_TOKEN\n"
+    )
+
+
+def test_an_mlflow_url_from_the_change_receives_no_credential(tmp_path: Path) -> None:
+    """The base's connector names one server; the change points it at its own (a real
+    HTTP server on 127.0.0.1). Neither doctor nor import sends the token there."""
+    from aigov_gate.doctor import diagnose
+
+    token = "mlflow-" + "t" * 30
+    env = {"MLFLOW_TRACKING_TOKEN": token}
+    with serve() as trusted, serve() as attacker:
+        repo = _repo(tmp_path)
+        (repo / "governance/connectors").mkdir()
+        where = repo / "governance/connectors/tracking.yaml"
+        where.write_text(_tracking(trusted.url("")))
+        _commit(repo)
+        where.write_text(_tracking(attacker.url("")))  # the change under review
+        checks = {c.name: c for c in diagnose(repo, None, env, False)}
+        code, _, err = _mlflow(repo, "--connector", "tracking", "--run", "r1", env=env)
+        heard = [json.dumps(r.headers) for r in attacker.received]
+        assert not any(token in h or "authorization" in h for h in heard), heard
+        assert checks["connector tracking"].status == "warn"
+        assert "not contacted" in checks["connector tracking"].message
+        assert code == 2 and "MLFLOW_TRACKING_TOKEN is not sent" in err and token not in err
+        # With --base, the base's server is asked, with the token; the change's is not.
+        attacker.received.clear()
+        checks = {c.name: c for c in diagnose(repo, None, env, False, base="main")}
+        code, _, err = _mlflow(
+            repo, "--connector", "tracking", "--base", "main", "--run", "r1", env=env
+        )
+        assert attacker.received == []
+        assert len(trusted.received) == 2  # doctor's probe, then the import
+        assert all(r.headers.get("authorization") == f"Bearer {token}" for r in trusted.received)
+        # (this stand-in answers "ok", not MLflow's JSON: both say so, neither shows the token)
+        assert code == 2 and "not JSON" in err and token not in err
+        assert checks["connector tracking"].status == "fail"
+        assert trusted.url("") in checks["connector tracking"].message

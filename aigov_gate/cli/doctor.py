@@ -27,18 +27,28 @@ _MARK = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}
     is_flag=True,
     help="Also send a webhook.test event to each active subscription and report the answer.",
 )
+@click.option(
+    "--base",
+    metavar="REF",
+    help="Check the connectors as REF has them; only then are their credentials sent.",
+)
 @repo_option
 @config_option
 @click.pass_context
 def doctor_command(
-    ctx: click.Context, fmt: str, send_test: bool, repo: Path | None, config_path: Path | None
+    ctx: click.Context,
+    fmt: str,
+    send_test: bool,
+    base: str | None,
+    repo: Path | None,
+    config_path: Path | None,
 ) -> None:
     """Check config, documents, keys, webhooks, connectors, approval tokens and Git."""
     from aigov_gate.cli.context import find_repo
     from aigov_gate.doctor import diagnose, worst
 
     root = find_repo(repo)
-    checks = diagnose(root, config_path, os.environ, send_test)
+    checks = diagnose(root, config_path, os.environ, send_test, base)
     status = worst(checks)
     if fmt == "json":
         out = {"status": status, "checks": [asdict(c) for c in checks]}

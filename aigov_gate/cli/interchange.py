@@ -216,6 +216,8 @@ def export_cyclonedx_command(
 )
 @click.option("--connector", help="A ConnectorConfig of type mlflow (configuration.tracking_uri, "
               "secret_envs.token).")  # fmt: skip
+@click.option("--base", metavar="REF", help="Take --connector as REF has it; only then is its "
+              "token sent.")  # fmt: skip
 @click.option("--model", "model", required=True, help="The Model the runs evaluated.")
 @click.option("--version", "version", required=True, help="The model version they evaluated.")
 @click.option("--dataset", help="The Dataset they ran on.")
@@ -235,6 +237,7 @@ def import_mlflow_command(
     latest: bool,
     tracking_uri: str | None,
     connector: str | None,
+    base: str | None,
     model: str,
     version: str,
     dataset: str | None,
@@ -269,7 +272,7 @@ def import_mlflow_command(
     use_config(config)
     token_env = ""
     if connector is not None:
-        tracking_uri, token_env = _mlflow_connector(root, config, connector)
+        tracking_uri, token_env = _mlflow_connector(root, config, connector, base)
     assert tracking_uri is not None
     if "://" not in tracking_uri and not tracking_uri.startswith("file:"):
         tracking_uri = str((Path.cwd() / tracking_uri).resolve())
@@ -277,22 +280,7 @@ def import_mlflow_command(
     skipped: list[str] = []
     documents = [to_testrun(run, model, version, dataset, skipped) for run in runs]
     if write_model:
-        spec: dict[str, object] = {
-            "model_type": model_type,
-            "version": version,
-            "risk_tier": risk_tier,
-        }
-        if dataset:
-            spec["datasets"] = [{"name": dataset, "purpose": "test"}]
-        documents.insert(
-            0,
-            {
-                "apiVersion": "aigov/v1",
-                "kind": "Model",
-                "metadata": {"name": model, "labels": {"source": "mlflow"}},
-                "spec": spec,
-            },
-        )
+        documents.insert(0, _mlflow_model(model, version, risk_tier, model_type, dataset))
     plan = planned(out or root / config.paths[0], documents)
     write_all(plan, "Imported from MLflow by aigov import mlflow")
     _wrote(plan)
@@ -300,11 +288,36 @@ def import_mlflow_command(
         say(f"skipped: {note}", err=True)
 
 
-def _mlflow_connector(root: Path, config: AigovConfig, name: str) -> tuple[str, str]:
+def _mlflow_model(
+    model: str, version: str, risk_tier: str | None, model_type: str, dataset: str | None
+) -> dict[str, object]:
+    """The Model --write-model adds (MODEL at VERSION, labelled as from MLflow)."""
+    spec: dict[str, object] = {"model_type": model_type, "version": version, "risk_tier": risk_tier}
+    if dataset:
+        spec["datasets"] = [{"name": dataset, "purpose": "test"}]
+    return {
+        "apiVersion": "aigov/v1",
+        "kind": "Model",
+        "metadata": {"name": model, "labels": {"source": "mlflow"}},
+        "spec": spec,
+    }
+
+
+def _mlflow_connector(
+    root: Path, config: AigovConfig, name: str, base: str | None
+) -> tuple[str, str]:
+    """(tracking URI, token variable) of the connector: the base's with ``base``. Without
+    it the connector is the working tree's, possibly the change's: its token is not sent."""
     from aigov_gate.documents.integrations import ConnectorConfig
     from aigov_gate.validation import validate_repo
 
-    for doc in validate_repo(root, config).documents:
+    if base is not None:
+        from aigov_gate import git
+
+        docs = git.base_documents(root, base, config, ("ConnectorConfig",))
+    else:
+        docs = validate_repo(root, config).documents
+    for doc in docs:
         model = doc.model
         if isinstance(model, ConnectorConfig) and model.metadata.name == name:
             if model.spec.connector_type != "mlflow":
@@ -316,8 +329,16 @@ def _mlflow_connector(root: Path, config: AigovConfig, name: str) -> tuple[str, 
                                  where=str(doc.raw.locate(("spec", "configuration"))))  # fmt: skip
             if "://" not in uri and not uri.startswith("file:"):
                 uri = str((root / uri).resolve())
-            return uri, model.spec.secret_envs.get("token", "")
-    raise UsageError(f"no ConnectorConfig named '{name}'", hint="aigov doctor lists connectors")
+            token = model.spec.secret_envs.get("token", "")
+            if token and base is None and uri.startswith(("http://", "https://")):
+                say(f"note: {token} is not sent to {uri}: the connector comes from the working "
+                    "tree; pass --base REF to use it as REF has it", err=True)  # fmt: skip
+                token = ""
+            return uri, token
+    where = f" at {base}" if base else ""
+    raise UsageError(
+        f"no ConnectorConfig named '{name}'{where}", hint="aigov doctor lists connectors"
+    )
 
 
 def _models_named(graph: Graph, name: str) -> list[Checked[Model]]:
