@@ -10,6 +10,7 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import gate_repo as g
 import pytest
@@ -34,6 +35,9 @@ def schema_check(schema: str, path: Path) -> subprocess.CompletedProcess[str]:
         ("vendor.github-actions", ROOT / "action.yml"),
         ("vendor.github-workflows", EXAMPLES / "ci/github-workflow.yml"),
         ("vendor.gitlab-ci", EXAMPLES / "ci/gitlab-ci.yml"),
+        ("vendor.github-workflows", EXAMPLES / "ci/github-tests.yml"),
+        ("vendor.github-workflows", EXAMPLES / "ci/github-gate.yml"),
+        ("vendor.gitlab-ci", EXAMPLES / "ci/gitlab-two-jobs.yml"),
     ],
 )
 def test_ci_files_validate_against_the_public_schemas(
@@ -50,6 +54,39 @@ def test_ci_files_validate_against_the_public_schemas(
         .replace("  script:", "  scripts:")
     )
     assert schema_check(schema, broken).returncode != 0
+
+
+def _steps_text(job: dict[str, Any]) -> str:
+    return json.dumps(job.get("steps", job.get("script", [])))
+
+
+def test_the_two_job_layouts_keep_secrets_and_the_changes_code_apart() -> None:
+    """Job 1 runs the change's tests and can reach no secret; job 2 holds the secrets,
+    runs only a pinned aigov, and is defined where a pull request cannot edit it."""
+    import yaml
+
+    tests = yaml.safe_load((EXAMPLES / "ci/github-tests.yml").read_text())
+    gate = yaml.safe_load((EXAMPLES / "ci/github-gate.yml").read_text())
+    assert "secrets." not in json.dumps(tests)  # no secret is named: none can be reached
+    [job1] = tests["jobs"].values()
+    assert job1["permissions"] == {"contents": "read"} and "environment" not in job1
+    assert "aigov test run --base" in _steps_text(job1)
+    assert gate[True] == {"workflow_run": {"workflows": [tests["name"]], "types": ["completed"]}}
+    [job2] = gate["jobs"].values()
+    assert job2["environment"] == "aigov-signing"
+    text2 = _steps_text(job2)
+    assert "AIGOV_SIGNING_KEY" in text2 and "aigov-gate==" in text2
+    for runs_code in ("test run", "pip install .", "pip install -e", '"uses": "./'):
+        assert runs_code not in text2
+    checkouts = [s for s in job2["steps"] if s.get("uses", "").startswith("actions/checkout")]
+    assert checkouts[0]["with"]["persist-credentials"] is False
+
+    lab = yaml.safe_load((EXAMPLES / "ci/gitlab-two-jobs.yml").read_text())
+    assert "environment" not in lab["aigov-tests"]
+    assert "aigov test run --base" in _steps_text(lab["aigov-tests"])
+    assert lab["aigov-merge-gate"]["environment"]["name"] == "aigov-signing"
+    text2 = _steps_text(lab["aigov-merge-gate"])
+    assert "test run" not in text2 and "--evidence" in text2 and "aigov-gate==" in text2
 
 
 def action_env(tmp_path: Path, **inputs: str) -> dict[str, str]:
