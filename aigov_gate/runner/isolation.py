@@ -119,7 +119,7 @@ def choose(mode: str, env: Mapping[str, str], secret_names: Iterable[str]) -> Is
     be and a secret is in reach (``auto``), or namespaces were asked for and are missing."""
     if mode == "none":
         return Isolation("none", (), "none (--isolation none): commands run as aigov's user")
-    problem = _namespace_problem()
+    problem = namespace_problem()
     if not problem:
         unshare = shutil.which("unshare") or "unshare"
         prefix = (unshare, *NAMESPACE_ARGS, unshare, *INNER_ARGS)
@@ -141,7 +141,7 @@ def choose(mode: str, env: Mapping[str, str], secret_names: Iterable[str]) -> Is
     return Isolation("none", (), f"none available ({problem}); no secret in reach")
 
 
-def _namespace_problem() -> str:
+def namespace_problem() -> str:
     """Why commands cannot run in their own namespaces here ("" when they can)."""
     if not sys.platform.startswith("linux"):
         return f"{sys.platform} has no Linux namespaces"
@@ -189,4 +189,13 @@ def _ancestors() -> list[tuple[int, list[str]]]:
     return out
 
 
-__all__ = ["BASICS", "CI_METADATA", "MODES", "Isolation", "allowed_env", "choose", "in_reach"]
+__all__ = [
+    "BASICS",
+    "CI_METADATA",
+    "MODES",
+    "Isolation",
+    "allowed_env",
+    "choose",
+    "in_reach",
+    "namespace_problem",
+]
