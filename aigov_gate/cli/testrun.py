@@ -165,6 +165,8 @@ def _settings(
             if isinstance(doc.model, TestPlan)
             for test in doc.model.spec.tests
         }
+    elif os.environ.get("GITHUB_ACTIONS") == "true" or os.environ.get("GITLAB_CI") == "true":
+        say("note: no --base: pass_env comes from the working tree (the change)", err=True)
     subscriptions = [s.secret_env for s in graph.subscriptions() if s.secret_env]
     chosen = choose(isolation, os.environ, secret_names(config, subscriptions))
     say(f"isolation: {chosen.why}", err=True)

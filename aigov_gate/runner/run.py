@@ -108,7 +108,7 @@ def passed_names(job: Job, settings: Settings) -> tuple[str, ...]:
     base has no such test), else the working tree's."""
     if settings.passes is None:
         return tuple(job.test.pass_env)
-    return settings.passes.get((job.organization, job.plan_name, job.test.name), ())
+    return settings.passes.get((job.plan.organization, job.plan_name, job.test.name), ())
 
 
 def child_env(job: Job, settings: Settings, own: Mapping[str, str]) -> dict[str, str]:
