@@ -257,3 +257,26 @@ def test_without_namespaces_a_secret_in_reach_stops_the_run(tmp_path: Path) -> N
     done = run_aigov("test", "run", "--repo", str(repo), "--isolation", "none", env=env)
     assert done.returncode == 0, done.stderr
     assert "isolation: none (--isolation none)" in done.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the fallback for aigov running as root")
+def test_as_root_without_namespaces_commands_run_as_nobody(open_dir: Path) -> None:
+    """No unshare on PATH (a container that forbids namespaces): aigov, as root with a
+    secret in reach, runs the commands as nobody, who cannot read root's /proc files."""
+    given = {"AIGOV_SIGNING_KEY": "sk-" + secrets.token_hex(16)}
+    repo = _repo(open_dir, given)
+    bare = open_dir / "bin"
+    bare.mkdir()
+    for tool in ("git", "setpriv"):
+        found = shutil.which(tool)
+        assert found is not None
+        (bare / tool).symlink_to(found)
+    logs = open_dir / "logs"
+    done = run_aigov(
+        "test", "run", "--repo", str(repo), "--out", str(logs), env={"PATH": str(bare), **given}
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "isolation: as the user nobody (no unshare program" in done.stderr
+    report = json.loads((logs / "m-1.0.0-p/reader-1/report.json").read_text())
+    assert report["canary"] and report["hits"] == [], report
+    assert (logs / "m-1.0.0-p/reader-1").stat().st_uid != 0

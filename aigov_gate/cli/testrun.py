@@ -171,7 +171,9 @@ def _settings(
     chosen = choose(isolation, os.environ, secret_names(config, subscriptions))
     say(f"isolation: {chosen.why}", err=True)
     out, width, timeout, run_id = run
-    return Settings(root, out, width, timeout, config, os.environ, run_id, chosen.prefix, passes)
+    return Settings(
+        root, out, width, timeout, config, os.environ, run_id, chosen.prefix, passes, chosen.owner
+    )
 
 
 class _Live:

@@ -12,10 +12,10 @@ A test command is code from the change. Two things keep it from the CI's secrets
   CI runner and every other process are not there to be read. The namespace is nested
   twice: the inner user namespace owns the mount namespace, so the fresh ``/proc`` is
   locked and cannot be unmounted to uncover the host's. Where namespaces are not allowed
-  (macOS, a kernel or AppArmor that forbids unprivileged user namespaces), ``auto``
-  refuses to run while a secret is in reach (in aigov's environment or a readable
-  ancestor's), because then the command would be next to it: run the tests in a job that
-  holds no secret (docs/ci.md, "Two jobs").
+  (macOS, a container or AppArmor that forbids user namespaces) and a secret is in reach
+  (in aigov's environment or a readable ancestor's), ``auto`` runs the commands as
+  ``nobody`` when aigov is root, and otherwise refuses to run: the command would be next
+  to the secret. Run the tests in a job that holds no secret (docs/ci.md, "Two jobs").
 """
 
 from __future__ import annotations
@@ -98,9 +98,10 @@ INNER_ARGS = ("--user", "--mount", "--map-root-user", "--")
 
 @dataclass(frozen=True, slots=True)
 class Isolation:
-    mode: str  # "namespace" or "none"
+    mode: str  # "namespace", "user" or "none"
     prefix: tuple[str, ...]  # what goes before each command's argv
     why: str  # one line for the user: what protects the command, or why nothing does
+    owner: int | None = None  # "user": the uid that gets each attempt's folder (and HOME)
 
 
 def allowed_env(
@@ -131,6 +132,9 @@ def choose(mode: str, env: Mapping[str, str], secret_names: Iterable[str]) -> Is
             "or run the tests in a job that holds no secret (docs/ci.md, 'Two jobs')",
         )
     found = in_reach(env, set(secret_names))
+    other = _other_user(problem) if found else None
+    if other is not None:
+        return other
     if found:
         raise UsageError(
             f"test commands cannot be isolated here ({problem}) and secrets are in reach: "
@@ -139,6 +143,24 @@ def choose(mode: str, env: Mapping[str, str], secret_names: Iterable[str]) -> Is
             "or pass --isolation none to run them next to these secrets anyway",
         )
     return Isolation("none", (), f"none available ({problem}); no secret in reach")
+
+
+def _other_user(problem: str) -> Isolation | None:
+    """As root without namespaces: the commands run as ``nobody`` (setpriv, no new
+    privileges), who cannot read root's /proc files. None when that is not possible."""
+    import pwd
+
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        return None
+    try:
+        nobody = pwd.getpwnam("nobody")
+    except KeyError:
+        return None
+    uid, gid = nobody.pw_uid, nobody.pw_gid
+    prefix = (setpriv, f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--no-new-privs")
+    why = f"as the user nobody ({problem}; aigov runs as root)"
+    return Isolation("user", (*prefix, "--"), why, uid)
 
 
 def namespace_problem() -> str:

@@ -34,6 +34,7 @@ class Command:
     max_output: int
     out_dir: Path  # stdout.log, stderr.log and the result file live here
     watched: tuple[Path, ...] = ()  # more files whose size is bounded (the result file)
+    owner: int | None = None  # the user the command runs as, when not aigov's: owns out_dir
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,8 @@ class Ended:
 
 def run(command: Command, cancel: threading.Event) -> Ended:
     command.out_dir.mkdir(parents=True, exist_ok=True)
+    if command.owner is not None:
+        os.chown(command.out_dir, command.owner, -1)
     token = secrets.token_hex(12)
     env = {**command.env, TOKEN_VAR: token}
     start = time.monotonic()

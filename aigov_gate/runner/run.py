@@ -90,6 +90,9 @@ class Settings:
     prefix: tuple[str, ...] = ()
     #: ``pass_env`` by (organization, plan, test) as the base has it; None: the working tree's.
     passes: Mapping[tuple[str, str, str], tuple[str, ...]] | None = None
+    #: The user commands run as when not aigov's (isolation "user"): owns each attempt's
+    #: folder, which is also its HOME.
+    owner: int | None = None
 
 
 def secret_names(config: AigovConfig, subscriptions_env: list[str]) -> set[str]:
@@ -166,6 +169,8 @@ def run_one(job: Job, settings: Settings, cancel: threading.Event) -> Outcome:
         out_dir = _attempt_dir(settings, job, attempt)
         result_file = out_dir / "result.jsonl"
         env = child_env(job, settings, _variables(settings, job, out_dir))
+        if settings.owner is not None:
+            env["HOME"] = str(out_dir)
         command = process.Command(
             (*settings.prefix, *argv(test.command)),
             cwd,
@@ -175,6 +180,7 @@ def run_one(job: Job, settings: Settings, cancel: threading.Event) -> Outcome:
             limits.max_output_bytes,
             out_dir,
             (result_file,),
+            settings.owner,
         )
         ended = process.run(command, cancel)
         outcome = _outcome(job, ended, attempt, out_dir, cwd, settings)
