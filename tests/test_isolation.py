@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -257,6 +258,15 @@ def test_without_namespaces_a_secret_in_reach_stops_the_run(tmp_path: Path) -> N
     done = run_aigov("test", "run", "--repo", str(repo), "--isolation", "none", env=env)
     assert done.returncode == 0, done.stderr
     assert "isolation: none (--isolation none)" in done.stderr
+    # A secret only the parent holds counts too: a command could read /proc/$PPID/environ.
+    shell = f'/usr/bin/env -u AIGOV_SIGNING_KEY "{aigov_script()}" test run --repo "{repo}"; :'
+    parent = subprocess.run(
+        ["/bin/sh", "-c", shell], env=ci_free_env() | env, capture_output=True, text=True,
+        timeout=60, check=False,
+    )  # fmt: skip
+    assert parent.returncode == 0  # the shell's own status; aigov's message is on stderr
+    assert re.search(r"AIGOV_SIGNING_KEY \(process \d+\)", parent.stderr), parent.stderr
+    assert "AIGOV_SIGNING_KEY (aigov)" not in parent.stderr and "sk-123" not in parent.stderr
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the fallback for aigov running as root")
