@@ -17,7 +17,8 @@ own credential chain applies. boto3 is the ``[aws]`` extra, imported only here.
 With ``--base`` the connectors are the base's: its endpoint, region, buckets and the names
 of its credential variables. A credential therefore only goes to a host the base names;
 a connector that the change adds or edits is not used until it is merged, and an artifact
-no base connector serves cannot be verified (a blocking finding).
+no base connector serves cannot be verified (a blocking finding). In a pull-request
+pipeline without ``--base`` nothing is fetched: the working tree is the change.
 """
 
 from __future__ import annotations
@@ -47,20 +48,8 @@ def check_remote_evidence(
 ) -> Iterator[Finding]:
     """Each s3 artifact fetched and hashed through a connector: the base's with ``base``
     (and ``config``, for the organization and limits), else the working tree's."""
-    pool, where = documents, ""
-    if base is not None and config is not None and _wanted(documents):
-        from aigov_gate import git
-
-        limits = config.limits.to_limits()
-        pool = git.documents_at(base, config.organization, limits, ("ConnectorConfig",))
-        where = f" at the base ({base.ref})"
-    connectors = [
-        d.model
-        for d in pool
-        if isinstance(d.model, ConnectorConfig)
-        and d.model.spec.connector_type == "s3"
-        and d.model.spec.status == "active"
-    ]
+    connectors, where = _connectors(documents, base, config)
+    blind = base is None and _pull_request(env)
     for doc in documents:
         model = doc.model
         if not isinstance(model, EvidenceArtifact):
@@ -69,6 +58,10 @@ def check_remote_evidence(
         if spec.path is not None or spec.sha256 is None or not (spec.uri or "").startswith("s3://"):
             continue
         bucket, _, key = (spec.uri or "").removeprefix("s3://").partition("/")
+        if blind:
+            why = "in a pull request its connector must come from the base: there is no --base"
+            yield _unverifiable(doc, why, "pass --base with the branch the change goes into")
+            continue
         connector = next((c for c in connectors if _serves(c, bucket)), None)
         if connector is None:
             why = f"no active ConnectorConfig of type s3{where} serves bucket '{bucket}'"
@@ -89,6 +82,33 @@ def check_remote_evidence(
                 doc.raw.target,
                 "if the artifact changed on purpose, update sha256; otherwise restore it",
             )
+
+
+def _connectors(
+    documents: list[Checked], base: BaseRef | None, config: AigovConfig | None
+) -> tuple[list[ConnectorConfig], str]:
+    """The active s3 connectors (the base's with ``base``), and " at the base (REF)"."""
+    pool, where = documents, ""
+    if base is not None and config is not None and _wanted(documents):
+        from aigov_gate import git
+
+        limits = config.limits.to_limits()
+        pool = git.documents_at(base, config.organization, limits, ("ConnectorConfig",))
+        where = f" at the base ({base.ref})"
+    connectors = [
+        d.model
+        for d in pool
+        if isinstance(d.model, ConnectorConfig)
+        and d.model.spec.connector_type == "s3"
+        and d.model.spec.status == "active"
+    ]
+    return connectors, where
+
+
+def _pull_request(env: Mapping[str, str]) -> bool:
+    """A GitHub pull-request event or a GitLab merge-request pipeline."""
+    event = env.get("GITHUB_EVENT_NAME", "")
+    return event.startswith("pull_request") or bool(env.get("CI_MERGE_REQUEST_IID"))
 
 
 def _remote(model: object) -> bool:

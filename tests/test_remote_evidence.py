@@ -148,9 +148,19 @@ def test_credentials_only_go_to_the_endpoint_the_base_names(s3: str, write_repo:
             "gate", "--repo", str(repo), "--base", "main", "--format", "json",
             "--as-of", "2026-11-01", env=env,
         )  # fmt: skip
+        # A pull-request pipeline that forgot --base: the working tree is the change.
+        forgot = run_aigov(
+            "gate", "--repo", str(repo), "--format", "json", "--as-of", "2026-11-01",
+            env=env | {"GITHUB_EVENT_NAME": "pull_request"},
+        )  # fmt: skip
         sent = [json.dumps(r.headers) for r in attacker.received]
     assert not any(token in s or "testing-key" in s for s in sent), sent
     assert attacker.received == []
+    blind = [
+        f for f in json.loads(forgot.stdout)["findings"] if f["rule_id"].startswith("evidence.")
+    ]
+    assert [f["rule_id"] for f in blind] == ["evidence.remote-unverifiable"] * 2
+    assert all("there is no --base" in f["message"] for f in blind)
     findings = [
         f for f in json.loads(done.stdout)["findings"] if f["rule_id"].startswith("evidence.")
     ]
