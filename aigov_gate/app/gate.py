@@ -139,13 +139,17 @@ def _git_top(start: Path) -> Path | None:
     return None
 
 
-def seal(gate: GateRun, out: Path, env: Mapping[str, str], log: Log) -> Built:
-    """Write the evidence bundle of ``gate``; say so, and any warning, through ``log``."""
+def seal(
+    gate: GateRun, out: Path, env: Mapping[str, str], log: Log, now: datetime | None = None
+) -> Built:
+    """Write the evidence bundle of ``gate``, signed at ``now`` (the clock when None); say
+    so, and any warning, through ``log``."""
     from aigov_gate.evidence.keyring import now_utc
     from aigov_gate.evidence.sealing import seal as seal_run
 
     report = gate.report("json")
-    built = seal_run(gate.root, gate.config, gate.result, report, out, env, now_utc(), gate.mask)
+    moment = now_utc() if now is None else now
+    built = seal_run(gate.root, gate.config, gate.result, report, out, env, moment, gate.mask)
     for warning in built.warnings:
         log(f"warning: {warning}")
     encrypted = f", {len(built.encrypted)} encrypted" if built.encrypted else ""
