@@ -186,6 +186,25 @@ def test_each_registry_agrees_with_the_config_that_names_its_entries() -> None:
     assert tuple(COMPLIANCE_REPORTER_BY_NAME) == REPORT_FORMATS
     for table in (GATE_REPORTER_BY_NAME, COMPLIANCE_REPORTER_BY_NAME):
         assert all(callable(table[name]) for name in table)
+    _importers_are_one_entry_each()
+
+
+def _importers_are_one_entry_each() -> None:
+    """Each importer: a function returning the one ``Imported``, run by a command that
+    exists, writing kinds that exist."""
+    import typing
+
+    from aigov_gate.cli.main import cli
+    from aigov_gate.documents import KINDS
+    from aigov_gate.documents.imported import Imported
+    from aigov_gate.interchange import IMPORTER_BY_NAME, importer
+
+    for name, entry in IMPORTER_BY_NAME.items():
+        function = importer(name)
+        assert typing.get_type_hints(function)["return"] is Imported, name
+        group, command = entry.command.split()[1:]
+        assert command in cli.commands[group].commands, entry.command  # type: ignore[attr-defined]
+        assert set(entry.kinds) <= set(KINDS)
 
 
 def test_every_rule_id_written_in_the_code_has_a_catalog_entry() -> None:

@@ -119,13 +119,15 @@ def import_oscal_command(catalog_path: Path, name: str | None, output: Path | No
     """Turn an OSCAL 1.1/1.2 catalog (JSON or YAML) into a Framework document."""
     import yaml
 
-    from aigov_gate.compliance.oscal import import_catalog, read_catalog
+    from aigov_gate.compliance.oscal import read_catalog
     from aigov_gate.documents.compliance import Framework
     from aigov_gate.errors import UsageError
+    from aigov_gate.interchange import importer
 
-    imported = import_catalog(read_catalog(catalog_path), name)
+    imported = importer("oscal")(read_catalog(catalog_path), name)
+    (document,) = imported.documents
     try:
-        Framework.model_validate(imported.document)
+        Framework.model_validate(document)
     except ValueError as exc:
         raise UsageError(
             f"{catalog_path}: the catalog does not make a valid Framework: {exc}".splitlines()[0],
@@ -135,15 +137,13 @@ def import_oscal_command(catalog_path: Path, name: str | None, output: Path | No
         f"# Imported by aigov frameworks import-oscal from {catalog_path.name}.\n"
         "# Descriptions are the catalog's statements; check their licence before publishing.\n"
     )
-    text = header + yaml.safe_dump(
-        imported.document, sort_keys=False, allow_unicode=True, width=100
-    )
+    text = header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
     _emit(text, output)
-    skipped = imported.withdrawn_skipped
+    skipped = imported.skipped
     note = f"; {len(skipped)} withdrawn control(s) without a successor left out" if skipped else ""
     say(
-        f"imported {imported.document['metadata']['name']}: {imported.groups} group(s), "
-        f"{imported.controls} control(s){note}",
+        f"imported {document['metadata']['name']}: {imported.counts['groups']} group(s), "
+        f"{imported.counts['controls']} control(s){note}",
         err=True,
     )
 
