@@ -24,47 +24,26 @@ RULES: dict[str, RuleInfo] = {rule.id: rule for rule in (*BUILTIN, *VALIDATION)}
 
 
 def always_blocks(rule_id: str) -> bool:
-    """Invalid documents, broken or failing policies and misspelt or forbidden waivers block
-    whatever ``--fail-on``."""
-    return rule_id in _ALWAYS_BLOCKING
+    """Whether findings of ``rule_id`` block whatever ``--fail-on`` (``RuleInfo.always_blocks``)."""
+    info = RULES.get(rule_id)
+    return info is not None and info.always_blocks
+
+
+#: Families no waiver opens, whatever the id: a policy may not borrow their names.
+_RESERVED = ("signoff.", "waiver.", "authority.", "identity.")
 
 
 def waivable(rule_id: str, more: Collection[str] = ()) -> bool:
-    """Whether a waiver may waive findings of ``rule_id`` (``waiver.not-allowed`` if not).
+    """Whether a waiver may waive findings of ``rule_id`` (``waiver.not-allowed`` if not):
+    ``RuleInfo.waivable`` for a built-in rule; a policy's unless it is in a reserved family.
 
     ``more`` is ``waivers.unwaivable`` from the config: it can only add to the built-in list.
     """
-    return (
-        rule_id not in _UNWAIVABLE
-        and rule_id not in more
-        and not rule_id.startswith(("signoff.", "waiver.", "authority.", "identity."))
-    )
+    if rule_id in more:
+        return False
+    info = RULES.get(rule_id)
+    return info.waivable if info is not None else not rule_id.startswith(_RESERVED)
 
-
-_ALWAYS_BLOCKING = frozenset(
-    [r.id for r in VALIDATION]
-    + [
-        "policy.syntax-error",
-        "policy.unknown-variable",
-        "policy.unknown-function",
-        "policy.eval-error",
-        "policy.too-complex",
-        "waiver.not-allowed",
-        "authority.changed",
-        "identity.lookalike",
-    ]
-)
-
-#: What a waiver, written by the people being gated, must never open.
-_UNWAIVABLE = _ALWAYS_BLOCKING | {
-    "signoff.unverified",
-    "signoff.unavailable",
-    "deploy.production-not-approved",
-    "deploy.assessment-missing",
-    "deploy.untested",
-    "risk.workflow",
-    "test.threshold-loosened",
-}
 
 __all__ = [
     "BUILTIN",

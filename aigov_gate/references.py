@@ -32,6 +32,10 @@ D_co = TypeVar("D_co", bound=AnyDocument, default=AnyDocument, covariant=True)
 T = TypeVar("T", bound=AnyDocument)
 
 
+#: A document's stable identity: (organization, kind, name).
+DocKey = tuple[str, str, str]
+
+
 @dataclass(frozen=True, slots=True)
 class Checked(Generic[D_co]):
     """A document that passed its schema: raw form, model, and its organization.
@@ -43,6 +47,11 @@ class Checked(Generic[D_co]):
     raw: RawDocument
     model: D_co
     organization: str
+
+    @property
+    def key(self) -> DocKey:
+        """``(organization, kind, name)``: how runs and checks tell documents apart."""
+        return (self.organization, self.raw.kind, self.raw.name)
 
 
 def is_a(doc: Checked, cls: type[T]) -> TypeGuard[Checked[T]]:

@@ -14,6 +14,7 @@ from enum import IntEnum
 from functools import cached_property
 
 from aigov_gate.catalog import RULES, RuleInfo, always_blocks
+from aigov_gate.rules import Stage
 from aigov_gate.sheets import ModelSheet
 
 
@@ -93,12 +94,10 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
 
 @dataclass(frozen=True, slots=True)
 class Situation:
-    """What is being decided: the stage, the deploy environment, and the evaluation date.
+    """What is being decided: the stage, the deploy environment and the evaluation day,
+    ``today`` (``--as-of``, else the day of the Run's clock snapshot)."""
 
-    ``today`` is pinned (``--as-of``) for reproducible runs; by default it is the UTC date.
-    """
-
-    stage: str = "merge"
+    stage: Stage = "merge"
     environment: str | None = None
     production: bool = False
     today: date = field(default_factory=lambda: date(1970, 1, 1))

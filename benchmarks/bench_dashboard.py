@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from generate import dashboard_repo
 
+from aigov_gate.app.gate import GateRequest, run
 from aigov_gate.config import find_config, load_config
-from aigov_gate.gate import GateOptions, run_gate
 from aigov_gate.reporters.html import render_html
 
 
@@ -37,11 +37,11 @@ def main() -> None:
             (repo / rel).parent.mkdir(parents=True, exist_ok=True)
             (repo / rel).write_text(text, encoding="utf-8")
         config = load_config(find_config(repo))
-        options = GateOptions(dashboard=True)
+        request = GateRequest(repo, config, dashboard=True, ci=False)
         gate, render = [], []
         for _ in range(args.runs):
             start = time.perf_counter()
-            result = run_gate(repo, config, options)
+            result = run(request, {}).result
             gate.append(time.perf_counter() - start)
             start = time.perf_counter()
             html = render_html(result)

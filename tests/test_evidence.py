@@ -15,10 +15,9 @@ import re
 import shutil
 import subprocess
 import tarfile
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +27,15 @@ from cryptography.hazmat.primitives import serialization
 from securesystemslib.dsse import Envelope
 from securesystemslib.signer import SSlibKey  # type: ignore[attr-defined]
 
-from aigov_gate.evidence import archive
+from aigov_gate.app.gate import GateRequest
+from aigov_gate.app.gate import run as run_gate
+from aigov_gate.app.gate import seal as seal_gate
+from aigov_gate.config import find_config, load_config
+from aigov_gate.errors import AigovError
+from aigov_gate.evidence import archive, rotation
 from aigov_gate.evidence import audit as audit_log
-from aigov_gate.evidence.keyring import Keyring
+from aigov_gate.evidence.keyring import Keyring, now_utc
+from aigov_gate.evidence.sealing import keyring_dir
 from aigov_gate.evidence.verify import verify
 
 PII = ("lena.martin@acme-bank.example", "+44 20 7946 0958", "7946 0958")
@@ -85,6 +90,46 @@ def sealed(tmp_path_factory: pytest.TempPathFactory) -> Sealed:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "evidence:" in done.stderr
     return s
+
+
+# -- key rotation on an injected clock -------------------------------------------------
+# Keys are generated, bundles sealed and keys rotated or revoked in-process at chosen
+# seconds, so "signed before the retirement" needs no sleep; verification is the CLI's.
+
+
+def _keyed_repo(tmp: Path, monkeypatch: pytest.MonkeyPatch, moment: datetime) -> Sealed:
+    repo = tmp / "repo"
+    shutil.copytree(EXAMPLES / "credit-scoring", repo)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "governance")
+    env = {"AIGOV_PRIVATE_KEY_DIR": str(tmp / "private")}
+    monkeypatch.setenv("AIGOV_PRIVATE_KEY_DIR", env["AIGOV_PRIVATE_KEY_DIR"])
+    monkeypatch.delenv("AIGOV_KEY_PASSPHRASE", raising=False)
+    config = load_config(find_config(repo))
+    keyring = Keyring.load(keyring_dir(repo, config), missing_ok=True)
+    for purpose in ("signing", "encryption"):
+        keyring.add(config.organization, purpose, config, moment)
+    return Sealed(repo, tmp / "private", tmp / "bundle.tar.gz", env)
+
+
+def _seal_at(s: Sealed, out: Path, moment: datetime) -> None:
+    config = load_config(find_config(s.repo))
+    gate = run_gate(GateRequest(s.repo, config, evidence=True, ci=False), {}, now=moment)
+    seal_gate(gate, out, s.env, lambda _line: None, now=moment)
+
+
+def _rotate_at(s: Sealed, moment: datetime) -> None:
+    config = load_config(find_config(s.repo))
+    keyring = Keyring.load(keyring_dir(s.repo, config))
+    plan = rotation.due(keyring, [config.organization], moment, True, config.keys.rotation_days)
+    assert {item.purpose for item in plan} == {"signing", "encryption"}
+    for item in plan:
+        rotation.rotate(keyring, item, config, moment, None)
+
+
+def _start() -> datetime:
+    return now_utc() - timedelta(hours=1)
 
 
 def _members(bundle: Path) -> dict[str, bytes]:
@@ -327,11 +372,12 @@ def test_a_signature_by_the_wrong_key_fails(sealed: Sealed, tmp_path: Path) -> N
 
 @pytest.mark.dated
 def test_rotation_keeps_old_bundles_verifiable_and_retired_keys_sign_nothing_new(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    s = _example_repo(tmp_path)
+    start = _start()
+    s = _keyed_repo(tmp_path, monkeypatch, start)
     before = tmp_path / "before.tar.gz"
-    assert _seal(s, before).returncode == 0
+    _seal_at(s, before, start + timedelta(seconds=1))
     old_keys = tmp_path / "old-keyring"
     shutil.copytree(s.repo / ".aigov/keys", old_keys)
     dry = s.aigov("keys", "rotate", "--dry-run")
@@ -342,16 +388,13 @@ def test_rotation_keeps_old_bundles_verifiable_and_retired_keys_sign_nothing_new
     assert (s.repo / ".aigov/keys").joinpath("keyring.yaml").read_text() == (
         old_keys / "keyring.yaml"
     ).read_text()
-    time.sleep(1.1)  # retirement applies from its second on
-    rotated = s.aigov("keys", "rotate", "--force")
-    assert rotated.returncode == 0, rotated.stderr
-    assert "retired" in rotated.stdout
+    _rotate_at(s, start + timedelta(seconds=2))  # retirement applies from its second on
     assert s.verify(before).returncode == 0  # signed before retirement
     listed = s.aigov("keys", "list")
     assert listed.stdout.count("retired  created") == 2
     assert listed.stdout.count("active   created") == 2
     later = tmp_path / "later.tar.gz"
-    assert _seal(s, later).returncode == 0  # signed by the new key
+    _seal_at(s, later, start + timedelta(seconds=3))  # signed by the new key
     assert s.verify(later).returncode == 0
 
 
@@ -373,18 +416,24 @@ def test_retired_key_refuses_what_it_signed_after_retirement(tmp_path: Path) -> 
 
 
 @pytest.mark.dated
-def test_revocation(tmp_path: Path) -> None:
-    s = _example_repo(tmp_path)
-    assert _seal(s, s.bundle).returncode == 0
+def test_revocation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    start = _start()
+    s = _keyed_repo(tmp_path, monkeypatch, start)
+    _seal_at(s, s.bundle, start + timedelta(seconds=1))
     kid = Keyring.load(s.repo / ".aigov/keys").active("acme-bank", "signing").id  # type: ignore[union-attr]
-    time.sleep(1.1)  # revocation applies from its second on; the bundle is from an earlier one
-    done = s.aigov("keys", "revoke", kid[:12], "--reason", "routine revocation")
-    assert done.returncode == 0, done.stderr
+    # revocation applies from its second on; the bundle is from an earlier one
+    rotation.revoke(
+        Keyring.load(s.repo / ".aigov/keys"),
+        kid[:12],
+        "routine",
+        start + timedelta(seconds=2),
+        None,
+    )
     assert s.verify().returncode == 0  # signed before the revocation
-    after = tmp_path / "after.tar.gz"
-    failed = _seal(s, after)
-    assert failed.returncode == 2
-    assert "no active signing key" in failed.stderr
+    with pytest.raises(AigovError, match="no active signing key") as refused_seal:
+        _seal_at(s, tmp_path / "after.tar.gz", start + timedelta(seconds=3))
+    assert refused_seal.value.exit_code == 2
+    assert not (tmp_path / "after.tar.gz").exists()
     s2 = _example_repo(tmp_path / "two")
     assert _seal(s2, s2.bundle).returncode == 0
     kid2 = Keyring.load(s2.repo / ".aigov/keys").active("acme-bank", "signing").id  # type: ignore[union-attr]
@@ -402,11 +451,14 @@ def test_revocation(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "tamper", ["edit-keyring", "edit-line", "delete-line", "swap-lines", "drop-last"]
 )
-def test_keyring_and_audit_log_tampering_is_found(tmp_path: Path, tamper: str) -> None:
-    s = _example_repo(tmp_path)
-    assert _seal(s, s.bundle).returncode == 0
-    time.sleep(1.1)  # so that only the tampering, not the retirement, fails verification
-    assert s.aigov("keys", "rotate", "--force").returncode == 0
+def test_keyring_and_audit_log_tampering_is_found(
+    tmp_path: Path, tamper: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start = _start()
+    s = _keyed_repo(tmp_path, monkeypatch, start)
+    _seal_at(s, s.bundle, start + timedelta(seconds=1))
+    # a second later: only the tampering, not the retirement, fails verification
+    _rotate_at(s, start + timedelta(seconds=2))
     keys = s.repo / ".aigov/keys"
     log = keys / "audit.jsonl"
     lines = log.read_text().splitlines(keepends=True)
@@ -608,14 +660,16 @@ def test_signing_key_from_an_environment_variable(sealed: Sealed, tmp_path: Path
 
 
 @pytest.mark.dated
-def test_rotating_the_encryption_key_rewraps_without_reencrypting(tmp_path: Path) -> None:
-    s = _example_repo(tmp_path)
-    assert _seal(s, s.bundle).returncode == 0
+def test_rotating_the_encryption_key_rewraps_without_reencrypting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start = _start()
+    s = _keyed_repo(tmp_path, monkeypatch, start)
+    _seal_at(s, s.bundle, start + timedelta(seconds=1))
     before = _members(s.bundle)
     old = Keyring.load(s.repo / ".aigov/keys").active("acme-bank", "encryption")
     assert old is not None
-    time.sleep(1.1)  # retirement applies from its second on; the bundle is from an earlier one
-    assert s.aigov("keys", "rotate", "--force").returncode == 0
+    _rotate_at(s, start + timedelta(seconds=2))  # retired after the bundle's second
     done = s.aigov("evidence", "rewrap", str(s.bundle))
     assert done.returncode == 0, done.stderr
     after = _members(s.bundle)

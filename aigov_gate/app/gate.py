@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from aigov_gate.evidence.bundle import Built
     from aigov_gate.loading.loader import Report
     from aigov_gate.result import GateResult
+    from aigov_gate.rules import Stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +26,7 @@ class GateRequest:
 
     root: Path
     config: AigovConfig
-    stage: str = "merge"
+    stage: Stage = "merge"
     environment: str | None = None
     model: str | None = None
     base: str | None = None
@@ -36,6 +37,12 @@ class GateRequest:
     evidence: bool = False
     #: Build the dashboard's per-model sheets (HTML).
     dashboard: bool = False
+    #: Only this framework's compliance (``aigov compliance``).
+    framework: str | None = None
+    #: As a CI gate (``aigov gate``): the sign-off provider's context, the workspace prefix
+    #: and web links from the environment. Otherwise (``aigov compliance``) the configured
+    #: provider with no pull request, and paths as they are.
+    ci: bool = True
 
 
 @dataclass(slots=True)
@@ -58,14 +65,23 @@ class GateRun:
         return self.rendered[key]
 
 
-def run(request: GateRequest, env: Mapping[str, str], progress: Report | None = None) -> GateRun:
-    """Run the gate as ``request`` says, in the CI described by ``env``."""
-    from aigov_gate.gate import GateOptions, run_gate
+def run(
+    request: GateRequest,
+    env: Mapping[str, str],
+    progress: Report | None = None,
+    now: datetime | None = None,
+) -> GateRun:
+    """Run the gate as ``request`` says, in the CI described by ``env``, at ``now`` (the
+    clock when None): the one place the gate reads the clock and the environment."""
+    from aigov_gate.gate import GateOptions, build, run_gate
     from aigov_gate.pii import masker
     from aigov_gate.signoff.context import from_env
 
-    from_env(request.config.signoff, env, request.pr)  # a bad event file is a usage error first
-    workspace = env.get("GITHUB_WORKSPACE") or env.get("CI_PROJECT_DIR")
+    environ = dict(env)  # the snapshot every check reads
+    ci = request.ci
+    if ci:
+        from_env(request.config.signoff, environ, request.pr)  # a bad event file: usage error
+    workspace = environ.get("GITHUB_WORKSPACE") or environ.get("CI_PROJECT_DIR")
     options = GateOptions(
         request.stage,
         request.environment,
@@ -73,15 +89,17 @@ def run(request: GateRequest, env: Mapping[str, str], progress: Report | None = 
         request.base,
         request.fail_on,
         request.as_of,
-        evidence=request.evidence,
-        signoff_env=dict(env),
+        framework=request.framework,
+        signoff_from_env=ci,
         pr=request.pr,
+        evidence=request.evidence,
         dashboard=request.dashboard,
         progress=progress,
-        path_prefix=workspace_prefix(request.root, workspace),
-        web_url=web_url(env),
+        path_prefix=workspace_prefix(request.root, workspace) if ci else "",
+        web_url=web_url(environ) if ci else "",
     )
-    result = run_gate(request.root, request.config, options)
+    moment = now if now is not None else datetime.now(UTC)
+    result = run_gate(build(request.root, request.config, options, moment, environ))
     return GateRun(request.root, request.config, result, masker(request.config))
 
 
@@ -121,13 +139,17 @@ def _git_top(start: Path) -> Path | None:
     return None
 
 
-def seal(gate: GateRun, out: Path, env: Mapping[str, str], log: Log) -> Built:
-    """Write the evidence bundle of ``gate``; say so, and any warning, through ``log``."""
+def seal(
+    gate: GateRun, out: Path, env: Mapping[str, str], log: Log, now: datetime | None = None
+) -> Built:
+    """Write the evidence bundle of ``gate``, signed at ``now`` (the clock when None); say
+    so, and any warning, through ``log``."""
     from aigov_gate.evidence.keyring import now_utc
     from aigov_gate.evidence.sealing import seal as seal_run
 
     report = gate.report("json")
-    built = seal_run(gate.root, gate.config, gate.result, report, out, env, now_utc(), gate.mask)
+    moment = now_utc() if now is None else now
+    built = seal_run(gate.root, gate.config, gate.result, report, out, env, moment, gate.mask)
     for warning in built.warnings:
         log(f"warning: {warning}")
     encrypted = f", {len(built.encrypted)} encrypted" if built.encrypted else ""

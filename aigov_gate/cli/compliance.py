@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import click
 from aigov_gate.cli.context import config_option, repo_option
 from aigov_gate.cli.output import say
 from aigov_gate.reporters import COMPLIANCE_REPORTER_BY_NAME
+from aigov_gate.rules import STAGES, Stage
 
 REPORT_FORMATS = tuple(COMPLIANCE_REPORTER_BY_NAME)
 
@@ -117,13 +119,15 @@ def import_oscal_command(catalog_path: Path, name: str | None, output: Path | No
     """Turn an OSCAL 1.1/1.2 catalog (JSON or YAML) into a Framework document."""
     import yaml
 
-    from aigov_gate.compliance.oscal import import_catalog, read_catalog
+    from aigov_gate.compliance.oscal import read_catalog
     from aigov_gate.documents.compliance import Framework
     from aigov_gate.errors import UsageError
+    from aigov_gate.interchange import importer
 
-    imported = import_catalog(read_catalog(catalog_path), name)
+    imported = importer("oscal")(read_catalog(catalog_path), name)
+    (document,) = imported.documents
     try:
-        Framework.model_validate(imported.document)
+        Framework.model_validate(document)
     except ValueError as exc:
         raise UsageError(
             f"{catalog_path}: the catalog does not make a valid Framework: {exc}".splitlines()[0],
@@ -133,15 +137,13 @@ def import_oscal_command(catalog_path: Path, name: str | None, output: Path | No
         f"# Imported by aigov frameworks import-oscal from {catalog_path.name}.\n"
         "# Descriptions are the catalog's statements; check their licence before publishing.\n"
     )
-    text = header + yaml.safe_dump(
-        imported.document, sort_keys=False, allow_unicode=True, width=100
-    )
+    text = header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
     _emit(text, output)
-    skipped = imported.withdrawn_skipped
+    skipped = imported.skipped
     note = f"; {len(skipped)} withdrawn control(s) without a successor left out" if skipped else ""
     say(
-        f"imported {imported.document['metadata']['name']}: {imported.groups} group(s), "
-        f"{imported.controls} control(s){note}",
+        f"imported {document['metadata']['name']}: {imported.counts['groups']} group(s), "
+        f"{imported.counts['controls']} control(s){note}",
         err=True,
     )
 
@@ -247,7 +249,7 @@ def compliance_group() -> None:
     "--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
-@click.option("--stage", type=click.Choice(["merge", "deploy"]), default="merge", show_default=True)
+@click.option("--stage", type=click.Choice(STAGES), default="merge", show_default=True)
 @click.option("--environment", "-e", help="Deploy environment (from .aigov.yaml).")
 @click.option(
     "--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Evaluate as on this date."
@@ -259,7 +261,7 @@ def report_command(
     model: str | None,
     fmt: str,
     output: Path | None,
-    stage: str,
+    stage: Stage,
     environment: str | None,
     as_of: object,
     repo: Path | None,
@@ -271,16 +273,18 @@ def report_command(
     was written (the gate decides merges), 2 on usage or configuration errors.
     """
     from aigov_gate.app.files import write_report
+    from aigov_gate.app.gate import GateRequest, run
     from aigov_gate.cli.context import find_repo
     from aigov_gate.config import find_config, load_config
-    from aigov_gate.gate import GateOptions, run_gate
 
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
     today = as_of.date() if hasattr(as_of, "date") else None
     assert today is None or isinstance(today, date)
-    options = GateOptions(stage, environment, model, None, None, today, framework)
-    result = run_gate(root, config, options)
+    request = GateRequest(
+        root, config, stage, environment, model, as_of=today, framework=framework, ci=False
+    )
+    result = run(request, os.environ).result
     from aigov_gate.cli.output import use_config
 
     text = use_config(config)(COMPLIANCE_REPORTER_BY_NAME[fmt](result, False))

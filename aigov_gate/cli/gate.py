@@ -14,12 +14,12 @@ import click
 from aigov_gate.cli.context import config_option, pr_option, repo_option
 from aigov_gate.cli.output import decided, say
 from aigov_gate.reporters import GATE_REPORTER_BY_NAME
+from aigov_gate.rules import SEVERITIES, STAGES, Stage
 
 if TYPE_CHECKING:
     from aigov_gate.app.gate import GateRun
 
 FORMATS = tuple(GATE_REPORTER_BY_NAME)
-SEVERITIES = ("info", "low", "medium", "high", "critical")
 
 
 def _outputs(values: tuple[str, ...]) -> list[tuple[str, Path]]:
@@ -40,9 +40,7 @@ def _outputs(values: tuple[str, ...]) -> list[tuple[str, Path]]:
 def gate_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The options that say what to gate (shared by ``gate`` and ``evidence build``)."""
     options = [
-        click.option(
-            "--stage", type=click.Choice(["merge", "deploy"]), default="merge", show_default=True
-        ),
+        click.option("--stage", type=click.Choice(STAGES), default="merge", show_default=True),
         click.option("--environment", "-e", help="Deploy environment (from .aigov.yaml)."),
         click.option("--model", "-m", metavar="NAME[@VERSION]", help="Gate one model (version)."),
         click.option("--base", metavar="REF", help="Git ref to compare with (changed files)."),
@@ -65,7 +63,7 @@ def gate_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def run(
-    stage: str,
+    stage: Stage,
     environment: str | None,
     model: str | None,
     base: str | None,

@@ -68,22 +68,24 @@ def model_card_command(
     from aigov_gate.cli.context import find_repo
     from aigov_gate.cli.output import use_config
     from aigov_gate.config import find_config, load_config
-    from aigov_gate.interchange.model_card import convert, front_matter
+    from aigov_gate.interchange import importer
+    from aigov_gate.interchange.model_card import front_matter
     from aigov_gate.interchange.writing import planned, write_all
 
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
     use_config(config)
     metadata = front_matter(_read(card, "a README.md"), str(card))
-    imported = convert(
+    imported = importer("model-card")(
         metadata, name=name, version=version, risk_tier=risk_tier, model_type=model_type
     )
-    plan = planned(out or root / config.paths[0], [imported.model, *imported.runs])
+    plan = planned(out or root / config.paths[0], imported.documents)
     write_all(plan, f"Imported from {card.name} by aigov import model-card")
     _wrote(plan)
     for note in imported.skipped:
         say(f"skipped: {note}", err=True)
-    datasets = [use["name"] for use in imported.model["spec"].get("datasets", [])]
+    (model,) = imported.of_kind("Model")
+    datasets = [use["name"] for use in model["spec"].get("datasets", [])]
     if datasets:
         say(
             "next: `aigov validate` checks that a Dataset document exists for each of: "
@@ -154,18 +156,19 @@ def import_cyclonedx_command(
     from aigov_gate.cli.context import find_repo
     from aigov_gate.cli.output import use_config
     from aigov_gate.config import find_config, load_config
-    from aigov_gate.interchange.cyclonedx import import_bom, read_bom
+    from aigov_gate.interchange import importer
+    from aigov_gate.interchange.cyclonedx import read_bom
     from aigov_gate.interchange.writing import planned, write_all
 
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
     use_config(config)
-    imported = import_bom(read_bom(_read(bom, "a JSON BOM"), str(bom)), risk_tier, version)
-    documents = [doc for one in imported for doc in (one.model, *one.runs)]
-    plan = planned(out or root / config.paths[0], documents)
+    bom_data = read_bom(_read(bom, "a JSON BOM"), str(bom))
+    imported = importer("cyclonedx")(bom_data, risk_tier, version)
+    plan = planned(out or root / config.paths[0], imported.documents)
     write_all(plan, f"Imported from {bom.name} by aigov import cyclonedx")
     _wrote(plan)
-    for note in (note for one in imported for note in one.skipped):
+    for note in imported.skipped:
         say(f"skipped: {note}", err=True)
 
 
@@ -258,7 +261,8 @@ def import_mlflow_command(
     from aigov_gate.cli.context import find_repo
     from aigov_gate.cli.output import use_config
     from aigov_gate.config import find_config, load_config
-    from aigov_gate.interchange.mlflow import Selection, read_runs, to_testrun
+    from aigov_gate.interchange import importer
+    from aigov_gate.interchange.mlflow import Selection, read_runs
     from aigov_gate.interchange.writing import planned, write_all
 
     if (run_id is None) == (experiment is None):
@@ -277,30 +281,17 @@ def import_mlflow_command(
     if "://" not in tracking_uri and not tracking_uri.startswith("file:"):
         tracking_uri = str((Path.cwd() / tracking_uri).resolve())
     runs = read_runs(tracking_uri, Selection(run_id, experiment, latest), os.environ, token_env)
-    skipped: list[str] = []
-    documents = [to_testrun(run, model, version, dataset, skipped) for run in runs]
-    if write_model:
-        documents.insert(0, _mlflow_model(model, version, risk_tier, model_type, dataset))
-    plan = planned(out or root / config.paths[0], documents)
+    spec = (
+        {"model_type": model_type, "version": version, "risk_tier": risk_tier}
+        if write_model
+        else None
+    )
+    imported = importer("mlflow")(runs, model, version, dataset, spec)
+    plan = planned(out or root / config.paths[0], imported.documents)
     write_all(plan, "Imported from MLflow by aigov import mlflow")
     _wrote(plan)
-    for note in skipped:
+    for note in imported.skipped:
         say(f"skipped: {note}", err=True)
-
-
-def _mlflow_model(
-    model: str, version: str, risk_tier: str | None, model_type: str, dataset: str | None
-) -> dict[str, object]:
-    """The Model --write-model adds (MODEL at VERSION, labelled as from MLflow)."""
-    spec: dict[str, object] = {"model_type": model_type, "version": version, "risk_tier": risk_tier}
-    if dataset:
-        spec["datasets"] = [{"name": dataset, "purpose": "test"}]
-    return {
-        "apiVersion": "aigov/v1",
-        "kind": "Model",
-        "metadata": {"name": model, "labels": {"source": "mlflow"}},
-        "spec": spec,
-    }
 
 
 def _mlflow_connector(

@@ -24,11 +24,12 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aigov_gate import __version__
+from aigov_gate.documents.imported import Imported
 from aigov_gate.errors import UsageError
 from aigov_gate.result import ClauseStatus, FrameworkCompliance, GateResult
 
@@ -39,16 +40,6 @@ _TOKEN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 
 
 # --- import -------------------------------------------------------------------------
-
-
-@dataclass
-class Imported:
-    """The Framework document built from a catalog, and what was left out."""
-
-    document: dict[str, Any]
-    groups: int = 0
-    controls: int = 0
-    withdrawn_skipped: list[str] = field(default_factory=list)
 
 
 def read_catalog(path: Path) -> dict[str, Any]:
@@ -96,9 +87,10 @@ def read_catalog(path: Path) -> dict[str, Any]:
 
 
 def import_catalog(catalog: dict[str, Any], name: str | None = None) -> Imported:
+    """The Framework a catalog makes; ``skipped``: withdrawn controls with no successor."""
     metadata = catalog.get("metadata") or {}
     title = str(metadata.get("title") or "Imported OSCAL catalog")
-    out = Imported({})
+    out = Imported(counts={"groups": 0, "controls": 0})
     clauses = _clauses(list(_walk(catalog, None)), out)
     spec: dict[str, Any] = {
         "title": title,
@@ -108,12 +100,13 @@ def import_catalog(catalog: dict[str, Any], name: str | None = None) -> Imported
         "source": _source(title, metadata),
         "clauses": clauses,
     }
-    out.document = {
+    framework = {
         "apiVersion": "aigov/v1",
         "kind": "Framework",
         "metadata": {"name": name or _slug(title)},
         "spec": spec,
     }
+    out.documents.append(framework)
     return out
 
 
@@ -137,14 +130,14 @@ def _clauses(nodes: list[_Node], out: Imported) -> list[dict[str, Any]]:
         if node.withdrawn:
             successors = list(dict.fromkeys(ids[m] for m in node.moved_to if m in ids))
             if not successors:
-                out.withdrawn_skipped.append(node.number)
+                out.skipped.append(node.number)
                 continue
             clause["superseded_by"] = successors[0] if len(successors) == 1 else successors
         clause["oscal"] = {"control_id": node.oscal_id}
         if node.statement_id:
             clause["oscal"]["statement_id"] = node.statement_id
-        out.groups += node.group
-        out.controls += not node.group
+        out.counts["groups"] += node.group
+        out.counts["controls"] += not node.group
         clauses.append(clause)
     kept = {c["clause_number"] for c in clauses}
     for clause in clauses:

@@ -15,6 +15,7 @@ from aigov_gate.loading.safe_yaml import (
     DEFAULT_MAX_FILE_BYTES,
     Limits,
 )
+from aigov_gate.rules import SeverityName
 
 Member = Annotated[
     str,
@@ -46,7 +47,7 @@ class Environment(Strict):
 class GateConfig(Strict):
     """Defaults of ``aigov gate`` (each has a command-line flag that wins)."""
 
-    fail_on: Literal["info", "low", "medium", "high", "critical"] = Field(
+    fail_on: SeverityName = Field(
         default="high", description="Findings at or above this severity block."
     )
     waiver_warning_days: int = Field(
@@ -55,12 +56,12 @@ class GateConfig(Strict):
     review_warning_days: int = Field(
         default=30, ge=0, le=365, description="Note a risk review due within this many days."
     )
-    insufficient_evidence: Literal["info", "low", "medium", "high", "critical"] = Field(
+    insufficient_evidence: SeverityName = Field(
         default="medium",
         description="Severity of metric.insufficient-evidence at a merge or a non-production "
         "deploy (a warning by default).",
     )
-    insufficient_evidence_production: Literal["info", "low", "medium", "high", "critical"] = Field(
+    insufficient_evidence_production: SeverityName = Field(
         default="high",
         description="Its severity at a production deploy (blocking by default).",
     )

@@ -18,6 +18,10 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
+from aigov_gate.rules import SeverityName, Stage
+
+__all__ = ["Severity", "Stage"]  # the one spelling of each lives in aigov_gate.rules
+
 API_VERSION = "aigov/v1"
 API_VERSIONS = (API_VERSION,)
 
@@ -98,13 +102,13 @@ Instant = Annotated[
 EnvVarName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 Classification = Literal["public", "internal", "confidential", "restricted"]
-Severity = Literal["info", "low", "medium", "high", "critical"]
+Severity = SeverityName
 RiskTier = Literal["prohibited", "high", "limited", "minimal"]
 RiskLevel = Literal["low", "medium", "high", "critical"]
 ComplianceStatus = Literal[
     "compliant", "partially_compliant", "non_compliant", "not_assessed", "not_applicable"
 ]
-Stage = Literal["merge", "deploy"]
+
 
 CLASSIFICATION_RANK: dict[str, int] = {
     "public": 0,

@@ -15,10 +15,10 @@ from aigov_gate.documents.base import (
     Name,
     Reference,
     Severity,
-    Stage,
     Strict,
     Text,
 )
+from aigov_gate.rules import STAGES, Stage
 
 TargetKind = Literal[
     "Model",
@@ -39,7 +39,7 @@ def _models() -> list[TargetKind]:
 
 
 def _all_stages() -> list[Stage]:
-    return ["merge", "deploy"]
+    return list(STAGES)
 
 
 class PolicyScope(Strict):

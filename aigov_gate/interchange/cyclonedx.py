@@ -27,11 +27,12 @@ from typing import Any
 
 from aigov_gate import __version__
 from aigov_gate.documents.assets import Dataset, Model
+from aigov_gate.documents.imported import Imported
 from aigov_gate.documents.risk import RiskAssessment
 from aigov_gate.documents.testing import TestRun
 from aigov_gate.errors import UsageError
 from aigov_gate.graph import ModelContext
-from aigov_gate.interchange.model_card import Imported, model_type_of, slug
+from aigov_gate.interchange.model_card import model_type_of, slug
 
 SPEC_VERSIONS = ("1.6", "1.7")
 _SCHEMAS = Path(__file__).parent / "schemas"
@@ -237,14 +238,14 @@ def read_bom(text: str, shown: str) -> dict[str, Any]:
     return bom
 
 
-def import_bom(bom: dict[str, Any], risk_tier: str | None, version: str | None) -> list[Imported]:
+def import_bom(bom: dict[str, Any], risk_tier: str | None, version: str | None) -> Imported:
     """A Model (and TestRun) per machine-learning-model component, anywhere in the tree."""
     names = {c.get("bom-ref"): c.get("name") for c in _components(bom) if c.get("bom-ref")}
-    imported = []
+    imported = Imported()
     for component in _components(bom):
         if component.get("type") == "machine-learning-model":
-            imported.append(_import_model(component, names, risk_tier, version))
-    if not imported:
+            _import_model(component, names, risk_tier, version, imported)
+    if not imported.documents:
         raise UsageError("the BOM has no machine-learning-model component")
     return imported
 
@@ -264,7 +265,8 @@ def _import_model(
     names: dict[Any, Any],
     risk_tier: str | None,
     fallback_version: str | None,
-) -> Imported:
+    into: Imported,
+) -> None:
     name = slug(component.get("name", "model"))
     properties = {
         p.get("name"): p.get("value") for p in component.get("properties", []) if p.get("name")
@@ -279,7 +281,7 @@ def _import_model(
             f"component '{component.get('name')}' has no {what}",
             hint=f"give one with {option}: an import does not guess it",
         )
-    skipped: list[str] = []
+    skipped = into.skipped
     spec: dict[str, Any] = {
         "model_type": _model_type(str(parameters.get("task", ""))),
         "version": str(version),
@@ -312,10 +314,10 @@ def _import_model(
         "metadata": {"name": name, "labels": {"source": "cyclonedx"}},
         "spec": spec,
     }
-    result = Imported(model=model, skipped=skipped)
+    into.documents.append(model)
     metrics = _metrics(card.get("quantitativeAnalysis", {}), name, skipped)
     if metrics:
-        result.runs.append(
+        into.documents.append(
             {
                 "apiVersion": "aigov/v1",
                 "kind": "TestRun",
@@ -329,7 +331,6 @@ def _import_model(
                 },
             }
         )
-    return result
 
 
 def _model_type(task: str) -> str:

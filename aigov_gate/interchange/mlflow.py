@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from aigov_gate.documents.imported import Imported
 from aigov_gate.errors import UsageError
 from aigov_gate.interchange.model_card import slug
 from aigov_gate.loading.safe_yaml import Limits, parse_text
@@ -288,6 +289,32 @@ def _server_run(data: dict[str, Any], names: dict[str, str], call: Any) -> Run:
 
 def _instant(ms: int | None) -> str | None:
     return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC).isoformat()
+
+
+def import_runs(
+    runs: list[Run],
+    model: str,
+    version: str,
+    dataset: str | None,
+    model_spec: dict[str, Any] | None = None,
+) -> Imported:
+    """A TestRun per run; with ``model_spec`` (``--write-model``), the Model first."""
+    skipped: list[str] = []
+    documents = [to_testrun(run, model, version, dataset, skipped) for run in runs]
+    if model_spec is not None:
+        spec = dict(model_spec)
+        if dataset:
+            spec["datasets"] = [{"name": dataset, "purpose": "test"}]
+        documents.insert(
+            0,
+            {
+                "apiVersion": "aigov/v1",
+                "kind": "Model",
+                "metadata": {"name": model, "labels": {"source": "mlflow"}},
+                "spec": spec,
+            },
+        )
+    return Imported(documents, skipped)
 
 
 def to_testrun(

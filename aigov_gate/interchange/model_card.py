@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
+from aigov_gate.documents.imported import Imported
 from aigov_gate.errors import UsageError
 from aigov_gate.loading.safe_yaml import Limits, parse_text
 
@@ -47,16 +47,6 @@ _MODEL_TYPES = (
     ("sentence-similarity", "nlp"),
     ("zero-shot-classification", "nlp"),
 )
-
-
-@dataclass(slots=True)
-class Imported:
-    """What a card became: documents as plain data (in writing order), and what was left
-    out with why."""
-
-    model: dict[str, Any]
-    runs: list[dict[str, Any]] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
 
 
 def front_matter(text: str, shown: str) -> dict[str, Any]:
@@ -127,14 +117,13 @@ def convert(
         if isinstance(r, dict) and isinstance(r.get("task"), dict)
     ]
     pipeline = str(card.get("pipeline_tag") or (task_types[0] if task_types else ""))
-    imported = Imported(model={})
+    skipped: list[str] = []
     runs: dict[str, dict[str, Any]] = {}
     for entry in entries:
         for i, result in enumerate(_as_list(entry.get("results"))):
-            _result(result, i, model_name, version, runs, imported.skipped)
-    imported.runs = list(runs.values())
+            _result(result, i, model_name, version, runs, skipped)
     trained = [slug(d) for d in _as_list(card.get("datasets")) if isinstance(d, str)]
-    evaluated = [str(run["spec"]["dataset"]) for run in imported.runs]
+    evaluated = [str(run["spec"]["dataset"]) for run in runs.values()]
     uses = [{"name": d, "purpose": "training"} for d in dict.fromkeys(trained)]
     uses += [{"name": d, "purpose": "test"} for d in dict.fromkeys(evaluated) if d not in trained]
     labels = {"source": "huggingface-model-card"}
@@ -152,13 +141,13 @@ def convert(
         spec["description"] = "Tags on the model card: " + ", ".join(tags) + "."
     if uses:
         spec["datasets"] = uses
-    imported.model = {
+    model = {
         "apiVersion": "aigov/v1",
         "kind": "Model",
         "metadata": {"name": model_name, "labels": labels},
         "spec": spec,
     }
-    return imported
+    return Imported([model, *runs.values()], skipped)
 
 
 def _result(

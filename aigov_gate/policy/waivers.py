@@ -26,13 +26,13 @@ from aigov_gate.catalog import waivable
 from aigov_gate.config import AigovConfig
 from aigov_gate.documents.policy import Waiver
 from aigov_gate.identity import lookalike, same
-from aigov_gate.references import Checked
+from aigov_gate.references import Checked, DocKey
 from aigov_gate.result import Finding, Severity, Situation
 
 
 def _matches(waiver: Waiver, finding: Finding) -> bool:
     spec = waiver.spec
-    if spec.policy != finding.rule_id:  # unwaivable rules never get here (apply_waivers)
+    if spec.policy != finding.rule_id:  # unwaivable rules never get here (Waiving)
         return False
     target = spec.target
     if target.kind == "Model" and finding.model:
@@ -105,43 +105,84 @@ def _teams(config: AigovConfig, roles: Collection[str]) -> bool:
     return teams and config.signoff.provider != "recorded"
 
 
+class Waiving:
+    """The waivers of one run, applied once: :meth:`mark` the findings (as many batches as
+    the run has; each finding takes the first usable waiver that matches it), then
+    :meth:`about` says what is wrong with or worth knowing about each waiver.
+
+    ``unusable``: the keys of waivers that failed :func:`vet` or their sign-off; they waive
+    nothing (their own findings say why).
+    """
+
+    def __init__(
+        self,
+        waivers: Sequence[Checked[Waiver]],
+        situation: Situation,
+        warn_days: int,
+        unusable: Collection[DocKey] = (),
+        unwaivable: Collection[str] = (),
+    ) -> None:
+        self.waivers = waivers
+        self.today = situation.today
+        self.warn_days = warn_days
+        self.unwaivable = unwaivable
+        self.unusable = unusable
+        #: (position in ``waivers``, waiver) of the ones that may waive.
+        self.usable = [
+            (i, doc)
+            for i, doc in enumerate(waivers)
+            if waivable(doc.model.spec.policy, unwaivable)
+            and doc.key not in unusable
+            and doc.model.spec.expires >= self.today
+        ]
+        self.used: set[int] = set()
+
+    def mark(self, findings: Sequence[Finding]) -> list[Finding]:
+        """``findings`` with each waived one marked with its waiver."""
+        return [self._mark(finding) for finding in findings]
+
+    def _mark(self, finding: Finding) -> Finding:
+        if finding.waived:
+            return finding
+        for i, doc in self.usable:
+            if _matches(doc.model, finding):
+                self.used.add(i)
+                return replace(finding, waived_by=doc.raw.target)
+        return finding
+
+    def about(self) -> list[Finding]:
+        """Per waiver, in order: not allowed, expired, unused or expiring soon."""
+        out = []
+        for i, doc in enumerate(self.waivers):
+            waiver = doc.model
+            expires = waiver.spec.expires
+            if not waivable(waiver.spec.policy, self.unwaivable):
+                out.append(_not_allowed(doc, waiver))
+            elif doc.key in self.unusable:
+                continue
+            elif expires < self.today:
+                out.append(_expired(doc, waiver))
+            elif i not in self.used:
+                out.append(_about(doc, "waiver.unused", Severity.LOW, _unused_message(waiver)))
+            elif expires <= self.today + timedelta(days=self.warn_days):
+                days = (expires - self.today).days
+                message = f"waiver for {waiver.spec.policy} expires {expires} (in {days} day(s))"
+                out.append(_about(doc, "waiver.expiring", Severity.LOW, message))
+        return out
+
+
 def apply_waivers(
     findings: list[Finding],
     waivers: Sequence[Checked[Waiver]],
     situation: Situation,
     warn_days: int,
-    unusable: Collection[int] = (),
+    unusable: Collection[DocKey] = (),
     unwaivable: Collection[str] = (),
 ) -> list[Finding]:
-    """The findings with waived ones marked, plus findings about the waivers themselves.
-
-    ``unusable``: ``id()`` of waivers that failed :func:`vet` or their sign-off; they waive
-    nothing (their own findings say why).
-    """
-    out = list(findings)
-    for doc in waivers:
-        waiver = doc.model
-        expires = waiver.spec.expires
-        if not waivable(waiver.spec.policy, unwaivable):
-            out.append(_not_allowed(doc, waiver))
-            continue
-        if id(doc) in unusable:
-            continue
-        if expires < situation.today:
-            out.append(_expired(doc, waiver))
-            continue
-        used = False
-        for i, finding in enumerate(out):
-            if not finding.waived and _matches(waiver, finding):
-                out[i] = replace(finding, waived_by=doc.raw.target)
-                used = True
-        if not used:
-            out.append(_about(doc, "waiver.unused", Severity.LOW, _unused_message(waiver)))
-        elif expires <= situation.today + timedelta(days=warn_days):
-            days = (expires - situation.today).days
-            message = f"waiver for {waiver.spec.policy} expires {expires} (in {days} day(s))"
-            out.append(_about(doc, "waiver.expiring", Severity.LOW, message))
-    return out
+    """The findings with waived ones marked, plus findings about the waivers themselves."""
+    waiving = Waiving(waivers, situation, warn_days, unusable, unwaivable)
+    marked = waiving.mark(findings)
+    return marked + waiving.about()
 
 
 def _unused_message(waiver: Waiver) -> str:

@@ -41,6 +41,7 @@ CHANGE_RULES: tuple[RuleInfo, ...] = (
         "A waiver's `expires` is before the evaluation date: it no longer waives anything.",
         "Exceptions are time-boxed so they get re-decided.",
         "Fix the finding, or renew the waiver with a new approval and date.",
+        waivable=False,
     ),
     rule(
         "waiver.expiring",
@@ -49,6 +50,7 @@ CHANGE_RULES: tuple[RuleInfo, ...] = (
         "A waiver expires within `gate.waiver_warning_days` (14 by default).",
         "So the finding it hides does not block a release by surprise.",
         "Fix the finding, or renew the waiver.",
+        waivable=False,
     ),
     rule(
         "waiver.unused",
@@ -57,6 +59,7 @@ CHANGE_RULES: tuple[RuleInfo, ...] = (
         "A waiver whose policy and target produced no finding in this run.",
         "Stale exceptions accumulate and hide future problems.",
         "Delete the waiver.",
+        waivable=False,
     ),
     rule(
         "waiver.not-allowed",
@@ -69,6 +72,7 @@ CHANGE_RULES: tuple[RuleInfo, ...] = (
         "A waiver is written by the people being gated: for these findings it would let them "
         "open the gate themselves. The gate fails closed.",
         "Delete the waiver and fix the finding: get the sign-off, fix the policy or the document.",
+        always_blocks=True,
     ),
     rule(
         "waiver.unapproved",
@@ -82,6 +86,7 @@ CHANGE_RULES: tuple[RuleInfo, ...] = (
         "bounded time, never the decision of the people whose work is gated.",
         "Have a member of the approver roles approve it, or shorten it to `waivers.max_days`.",
         "eu-ai-act:Art. 9",
+        waivable=False,
     ),
     rule(
         "waiver.unverified",
@@ -96,6 +101,7 @@ CHANGE_RULES: tuple[RuleInfo, ...] = (
         "Typing a name into `approved_by` is not an approval.",
         "Get the approval on the pull request, or `aigov approvals sign WAIVER`.",
         "eu-ai-act:Art. 9",
+        waivable=False,
     ),
     rule(
         "authority.changed",
@@ -110,6 +116,7 @@ CHANGE_RULES: tuple[RuleInfo, ...] = (
         "Whoever could edit the roles in the change being judged could approve it themselves.",
         "Ask a security_admin of the base revision to approve the change.",
         "iso-iec-42001:A.3.2",
+        always_blocks=True,
     ),
     rule(
         "identity.lookalike",
@@ -121,6 +128,7 @@ CHANGE_RULES: tuple[RuleInfo, ...] = (
         "`--fail-on` says; cannot be waived.",
         "Separation of duties compares names: a look-alike lets one person act as two.",
         "Spell the name as its owner does everywhere else.",
+        always_blocks=True,
     ),
     rule(
         "risk.workflow",
@@ -134,6 +142,7 @@ CHANGE_RULES: tuple[RuleInfo, ...] = (
         "nothing.",
         "Take each step in its own reviewed change.",
         "eu-ai-act:Art. 9",
+        waivable=False,
     ),
     rule(
         "test.threshold-loosened",
@@ -146,6 +155,7 @@ CHANGE_RULES: tuple[RuleInfo, ...] = (
         "A bar moved after the results are known is no bar: thresholds are fixed in advance.",
         "Land the plan change on its own first (reviewed by a risk_approver), then the results.",
         "eu-ai-act:Art. 15",
+        waivable=False,
     ),
     rule(
         "test.no-run",
@@ -165,6 +175,7 @@ CHANGE_RULES: tuple[RuleInfo, ...] = (
         "Production use of an untested version is not a risk anyone accepted.",
         "Run the tests against this version and commit the TestRun.",
         "eu-ai-act:Art. 15",
+        waivable=False,
     ),
     rule(
         "deploy.assessment-missing",
@@ -176,6 +187,7 @@ CHANGE_RULES: tuple[RuleInfo, ...] = (
         "Minimal-risk is a classification someone must have assessed and signed off.",
         "Add the RiskAssessment for this version and get it approved.",
         "eu-ai-act:Art. 9",
+        waivable=False,
     ),
     rule(
         "policy.syntax-error",
@@ -184,6 +196,7 @@ CHANGE_RULES: tuple[RuleInfo, ...] = (
         "`rule`, `applies_to.selector` and every `{{...}}` in `message` compile as CEL.",
         "A broken rule checks nothing; the gate fails closed.",
         "Fix the expression at the caret.",
+        always_blocks=True,
     ),
     rule(
         "policy.unknown-variable",
@@ -192,6 +205,7 @@ CHANGE_RULES: tuple[RuleInfo, ...] = (
         "Names in a rule are context variables (docs/policies.md) or comprehension variables.",
         "A misspelt variable would fail at every evaluation.",
         "Use one of the documented variables.",
+        always_blocks=True,
     ),
     rule(
         "policy.unknown-function",
@@ -201,6 +215,7 @@ CHANGE_RULES: tuple[RuleInfo, ...] = (
         "(strings, math, lists, sets; docs/policies.md).",
         "An unknown function would fail at every evaluation.",
         "Use one of the documented functions.",
+        always_blocks=True,
     ),
     rule(
         "policy.too-complex",
@@ -212,6 +227,7 @@ CHANGE_RULES: tuple[RuleInfo, ...] = (
         "The CEL parser recurses (30,000 chained terms crash it) and its evaluation cannot "
         "be interrupted: nested comprehensions multiply their cost without bound.",
         "Split the rule into several policies, or move the work out of nested comprehensions.",
+        always_blocks=True,
     ),
     rule(
         "policy.eval-error",
@@ -222,6 +238,7 @@ CHANGE_RULES: tuple[RuleInfo, ...] = (
         "least high; it blocks whatever `--fail-on` says and cannot be waived.",
         "A rule that cannot decide must not pass: the gate fails closed.",
         "Guard optional values (`risk != null && ...`, `has(x.field)`), or fix types.",
+        always_blocks=True,
     ),
     rule(
         "gate.no-policies",

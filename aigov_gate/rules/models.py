@@ -198,6 +198,7 @@ MODEL_RULES: tuple[RuleInfo, ...] = (
         "eu-ai-act:Art. 9",
         "eu-ai-act:Art. 17",
         "iso-iec-42001:A.3.2",
+        waivable=False,
     ),
     rule(
         "signoff.unavailable",
@@ -208,6 +209,7 @@ MODEL_RULES: tuple[RuleInfo, ...] = (
         "retries, or the API being down.",
         "An approval that cannot be checked is not an approval: the gate fails closed.",
         "Follow the hint (usually: give the job a token with read access), then re-run.",
+        waivable=False,
     ),
     rule(
         "signoff.not-checked",
@@ -218,6 +220,7 @@ MODEL_RULES: tuple[RuleInfo, ...] = (
         "production deploy gate.",
         "A local run should not pretend to know who approved.",
         "Run in a pull-request pipeline, or pass --pr N.",
+        waivable=False,
     ),
     rule(
         "deploy.production-not-approved",
@@ -227,6 +230,7 @@ MODEL_RULES: tuple[RuleInfo, ...] = (
         "Approval of the assessment is not the same decision as approval to go live.",
         "Have a risk approver set `production_approved` once conditions are met.",
         "eu-ai-act:Art. 26",
+        waivable=False,
     ),
     rule(
         "deploy.condition-unmet",

@@ -56,6 +56,8 @@ VALIDATION: tuple[RuleInfo, ...] = tuple(
         "docs/json-output.md.",
         "Invalid documents always block: the gate cannot judge what it cannot read.",
         "Fix the document at the reported line; the hint says how.",
+        waivable=False,
+        always_blocks=True,
     )
     for rule_id, title in _VALIDATION_RULES
 )

@@ -31,7 +31,7 @@ from aigov_gate.documents.policy import Waiver
 from aigov_gate.documents.risk import RiskAssessment
 from aigov_gate.errors import ProviderError, UsageError
 from aigov_gate.graph import Graph, ModelContext
-from aigov_gate.references import Checked
+from aigov_gate.references import Checked, DocKey
 from aigov_gate.result import Finding, Location, Severity, SignOff, Situation
 from aigov_gate.signoff import recorded
 from aigov_gate.signoff.context import Context
@@ -65,7 +65,7 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)
     signoffs: list[SignOff] = field(default_factory=list)
     checked: list[Checked] = field(default_factory=list)  # the document of each signoff
-    rejected: set[int] = field(default_factory=set)  # id() of waivers whose sign-off failed
+    rejected: set[DocKey] = field(default_factory=set)  # waivers whose sign-off failed
 
     def add(self, doc: Checked, signoff: SignOff) -> None:
         self.checked.append(doc)
@@ -209,7 +209,7 @@ def check(
     for doc, signoff in zip(out.checked, out.signoffs, strict=True):
         found = _findings(signoff, doc, labels.get(id(doc), ""))
         if found and isinstance(doc.model, Waiver):
-            out.rejected.add(id(doc))
+            out.rejected.add(doc.key)
         out.findings.extend(found)
     if authority.changes and situation.stage == "merge":
         _authority(checker, out)

@@ -1,0 +1,315 @@
+"""The Run: everything one gate decides on, gathered once and then only read.
+
+``build`` is called by ``app.gate`` (the only place that reads the clock and the process
+environment: it passes their snapshot in as ``now`` and ``environ``) and by the base's
+compliance assessment (with the same snapshot). Checks (``gate.checks``) read a Run and
+return findings; nothing changes it after it is built.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aigov_gate.authority import Authority, from_base, from_worktree
+from aigov_gate.config import AigovConfig
+from aigov_gate.documents.testing import TestRun
+from aigov_gate.errors import UsageError
+from aigov_gate.graph import Graph, ModelContext, latest_completed
+from aigov_gate.packs import pack_policies
+from aigov_gate.policy.evaluation import Evaluator
+from aigov_gate.references import Checked, of_kind
+from aigov_gate.result import Change, Finding, ModelVerdict, Severity, Situation
+from aigov_gate.rules import STAGES, Stage
+from aigov_gate.signoff.context import Context
+from aigov_gate.transitions import BASE_KINDS, changes, loosened
+from aigov_gate.validation import ValidationResult, validate_repo
+
+if TYPE_CHECKING:
+    from aigov_gate.git import BaseRef
+    from aigov_gate.loading.loader import Report
+    from aigov_gate.signoff.check import Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class GateOptions:
+    """The options of one gate run, as parsed (``app.gate.GateRequest`` fills them)."""
+
+    stage: Stage = "merge"
+    environment: str | None = None
+    model: str | None = None
+    base: str | None = None
+    fail_on: str | None = None
+    #: The day the run is evaluated as of (``--as-of``); None: the day of ``Run.now``.
+    as_of: date | None = None
+    framework: str | None = None
+    #: The sign-off provider's context when the caller gives one outright (tests, tools).
+    signoff: Context | None = None
+    #: Build the provider context from the environment snapshot and ``pr`` (``aigov gate``);
+    #: it is built from the base's signoff settings, not the change's.
+    signoff_from_env: bool = False
+    pr: int | None = None
+    #: List the evaluated files for an evidence bundle (``GateResult.evidence``).
+    evidence: bool = False
+    #: Build the dashboard's per-model sheets (``GateResult.sheets``): only for HTML.
+    dashboard: bool = False
+    #: Told how reading files and evaluating models goes (a progress line on a terminal).
+    progress: Report | None = None
+    #: Where CI shows a file, the root in CI's workspace (GateResult.web_url, .path_prefix).
+    web_url: str = ""
+    path_prefix: str = ""
+
+
+@dataclass(slots=True)
+class Before:
+    """What ``--base`` tells: the base's documents, what changed, and whose authority."""
+
+    authority: Authority
+    documents: list[Checked] = field(default_factory=list)
+    changed: tuple[str, ...] | None = None
+    moved: list[Change] = field(default_factory=list)
+    ref: BaseRef | None = None
+
+    @property
+    def runs(self) -> list[Checked[TestRun]]:
+        return of_kind(self.documents, TestRun)
+
+
+@dataclass(frozen=True, slots=True)
+class Models:
+    """The selected models, evaluated once: what is known of each, its verdict, findings."""
+
+    contexts: list[ModelContext]
+    verdicts: list[ModelVerdict]
+    findings: list[Finding]
+
+
+@dataclass(frozen=True)
+class Run:
+    """One gate run's inputs. Built by :func:`build`; checks only read it."""
+
+    root: Path
+    #: The working tree's ``.aigov.yaml`` (discovery, limits, gate settings, pii).
+    config: AigovConfig
+    options: GateOptions
+    situation: Situation
+    #: The clock and the environment variables, read once where the Run is built.
+    now: datetime
+    environ: Mapping[str, str]
+    validation: ValidationResult
+    graph: Graph
+    #: The base's documents, the changed files and the authority in force.
+    before: Before
+    #: The repository's policies and the packs in force, compiled.
+    evaluator: Evaluator
+    #: The sign-off provider's context, from the settings in force.
+    signoff: Context
+    #: The models to gate: all of them, or ``--model NAME[@VERSION]``.
+    selected: list[tuple[Checked, str | None]]
+
+    @property
+    def rules_of(self) -> AigovConfig:
+        """Roles, sign-off, waivers, packs and compliance: the base's with ``--base``."""
+        return self.before.authority.config
+
+    @property
+    def authority(self) -> Authority:
+        return self.before.authority
+
+    @property
+    def fail_on(self) -> Severity:
+        return Severity.parse(self.options.fail_on or self.config.gate.fail_on)
+
+    @property
+    def with_base(self) -> bool:
+        return bool(self.options.base)
+
+    @cached_property
+    def models(self) -> Models:
+        """Each selected model's built-in checks and policies, evaluated on first use."""
+        return evaluate_models(self, self.options.progress)
+
+    @cached_property
+    def signoffs(self) -> Outcome:
+        """Sign-off of assessments, waivers, authority changes and loosened plans, once."""
+        from aigov_gate.signoff.check import check
+
+        lowered = loosened(self.graph, self.before.documents) if self.with_base else []
+        return check(
+            self.root,
+            self.authority,
+            self.situation,
+            self.graph,
+            self.models.contexts,
+            self.before.changed,
+            self.signoff,
+            lowered,
+        )
+
+
+def build(
+    root: Path,
+    config: AigovConfig,
+    options: GateOptions,
+    now: datetime,
+    environ: Mapping[str, str],
+    *,
+    before: Before | None = None,
+    situation: Situation | None = None,
+) -> Run:
+    """Read the repository (and the base) once, for ``options``, as of ``now``.
+
+    ``before``: what is known of the base when the caller has it already (the base's own
+    compliance assessment is judged by its own settings, with no base of its own);
+    ``situation``: the stage, environment and day when they are the change's run's.
+    """
+    if situation is None:
+        situation = situation_for(config, options, now)
+    validation = validate_repo(root, config, progress=options.progress)
+    graph = Graph(validation.documents)
+    selected = select(graph, options.model)
+    if before is None:
+        before = _base(root, config, graph, options.base)
+    rules_of = before.authority.config
+    evaluator = _evaluator(situation, config, rules_of, graph)
+    return Run(
+        root=root,
+        config=config,
+        options=options,
+        situation=situation,
+        now=now,
+        environ=environ,
+        validation=validation,
+        graph=graph,
+        before=before,
+        evaluator=evaluator,
+        signoff=_signoff_context(options, rules_of, environ),
+        selected=selected,
+    )
+
+
+def situation_for(config: AigovConfig, options: GateOptions, now: datetime) -> Situation:
+    """Check stage and environment against the config; usage errors say what is known."""
+    if options.stage not in STAGES:
+        raise UsageError(f"unknown stage '{options.stage}'", hint="use merge or deploy")
+    env = options.environment
+    known = sorted(config.environments)
+    if options.stage == "merge" and env is not None:
+        raise UsageError(
+            f"--environment {env} is for a deploy gate, but the stage is merge (the default): "
+            "a merge gate would silently ignore it",
+            hint=f"add --stage deploy to gate the deploy to {env}, or drop --environment",
+        )
+    if options.stage == "deploy" and env is None:
+        listed = ", ".join(known) if known else "none configured"
+        raise UsageError(
+            "--stage deploy needs --environment",
+            hint=f"environments in .aigov.yaml: {listed}",
+        )
+    production = False
+    if env is not None:
+        if env not in config.environments:
+            close = [k for k in known if k.startswith(env)] or difflib.get_close_matches(
+                env, known, n=1, cutoff=0.5
+            )
+            did = f"did you mean '{close[0]}'? " if close else ""
+            raise UsageError(
+                f"unknown environment '{env}'",
+                hint=f"{did}environments in .aigov.yaml: {', '.join(known) or 'none'}",
+            )
+        production = config.environments[env].production
+    as_of = options.as_of if options.as_of is not None else now.date()
+    return Situation(options.stage, env, production, as_of)
+
+
+def _evaluator(
+    situation: Situation, config: AigovConfig, rules_of: AigovConfig, graph: Graph
+) -> Evaluator:
+    """The repository's policies and the packs in force, for this situation."""
+    evidence = (
+        config.gate.insufficient_evidence_production
+        if situation.production_deploy
+        else config.gate.insufficient_evidence
+    )
+    evaluator = Evaluator(situation, config.gate.review_warning_days, Severity.parse(evidence))
+    evaluator.add_policies(graph.policies)
+    for pack, doc in pack_policies(rules_of.policy_packs):
+        evaluator.add_policies([doc], pack)
+    return evaluator
+
+
+def evaluate_models(run: Run, progress: Report | None = None) -> Models:
+    """Each selected model's checks and policies."""
+    contexts, verdicts, findings = [], [], []
+    base_runs = run.before.runs if run.with_base else None
+    selected = run.selected
+    for done, (doc, version) in enumerate(selected, 1):
+        if progress is not None:
+            progress("evaluating models", done - 1, len(selected))
+        ctx = run.graph.model_context(doc, version)
+        contexts.append(ctx)
+        rec = run.evaluator.evaluate_model(ctx, _baseline(ctx, base_runs))
+        findings.extend(rec.findings)
+        where = doc.raw.locate(("metadata", "name"))
+        evaluated = tuple(sorted(rec.evaluated))
+        verdicts.append(ModelVerdict(ctx.name, ctx.version, where, evaluated, doc.organization))
+    if progress is not None:
+        progress("evaluating models", len(selected), len(selected))
+    return Models(contexts, verdicts, findings)
+
+
+def _base(root: Path, config: AigovConfig, graph: Graph, ref_name: str | None) -> Before:
+    if not ref_name:
+        return Before(from_worktree(root, config))
+    from aigov_gate import git
+
+    ref = git.open_base(root, ref_name)
+    limits = config.limits.to_limits()
+    docs = git.documents_at(ref, config.organization, limits, BASE_KINDS)
+    return Before(
+        from_base(root, config, ref), docs, git.changed_since(ref), changes(graph, docs), ref
+    )
+
+
+def _signoff_context(
+    options: GateOptions, rules_of: AigovConfig, environ: Mapping[str, str]
+) -> Context:
+    """The provider context from the settings in force (the base's with --base)."""
+    if options.signoff_from_env:
+        from aigov_gate.signoff.context import from_env
+
+        return from_env(rules_of.signoff, environ, options.pr)
+    return options.signoff or Context(rules_of.signoff.provider)
+
+
+def select(graph: Graph, wanted: str | None) -> list[tuple[Checked, str | None]]:
+    """``(model, version)`` to gate: all models, or ``NAME`` / ``NAME@VERSION``."""
+    if wanted is None:
+        return [(doc, None) for doc in graph.models]
+    name, _, version = wanted.partition("@")
+    found = [doc for doc in graph.models if doc.model.metadata.name == name]
+    if not found:
+        names = sorted({doc.model.metadata.name for doc in graph.models})
+        close = difflib.get_close_matches(name, names, n=1)
+        did = f"did you mean '{close[0]}'? " if close else ""
+        raise UsageError(
+            f"--model {wanted}: no model named '{name}'",
+            hint=f"{did}models: {', '.join(names) or 'none'}",
+        )
+    return [(doc, version or None) for doc in found]
+
+
+def _baseline(ctx: ModelContext, runs: list[Checked[TestRun]] | None) -> Checked[TestRun] | None:
+    """The base ref's latest completed run with ``--base``; else another version's."""
+    if runs is not None:
+        return latest_completed(
+            r
+            for r in runs
+            if r.organization == ctx.model.organization and r.model.spec.model == ctx.name
+        )
+    return latest_completed(r for r in ctx.runs if r.model.spec.model_version != ctx.version)
