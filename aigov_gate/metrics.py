@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 
 from aigov_gate.documents.testing import MetricRequirement, MetricValue, TestResult
 
@@ -67,7 +68,9 @@ def verdict(req: MetricRequirement, value: MetricValue) -> tuple[str, str]:
 
     ``min_n`` above the value's ``n`` (or no ``n``) is insufficient. With ``decide_on`` a
     bound, that bound decides; when it fails but the other end passes, the interval
-    straddles the threshold: insufficient evidence, not a pass and not a fail.
+    straddles the threshold: insufficient evidence, not a pass and not a fail. For
+    ``between``, both ends must lie in the range to pass (either bound decides the same
+    way); an interval wholly outside the range fails.
     """
     if req.min_n is not None and (value.n is None or value.n < req.min_n):
         seen = f"n={value.n}" if value.n is not None else "no n recorded"
@@ -77,14 +80,55 @@ def verdict(req: MetricRequirement, value: MetricValue) -> tuple[str, str]:
     low, high = value.ci_low, value.ci_high
     if low is None or high is None:
         return "insufficient", f"no confidence interval (decide_on: {req.decide_on})"
+    straddles = f"the interval [{_short(low)}, {_short(high)}] straddles {requirement_text(req)}"
+    if req.operator == "between":
+        assert req.range is not None
+        if check(req, low) and check(req, high):
+            return "pass", ""
+        outside = high < req.range[0] - _EPSILON or low > req.range[1] + _EPSILON
+        return ("fail", "") if outside else ("insufficient", straddles)
     named, other = (low, high) if req.decide_on == "lower_bound" else (high, low)
     if check(req, named):
         return "pass", ""
     if check(req, other):
-        return "insufficient", (
-            f"the interval [{_short(low)}, {_short(high)}] straddles {requirement_text(req)}"
-        )
+        return "insufficient", straddles
     return "fail", ""
+
+
+def rows_to_decide(req: MetricRequirement, value: MetricValue) -> int | None:
+    """How many more of the rows ``n`` counts would be expected to decide ``req``.
+
+    Sample-size planning: assume the observed value is the true one and the interval's
+    half-width shrinks as 1/sqrt(n); find the n at which the deciding end clears the
+    threshold with probability ``req.power`` (one-sided, at the interval's own level,
+    adjusted if it was): ``n' = n ((z_level + z_power) se / gap)^2`` with
+    ``se = (ci_high - ci_low) / (2 z_level)``. ``min_n`` is a floor. None when no number
+    of rows would do (the value sits on the threshold) or nothing is known of ``n``.
+    """
+    if value.n is None:
+        return None
+    more = max(0, req.min_n - value.n) if req.min_n is not None else 0
+    low, high = value.ci_low, value.ci_high
+    if req.decide_on == "point" or low is None or high is None or value.n == 0:
+        return more or None
+    level = value.interval.line_level if value.interval is not None else 0.95
+    z_level = NormalDist().inv_cdf(1 - (1 - level) / 2)
+    z_power = NormalDist().inv_cdf(req.power)
+    gap = _gap(req, value.value)
+    if gap <= _EPSILON:
+        return None
+    se = (high - low) / (2 * z_level)
+    needed = math.ceil(value.n * ((z_level + z_power) * se / gap) ** 2)
+    return max(more, needed - value.n, 1)
+
+
+def _gap(req: MetricRequirement, point: float) -> float:
+    """How far the value is from the bar it must clear (the nearer end of a range)."""
+    if req.operator == "between":
+        assert req.range is not None
+        low, high = req.range
+        return min(abs(point - low), abs(high - point))
+    return abs(point - (req.threshold or 0.0))
 
 
 def shown(value: MetricValue) -> str:
@@ -162,3 +206,18 @@ def slice_lookup(result: TestResult, name: str, slice_key: str | None) -> dict[s
         for v in result.metrics
         if v.name == name and v.slice_key == slice_key
     }
+
+
+def planning(m: Measured) -> str:
+    """Sample-size planning: how many more rows, and where, would decide the verdict."""
+    more = rows_to_decide(m.requirement, m.value)
+    if more is None:
+        return ""
+    where = f" of {m.slice}" if m.slice else ""
+    if m.value.slice_key and not m.value.slice_value:
+        where = " in its smallest slice"
+    power = f"{m.requirement.power:g}"
+    return (
+        f"about {more:,} more rows counted by n{where} (n={m.value.n}, the metric's "
+        f"denominator) would be expected to decide it (power {power}); "
+    )

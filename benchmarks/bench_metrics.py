@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from aigov_gate.measure import engine, table
+from aigov_gate.measure import engine, resample, table
 
 
 def rows(n: int, seed: int = 0) -> dict[str, Any]:
@@ -98,7 +98,7 @@ def main() -> None:
     print(f"fairlearn MetricFrame, same per-group metrics, {args.fairlearn_rows:,} rows: ", end="")
     print(f"{fl:.2f} s CPU{note}")
     print(f"  engine is {scaled / (prep + comp):.0f}x faster")
-    boot, _ = cpu(lambda: engine.bootstrap(data, args.replicates, seed=1))
+    boot, _ = cpu(lambda: resample.bootstrap(data, args.replicates, seed=1))
     print(f"bootstrap, {args.replicates} replicates on {args.rows:,} rows: {boot:.1f} s CPU")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "p.csv"

@@ -70,9 +70,20 @@ def test_the_plan_metrics_as_result_lines_with_n_and_a_seeded_interval(
     lines = parsed(done.stdout)
     by = {(x.get("name"), x.get("slice_value")): x for x in lines}
     auc = by[("roc_auc", None)]
-    assert auc["n"] == 400 and auc["ci_low"] < auc["value"] < auc["ci_high"]
+    assert auc["n"] == 134  # the smaller class: 134 negatives, 266 positives
+    assert auc["ci_low"] < auc["value"] < auc["ci_high"]
+    assert auc["interval"] == {
+        "method": "percentile-bootstrap",
+        "level": 0.95,
+        "adjustment": "none",
+        "intervals": 5,  # roc_auc, accuracy, two slices, the ratio
+        "line_level": 0.95,
+        "seed": 7,
+        "replicates": 100,
+    }
     female = by[("approval_rate", "female")]
     assert (female["slice_key"], female["n"]) == ("sex", 200)
+    assert female["interval"]["method"] == "wilson" and "seed" not in female["interval"]
     dpr = by[("demographic_parity_ratio", None)]
     assert dpr["slice_key"] == "sex" and 0 < dpr["value"] <= 1
     [binding] = [x["predictions"] for x in lines if "predictions" in x]
@@ -84,6 +95,7 @@ def test_the_plan_metrics_as_result_lines_with_n_and_a_seeded_interval(
     )
     wide = {(x.get("name"), x.get("slice_value")): x for x in parsed(wider.stdout)}
     assert wide[("roc_auc", None)]["ci_low"] < auc["ci_low"]
+    assert wide[("roc_auc", None)]["interval"]["line_level"] == pytest.approx(1 - 0.05 / 5)
 
 
 def test_intersectional_slices(write_repo: WriteRepo) -> None:
@@ -206,12 +218,12 @@ VERDICT_PLAN = g.PLAN.replace(
 )
 
 
-def verdict_run(auc: str, female_n: int) -> str:
+def verdict_run(auc: str, female_n: int, value: float = 0.8) -> str:
     return (
         g.run()
         .replace(
             "        - {name: auc, value: 0.8}",
-            f"        - {{name: auc, value: 0.8, {auc}}}",
+            f"        - {{name: auc, value: {value:g}, {auc}}}",
         )
         .replace(
             "{name: approval_rate, value: 0.45, slice_key: sex, slice_value: female}",
@@ -279,10 +291,12 @@ def test_insufficient_evidence_warns_at_merge_and_blocks_in_production(
         and "metric.insufficient-evidence" not in rules
         and "metric.threshold" not in rules
     )
-    (repo / "tests/run-2.0.0.yaml").write_text(verdict_run("ci_low: 0.60, ci_high: 0.70", 400))
+    (repo / "tests/run-2.0.0.yaml").write_text(
+        verdict_run("ci_low: 0.60, ci_high: 0.70", 400, value=0.65)
+    )
     code, out = gate(repo, "json")
     [f] = [f for f in json.loads(out)["findings"] if f["rule_id"] == "metric.threshold"]
     assert (
         code == 1
-        and "auc is 0.8 [0.6, 0.7], the plan requires auc >= 0.75 (lower_bound)" in (f["message"])
+        and "auc is 0.65 [0.6, 0.7], the plan requires auc >= 0.75 (lower_bound)" in f["message"]
     )

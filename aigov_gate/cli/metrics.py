@@ -55,8 +55,17 @@ def _pairs(value: str | None, option: str) -> dict[str, str]:
 )
 @click.option("--regression", is_flag=True, help="y_true and y_pred are numbers (mae, rmse).")
 @click.option("--metric", "aliases", metavar="PLAN_NAME=METRIC", help="Map plan names.")
-@click.option("--bootstrap", type=click.IntRange(min=0, max=100000), default=0)
+@click.option(
+    "--intervals", is_flag=True, help="Report intervals (rates and disparities: no replicates)."
+)
+@click.option(
+    "--bootstrap",
+    type=click.IntRange(min=0, max=100000),
+    default=0,
+    help="Replicates for the metrics that need them (implies --intervals).",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--jobs", type=click.IntRange(min=1, max=64), help="Processes (default: every CPU).")
 @click.option("--level", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True)
 @click.option(
     "--adjust",
@@ -85,8 +94,10 @@ def compute_command(
     threshold: float,
     regression: bool,
     aliases: str | None,
+    intervals: bool,
     bootstrap: int,
     seed: int,
+    jobs: int | None,
     level: float,
     adjust: str,
     dataset: str | None,
@@ -108,13 +119,14 @@ def compute_command(
     from aigov_gate.errors import UsageError
 
     try:
-        import numpy as np
+        import numpy  # noqa: F401
     except ImportError:
         raise UsageError(
             "aigov metrics needs numpy", hint="pip install 'aigov-gate[metrics]'"
         ) from None
     from aigov_gate.graph import Graph
-    from aigov_gate.measure import compute, engine, table
+    from aigov_gate.measure import compute, resample, table
+    from aigov_gate.measure.intervals import Settings
     from aigov_gate.validation import validate_repo
 
     root = find_repo(repo)
@@ -131,22 +143,11 @@ def compute_command(
     slices = list(dict.fromkeys(s.strip() for s in slices))
     data = table.read(predictions, cols, slices, regression, max_bytes or table.DEFAULT_MAX_BYTES)
     _bind(graph, plans[0].organization, dataset or os.environ.get("AIGOV_DATASET"), data)
-    y_pred = data.y_pred
-    if y_pred is None and data.y_score is not None and not regression:
-        y_pred = (data.y_score >= threshold).astype(np.float64)
-    groupings = list(data.groupings)
-    combined = {r.slice_key for r in wanted if "&" in r.slice_key}
-    if intersectional and len(groupings) >= 2:
-        combined.add("&".join(g.key for g in groupings))
-    named = {g.key: g for g in groupings}
-    groupings += [engine.intersect([named[k] for k in key.split("&")]) for key in sorted(combined)]
-    prepared = engine.prepare(data.y_true, y_pred, data.y_score, groupings, regression)
-    values = engine.compute(prepared)
-    intervals = {}
-    if bootstrap:
-        count = max(1, len(wanted)) if adjust == "bonferroni" else 1
-        intervals = engine.bootstrap(prepared, bootstrap, seed, 1 - (1 - level) / count)
-    lines, warnings = compute.lines(wanted, values, intervals, data)
+    settings = Settings(level, adjust, bootstrap, seed)
+    options = compute.Options(
+        threshold, regression, intersectional, intervals, settings, jobs or resample.cores()
+    )
+    lines, warnings = compute.measure(wanted, data, options)
     for warning in warnings:
         say(f"warning: {warning}", err=True)
     _emit("\n".join(lines) + "\n", append, out)
@@ -170,14 +171,15 @@ def _emit(text: str, append: bool, out: Path | None) -> None:
         say(text, nl=False)
 
 
-def _columns(columns: str | None) -> dict[str, str]:
+def _columns(columns: str | None) -> dict[str, str | None]:
     from aigov_gate.errors import UsageError
 
     given = _pairs(columns, "--columns")
     wrong = [k for k in given if k not in ("y_true", "y_pred", "y_score")]
     if wrong:
         raise UsageError(f"--columns {wrong[0]}: use y_true, y_pred or y_score")
-    return {"y_true": "y_true", "y_pred": "", "y_score": "", **given}
+    defaults: dict[str, str | None] = {"y_true": "y_true", "y_pred": None, "y_score": None}
+    return {**defaults, **given}  # None: the column of that name, if the file has it
 
 
 def _bind(graph: Graph, organization: str, name: str | None, data: Predictions) -> None:

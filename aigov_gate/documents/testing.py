@@ -65,6 +65,13 @@ class MetricRequirement(Strict):
     min_n: int | None = Field(
         default=None, ge=1, description="Fewer rows than this (per slice) is insufficient evidence."
     )
+    power: Finite = Field(
+        default=0.8,
+        gt=0.5,
+        lt=1,
+        description="For insufficient evidence: the chance that the rows suggested would "
+        "decide the verdict (sample-size planning).",
+    )
 
     @model_validator(mode="after")
     def _bounds(self) -> MetricRequirement:
@@ -152,6 +159,18 @@ class TestPlan(Document[TestPlanSpec]):
             yield Reference("Model", model, ("spec", "applies_to", "models", i))
 
 
+class IntervalProvenance(Strict):
+    """How a confidence interval was made (aigov metrics compute records it)."""
+
+    method: Text = Field(description="wilson, simultaneous-wilson, percentile-bootstrap, ...")
+    level: Finite = Field(gt=0, lt=1, description="The confidence level asked for.")
+    adjustment: Literal["none", "bonferroni"] = "none"
+    intervals: int = Field(default=1, ge=1, description="m: the intervals reported together.")
+    line_level: Finite = Field(gt=0, lt=1, description="This interval's level, adjusted.")
+    seed: int | None = Field(default=None, description="The bootstrap's seed.")
+    replicates: int | None = Field(default=None, ge=1, description="Bootstrap replicates.")
+
+
 class MetricValue(Strict):
     name: Text
     value: Finite
@@ -159,9 +178,34 @@ class MetricValue(Strict):
     passed: bool | None = Field(default=None, description="A claim; the gate recomputes it.")
     slice_key: str | None = None
     slice_value: str | None = None
-    n: int | None = Field(default=None, ge=0, description="Rows the value was computed on.")
+    n: int | None = Field(
+        default=None,
+        ge=0,
+        description="The count the value divides by (negatives for fpr; for a disparity, "
+        "the smallest slice's).",
+    )
     ci_low: Finite | None = Field(default=None, description="Confidence interval, lower end.")
     ci_high: Finite | None = Field(default=None, description="Confidence interval, upper end.")
+    interval: IntervalProvenance | None = None
+
+    @model_validator(mode="after")
+    def _interval(self) -> MetricValue:
+        problem = interval_problem(self.value, self.ci_low, self.ci_high)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+def interval_problem(value: float, low: float | None, high: float | None) -> str:
+    """Why ``[low, high]`` cannot be the interval of ``value`` ('' when it can)."""
+    if low is None or high is None:
+        return ""
+    if low > high:
+        return f"ci_low {low:g} is above ci_high {high:g}"
+    slack = 1e-9 * max(1.0, abs(value))
+    if not low - slack <= value <= high + slack:
+        return f"the value {value:g} lies outside its interval [{low:g}, {high:g}]"
+    return ""
 
 
 class PredictionsRef(Strict):

@@ -12,13 +12,16 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aigov_gate.documents.testing import TestPlan, TestSpecItem
 from aigov_gate.errors import UsageError
-from aigov_gate.measure import engine
-from aigov_gate.measure.table import Predictions
+from aigov_gate.measure import engine, resample
+from aigov_gate.measure.intervals import Provenance, Settings, assemble
+from aigov_gate.measure.table import Predictions, exact
 from aigov_gate.references import Checked
+
+Key = tuple[str, str, str]
 
 
 @dataclass(frozen=True)
@@ -64,13 +67,17 @@ def requests(plan: Checked, tests: tuple[str, ...], aliases: Mapping[str, str]) 
 def lines(
     found: list[Request],
     table: engine.Table,
-    intervals: Mapping[tuple[str, str, str], tuple[float, float]],
+    intervals: Mapping[Key, tuple[float, float, Provenance]],
     predictions: Predictions,
 ) -> tuple[list[str], list[str]]:
-    """JSON lines for ``found``, and warnings for what is undefined."""
+    """JSON lines for ``found``, and warnings for what is undefined.
+
+    ``n`` is the metric's denominator for that slice (negatives for fpr, the smallest
+    slice's for a disparity); an interval comes with its provenance (``interval``).
+    """
     out, warnings = [], []
     for req in found:
-        keys = _keys(req, table)
+        keys = keys_of(req, table)
         if not keys:
             warnings.append(f"{req.name}: no value for slice key {req.slice_key!r}")
         for key in keys:
@@ -84,17 +91,69 @@ def lines(
                 line["slice_key"] = slice_key
             if slice_value:
                 line["slice_value"] = slice_value
-            count = table.counts.get((slice_key, slice_value))
-            line["n"] = count if count is not None else predictions.rows
+            line["n"] = table.counts.get(key, predictions.rows)
             if key in intervals:
-                line["ci_low"], line["ci_high"] = intervals[key]
+                low, high, provenance = intervals[key]
+                line["ci_low"], line["ci_high"] = low, high
+                line["interval"] = provenance.as_json()
             out.append(json.dumps(line))
     binding = {"path": str(predictions.path.name), "sha256": predictions.sha256}
     out.append(json.dumps({"predictions": {**binding, "rows": predictions.rows}}))
     return out, warnings
 
 
-def _keys(req: Request, table: engine.Table) -> list[tuple[str, str, str]]:
+@dataclass(frozen=True)
+class Options:
+    """How to measure, from the command line."""
+
+    threshold: float = 0.5
+    regression: bool = False
+    intersectional: bool = False
+    intervals: bool = False  # report intervals (implied by replicates)
+    settings: Settings = field(default_factory=Settings)
+    jobs: int = 1
+
+
+def measure(
+    wanted: list[Request], data: Predictions, options: Options
+) -> tuple[list[str], list[str]]:
+    """The lines and warnings of ``aigov metrics compute`` for predictions already read."""
+    import numpy as np
+
+    y_pred = data.y_pred
+    if y_pred is None and data.y_score is not None and not options.regression:
+        y_pred = (data.y_score >= options.threshold).astype(np.float64)
+    groupings = list(data.groupings)
+    combined = {r.slice_key for r in wanted if "&" in r.slice_key}
+    if options.intersectional and len(groupings) >= 2:
+        combined.add("&".join(g.key for g in groupings))
+    named = {g.key: g for g in groupings}
+    for key in sorted(combined):
+        joined = engine.intersect([named[k] for k in key.split("&")])
+        groupings.append(exact(joined, str(data.path)))
+    prepared = engine.prepare(data.y_true, y_pred, data.y_score, groupings, options.regression)
+    table = engine.compute(prepared)
+    found: dict[Key, tuple[float, float, Provenance]] = {}
+    warnings: list[str] = []
+    s = options.settings
+    if options.intervals or s.replicates:
+        keys = [k for req in wanted for k in keys_of(req, table)]
+
+        def boot(only: dict[str, frozenset[str]], level: float) -> dict[Key, tuple[float, float]]:
+            return resample.bootstrap(prepared, s.replicates, s.seed, level, only, options.jobs)
+
+        found, without = assemble(keys, table, s, boot)
+        warnings += [
+            f"{k[0]}{' for ' + k[1] + '=' + k[2] if k[2] else ''}: no interval "
+            "(it needs --bootstrap N)"
+            for k in without
+        ]
+    out, undefined = lines(wanted, table, found, data)
+    return out, undefined + warnings
+
+
+def keys_of(req: Request, table: engine.Table) -> list[Key]:
+    """The table keys of one request: its slices, or its one disparity."""
     every = [*table.values, *table.undefined]
     if req.metric in engine.FAIRNESS:
         return [k for k in every if k[0] == req.metric and k[1] == req.slice_key]
@@ -105,4 +164,4 @@ def _keys(req: Request, table: engine.Table) -> list[tuple[str, str, str]]:
     )
 
 
-__all__ = ["Request", "lines", "requests"]
+__all__ = ["Options", "Request", "keys_of", "lines", "measure", "requests"]

@@ -24,221 +24,47 @@ Definitions (as scikit-learn and fairlearn compute them):
   equalized_odds_difference (the larger of the tpr and the fpr differences).
 
 A metric that is undefined for a slice (a division by zero: no positives, one class only)
-is left out for that slice, with the reason in :attr:`Table.undefined`.
+is left out for that slice, with the reason in :attr:`Table.undefined`. Each value also
+has its *denominator* (:attr:`Table.counts`): the rows a rate divides by (negatives for
+fpr, positives for tpr, predicted positives for precision), the smaller class for
+roc_auc and balanced_accuracy, the rows of the slice otherwise; for a disparity, the
+smallest such count among the slices it compares.
+
+Memory is linear in the cells: the ROC AUC of every slice comes from one pass over the
+cells sorted by slice then score (sorted once, in :func:`prepare`), never from a table of
+slices x distinct scores.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import NDArray
 
-N_BINS = 10
-EPS = float(np.finfo(np.float64).eps)
-
-CLASSIFICATION = (
-    "accuracy",
-    "balanced_accuracy",
-    "precision",
-    "recall",
-    "tpr",
-    "fpr",
-    "fnr",
-    "f1",
-    "selection_rate",
+from aigov_gate.measure.cells import (
+    ALL,
+    CLASSIFICATION,
+    FAIRNESS,
+    N_BINS,
+    RATES,
+    REGRESSION,
+    SCORED,
+    Data,
+    Floats,
+    Grouping,
+    View,
+    intersect,
+    pack,
+    prepare,
 )
-SCORED = ("roc_auc", "log_loss", "brier_score", "expected_calibration_error")
-REGRESSION = ("mae", "rmse")
-FAIRNESS = (
-    "demographic_parity_difference",
-    "demographic_parity_ratio",
-    "equal_opportunity_difference",
-    "equalized_odds_difference",
-)
-ALL = CLASSIFICATION + SCORED + REGRESSION + FAIRNESS
-
-Floats = NDArray[Any]  # float64 arrays (numpy's stubs type bincount's result as ints)
-Ints = NDArray[Any]
-
-
-@dataclass(frozen=True)
-class Grouping:
-    """Rows split by one attribute (or none: ``key=''``, one slice), prepared once."""
-
-    key: str
-    labels: tuple[str, ...]
-    index: Ints  # slice of each row
-
-    @property
-    def size(self) -> int:
-        return len(self.labels)
-
-
-@dataclass(frozen=True)
-class View:
-    """One grouping's own cells: rows alike for its slices, label, class and score merged.
-
-    ``of_cell`` maps each cell of :class:`Data` to one of these, so a replicate's weights
-    reach them with a single ``bincount``; the metrics then run on far fewer values.
-    """
-
-    grouping: Grouping
-    index: Ints
-    of_cell: Ints | None
-    y: Floats
-    pred: Floats | None
-    score: Floats | None
-    score_group: Ints | None
-    bins: Ints | None
-    square: Floats | None
-    loss: Floats | None
-
-    def weights(self, cell_weights: Floats) -> Floats:
-        if self.of_cell is None:
-            return cell_weights
-        out: Floats = np.bincount(self.of_cell, weights=cell_weights, minlength=len(self.index))
-        return out
-
-
-@dataclass(frozen=True)
-class Data:
-    """The predictions as *cells*: rows identical for every metric are counted once.
-
-    A cell is one combination of the slices of every grouping, the label, the predicted
-    class and the score (regression rows are not merged). ``base`` is how many rows each
-    cell holds; row-level terms (squared error, log loss, calibration bin) are computed
-    once here, and every metric is then a weighted sum over cells. A bootstrap replicate
-    is only new cell weights: a multinomial draw of ``rows`` over the cells, which is
-    exactly resampling the rows with replacement.
-    """
-
-    y_true: Floats
-    y_pred: Floats | None
-    y_score: Floats | None
-    regression: bool
-    groupings: tuple[Grouping, ...]
-    base: Floats
-    rows: int
-    score_group: Ints | None = None  # dense rank of each cell's score (ties share one)
-    score_groups: int = 0
-    bins: Ints | None = None
-    square: Floats | None = None  # (p - y)^2, or (pred - y)^2 for regression
-    loss: Floats | None = None  # -(y log p + (1 - y) log(1 - p)), p clipped
-    cell_of_row: Ints | None = None
-    views: tuple[View, ...] = ()
-
-    def weigh(self, row_weights: Floats) -> Floats:
-        """Cell weights from weights per row (a row drawn twice counts twice)."""
-        if self.cell_of_row is None:
-            return row_weights
-        weights: Floats = np.bincount(
-            self.cell_of_row, weights=row_weights, minlength=len(self.base)
-        )
-        return weights
-
-
-def intersect(groupings: list[Grouping]) -> Grouping:
-    """One grouping from several: slices such as ``female&18-24`` under ``sex&age_band``."""
-    index = np.zeros(len(groupings[0].index), dtype=np.int64)
-    for g in groupings:
-        index = index * g.size + g.index
-    used, dense = np.unique(index, return_inverse=True)
-    labels = []
-    for packed in used:
-        code = int(packed)
-        parts = []
-        for g in reversed(groupings):
-            parts.append(g.labels[code % g.size])
-            code //= g.size
-        labels.append("&".join(reversed(parts)))
-    return Grouping("&".join(g.key for g in groupings), tuple(labels), dense.astype(np.int64))
-
-
-def prepare(
-    y_true: Floats,
-    y_pred: Floats | None,
-    y_score: Floats | None,
-    groupings: list[Grouping],
-    regression: bool = False,
-) -> Data:
-    rows = len(y_true)
-    overall = Grouping("", ("",), np.zeros(rows, dtype=np.int64))
-    groups = (overall, *groupings)
-    score_group, count = None, 0
-    if y_score is not None:
-        distinct, score_group = np.unique(y_score, return_inverse=True)
-        count = len(distinct)
-    keep = np.arange(rows)
-    base = np.ones(rows)
-    inverse = None
-    if not regression:
-        key = np.zeros(rows, dtype=np.int64)
-        for g in groupings:
-            key = key * g.size + g.index
-        key = key * 2 + y_true.astype(np.int64)
-        if y_pred is not None:
-            key = key * 2 + y_pred.astype(np.int64)
-        if score_group is not None:
-            key = key * max(count, 1) + score_group
-        _, keep, inverse, counts = np.unique(
-            key, return_index=True, return_inverse=True, return_counts=True
-        )
-        base = counts.astype(np.float64)
-    y = y_true[keep]
-    pred = y_pred[keep] if y_pred is not None else None
-    score = y_score[keep] if y_score is not None else None
-    cells = tuple(Grouping(g.key, g.labels, g.index[keep]) for g in groups)
-    bins = square = loss = None
-    if score is not None:
-        edges = np.linspace(0.0, 1.0, N_BINS + 1)
-        bins = np.searchsorted(edges[1:-1], score).astype(np.int64)
-        square = (score - y) ** 2
-        clipped = np.clip(score, EPS, 1 - EPS)
-        loss = -(y * np.log(clipped) + (1 - y) * np.log(1 - clipped))
-    elif regression and pred is not None:
-        square = (pred - y) ** 2
-    group_of = score_group[keep] if score_group is not None else None
-    data = Data(
-        y, pred, score, regression, cells, base, rows, group_of, count, bins, square, loss, inverse
-    )
-    return replace(data, views=tuple(_view(g, data) for g in cells))
-
-
-def _view(g: Grouping, d: Data) -> View:
-    if d.regression:
-        return View(g, g.index, None, d.y_true, d.y_pred, None, None, None, d.square, None)
-    key = g.index * 2 + d.y_true.astype(np.int64)
-    if d.y_pred is not None:
-        key = key * 2 + d.y_pred.astype(np.int64)
-    if d.score_group is not None:
-        key = key * max(d.score_groups, 1) + d.score_group
-    _, first, of_cell = np.unique(key, return_index=True, return_inverse=True)
-
-    def pick(values: Floats | None) -> Floats | None:
-        return values[first] if values is not None else None
-
-    return View(
-        g,
-        g.index[first],
-        of_cell.astype(np.int64),
-        d.y_true[first],
-        pick(d.y_pred),
-        pick(d.y_score),
-        pick(d.score_group),
-        pick(d.bins),
-        pick(d.square),
-        pick(d.loss),
-    )
 
 
 @dataclass
 class Table:
-    """Metric values: ``(metric, slice_key, slice_value) -> value``, and the rows behind them."""
+    """Metric values: ``(metric, slice_key, slice_value) -> value``, and their denominators."""
 
     values: dict[tuple[str, str, str], float] = field(default_factory=dict)
-    counts: dict[tuple[str, str], int] = field(default_factory=dict)  # (key, value) -> rows
+    counts: dict[tuple[str, str, str], int] = field(default_factory=dict)  # denominators
     undefined: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
 
@@ -248,134 +74,184 @@ def _ratio(num: Floats, den: Floats) -> Floats:
     return out
 
 
-def _classification(v: View, w: Floats) -> dict[str, Floats]:
+Per = dict[str, tuple[Floats, Floats]]  # metric -> (value per slice, denominator per slice)
+
+
+def _classification(v: View, w: Floats) -> Per:
     assert v.pred is not None
     g = v.grouping
     cell = v.index * 4 + (2 * v.y + v.pred).astype(np.int64)
     counts = np.bincount(cell, weights=w, minlength=4 * g.size).reshape(g.size, 4)
     tn, fp, fn, tp = counts[:, 0], counts[:, 1], counts[:, 2], counts[:, 3]
-    n = tn + fp + fn + tp
-    tpr, tnr = _ratio(tp, tp + fn), _ratio(tn, tn + fp)
+    n, pos, neg = tn + fp + fn + tp, tp + fn, tn + fp
+    tpr, tnr = _ratio(tp, pos), _ratio(tn, neg)
     return {
-        "accuracy": _ratio(tp + tn, n),
-        "balanced_accuracy": (tpr + tnr) / 2,
-        "precision": _ratio(tp, tp + fp),
-        "recall": tpr,
-        "tpr": tpr,
-        "fpr": _ratio(fp, fp + tn),
-        "fnr": _ratio(fn, fn + tp),
-        "f1": _ratio(2 * tp, 2 * tp + fp + fn),
-        "selection_rate": _ratio(tp + fp, n),
+        "accuracy": (_ratio(tp + tn, n), n),
+        "balanced_accuracy": ((tpr + tnr) / 2, np.minimum(pos, neg)),
+        "precision": (_ratio(tp, tp + fp), tp + fp),
+        "recall": (tpr, pos),
+        "tpr": (tpr, pos),
+        "fpr": (_ratio(fp, neg), neg),
+        "fnr": (_ratio(fn, pos), pos),
+        "f1": (_ratio(2 * tp, 2 * tp + fp + fn), n),
+        "selection_rate": (_ratio(tp + fp, n), n),
     }
 
 
-def _scored(v: View, w: Floats, groups: int) -> dict[str, Floats]:
-    assert v.score is not None and v.score_group is not None and v.bins is not None
+def _auc(v: View, w: Floats) -> tuple[Floats, Floats]:
+    """Per slice: wins of positives over negatives (ties half), one pass over sorted cells.
+
+    The cells are sorted by slice, then score; a positive beats the negatives before it
+    in its slice: the running sum of negatives less that sum where its slice starts.
+    """
+    r = v.ranks
+    assert r is not None
+    pos = w * v.y
+    neg = w - pos
+    if r.count != len(w):  # ties: merge the cells of one slice and score
+        pos = np.bincount(r.tie, weights=pos, minlength=r.count)
+        neg = np.bincount(r.tie, weights=neg, minlength=r.count)
+    before = np.cumsum(neg)
+    before -= neg  # negatives in earlier ties (of any slice)
+    start = before[r.first_tie]
+    gain = neg * 0.5
+    gain += before
+    gain *= pos
+    total_pos = np.add.reduceat(pos, r.first_tie)
+    total_neg = np.add.reduceat(neg, r.first_tie)
+    wins = np.add.reduceat(gain, r.first_tie) - start * total_pos
+    return _ratio(wins, total_pos * total_neg), np.minimum(total_pos, total_neg)
+
+
+def _scored(v: View, w: Floats, only: frozenset[str] | None) -> Per:
+    assert v.score is not None and v.bins is not None
     assert v.square is not None and v.loss is not None
     g, index = v.grouping, v.index
-    y, p = v.y, v.score
+    out: Per = {}
+    if only is None or "roc_auc" in only:
+        out["roc_auc"] = _auc(v, w)
+    if only is not None and not only & {"log_loss", "brier_score", "expected_calibration_error"}:
+        return out
     n = np.bincount(index, weights=w, minlength=g.size)
     brier = np.bincount(index, weights=w * v.square, minlength=g.size)
     logloss = np.bincount(index, weights=w * v.loss, minlength=g.size)
-    wy = w * y
     cell = index * N_BINS + v.bins
     size = g.size * N_BINS
-    bin_y = np.bincount(cell, weights=wy, minlength=size).reshape(g.size, N_BINS)
-    bin_p = np.bincount(cell, weights=w * p, minlength=size).reshape(g.size, N_BINS)
+    bin_y = np.bincount(cell, weights=w * v.y, minlength=size).reshape(g.size, N_BINS)
+    bin_p = np.bincount(cell, weights=w * v.score, minlength=size).reshape(g.size, N_BINS)
     ece = _ratio(np.abs(bin_y - bin_p).sum(axis=1), n)  # bin_n * |observed - predicted|
-    cell = index * groups + v.score_group
-    pos = np.bincount(cell, weights=wy, minlength=g.size * groups).reshape(g.size, groups)
-    neg = np.bincount(cell, weights=w - wy, minlength=g.size * groups).reshape(g.size, groups)
-    below = np.cumsum(neg, axis=1) - neg
-    wins = (pos * (below + 0.5 * neg)).sum(axis=1)
-    total_pos, total_neg = pos.sum(axis=1), neg.sum(axis=1)
-    return {
-        "roc_auc": _ratio(wins, total_pos * total_neg),
-        "log_loss": _ratio(logloss, n),
-        "brier_score": _ratio(brier, n),
-        "expected_calibration_error": ece,
-    }
+    out["log_loss"] = (_ratio(logloss, n), n)
+    out["brier_score"] = (_ratio(brier, n), n)
+    out["expected_calibration_error"] = (ece, n)
+    return out
 
 
-def _regression(v: View, w: Floats) -> dict[str, Floats]:
+def _regression(v: View, w: Floats) -> Per:
     assert v.pred is not None and v.square is not None
     g = v.grouping
     n = np.bincount(v.index, weights=w, minlength=g.size)
     abs_err = np.bincount(v.index, weights=w * np.abs(v.pred - v.y), minlength=g.size)
     sq = np.bincount(v.index, weights=w * v.square, minlength=g.size)
-    return {"mae": _ratio(abs_err, n), "rmse": np.sqrt(_ratio(sq, n))}
+    return {"mae": (_ratio(abs_err, n), n), "rmse": (np.sqrt(_ratio(sq, n)), n)}
 
 
-def _fairness(per: dict[str, Floats]) -> dict[str, float]:
-    def spread(values: Floats) -> float:
-        ok = values[~np.isnan(values)]
-        return float(ok.max() - ok.min()) if len(ok) >= 2 else float("nan")
-
-    out: dict[str, float] = {}
-    if "selection_rate" in per:
-        rates = per["selection_rate"][~np.isnan(per["selection_rate"])]
-        out["demographic_parity_difference"] = spread(per["selection_rate"])
-        top = rates.max() if len(rates) >= 2 else 0.0
-        out["demographic_parity_ratio"] = float(rates.min() / top) if top > 0 else float("nan")
-        out["equal_opportunity_difference"] = spread(per["tpr"])
-        out["equalized_odds_difference"] = max(spread(per["tpr"]), spread(per["fpr"]))
-    return out
+def _spread(per: Per, name: str) -> tuple[float, float]:
+    values, counts = per[name]
+    ok = ~np.isnan(values)
+    if ok.sum() < 2:
+        return float("nan"), 0.0
+    return float(values[ok].max() - values[ok].min()), float(counts[ok].min())
 
 
-def _per_slice(v: View, d: Data, w: Floats) -> dict[str, Floats]:
+def _fairness(per: Per) -> dict[str, tuple[float, float]]:
+    """Each disparity, with the smallest denominator among the slices it compares."""
+    if "selection_rate" not in per:
+        return {}
+    rates, counts = per["selection_rate"]
+    ok = ~np.isnan(rates)
+    top = rates[ok].max() if ok.sum() >= 2 else 0.0
+    ratio = float(rates[ok].min() / top) if top > 0 else float("nan")
+    tpr, fpr = _spread(per, "tpr"), _spread(per, "fpr")
+    odds = max(tpr[0], fpr[0]) if not np.isnan(tpr[0] + fpr[0]) else float("nan")
+    return {
+        "demographic_parity_difference": _spread(per, "selection_rate"),
+        "demographic_parity_ratio": (ratio, float(counts[ok].min()) if ok.any() else 0.0),
+        "equal_opportunity_difference": tpr,
+        "equalized_odds_difference": (odds, min(tpr[1], fpr[1])),
+    }
+
+
+def _per_slice(v: View, d: Data, w: Floats, only: frozenset[str] | None) -> Per:
     if d.regression:
         return _regression(v, w)
-    per: dict[str, Floats] = {}
-    if v.pred is not None:
+    per: Per = {}
+    if v.pred is not None and (only is None or only - set(SCORED)):
         per.update(_classification(v, w))
-    if v.score is not None:
-        per.update(_scored(v, w, d.score_groups))
+    if v.score is not None and (only is None or only & set(SCORED)):
+        per.update(_scored(v, w, only))
     return per
 
 
-def compute(d: Data, w: Floats | None = None) -> Table:
-    """Every metric for every slice of every grouping, with cell weights ``w`` (rows)."""
+def compute(
+    d: Data, w: Floats | None = None, only: dict[str, frozenset[str]] | None = None
+) -> Table:
+    """Every metric for every slice of every grouping, with cell weights ``w`` (rows).
+
+    ``only`` (slice key -> metric names) limits the work to those, e.g. in a replicate.
+    """
     weights = d.base if w is None else w
     table = Table()
     for view in d.views:
         g = view.grouping
-        mine = view.weights(weights)
-        per = _per_slice(view, d, mine)
-        n = np.bincount(view.index, weights=mine, minlength=g.size)
-        for i, label in enumerate(g.labels):
-            table.counts[(g.key, label)] = round(float(n[i]))
-            for name, values in per.items():
-                _put(table, (name, g.key, label), float(values[i]), "a division by zero")
+        wanted = only.get(g.key) if only is not None else None
+        if only is not None and wanted is None:
+            continue
+        mine = view.base if w is None else view.weights(weights)
+        per = _per_slice(view, d, mine, _needs(wanted))
+        for name, (values, counts) in per.items():
+            if wanted is not None and name not in wanted:
+                continue
+            for i, label in enumerate(g.labels):
+                _put(table, (name, g.key, label), float(values[i]), counts[i])
         if g.key:
-            for name, value in _fairness(per).items():
-                _put(table, (name, g.key, ""), value, "fewer than two slices with a value")
+            for name, (value, count) in _fairness(per).items():
+                if wanted is None or name in wanted:
+                    _put(table, (name, g.key, ""), value, count, "fewer than two slices")
     return table
 
 
-def _put(table: Table, key: tuple[str, str, str], value: float, why: str) -> None:
+def _needs(wanted: frozenset[str] | None) -> frozenset[str] | None:
+    if wanted is None or not wanted & set(FAIRNESS):
+        return wanted
+    return wanted | {"selection_rate", "tpr", "fpr"}
+
+
+def _put(
+    table: Table,
+    key: tuple[str, str, str],
+    value: float,
+    count: float,
+    why: str = "a division by zero",
+) -> None:
+    table.counts[key] = round(float(count))
     if np.isnan(value):
         table.undefined[key] = f"undefined ({why}: one class only?)"
     else:
         table.values[key] = value
 
 
-def bootstrap(
-    d: Data, replicates: int, seed: int, level: float = 0.95
-) -> dict[tuple[str, str, str], tuple[float, float]]:
-    """Percentile intervals: rows resampled with replacement, ``replicates`` times, seeded."""
-    rng = np.random.default_rng(seed)
-    draws: dict[tuple[str, str, str], list[float]] = {}
-    share = d.base / d.rows
-    for _ in range(replicates):
-        counts = rng.multinomial(d.rows, share).astype(np.float64)
-        for key, value in compute(d, counts).values.items():
-            draws.setdefault(key, []).append(value)
-    tail = (1 - level) / 2 * 100
-    out = {}
-    for key, values in draws.items():
-        low, high = np.percentile(np.asarray(values), [tail, 100 - tail])
-        out[key] = (float(low), float(high))
-    return out
-
-
-__all__ = ["ALL", "Data", "Grouping", "Table", "bootstrap", "compute", "intersect", "prepare"]
+__all__ = [
+    "ALL",
+    "CLASSIFICATION",
+    "FAIRNESS",
+    "RATES",
+    "REGRESSION",
+    "SCORED",
+    "Data",
+    "Grouping",
+    "Table",
+    "compute",
+    "intersect",
+    "pack",
+    "prepare",
+]

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from aigov_gate.errors import UsageError
-from aigov_gate.measure.engine import Floats, Grouping
+from aigov_gate.measure.cells import Floats, Grouping, Ints
 
 DEFAULT_MAX_BYTES = 4 << 30
 
@@ -52,7 +52,12 @@ def _missing(name: str, role: str, header: list[str], path: Path) -> UsageError:
     )
 
 
-def _numbers(values: list[str] | Floats, name: str, path: Path, lines: list[int] | None) -> Floats:
+def _numbers(
+    values: list[str] | Floats | Codes, name: str, path: Path, lines: list[int] | None
+) -> Floats:
+    if isinstance(values, tuple):  # a column both a role and --protected (Parquet)
+        labels, codes = values
+        values = [labels[c] for c in codes]
     if isinstance(values, np.ndarray):
         bad = np.flatnonzero(~np.isfinite(values))
         if len(bad):
@@ -87,6 +92,11 @@ def _labels(values: Floats, name: str, path: Path) -> None:
 
 
 def _classes(data: dict[str, Floats], wanted: dict[str, str], path: Path) -> None:
+    if "y_pred" not in data and "y_score" not in data:
+        raise UsageError(
+            f"{path}: no predictions: no y_pred or y_score column",
+            hint="name them with --columns y_pred=COL,y_score=COL",
+        )
     for role in ("y_true", "y_pred"):
         if role in data:
             _labels(data[role], wanted[role], path)
@@ -97,28 +107,52 @@ def _classes(data: dict[str, Floats], wanted: dict[str, str], path: Path) -> Non
         )
 
 
-def _grouping(key: str, values: list[str] | Floats) -> Grouping:
-    if isinstance(values, np.ndarray):  # numbers (Parquet): group on them, label as text
-        found, index = np.unique(values, return_inverse=True)
-        labels = tuple(f"{v:g}" for v in found)
-        return Grouping(key, labels, index.astype(np.int64))
+EMPTY, NULL = "(empty)", "(null)"  # how an empty and a missing group value are named
+
+
+def exact(grouping: Grouping, source: str) -> Grouping:
+    """``grouping``, unless two of its slices would print the same label: then refused."""
+    seen: dict[str, int] = {}
+    for i, label in enumerate(grouping.labels):
+        if label in seen:
+            raise UsageError(
+                f"{source}: two different values of {grouping.key} both print as {label!r}",
+                hint="rename one of them in the file (the slice names must be exact)",
+            )
+        seen[label] = i
+    return grouping
+
+
+def _grouping(key: str, values: list[str] | tuple[list[str], Ints], source: str) -> Grouping:
+    """Slices of one column, each named by its value's text (empty and null named so)."""
+    if isinstance(values, tuple):  # Parquet: distinct values and the code of each row
+        return exact(Grouping(key, tuple(values[0]), values[1]), source)
     codes: dict[str, int] = {}
     index = np.fromiter((codes.setdefault(v, len(codes)) for v in values), np.int64, len(values))
     order = sorted(codes, key=codes.__getitem__)
     ranked = sorted(range(len(order)), key=order.__getitem__)  # labels in sorted order
     remap = np.empty(len(order), dtype=np.int64)
     remap[ranked] = np.arange(len(order))
-    return Grouping(key, tuple(sorted(order)), remap[index])
+    labels = tuple(v if v else EMPTY for v in sorted(order))
+    return exact(Grouping(key, labels, remap[index]), source)
+
+
+def _text(values: list[str] | Floats | Codes) -> list[str] | Codes:
+    assert not isinstance(values, np.ndarray)  # group columns are text or codes
+    return values
 
 
 def read(
     path: Path,
-    columns: dict[str, str],
+    columns: dict[str, str | None],
     protected: list[str],
     regression: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Predictions:
-    """``columns`` maps y_true / y_pred / y_score to the file's column names."""
+    """``columns`` maps y_true / y_pred / y_score to the file's column names.
+
+    A role mapped to ``None`` takes the column of its own name if the file has one.
+    """
     if not path.is_file():
         raise UsageError(f"{path}: no such file", hint="pass the predictions file")
     size = path.stat().st_size
@@ -127,13 +161,15 @@ def read(
             f"{path} is {size} bytes, over the limit of {max_bytes}",
             hint="raise it with --max-bytes, or sample the predictions",
         )
-    wanted = {role: name for role, name in columns.items() if name}
-    raw: dict[str, list[str] | Floats]
+    given = {role: name for role, name in columns.items() if name}
+    optional = [role for role, name in columns.items() if name is None]
+    raw: Raw
     lines: list[int] | None
     if path.suffix.lower() in (".parquet", ".pq"):
-        raw, lines, header, declared = _parquet(path, [*wanted.values(), *protected])
+        raw, lines, header, declared = _parquet(path, [*given.values(), *optional], protected)
     else:
-        raw, lines, header, declared = _csv(path, [*wanted.values(), *protected])
+        raw, lines, header, declared = _csv(path, [*given.values(), *optional, *protected])
+    wanted = {**given, **{role: role for role in optional if role in raw}}
     for role, name in [*wanted.items(), *(("--protected", n) for n in protected)]:
         if name not in raw:
             raise _missing(name, role, header, path)
@@ -143,7 +179,7 @@ def read(
     rows = len(data["y_true"])
     if rows == 0:
         raise UsageError(f"{path} has no rows", hint="nothing to measure")
-    groups = [_grouping(name, raw[name]) for name in protected]
+    groups = [_grouping(name, _text(raw[name]), str(path)) for name in protected]
     return Predictions(
         path,
         _sha256(path),
@@ -156,9 +192,11 @@ def read(
     )
 
 
-def _csv(
-    path: Path, names: list[str]
-) -> tuple[dict[str, list[str] | Floats], list[int], list[str], str | None]:
+Codes = tuple[list[str], Ints]  # a Parquet group column: labels, and the code of each row
+Raw = dict[str, list[str] | Floats | Codes]
+
+
+def _csv(path: Path, names: list[str]) -> tuple[Raw, list[int], list[str], str | None]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as f:
             reader = csv.reader(f)
@@ -202,8 +240,8 @@ def _declared(sidecar: Path) -> str | None:
 
 
 def _parquet(
-    path: Path, names: list[str]
-) -> tuple[dict[str, list[str] | Floats], None, list[str], str | None]:
+    path: Path, names: list[str], protected: list[str]
+) -> tuple[Raw, None, list[str], str | None]:
     try:
         import pyarrow.parquet as pq
     except ImportError:
@@ -214,17 +252,20 @@ def _parquet(
     try:
         schema = pq.read_schema(path)
         header = list(schema.names)
-        table = pq.read_table(path, columns=[n for n in dict.fromkeys(names) if n in header])
+        every = dict.fromkeys([*names, *protected])
+        table = pq.read_table(path, columns=[n for n in every if n in header])
     except (OSError, ValueError) as exc:
         raise UsageError(f"{path}: not Parquet: {exc}", hint="check the file") from None
     meta = schema.metadata or {}
     declared = meta.get(b"dataset_digest")
     import pyarrow as pa
 
-    out: dict[str, list[str] | Floats] = {}
+    out: Raw = {}
     for name in table.column_names:
         column = table.column(name)
-        if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
+        if name in protected:
+            out[name] = _codes(column)
+        elif pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
             if column.null_count:
                 raise UsageError(f"{path}: {name} has {column.null_count} empty value(s)")
             out[name] = column.to_numpy().astype(np.float64)
@@ -233,4 +274,26 @@ def _parquet(
     return out, None, header, declared.decode() if declared else None
 
 
-__all__ = ["DEFAULT_MAX_BYTES", "Predictions", "read"]
+def _label(value: object) -> str:
+    """A group value's own text: integers whole, floats to the last digit (repr)."""
+    if value is None:
+        return NULL
+    text = repr(value) if isinstance(value, float) else str(value)
+    return text if text else EMPTY
+
+
+def _codes(column: object) -> Codes:
+    """Distinct values (as exact text) of a Parquet column, and each row's code."""
+    import pyarrow as pa
+
+    assert isinstance(column, pa.ChunkedArray)
+    encoded = column.combine_chunks().dictionary_encode()
+    labels = [_label(v) for v in encoded.dictionary.to_pylist()]
+    indices = encoded.indices
+    if indices.null_count:
+        indices = indices.fill_null(len(labels))
+        labels.append(NULL)
+    return labels, indices.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+__all__ = ["DEFAULT_MAX_BYTES", "EMPTY", "NULL", "Predictions", "exact", "read"]

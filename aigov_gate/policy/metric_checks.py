@@ -22,6 +22,7 @@ from aigov_gate.metrics import (
     disparity,
     disparity_ok,
     measure,
+    planning,
     requirement_text,
     shown,
     slice_lookup,
@@ -233,8 +234,8 @@ class _RunChecker:
             f"{test.name}: {m.requirement.name} is {shown(m.value)}{where}: not enough evidence "
             f"to decide {requirement_text(m.requirement)}: {m.why}",
             (*path, "value"),
-            "measure on more rows (or with a narrower interval), or lower min_n in a "
-            "reviewed change",
+            planning(m) + "measure on more rows (or with a narrower interval), or lower min_n "
+            "in a reviewed change",
         )
 
     def _metric_missing(
@@ -299,6 +300,9 @@ class _RunChecker:
     ) -> bool:
         limit = req.max_disparity
         assert limit is not None
+        measured = [m for m in measured if m.outcome != "insufficient"]  # their own finding
+        if len(measured) < 2:
+            return True
         value = disparity((m.value.value for m in measured), limit.measure)
         if disparity_ok(value, limit.measure, limit.limit):
             return True

@@ -2,7 +2,8 @@
 
 * ``jsonl``: aigov's own protocol. The test appends one JSON object a line to
   ``AIGOV_RESULT_FILE``: ``{"name", "value", "slice_key", "slice_value", "n", "ci_low",
-  "ci_high"}`` (only name and value required). Its stdout is never read as results.
+  "ci_high", "interval"}`` (only name and value required; an interval must hold the
+  value, and ``interval`` says how it was made). Its stdout is never read as results.
 * ``junit``: JUnit XML properties named ``aigov.metric.NAME`` or
   ``aigov.metric.NAME[KEY=VALUE]`` (a slice), on test cases (xunit1) or on the test
   suite (xunit2), e.g. pytest's ``record_property`` / ``record_testsuite_property``.
@@ -30,10 +31,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from aigov_gate.documents.testing import IntervalProvenance, interval_problem
+
 Metric = dict[str, Any]
 Reader = Callable[[str, str], tuple[list[Metric], list[str]]]
 
-_FIELDS = {"name", "value", "slice_key", "slice_value", "n", "ci_low", "ci_high"}
+_FIELDS = {"name", "value", "slice_key", "slice_value", "n", "ci_low", "ci_high", "interval"}
 
 
 def _number(value: object) -> float | None:
@@ -67,7 +70,23 @@ def _clean(raw: dict[str, Any], where: str) -> tuple[Metric | None, str | None]:
             if bound is None:
                 return None, f"{where}: {name}: {key} is not a finite number"
             out[key] = bound
+    problem = interval_problem(value, out.get("ci_low"), out.get("ci_high"))
+    problem = problem or _provenance(raw.get("interval"), out)
+    if problem:
+        return None, f"{where}: {name}: {problem}"
     return out, None
+
+
+def _provenance(given: object, out: Metric) -> str:
+    """A problem with the ``interval`` object, or '' (and it is kept)."""
+    if given is None:
+        return ""
+    try:
+        IntervalProvenance.model_validate(given)
+    except ValueError as exc:
+        return "interval: " + (" ".join(str(exc).splitlines()[1:3]) or str(exc))
+    out["interval"] = given
+    return ""
 
 
 def _json(text: str, shown: str) -> tuple[Any, list[str]]:
