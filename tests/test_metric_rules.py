@@ -9,14 +9,18 @@ moved, a direction reversed.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any
 
 import gate_repo as g
 import pytest
 from conftest import WriteRepo, invoke
 
-from aigov_gate.metrics import disparity, disparity_ok, meets, worsening
+from aigov_gate.documents.testing import IntervalProvenance, MetricRequirement, MetricValue
+from aigov_gate.metrics import disparity, disparity_ok, meets, rows_to_decide, verdict, worsening
+from aigov_gate.runner.formats import read_jsonl
 
 AS_OF = "2026-06-01"
 
@@ -289,3 +293,100 @@ def test_only_high_risk_models_need_a_plan(
         assert found["test.no-plan"][0]["message"] == (
             "scorer@2.0.0 is high-risk and no TestPlan applies to it"
         )
+
+
+# -- statistical verdicts (issue 39) --------------------------------------------------------
+
+
+def _req(**fields: Any) -> MetricRequirement:
+    return MetricRequirement.model_validate({"name": "m", **fields})
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "outcome"),
+    [(0.5, 0.9, "insufficient"), (0.2, 0.5, "insufficient"), (0.4, 0.7, "pass"),
+     (0.8, 0.9, "fail"), (0.1, 0.3, "fail"), (0.35, 0.75, "pass")],
+)  # fmt: skip
+@pytest.mark.parametrize("bound", ["lower_bound", "upper_bound"])
+def test_between_under_a_bound_checks_both_ends(
+    low: float, high: float, outcome: str, bound: str
+) -> None:
+    req = _req(operator="between", range=[0.35, 0.75], decide_on=bound)
+    value = MetricValue(name="m", value=(low + high) / 2, ci_low=low, ci_high=high)
+    assert verdict(req, value)[0] == outcome
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [({"value": 0.5, "ci_low": 0.6, "ci_high": 0.4}, "ci_low 0.6 is above ci_high 0.4"),
+     ({"value": 0.8, "ci_low": 0.6, "ci_high": 0.7}, "the value 0.8 lies outside its interval")],
+)  # fmt: skip
+def test_an_impossible_interval_is_refused(fields: dict[str, float], problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        MetricValue.model_validate({"name": "m", **fields})
+    metrics, problems = read_jsonl(json.dumps({"name": "m", **fields}), "r.jsonl")
+    assert metrics == [] and problem in problems[0]
+
+
+def test_rows_to_decide_follows_the_power_formula() -> None:
+    req = _req(operator="<=", threshold=0.2, decide_on="upper_bound")
+    value = MetricValue(name="m", value=0.15, n=100, ci_low=0.09, ci_high=0.23)
+    z, zb = NormalDist().inv_cdf(0.975), NormalDist().inv_cdf(0.8)
+    se = 0.14 / (2 * z)
+    expect = math.ceil(100 * ((z + zb) * se / 0.05) ** 2) - 100
+    assert rows_to_decide(req, value) == expect
+    stronger = _req(operator="<=", threshold=0.2, decide_on="upper_bound", power=0.9)
+    assert (rows_to_decide(stronger, value) or 0) > expect  # more power, more rows
+    floor = _req(operator="<=", threshold=0.2, decide_on="point", min_n=500)
+    assert rows_to_decide(floor, MetricValue(name="m", value=0.15, n=120)) == 380
+    on_the_bar = MetricValue(name="m", value=0.2, n=100, ci_low=0.12, ci_high=0.28)
+    assert rows_to_decide(req, on_the_bar) is None  # no number of rows decides it
+    provenance = IntervalProvenance(
+        method="wilson", level=0.95, adjustment="bonferroni", intervals=10, line_level=0.995
+    )
+    adjusted = value.model_copy(update={"interval": provenance})
+    assert rows_to_decide(req, adjusted) != rows_to_decide(req, value)  # its own level
+
+
+def test_insufficient_evidence_says_how_many_more_rows_and_where(write_repo: WriteRepo) -> None:
+    plan = PLAN.format(
+        operator="<=", threshold=0.2, extra=", slice_key: sex, decide_on: upper_bound"
+    )
+    run = _run(
+        "2.0.0",
+        "{name: m, value: 0.15, slice_key: sex, slice_value: female, n: 100, ci_low: 0.09, "
+        "ci_high: 0.23}",
+        "{name: m, value: 0.1, slice_key: sex, slice_value: male, n: 900, ci_low: 0.08, "
+        "ci_high: 0.12}",
+    )
+    code, report = _gate(write_repo, {"tests/plan.yaml": plan, "tests/run-2.0.0.yaml": run})
+    [f] = _findings(report)["metric.insufficient-evidence"]
+    assert code == 0  # a warning at a merge
+    assert "about 301 more rows counted by n of sex=female (n=100" in f["hint"]
+    assert "(power 0.8)" in f["hint"]
+
+
+def test_max_disparity_leaves_out_slices_judged_insufficient(write_repo: WriteRepo) -> None:
+    plan = PLAN.format(
+        operator=">=",
+        threshold=0.1,
+        extra=", slice_key: sex, min_n: 50, max_disparity: {measure: ratio, limit: 0.8}",
+    )
+
+    def run(tiny: float) -> str:
+        return _run(
+            "2.0.0",
+            "{name: m, value: 0.5, slice_key: sex, slice_value: female, n: 400}",
+            "{name: m, value: 0.45, slice_key: sex, slice_value: male, n: 400}",
+            f"{{name: m, value: {tiny}, slice_key: sex, slice_value: other, n: 12}}",
+        )
+
+    files = {"tests/plan.yaml": plan, "tests/run-2.0.0.yaml": run(0.12)}
+    code, report = _gate(write_repo, files)
+    found = _findings(report)
+    assert (
+        code == 0 and "metric.disparity" not in found
+    )  # 0.45 / 0.5 = 0.9; the 12-row slice is apart
+    [f] = found["metric.insufficient-evidence"]
+    assert "n=12, the plan needs min_n 50" in f["message"]
+    assert "about 38 more rows counted by n of sex=other" in f["hint"]
