@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -84,18 +85,21 @@ def unrounded_bootstrap(n: int, replicates: int, jobs: int) -> None:
     rng = np.random.default_rng(5)
     d["score"] = np.clip(0.35 * d["y"] + rng.random(n) * 0.65, 0, 1)  # not rounded
     d["pred"] = (d["score"] >= 0.5).astype(float)
-    start = time.perf_counter()
-    data = engine.prepare(d["y"], d["pred"], d["score"], groupings(d))
-    prep = time.perf_counter() - start
+    prep, data = cpu(lambda: engine.prepare(d["y"], d["pred"], d["score"], groupings(d)))
     only = {key: frozenset({"roc_auc"}) for key in ("", "a", "b", "c")}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start, cpu_start = time.perf_counter(), time.process_time()
     found = resample.bootstrap(data, replicates, seed=1, only=only, jobs=jobs)
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    spent = time.process_time() - cpu_start + (after.ru_utime - before.ru_utime)
+    spent += after.ru_stime - before.ru_stime
     print(
         f"bootstrap, unrounded scores ({len(data.base):,} cells), roc_auc overall + 11 "
         f"slices ({len(found)} intervals), {replicates} replicates on {n:,} rows, {jobs} "
-        f"process(es): {wall:.1f} s wall (prepare {prep:.1f} s; parent CPU "
-        f"{time.process_time() - cpu_start:.1f} s); load average {os.getloadavg()[0]:.2f}"
+        f"process(es): {wall:.1f} s wall, {spent:.1f} s CPU in all processes "
+        f"(= {spent / jobs:.1f} s wall on {jobs} idle cores); prepare {prep:.1f} s CPU; "
+        f"load average {os.getloadavg()[0]:.2f}"
     )
 
 

@@ -124,7 +124,7 @@ def disparity_row(reps: int, n: int, rates: list[float], rng: np.random.Generato
         rate = float(np.mean(hits[name])) if hits[name] else float("nan")
         extra = f" ({undefined[name]} undef)" if undefined[name] else ""
         cells.append(f"{rate:.3f}{extra}")
-    return "".join(f"{c:>16}" for c in cells) + f"{np.mean(width):>10.3f}"
+    return "".join(f"{c:>19}" for c in cells) + f"{np.mean(width):>10.3f}"
 
 
 def disparity_table(reps: int, rng: np.random.Generator) -> None:
@@ -133,7 +133,7 @@ def disparity_table(reps: int, rng: np.random.Generator) -> None:
     print("   n: rows per slice (tpr and fpr divide by about n/2: prevalence 0.5)")
     names = ("dp_difference", "dp_ratio", "eo_difference", "eodds_difference", "dp width")
     print(
-        "   slices  true rates      n" + "".join(f"{n:>16}" for n in names[:4]) + f"{names[4]:>10}"
+        "   slices  true rates      n" + "".join(f"{n:>19}" for n in names[:4]) + f"{names[4]:>10}"
     )
     cases = [[p, p] for p in (0.1, 0.2, 0.5)] + [[0.2] * 4, [0.2, 0.4]]
     for rates in cases:

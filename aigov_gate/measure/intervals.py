@@ -141,7 +141,8 @@ def assemble(
     defined = [k for k in keys if k in table.values]
     boot = [k for k in defined if method_of(k[0]) == "percentile-bootstrap"]
     without = boot if not settings.replicates else []
-    shown = [k for k in defined if k not in without]
+    skipped = set(without)
+    shown = [k for k in defined if k not in skipped]
     m = max(1, len(shown))
     line_level = 1 - (1 - settings.level) / m if settings.adjust == "bonferroni" else settings.level
     found: dict[Key, tuple[float, float]] = {}
