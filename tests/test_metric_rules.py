@@ -326,6 +326,12 @@ def test_an_impossible_interval_is_refused(fields: dict[str, float], problem: st
         MetricValue.model_validate({"name": "m", **fields})
     metrics, problems = read_jsonl(json.dumps({"name": "m", **fields}), "r.jsonl")
     assert metrics == [] and problem in problems[0]
+    good = {"name": "m", "value": 0.5, "ci_low": 0.4, "ci_high": 0.6}
+    made = {"method": "wilson", "level": 0.95, "line_level": 0.99, "adjustment": "bonferroni"}
+    metrics, problems = read_jsonl(json.dumps({**good, "interval": made}), "r.jsonl")
+    assert problems == [] and metrics[0]["interval"] == made  # provenance is kept
+    metrics, problems = read_jsonl(json.dumps({**good, "interval": {"level": 2}}), "r.jsonl")
+    assert metrics == [] and "interval: method" in problems[0]
 
 
 def test_rows_to_decide_follows_the_power_formula() -> None:

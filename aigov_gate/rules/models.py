@@ -33,15 +33,17 @@ MODEL_RULES: tuple[RuleInfo, ...] = (
         "metric.insufficient-evidence",
         "The evidence cannot decide a metric",
         "medium",
-        "A metric with `min_n` measured on fewer rows (or with no `n`), or with `decide_on: "
+        "A metric with `min_n` above its `n` (the metric's denominator) or with no `n`, or "
+        "with `decide_on: "
         "lower_bound | upper_bound` whose confidence interval is missing or straddles the "
         "threshold: neither a pass nor a fail. Medium (a warning) at a merge, high (blocking) "
         "at a production deploy: `gate.insufficient_evidence` and "
         "`gate.insufficient_evidence_production` in .aigov.yaml; low for optional tests.",
         "A 40-row slice passes a point threshold by luck; an interval that crosses the bar "
         "has not shown the model clears it.",
-        "Measure on more rows (`aigov metrics compute --bootstrap N` gives the interval), or "
-        "change min_n / decide_on in a reviewed change.",
+        "Measure on more rows: the finding says about how many, and in which slice (at the "
+        "plan metric's `power`, 0.8 by default); `aigov metrics compute --intervals` (or "
+        "`--bootstrap N`) gives the interval. Or change min_n / decide_on in a reviewed change.",
         "eu-ai-act:Art. 15",
     ),
     rule(
