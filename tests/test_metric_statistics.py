@@ -271,6 +271,15 @@ def test_parquet_labels_are_exact_and_null_is_named(tmp_path: Path) -> None:
     ]  # fmt: skip
 
 
+def test_a_parquet_column_that_cannot_be_a_slice_is_a_usage_error(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path / "p.parquet"
+    pq.write_table(pa.table({"y_true": [1, 0], "y_pred": [1, 0], "tags": [[1], [2]]}), path)
+    with pytest.raises(UsageError, match="tags: cannot slice by a column of type list"):
+        table.read(path, {"y_true": None, "y_pred": None}, ["tags"])
+
+
 def test_intersections_that_would_print_the_same_are_refused() -> None:
     a = engine.Grouping("a", ("x&y", "x"), np.array([0, 1]))
     b = engine.Grouping("b", ("z", "y&z"), np.array([0, 1]))

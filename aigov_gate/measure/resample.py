@@ -61,6 +61,8 @@ def draws(
     """Each metric's value in every replicate where it is defined, in replicate order."""
     _WORK["now"] = (d, only, seed)
     jobs = max(1, min(jobs, replicates // _MIN_PER_JOB))
+    if "fork" not in multiprocessing.get_all_start_methods():
+        jobs = 1  # workers inherit the cells by fork; elsewhere, one process
     try:
         if jobs == 1:
             results = _replicates(0, replicates)

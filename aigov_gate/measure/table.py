@@ -264,7 +264,7 @@ def _parquet(
     for name in table.column_names:
         column = table.column(name)
         if name in protected:
-            out[name] = _codes(column)
+            out[name] = _codes(column, f"{path}: {name}")
         elif pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
             if column.null_count:
                 raise UsageError(f"{path}: {name} has {column.null_count} empty value(s)")
@@ -282,12 +282,18 @@ def _label(value: object) -> str:
     return text if text else EMPTY
 
 
-def _codes(column: object) -> Codes:
+def _codes(column: object, where: str) -> Codes:
     """Distinct values (as exact text) of a Parquet column, and each row's code."""
     import pyarrow as pa
 
     assert isinstance(column, pa.ChunkedArray)
-    encoded = column.combine_chunks().dictionary_encode()
+    try:
+        encoded = column.combine_chunks().dictionary_encode()
+    except pa.ArrowException:
+        raise UsageError(
+            f"{where}: cannot slice by a column of type {column.type}",
+            hint="--protected and slice_key need a column of text, numbers, booleans or dates",
+        ) from None
     labels = [_label(v) for v in encoded.dictionary.to_pylist()]
     indices = encoded.indices
     if indices.null_count:
