@@ -574,3 +574,18 @@ def test_an_mlflow_url_from_the_change_receives_no_credential(tmp_path: Path) ->
         assert code == 2 and "not JSON" in err and token not in err
         assert checks["connector tracking"].status == "fail"
         assert trusted.url("") in checks["connector tracking"].message
+
+
+def test_an_imported_interval_that_does_not_hold_its_value_is_left_out(tmp_path: Path) -> None:
+    bom = json.loads(run_aigov("export", "cyclonedx", "--repo", str(EXAMPLE)).stdout)
+    metrics = bom["components"][2]["modelCard"]["quantitativeAnalysis"]["performanceMetrics"]
+    metrics[0]["confidenceInterval"] = {"lowerBound": "0.9", "upperBound": "0.95"}
+    path = tmp_path / "bom.json"
+    path.write_text(json.dumps(bom))
+    repo = _repo(tmp_path)
+    done = run_aigov("import", "cyclonedx", str(path), "--repo", str(repo))
+    assert done.returncode == 0, done.stderr
+    assert f"the interval of metric '{metrics[0]['type']}'" in done.stderr
+    assert "lies outside its interval [0.9, 0.95]" in done.stderr
+    run = (repo / "governance/runs/credit-scoring-2.3.0-cyclonedx.yaml").read_text()
+    assert "ci_low" not in run

@@ -29,7 +29,7 @@ from aigov_gate import __version__
 from aigov_gate.documents.assets import Dataset, Model
 from aigov_gate.documents.imported import Imported
 from aigov_gate.documents.risk import RiskAssessment
-from aigov_gate.documents.testing import TestRun
+from aigov_gate.documents.testing import TestRun, interval_problem
 from aigov_gate.errors import UsageError
 from aigov_gate.graph import ModelContext
 from aigov_gate.interchange.model_card import model_type_of, slug
@@ -357,7 +357,11 @@ def _metrics(analysis: dict[str, Any], model: str, skipped: list[str]) -> list[d
         interval = metric.get("confidenceInterval", {})
         try:
             low, high = float(interval["lowerBound"]), float(interval["upperBound"])
-            out["ci_low"], out["ci_high"] = low, high
+            problem = interval_problem(value, low, high)
+            if problem:
+                skipped.append(f"the interval of metric '{kind}' of '{model}': {problem}")
+            else:
+                out["ci_low"], out["ci_high"] = low, high
         except (KeyError, ValueError, TypeError):
             pass
         metrics.append(out)
