@@ -11,7 +11,8 @@ intervals.assemble), on data drawn with known true values:
    under ``decide_on: upper_bound`` although the true fpr is exactly 0.2 (the upper miss).
    "n" is the rows of a slice; the mean denominator (rows for accuracy, negatives for fpr)
    is printed too.
-2. disparity with none (simultaneous Wilson): two slices of n rows with the same true
+2. disparity with none (two slices: Newcombe; more, and the ratio: simultaneous Wilson):
+   two slices of n rows with the same true
    selection rate, tpr and fpr p = 0.1, 0.2, 0.5. How often the interval reaches the
    no-disparity value (0 for a difference, 1 for a ratio); also with 4 slices, and with a
    real disparity (0.2 vs 0.4) to show the interval still covers the truth.
@@ -128,7 +129,10 @@ def disparity_row(reps: int, n: int, rates: list[float], rng: np.random.Generato
 
 
 def disparity_table(reps: int, rng: np.random.Generator) -> None:
-    print(f"\n2. disparity intervals (simultaneous Wilson), {reps} repetitions each:")
+    print(f"\n2. disparity intervals, {reps} repetitions each (differences of two slices:")
+    print(
+        "   Newcombe's hybrid score interval; of four slices, and the ratio: simultaneous Wilson)"
+    )
     print("   share of intervals holding the true value (none: 0 for differences, 1 for ratio)")
     print("   n: rows per slice (tpr and fpr divide by about n/2: prevalence 0.5)")
     names = ("dp_difference", "dp_ratio", "eo_difference", "eodds_difference", "dp width")

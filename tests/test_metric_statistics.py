@@ -15,7 +15,7 @@ from conftest import WriteRepo, invoke
 
 from aigov_gate.errors import UsageError
 from aigov_gate.measure import engine, resample, table
-from aigov_gate.measure.intervals import Settings, assemble, wilson
+from aigov_gate.measure.intervals import Settings, assemble, newcombe, wilson
 
 Key = tuple[str, str, str]
 
@@ -87,13 +87,42 @@ def test_a_disparity_interval_reaches_no_disparity_when_there_is_none(rate: floa
         keys = [(name, "g", "") for name in engine.FAIRNESS]
         intervals, _ = assemble(keys, values, Settings(), _no_boot)
         for (name, _k, _v), (low, high, provenance) in intervals.items():
-            assert provenance.method == "simultaneous-wilson"
+            ratio = name == "demographic_parity_ratio"
+            assert provenance.method == ("simultaneous-wilson" if ratio else "newcombe-difference")
             assert low <= values.values[(name, "g", "")] <= high
             none = 1.0 if name == "demographic_parity_ratio" else 0.0
             reached[name] += low <= none <= high
             total[name] += 1
     for name in engine.FAIRNESS:
         assert reached[name] / total[name] >= 0.90, (name, reached[name], total[name])
+
+
+@pytest.mark.parametrize(
+    ("a", "m", "b", "n", "low", "high"),
+    [(56, 70, 48, 80, 0.0524, 0.3339), (9, 10, 3, 10, 0.1705, 0.8090),
+     (5, 56, 0, 29, -0.0381, 0.1926), (0, 10, 0, 20, -0.1611, 0.2775),
+     (10, 10, 0, 20, 0.6791, 1.0)],
+)  # fmt: skip
+def test_two_slices_use_newcombe_s_hybrid_score_interval(
+    a: int, m: int, b: int, n: int, low: float, high: float
+) -> None:
+    """Newcombe, Statistics in Medicine 17 (1998) 873-890, Table II, method 10."""
+    assert newcombe((a / m, m), (b / n, n), 0.95) == pytest.approx((low, high), abs=1e-4)
+
+
+@pytest.mark.parametrize("rate", [0.1, 0.5])
+def test_three_slices_use_simultaneous_intervals_that_reach_zero(rate: float) -> None:
+    rng = np.random.default_rng(int(rate * 1000))
+    reached = 0
+    for _ in range(100):
+        values = _groups(rng, 30, [rate, rate, rate])
+        key = ("equal_opportunity_difference", "g", "")
+        found, _ = assemble([key], values, Settings(), _no_boot)
+        low, high, provenance = found[key]
+        assert provenance.method == "simultaneous-wilson"
+        assert low <= values.values[key] <= high
+        reached += low == 0.0
+    assert reached >= 90
 
 
 def test_a_real_disparity_is_still_bracketed_and_its_n_is_the_smallest_slice() -> None:

@@ -10,7 +10,10 @@ Which method each metric gets (docs/metrics.md says why):
   rates (Bonferroni over the k slices, 2k for equalized odds). If every slice's interval
   holds, the true max - min lies in ``[max(0, max low - min high), max high - min low]``,
   the true min / max in ``[min low / max high, min(1, min high / max low)]``: so the
-  interval reaches 0 (or 1) when the slices are alike, and holds at least at the level;
+  interval reaches 0 (or 1) when the slices are alike, and holds at least at the level.
+  A difference between exactly two slices uses Newcombe's hybrid score interval of the
+  signed difference instead (narrower: half-widths add in quadrature), as an interval of
+  its size (Bonferroni over tpr and fpr for equalized odds);
 * everything else (roc_auc, log_loss, brier_score, expected_calibration_error, f1,
   balanced_accuracy, mae, rmse): the percentile bootstrap over rows, widened to contain
   the point estimate if it does not (a biased statistic such as the ECE can fall outside
@@ -30,6 +33,8 @@ from statistics import NormalDist
 from aigov_gate.measure import engine
 
 Key = tuple[str, str, str]
+Pair = tuple[float, float]
+Measured = tuple[float, float, str]  # low, high, method
 _RATES_OF = {  # disparity -> the per-slice rates it compares
     "demographic_parity_difference": ("selection_rate",),
     "demographic_parity_ratio": ("selection_rate",),
@@ -42,7 +47,7 @@ _RATES_OF = {  # disparity -> the per-slice rates it compares
 class Provenance:
     """How an interval was made: recorded with it, so a verdict can be re-derived."""
 
-    method: str  # wilson | simultaneous-wilson | percentile-bootstrap
+    method: str  # wilson | simultaneous-wilson | newcombe-difference | percentile-bootstrap
     level: float  # the level asked for
     adjustment: str  # none | bonferroni
     intervals: int  # m: the intervals reported together
@@ -78,35 +83,52 @@ def wilson(p: float, n: float, level: float) -> tuple[float, float]:
     return max(0.0, min(centre - half, p)), min(1.0, max(centre + half, p))
 
 
-def _slice_intervals(
-    table: engine.Table, rate: str, slice_key: str, level: float
-) -> list[tuple[float, float]]:
-    out = []
-    for (name, key, value), point in table.values.items():
-        if name == rate and key == slice_key and value:
-            out.append(wilson(point, table.counts[(name, key, value)], level))
-    return out
-
-
-def disparity(
-    table: engine.Table, metric: str, slice_key: str, level: float
-) -> tuple[float, float]:
-    """The simultaneous interval of one disparity across the slices of ``slice_key``."""
-    rates = _RATES_OF[metric]
-    sizes = [
-        sum(1 for k in table.values if k[0] == r and k[1] == slice_key and k[2]) for r in rates
+def _rates(table: engine.Table, rate: str, slice_key: str) -> list[tuple[float, float]]:
+    """``(value, denominator)`` of one rate in each slice of ``slice_key`` that has it."""
+    return [
+        (point, table.counts[(name, key, value)])
+        for (name, key, value), point in table.values.items()
+        if name == rate and key == slice_key and value
     ]
-    each = 1 - (1 - level) / max(1, sum(sizes))
+
+
+def newcombe(first: tuple[float, float], second: tuple[float, float], level: float) -> Pair:
+    """Newcombe's hybrid score interval of p1 - p2 (1998, method 10), from two Wilsons."""
+    (p1, n1), (p2, n2) = first, second
+    (l1, u1), (l2, u2) = wilson(p1, n1, level), wilson(p2, n2, level)
+    d = p1 - p2
+    return d - math.hypot(p1 - l1, u2 - p2), d + math.hypot(u1 - p1, p2 - l2)
+
+
+def _absolute(low: float, high: float) -> Pair:
+    """An interval of |d| from one of d."""
+    if low <= 0 <= high:
+        return 0.0, max(-low, high)
+    return (low, high) if low > 0 else (-high, -low)
+
+
+def disparity(table: engine.Table, metric: str, slice_key: str, level: float) -> Measured:
+    """The interval of one disparity across the slices of ``slice_key``, and its method.
+
+    Two slices and a difference: Newcombe's interval of the signed difference, as an
+    interval of its size. Otherwise: simultaneous Wilson intervals of every slice.
+    """
+    found = {rate: _rates(table, rate, slice_key) for rate in _RATES_OF[metric]}
+    if metric != "demographic_parity_ratio" and all(len(v) == 2 for v in found.values()):
+        each = 1 - (1 - level) / len(found)
+        ends = [_absolute(*newcombe(v[0], v[1], each)) for v in found.values()]
+        return max(lo for lo, _ in ends), max(hi for _, hi in ends), "newcombe-difference"
+    each = 1 - (1 - level) / max(1, sum(len(v) for v in found.values()))
     ends = []
-    for rate in rates:
-        found = _slice_intervals(table, rate, slice_key, each)
-        lows, highs = [lo for lo, _ in found], [hi for _, hi in found]
+    for pairs in found.values():
+        limits = [wilson(p, n, each) for p, n in pairs]
+        lows, highs = [lo for lo, _ in limits], [hi for _, hi in limits]
         if metric == "demographic_parity_ratio":
             low = min(lows) / max(highs) if max(highs) > 0 else 0.0
             high = min(1.0, min(highs) / max(lows)) if max(lows) > 0 else 1.0
-            return low, high
+            return low, high, "simultaneous-wilson"
         ends.append((max(0.0, max(lows) - min(highs)), max(highs) - min(lows)))
-    return max(lo for lo, _ in ends), max(hi for _, hi in ends)
+    return max(lo for lo, _ in ends), max(hi for _, hi in ends), "simultaneous-wilson"
 
 
 def method_of(metric: str) -> str:
@@ -158,7 +180,7 @@ def assemble(
         if method == "wilson":
             low, high = wilson(point, table.counts[key], line_level)
         elif method == "simultaneous-wilson":
-            low, high = disparity(table, key[0], key[1], line_level)
+            low, high, method = disparity(table, key[0], key[1], line_level)
         elif key in found:
             low, high = min(found[key][0], point), max(found[key][1], point)
         else:
@@ -181,4 +203,13 @@ def assemble(
     return out, without
 
 
-__all__ = ["Provenance", "Settings", "assemble", "disparity", "method_of", "wilson", "z_value"]
+__all__ = [
+    "Provenance",
+    "Settings",
+    "assemble",
+    "disparity",
+    "method_of",
+    "newcombe",
+    "wilson",
+    "z_value",
+]
