@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from statistics import NormalDist
 
 from aigov_gate.documents.testing import MetricRequirement, MetricValue, TestResult
 
@@ -105,6 +104,8 @@ def rows_to_decide(req: MetricRequirement, value: MetricValue) -> int | None:
     ``se = (ci_high - ci_low) / (2 z_level)``. ``min_n`` is a floor. None when no number
     of rows would do (the value sits on the threshold) or nothing is known of ``n``.
     """
+    from statistics import NormalDist  # only for a finding that needs it: start-up matters
+
     if value.n is None:
         return None
     more = max(0, req.min_n - value.n) if req.min_n is not None else 0
