@@ -381,3 +381,15 @@ def test_a_file_with_no_predictions_is_refused(write_repo: WriteRepo) -> None:
     )
     assert done.exit_code == 2
     assert "no predictions: no y_pred or y_score column" in done.output
+
+
+def test_lines_without_an_interval_are_one_warning_per_metric() -> None:
+    from aigov_gate.measure.compute import _no_interval
+
+    keys: list[Key] = [("roc_auc", "id", str(i)) for i in range(60_000)]
+    keys += [("roc_auc", "", ""), ("log_loss", "sex", "f")]
+    assert _no_interval(keys) == [
+        "roc_auc for 60000 slices of id: no interval (it needs --bootstrap N)",
+        "roc_auc: no interval (it needs --bootstrap N)",
+        "log_loss for sex=f: no interval (it needs --bootstrap N)",
+    ]

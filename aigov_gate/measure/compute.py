@@ -143,13 +143,25 @@ def measure(
             return resample.bootstrap(prepared, s.replicates, s.seed, level, only, options.jobs)
 
         found, without = assemble(keys, table, s, boot)
-        warnings += [
-            f"{k[0]}{' for ' + k[1] + '=' + k[2] if k[2] else ''}: no interval "
-            "(it needs --bootstrap N)"
-            for k in without
-        ]
+        warnings += _no_interval(without)
     out, undefined = lines(wanted, table, found, data)
     return out, undefined + warnings
+
+
+def _no_interval(keys: list[Key]) -> list[str]:
+    """One warning per metric and slice key for the lines left without an interval."""
+    slices: dict[tuple[str, str], list[str]] = {}
+    for name, slice_key, value in keys:
+        slices.setdefault((name, slice_key), []).append(value)
+    out = []
+    for (name, slice_key), values in slices.items():
+        where = ""
+        if len(values) == 1 and values[0]:
+            where = f" for {slice_key}={values[0]}"
+        elif len(values) > 1:
+            where = f" for {len(values)} slices of {slice_key}"
+        out.append(f"{name}{where}: no interval (it needs --bootstrap N)")
+    return out
 
 
 def keys_of(req: Request, table: engine.Table) -> list[Key]:
