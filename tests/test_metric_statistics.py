@@ -192,6 +192,7 @@ def test_n_is_the_denominator_of_each_metric() -> None:
     expect = {"accuracy": 10, "fpr": 7, "tpr": 3, "fnr": 3, "precision": 3, "selection_rate": 10}
     assert {m: values.counts[(m, "", "")] for m in expect} == expect
     assert values.counts[("balanced_accuracy", "", "")] == 3
+    assert values.counts[("f1", "", "")] == 4  # tp 2 + fp 1 + fn 1: true negatives do not count
 
 
 # -- bootstrap ---------------------------------------------------------------------------------

@@ -27,7 +27,8 @@ A metric that is undefined for a slice (a division by zero: no positives, one cl
 is left out for that slice, with the reason in :attr:`Table.undefined`. Each value also
 has its *denominator* (:attr:`Table.counts`): the rows a rate divides by (negatives for
 fpr, positives for tpr, predicted positives for precision), the smaller class for
-roc_auc and balanced_accuracy, the rows of the slice otherwise; for a disparity, the
+roc_auc and balanced_accuracy, the actual or predicted positives for f1, the rows of the
+slice otherwise; for a disparity, the
 smallest such count among the slices it compares.
 
 Memory is linear in the cells: the ROC AUC of every slice comes from one pass over the
@@ -93,7 +94,7 @@ def _classification(v: View, w: Floats) -> Per:
         "tpr": (tpr, pos),
         "fpr": (_ratio(fp, neg), neg),
         "fnr": (_ratio(fn, pos), pos),
-        "f1": (_ratio(2 * tp, 2 * tp + fp + fn), n),
+        "f1": (_ratio(2 * tp, 2 * tp + fp + fn), tp + fp + fn),  # rows f1 can see
         "selection_rate": (_ratio(tp + fp, n), n),
     }
 
