@@ -5,8 +5,9 @@
 Every interval here comes from the code the command runs (engine.prepare / compute, then
 intervals.assemble), on data drawn with known true values:
 
-1. accuracy and fpr per slice (Wilson), slices of n = 15, 30 and 100 rows: prevalence 0.3,
-   true fpr 0.2, true tpr 0.8 (so true accuracy 0.8). Coverage of the nominal 95% interval,
+1. accuracy and fpr per slice (Wilson; then Clopper-Pearson, --rate-interval), slices of
+   n = 15, 30 and 100 rows: prevalence 0.3, true fpr 0.2, true tpr 0.8 (so true accuracy
+   0.8). Coverage of the nominal 95% interval,
    the misses on each side (nominal 2.5% each), and how often ``fpr <= 0.2`` would pass
    under ``decide_on: upper_bound`` although the true fpr is exactly 0.2 (the upper miss).
    "n" is the rows of a slice; the mean denominator (rows for accuracy, negatives for fpr)
@@ -48,7 +49,9 @@ def slices_data(rng: np.random.Generator, slices: int, n: int) -> engine.Data:
     return engine.prepare(y, pred, None, [engine.Grouping("g", labels, index)])
 
 
-def per_slice(reps: int, n: int, rng: np.random.Generator) -> dict[str, list[float]]:
+def per_slice(
+    reps: int, n: int, rng: np.random.Generator, rates: str = "wilson"
+) -> dict[str, list[float]]:
     """Coverage, misses and denominators of accuracy and fpr over ``reps`` slices."""
     found: dict[str, list[float]] = {}
     per_run = 50
@@ -56,7 +59,7 @@ def per_slice(reps: int, n: int, rng: np.random.Generator) -> dict[str, list[flo
         data = slices_data(rng, per_run, n)
         table = engine.compute(data)
         keys = [k for k in table.values if k[0] in ("accuracy", "fpr") and k[1] == "g"]
-        intervals, _ = assemble(keys, table, Settings(), _no_boot)
+        intervals, _ = assemble(keys, table, Settings(rates=rates), _no_boot)
         for key, (low, high, _prov) in intervals.items():
             truth = ACCURACY if key[0] == "accuracy" else FPR
             found.setdefault(key[0], []).append(0 if truth < low else 1 if truth > high else 2)
@@ -66,11 +69,11 @@ def per_slice(reps: int, n: int, rng: np.random.Generator) -> dict[str, list[flo
     return found
 
 
-def coverage_table(reps: int, rng: np.random.Generator) -> None:
-    print(f"1. per-slice intervals (Wilson), nominal 95%, {reps} slices each")
+def coverage_table(reps: int, rng: np.random.Generator, rates: str = "wilson") -> None:
+    print(f"1. per-slice intervals ({rates}), nominal 95%, {reps} slices each")
     print("   metric    slice n  mean denom  coverage  miss low  miss high  pass fpr<=0.2 @ub")
     for n in (15, 30, 100):
-        found = per_slice(reps, n, rng)
+        found = per_slice(reps, n, rng, rates)
         for metric in ("accuracy", "fpr"):
             marks = np.asarray(found[metric])
             cover = float(np.mean(marks == 2))
@@ -169,6 +172,8 @@ def main() -> None:
     start = time.process_time()
     print(f"seed {args.seed}; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     coverage_table(args.reps, rng)
+    print()
+    coverage_table(args.reps, rng, "clopper-pearson")
     disparity_table(max(1, args.reps // 4), rng)
     bonferroni(rng)
     print(f"\n{time.process_time() - start:.1f} s CPU")

@@ -15,7 +15,7 @@ from conftest import WriteRepo, invoke
 
 from aigov_gate.errors import UsageError
 from aigov_gate.measure import engine, resample, table
-from aigov_gate.measure.intervals import Settings, assemble, newcombe, wilson
+from aigov_gate.measure.intervals import Settings, assemble, clopper_pearson, newcombe, wilson
 
 Key = tuple[str, str, str]
 
@@ -45,6 +45,25 @@ def test_wilson_matches_newcombe_1998(k: int, n: int, low: float, high: float) -
     """Newcombe, Statistics in Medicine 17 (1998) 857-872, Table II, method 3."""
     found = wilson(k / n, n, 0.95)
     assert found == pytest.approx((low, high), abs=1e-4)
+
+
+@pytest.mark.parametrize(("k", "n"), [(0, 20), (81, 263), (1, 29), (20, 20), (7, 1_000_000)])
+def test_clopper_pearson_matches_scipy_s_beta_quantiles(k: int, n: int) -> None:
+    beta = pytest.importorskip("scipy.stats").beta  # a test oracle only
+    low = beta.ppf(0.025, k, n - k + 1) if k else 0.0
+    high = beta.ppf(0.975, k + 1, n - k) if k < n else 1.0
+    assert clopper_pearson(k / n, n, 0.95) == pytest.approx((low, high), abs=1e-12)
+
+
+def test_clopper_pearson_on_request_is_exact_and_recorded() -> None:
+    values = _slices(np.random.default_rng(12), 40, 15, tpr=0.8, fpr=0.2)
+    keys = [k for k in values.values if k[0] == "fpr" and k[1] == "g"]
+    exact, _ = assemble(keys, values, Settings(rates="clopper-pearson"), _no_boot)
+    score, _ = assemble(keys, values, Settings(), _no_boot)
+    for key in keys:
+        low, high, provenance = exact[key]
+        assert provenance.method == "clopper-pearson" and low <= values.values[key] <= high
+        assert high - low >= score[key][1] - score[key][0] - 1e-12  # exact is the wider
 
 
 @pytest.mark.parametrize(("n", "target"), [(15, 0.90), (30, 0.93)])
@@ -373,6 +392,11 @@ def test_the_documented_column_defaults_apply_and_empty_groups_are_named(
     assert dpd[0]["n"] == 60 and "slice_value" not in dpd[0]
     assert dpd[0]["interval"]["intervals"] == 3  # two fpr slices and the disparity
     assert "roc_auc: no interval (it needs --bootstrap N)" in done.stderr
+    args = ("--plan", "p", "--intervals", "--rate-interval", "clopper-pearson")
+    done = invoke("metrics", "compute", str(repo / "scores.csv"), "--repo", str(repo), *args)
+    lines = [json.loads(x) for x in done.stdout.splitlines()]
+    exact = [x for x in lines if x.get("name") == "fpr"]
+    assert {x["interval"]["method"] for x in exact} == {"clopper-pearson"}
 
 
 def test_a_file_with_no_predictions_is_refused(write_repo: WriteRepo) -> None:

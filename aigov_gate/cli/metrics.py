@@ -68,6 +68,13 @@ def _pairs(value: str | None, option: str) -> dict[str, str]:
 @click.option("--jobs", type=click.IntRange(min=1, max=64), help="Processes (default: every CPU).")
 @click.option("--level", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True)
 @click.option(
+    "--rate-interval",
+    type=click.Choice(["wilson", "clopper-pearson"]),
+    default="wilson",
+    show_default=True,
+    help="The interval of a rate (clopper-pearson: exact, never below the level, wider).",
+)
+@click.option(
     "--adjust",
     type=click.Choice(["none", "bonferroni"]),
     default="none",
@@ -99,6 +106,7 @@ def compute_command(
     seed: int,
     jobs: int | None,
     level: float,
+    rate_interval: str,
     adjust: str,
     dataset: str | None,
     max_bytes: int | None,
@@ -143,7 +151,7 @@ def compute_command(
     slices = list(dict.fromkeys(s.strip() for s in slices))
     data = table.read(predictions, cols, slices, regression, max_bytes or table.DEFAULT_MAX_BYTES)
     _bind(graph, plans[0].organization, dataset or os.environ.get("AIGOV_DATASET"), data)
-    settings = Settings(level, adjust, bootstrap, seed)
+    settings = Settings(level, adjust, bootstrap, seed, rate_interval)
     options = compute.Options(
         threshold, regression, intersectional, intervals, settings, jobs or resample.cores()
     )
