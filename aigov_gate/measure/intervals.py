@@ -206,6 +206,27 @@ class Settings:
 Resampler = Callable[[dict[str, frozenset[str]], float], Mapping[Key, tuple[float, float]]]
 
 
+def _one(
+    key: Key,
+    table: engine.Table,
+    rates: str,
+    level: float,
+    found: Mapping[Key, tuple[float, float]],
+) -> Measured | None:
+    """One line's interval and method (None: a bootstrap metric with no replicates)."""
+    method = method_of(key[0])
+    point = table.values[key]
+    if method == "wilson" and rates == "clopper-pearson":
+        return (*clopper_pearson(point, table.counts[key], level), rates)
+    if method == "wilson":
+        return (*wilson(point, table.counts[key], level), method)
+    if method == "simultaneous-wilson":
+        return disparity(table, key[0], key[1], level)
+    if key in found:
+        return min(found[key][0], point), max(found[key][1], point), method
+    return None
+
+
 def assemble(
     keys: list[Key], table: engine.Table, settings: Settings, resample: Resampler
 ) -> tuple[dict[Key, tuple[float, float, Provenance]], list[Key]]:
@@ -229,34 +250,18 @@ def assemble(
         found.update(resample({k: frozenset(v) for k, v in only.items()}, line_level))
     out = {}
     for key in shown:
-        method = method_of(key[0])
-        point = table.values[key]
-        if method == "wilson" and settings.rates == "clopper-pearson":
-            method = settings.rates
-            low, high = clopper_pearson(point, table.counts[key], line_level)
-        elif method == "wilson":
-            low, high = wilson(point, table.counts[key], line_level)
-        elif method == "simultaneous-wilson":
-            low, high, method = disparity(table, key[0], key[1], line_level)
-        elif key in found:
-            low, high = min(found[key][0], point), max(found[key][1], point)
-        else:
+        made = _one(key, table, settings.rates, line_level, found)
+        if made is None:
             without.append(key)
             continue
+        low, high, method = made
         boot_run = method == "percentile-bootstrap"
-        out[key] = (
-            low,
-            high,
-            Provenance(
-                method,
-                settings.level,
-                settings.adjust,
-                m,
-                line_level,
-                settings.seed if boot_run else None,
-                settings.replicates if boot_run else None,
-            ),
+        seed = settings.seed if boot_run else None
+        replicates = settings.replicates if boot_run else None
+        provenance = Provenance(
+            method, settings.level, settings.adjust, m, line_level, seed, replicates
         )
+        out[key] = (low, high, provenance)
     return out, without
 
 
