@@ -29,7 +29,6 @@ LONG_MODULES: dict[str, int] = {
     "aigov_gate/compliance/oscal.py": 449,
     "aigov_gate/compliance/status.py": 523,
     "aigov_gate/loading/safe_yaml.py": 535,
-    "aigov_gate/pii.py": 411,
     "aigov_gate/policy/expressions.py": 456,
     "aigov_gate/result.py": 449,
     "aigov_gate/signoff/check.py": 457,

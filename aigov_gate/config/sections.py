@@ -116,6 +116,10 @@ class ComplianceConfig(Strict):
 
 PiiKind = Literal["email", "phone", "iban", "card", "ip"]
 _ALL_PII: list[PiiKind] = ["email", "phone", "iban", "card", "ip"]
+PhoneLeniency = Literal["possible", "valid", "strict-grouping", "exact-grouping"]
+#: Where national phone numbers are recognised by default: the United States, the United
+#: Kingdom and the four largest EU economies (docs/evidence.md, "Personal data").
+PHONE_REGIONS = ("US", "GB", "DE", "FR", "IT", "ES")
 
 
 class PiiConfig(Strict):
@@ -135,6 +139,35 @@ class PiiConfig(Strict):
         description="More detectors: name -> RE2 regular expression (linear time; no "
         "look-arounds or back-references).",
     )
+    phone_regions: list[str] = Field(
+        default_factory=lambda: list(PHONE_REGIONS),
+        description="Regions (ISO 3166-1 alpha-2) whose national phone numbers are "
+        "recognised, such as 01 42 68 53 00 in FR; a number written with its country "
+        "code (+33 1 42 68 53 00) is recognised whatever this says. Default: US, GB, DE, "
+        "FR, IT, ES.",
+    )
+    phone_leniency: PhoneLeniency = Field(
+        default="valid",
+        description="libphonenumber's leniency: possible (the length fits), valid (a "
+        "number in use), strict-grouping or exact-grouping (digits grouped as the "
+        "region writes them).",
+    )
+
+    @field_validator("phone_regions")
+    @classmethod
+    def _regions(cls, regions: list[str]) -> list[str]:
+        upper = [r.upper() for r in regions]
+        if set(upper) <= set(PHONE_REGIONS):
+            return upper  # known: loading a config does not import phonenumbers
+        import phonenumbers
+
+        unknown = [r for r in upper if r not in phonenumbers.SUPPORTED_REGIONS]
+        if unknown:
+            raise ValueError(
+                f"unknown phone region(s) {', '.join(unknown)}: use ISO 3166-1 alpha-2 "
+                "codes that libphonenumber knows (US, GB, DE, FR, ...)"
+            )
+        return upper
 
     @field_validator("patterns")
     @classmethod

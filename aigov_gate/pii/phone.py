@@ -1,0 +1,99 @@
+"""Phone numbers, validated by Google's libphonenumber (the ``phonenumbers`` package).
+
+The scanner hands over a *run*: digits with the separators a written number uses
+(spaces, no-break spaces, ``-``, ``.``, ``/``, parentheses) and an optional leading ``+``.
+libphonenumber's matcher finds the numbers in it for each configured region (a national
+number such as ``01 42 68 53 00`` is only a number in some region; ``+33 1 42 68 53 00``
+is one anywhere), at the configured leniency. Its own matcher reads 1-4 MB/s, so it only
+ever sees these runs, which RE2 found; ``phonenumbers`` is imported on the first run that
+could be a number (about 0.1 s), never by a command whose text holds none.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+#: Spaces in numbers: plain, tab, no-break, narrow no-break, thin, figure (the characters
+#: themselves, so the pattern reads the same in Python and in RE2).
+SPACES = " \t\u00a0\u202f\u2009\u2007"
+#: A run: at least 7 digits, separated by at most 3 separator characters.
+RUN = rf"\+?\(?[0-9](?:[{SPACES}\-./()]{{0,3}}[0-9]){{6,}}\)?"
+_DIGITS = re.compile(r"[0-9]")
+#: A date or a time at the start of a run (2026-12-07, 07.12.2026, 21:32): never a number.
+_DATE = re.compile(
+    r"(?:19|20)[0-9]{2}([-./])[01]?[0-9]\1[0-3]?[0-9]|[0-3]?[0-9]([-./])[01]?[0-9]\2(?:19|20)[0-9]{2}"
+)
+#: A decimal: one dot or comma between digits, and nothing else (3.14159265, 0,5).
+_DECIMAL = re.compile(r"[0-9]+[.,][0-9]+")
+_WINDOW = 200
+
+
+def _plausible(piece: str) -> bool:
+    """Worth asking libphonenumber: 7 digits or more, and not the shape of something
+    else. A bare run of digits is a number only with ``+`` or a trunk ``0`` before it
+    (13-digit epoch milliseconds are valid numbers in some regions); digits separated by
+    dots alone are a version (16.80.922) or an IPv4 address unless there are 9 or more
+    and no group of four dotted groups of at most three digits."""
+    digits = len(_DIGITS.findall(piece))
+    if digits < 7 or _DECIMAL.fullmatch(piece):
+        return False
+    if digits == len(piece):
+        return piece[0] == "0"
+    if digits == len(piece.lstrip("+")):
+        return True
+    bare = piece.lstrip("+(").rstrip(")")
+    if {c for c in bare if not c.isdigit()} == {"."}:
+        groups = bare.split(".")
+        return digits >= 9 and not (len(groups) == 4 and all(len(g) <= 3 for g in groups))
+    return True
+
+
+def _balanced(run: str, start: int, end: int) -> tuple[int, int]:
+    """The span without an opening or closing parenthesis that has no partner in it."""
+    inner = run[start:end]
+    if inner.startswith("(") and inner.count("(") > inner.count(")"):
+        start += 1
+    if inner.endswith(")") and inner.count(")") > inner.count("("):
+        end -= 1
+    return start, end
+
+
+def _runs(run: str) -> list[tuple[int, str]]:
+    """The run with dates cut out, in pieces of at most _WINDOW characters."""
+    pieces: list[tuple[int, str]] = []
+    at = 0
+    for date in _DATE.finditer(run):
+        pieces.append((at, run[at : date.start()]))
+        at = date.end()
+    pieces.append((at, run[at:]))
+    out: list[tuple[int, str]] = []
+    for offset, piece in pieces:
+        if not _plausible(piece.strip()):
+            continue
+        step = _WINDOW - 40
+        for lo in range(0, max(len(piece) - 40, 1), step):
+            out.append((offset + lo, piece[lo : lo + _WINDOW]))
+    return out
+
+
+@lru_cache(maxsize=8192)
+def numbers(run: str, regions: tuple[str, ...], leniency: str) -> tuple[tuple[int, int], ...]:
+    """``(start, end)`` of each phone number in ``run``, valid in one of ``regions`` (or
+    anywhere, when written with its country code), non-overlapping, earliest first."""
+    import phonenumbers  # a scan that found a run: imported here, not at start-up
+
+    level = getattr(phonenumbers.Leniency, leniency.upper().replace("-", "_"))
+    found: set[tuple[int, int]] = set()
+    for offset, piece in _runs(run):
+        tried = regions or ("ZZ",)
+        if piece.lstrip("(").startswith("+"):
+            tried = tried[:1]  # a number with its country code is one in any region
+        for region in tried:
+            for match in phonenumbers.PhoneNumberMatcher(piece, region, leniency=level):
+                found.add(_balanced(run, offset + match.start, offset + match.end))
+    spans: list[tuple[int, int]] = []
+    for start, end in sorted(found, key=lambda s: (s[0], -s[1])):
+        if not spans or start >= spans[-1][1]:
+            spans.append((start, end))
+    return tuple(spans)
