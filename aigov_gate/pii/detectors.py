@@ -85,7 +85,7 @@ _ISSUERS: list[tuple[range, int, tuple[int, ...]]] = [
     (range(67, 68), 2, (13, 14, 15, 16, 17, 18, 19)),
 ]
 CARD = r"[0-9](?:[ -]?[0-9]){12,18}"
-_CARD = re.compile(CARD)
+_CARD = re.compile(phone.NOT_GLUED + CARD)
 
 
 def luhn(digits: str) -> bool:
@@ -129,7 +129,7 @@ def _cards(text: str, lo: int, end: int) -> Iterator[tuple[int, int]]:
 
 # --- IBANs --------------------------------------------------------------------------
 
-_IBAN = re.compile(iban.CANDIDATE)
+_IBAN = re.compile(phone.NOT_GLUED + iban.CANDIDATE)
 
 
 def _ibans(text: str, lo: int, end: int) -> Iterator[tuple[int, int]]:
@@ -156,6 +156,8 @@ def phones(regions: tuple[str, ...], leniency: str) -> Finder:
             run = m.group(0)
             if _solid(run) and not (clean_before(text, m.start()) and clean_after(text, m.end())):
                 continue  # 1-52125425 in a UUID: any number in it would be glued to it
+            if text[m.end() : m.end() + 1] in (",", ".") and not clean_after(text, m.end()):
+                continue  # 853 040 499 839,07: an amount
             for a, b in phone.numbers(run, regions, leniency):
                 start, stop = m.start() + a, m.start() + b
                 if clean_before(text, start) and clean_after(text, stop):
@@ -191,6 +193,9 @@ def ip_address(candidate: str) -> bool:
 
 
 def _ips(text: str, lo: int, end: int) -> Iterator[tuple[int, int]]:
+    dotted = text.find(".", lo, end) >= 0 or text.find("::", lo, end) >= 0
+    if not dotted and text.count(":", lo, end) < 7:
+        return  # an address has dots, a "::" or seven colons
     for m in _IP.finditer(text, lo, end):
         if ip_address(m.group(0)):
             yield m.span()

@@ -20,6 +20,8 @@ also start, the longer phone run is what RE2 reports, and the zone covers it all
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -31,15 +33,24 @@ from aigov_gate.pii.detectors import CARD, Detector, builtin
 
 _REACH = 80
 _HEX = "[0-9A-Fa-f]"
+_COUNTRIES = "|".join(iban.REGISTRY)
+_COUNTRY = "[A-Za-z]{2}"
+#: Each trigger starts where a value is not glued to a token before it (phone.UNGLUED),
+#: so a candidate inside a hex digest or a UUID does not even wake the detectors up.
 _TRIGGERS = {
-    "phone": phone.RUN,
-    "iban": iban.CANDIDATE,
-    "card": CARD,
+    "phone": phone.TRIGGER,
+    "iban": rf"{phone.UNGLUED}(?i:{_COUNTRIES}){iban.CANDIDATE.removeprefix(_COUNTRY)}",
+    "card": rf"{phone.UNGLUED}{CARD}",
     "ip": (
-        r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}"
-        rf"|(?:^|[^0-9A-Za-z_:.]){_HEX}{{0,4}}(?::{_HEX}{{0,4}}){{2,8}}(?:$|[^0-9A-Za-z_:])"
+        r"\b[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}"
+        # IPv6: compressed (::), all eight groups (not 16 like an MD5 fingerprint), or
+        # six and an IPv4 address
+        rf"|[0-9A-Fa-f:]{{0,40}}::"
+        rf"|(?:^|[^0-9A-Fa-f:])(?:{_HEX}{{1,4}}:){{7}}{_HEX}{{1,4}}(?:$|[^0-9A-Fa-f:])"
+        rf"|(?:{_HEX}{{1,4}}:){{6}}[0-9]{{1,3}}\."
     ),
 }
+_CONTINUATION = re.compile(rb"[\x80-\xbf]")
 _NA = r"\x{80}-\x{10FFFF}"  # any non-ASCII character: it may be a letter or a mark
 _EMAIL_CHAR = rf"[0-9A-Za-z_.%+@{_NA}-]"
 _WORD = rf"[0-9A-Za-z_{_NA}-]"
@@ -55,17 +66,79 @@ class Match:
     column: int
 
 
-def _zones(hits: Iterator[Any]) -> list[tuple[int, int]]:
+class _Subject:
+    """The text as RE2 reads it (UTF-8 bytes) and the way back to character offsets: a
+    byte offset less the continuation bytes before it (a bisection; ASCII is free)."""
+
+    def __init__(self, text: str) -> None:
+        self.ascii = text.isascii()
+        self.data = text.encode("utf-8", "surrogatepass")
+        self._continuations = (
+            [] if self.ascii else [m.start() for m in _CONTINUATION.finditer(self.data)]
+        )
+
+    def char(self, offset: int) -> int:
+        return offset if self.ascii else offset - bisect_left(self._continuations, offset)
+
+
+_SOLID = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-/")
+_WORDISH = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_JOINERS = frozenset(b"-./:,=")
+_LETTERS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_CONTEXT = frozenset(range(256)) - _WORDISH - frozenset(b"+(")
+
+
+def _dead(data: bytes, start: int, stop: int) -> bool:
+    """A hit no value can come out of: letters and digits joined by ``-`` or ``/`` alone
+    (no space, dot, colon or parenthesis) glued to a longer token, like ``3038046``
+    opening a digest or ``ee61df51-4493`` in a UUID. A phone number, card or IBAN in it
+    would have to be all of it (anywhere else it touches a letter, a digit or a joiner
+    and one), and all of it is glued (detectors.clean_before and clean_after)."""
+    while start < stop and data[start] in _CONTEXT:
+        start += 1  # the character (or two) before the value that the trigger reads
+    if start == stop or not all(b in _SOLID for b in data[start:stop]):
+        return False
+    after = data[stop] if stop < len(data) else 32
+    if after in _WORDISH or (
+        after in _JOINERS and stop + 1 < len(data) and data[stop + 1] in _WORDISH
+    ):
+        return True
+    before = data[start - 1] if start else 32
+    return before in _JOINERS and start >= 2 and data[start - 2] in _WORDISH
+
+
+def _zones(hits: Iterator[Any], subject: _Subject) -> list[tuple[int, int, bool]]:
     """Where a value can start: each hit's span and the position after it, merged while
-    the next begins within _REACH of the last (a value there could reach into it)."""
-    zones: list[tuple[int, int]] = []
+    the next begins within _REACH of the last (a value there could reach into it), and
+    whether a hit there starts with a letter (an IBAN candidate, which may hide any
+    other kind; a hit that starts with a digit, ``+``, ``(`` or ``:`` is a number or an
+    address)."""
+    zones: list[tuple[int, int, bool]] = []
+    data = subject.data
     for hit in hits:
-        lo, hi = hit.start(), hit.end() + 1
+        start, stop = hit.span()
+        if _dead(data, start, stop):
+            continue
+        lo, hi = subject.char(start), subject.char(stop) + 1
+        letter = any(b in _LETTERS for b in data[start : start + 9])
         if zones and lo < zones[-1][1] + _REACH:
-            zones[-1] = (zones[-1][0], hi)
+            zones[-1] = (zones[-1][0], hi, zones[-1][2] or letter)
         else:
-            zones.append((lo, hi))
+            zones.append((lo, hi, letter))
     return zones
+
+
+def _resolve(found: list[tuple[int, int, int, str]]) -> list[tuple[int, int, str]]:
+    """``(start, -end, rank, kind)`` candidates to non-overlapping spans: the earliest,
+    at the same start the longest, then the lowest rank."""
+    found.sort()
+    spans: list[tuple[int, int, str]] = []
+    last_end = -1
+    for start, negative_end, _, kind in found:
+        if start >= last_end:
+            spans.append((start, -negative_end, kind))
+            last_end = -negative_end
+    return spans
 
 
 class Scanner:
@@ -98,31 +171,25 @@ class Scanner:
         if not text:
             return []
         trigger, email_window, custom = self._engines()
-        # RE2 maps offsets in a str through UTF-8; ASCII bytes are the same offsets, free.
-        subject: str | bytes = text.encode("ascii") if text.isascii() else text
+        subject = _Subject(text)
         found: list[tuple[int, int, int, str]] = []
         if email_window is not None and "@" in text and self._email is not None:
             rank = self.detectors.index(self._email)
-            for window in email_window.finditer(subject):
-                for start, end in self._email.find(text, window.start(), window.end()):
+            for window in email_window.finditer(subject.data):
+                lo, hi = subject.char(window.start()), subject.char(window.end())
+                for start, end in self._email.find(text, lo, hi):
                     found.append((start, -end, rank, "email"))
         if trigger is not None:
-            for lo, hi in _zones(trigger.finditer(subject)):
+            for lo, hi, letter in _zones(trigger.finditer(subject.data), subject):
                 end = min(len(text), hi + _REACH)
                 for rank, detector in self._bounded:
-                    self._run(detector, rank, text, lo, hi, end, found)
+                    if letter or detector.name != "iban":
+                        self._run(detector, rank, text, lo, hi, end, found)
         for rank, (name, pattern) in enumerate(custom.items(), len(self.detectors)):
             for m in pattern.finditer(text):
                 if m.end() > m.start():
                     found.append((m.start(), -m.end(), rank, name))
-        found.sort()
-        spans: list[tuple[int, int, str]] = []
-        last_end = -1
-        for start, negative_end, _, kind in found:
-            if start >= last_end:
-                spans.append((start, -negative_end, kind))
-                last_end = -negative_end
-        return spans
+        return _resolve(found)
 
     @staticmethod
     def _run(

@@ -18,12 +18,21 @@ from functools import lru_cache
 #: themselves, so the pattern reads the same in Python and in RE2).
 SPACES = " \t\u00a0\u202f\u2009\u2007"
 #: A run: at least 7 digits, separated by at most 3 separator characters.
-RUN = rf"\+?\(?[0-9](?:[{SPACES}\-./()]{{0,3}}[0-9]){{6,}}\)?"
+#: (A run starts at a ``+``, a ``(`` or a digit that is not glued to a token before it:
+#: no ASCII letter or digit, nor a joiner after one; ``UNGLUED`` says the same in RE2.)
+RUN_BODY = rf"[0-9](?:[{SPACES}\-./()]{{0,3}}[0-9]){{6,}}\)?"
+NOT_GLUED = r"(?<![0-9A-Za-z_])(?<![0-9A-Za-z_][-./:,=])"
+UNGLUED = r"(?:^|[^0-9A-Za-z_\-./:,=]|(?:^|[^0-9A-Za-z_])[-./:,=])"
+RUN = rf"(?:\+\(?|\(|{NOT_GLUED}){RUN_BODY}"
+TRIGGER = rf"(?:\+\(?|\(|{UNGLUED}){RUN_BODY}"
 _DIGITS = re.compile(r"[0-9]")
-#: A date or a time at the start of a run (2026-12-07, 07.12.2026, 21:32): never a number.
+#: A date (2026-12-07, 07.12.2026, 12/24/2030): cut out of a run, never part of a number.
 _DATE = re.compile(
-    r"(?:19|20)[0-9]{2}([-./])[01]?[0-9]\1[0-3]?[0-9]|[0-3]?[0-9]([-./])[01]?[0-9]\2(?:19|20)[0-9]{2}"
+    r"(?:19|20)[0-9]{2}([-./])[01]?[0-9]\1[0-3]?[0-9]"
+    r"|[0-3]?[0-9]([-./])[0-3]?[0-9]\2(?:19|20)[0-9]{2}"
 )
+#: Four groups of four digits joined by dashes: an ORCID (0000-0002-1825-0097) or a card.
+_FOURS = re.compile(r"[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9X]")
 #: A decimal: one dot or comma between digits, and nothing else (3.14159265, 0,5).
 _DECIMAL = re.compile(r"[0-9]+[.,][0-9]+")
 _WINDOW = 200
@@ -36,7 +45,7 @@ def _plausible(piece: str) -> bool:
     dots alone are a version (16.80.922) or an IPv4 address unless there are 9 or more
     and no group of four dotted groups of at most three digits."""
     digits = len(_DIGITS.findall(piece))
-    if digits < 7 or _DECIMAL.fullmatch(piece):
+    if digits < 7 or _DECIMAL.fullmatch(piece) or _FOURS.fullmatch(piece):
         return False
     if digits == len(piece):
         return piece[0] == "0"
