@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, WriteRepo, aigov_script, ci_free_env, run_aigov
+from conftest import EXAMPLES, WriteRepo, aigov_script, ci_free_env, git, run_aigov
 
 from aigov_gate.loading.safe_yaml import Limits, parse_text
 from aigov_gate.runner.formats import read_aiverify, read_junit, read_lm_eval
@@ -207,6 +207,14 @@ def test_failures_bad_lines_retries_and_secrets(write_repo: WriteRepo) -> None:
     # a second run never overwrites the first
     assert run_aigov("test", "run", "--repo", str(repo), env=secrets).returncode == 1
     assert len(runs(repo)) == 2
+    # its raw logs (under .aigov/test-runs/, not masked) never reach Git: the folder
+    # ignores itself; the TestRuns it wrote (masked) do show up, to be committed
+    raw = list((repo / ".aigov" / "test-runs").rglob("stderr.log"))
+    assert raw and "lena@example.com" in "".join(p.read_text() for p in raw)
+    git(repo, "init", "-q")  # (a no-op where it is a repository already)
+    untracked = git(repo, "status", "--porcelain", "--untracked-files=all")
+    assert ".aigov/" not in untracked and "lena@example.com" not in untracked
+    assert ".yaml" in untracked
 
 
 HANG = """\

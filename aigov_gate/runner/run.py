@@ -254,6 +254,25 @@ Progress = Callable[
 ]  # event, outcome, done, running, failed
 
 
+#: What ``.aigov/test-runs/.gitignore`` says: everything here stays out of Git.
+GITIGNORE = (
+    "# Written by aigov test run: raw logs (stdout.log, stderr.log) and result files are\n"
+    "# not masked, so none of them is ever committed (docs/testing.md).\n*\n"
+)
+
+
+def keep_out_of_git(root: Path, out: Path) -> None:
+    """Raw logs under ``.aigov/test-runs/`` are kept out of Git: the folder gets a
+    ``.gitignore`` that ignores everything in it, itself included. (The TestRun documents
+    a run writes, with their PII-masked ``stderr_tail``, go elsewhere.)"""
+    runs = root / ".aigov" / "test-runs"
+    if out.is_relative_to(runs.absolute()) or out.is_relative_to(runs):
+        runs.mkdir(parents=True, exist_ok=True)
+        ignore = runs / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text(GITIGNORE, encoding="utf-8")
+
+
 def run_all(jobs: list[Job], settings: Settings, progress: Progress) -> tuple[list[Outcome], bool]:
     """Every job's outcome (in job order), and whether the run was cancelled (Ctrl-C).
 
@@ -261,6 +280,7 @@ def run_all(jobs: list[Job], settings: Settings, progress: Progress) -> tuple[li
     the interrupt falls, while waiting or while printing progress, the running tests are
     stopped, the waiting ones cancelled, and every outcome is returned.
     """
+    keep_out_of_git(settings.root, settings.out)
     cancel = threading.Event()
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.set()) if main else None
