@@ -378,6 +378,8 @@ def _negative_values(rng: random.Random) -> list[tuple[str, str]]:
         out.append(("model", rng.choice(_MODELS).format(y=y, mo=mo, d=d, n=rng.randint(1, 9))))
         out.append(("path", rng.choice(_PATHS).format(y=y, mo=mo, d=d, ms=ms, h=_hex(rng, 8))))
         out.append(("pod", f"scorer-{_hex(rng, 10)}-{_hex(rng, 5)}"))
+        out.append(("range", f"({y}-{y + rng.randint(1, 9)})"))
+        out.append(("stat", f"{rng.random():.2f} ({rng.randint(18, 40)}-{rng.randint(41, 90)})"))
     return out
 
 

@@ -202,3 +202,26 @@ def test_junit_with_personal_data_in_its_failures_stays_valid(write_repo: WriteR
     for name in ("junit-ant.xsd", "junit-jenkins-10.xsd"):
         errors = list(_xsd(name).iter_errors(masked))
         assert not errors, f"{name}: {errors[0].reason}"
+
+
+def test_pii_scan_reads_every_byte_and_says_where_it_stopped(tmp_path: Path) -> None:
+    from conftest import EXAMPLES
+
+    config = ("--repo", str(EXAMPLES / "credit-scoring"))
+    big = tmp_path / "big.log"
+    with big.open("w", encoding="utf-8") as fh:
+        fh.write(("x" * 99 + "\n") * 90_000)  # 9 MB: the scan used to stop at 8
+        fh.write("contact: +33 1 42 68 53 00\n")
+    blob = tmp_path / "blob.bin"
+    blob.write_bytes(b"\0" * 100 + b"lena@example.com")
+    done = invoke("pii", "scan", str(big), str(blob), *config)
+    assert done.exit_code == 1, done.output
+    assert f"{big}:90001:10: phone" in done.output
+    assert f"{blob}: skipped, a binary file" in done.output
+    wall = tmp_path / "wall.txt"  # 21 MB without a line break or a space: cannot be cut
+    wall.write_bytes(b"a" * (21 * 1024 * 1024) + b" lena@example.com\n")
+    stopped = invoke("pii", "scan", str(wall), str(big), *config)
+    assert stopped.exit_code == 2, stopped.output
+    assert f"{wall}: scan stopped at byte 0: " in stopped.output
+    assert "1 file(s) not scanned to the end" in stopped.output
+    assert f"{big}:90001:10: phone" in stopped.output  # the other file is still scanned

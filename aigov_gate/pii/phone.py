@@ -26,10 +26,13 @@ UNGLUED = r"(?:^|[^0-9A-Za-z_\-./:,=]|(?:^|[^0-9A-Za-z_])[-./:,=])"
 RUN = rf"(?:\+\(?|\(|{NOT_GLUED}){RUN_BODY}"
 TRIGGER = rf"(?:\+\(?|\(|{UNGLUED}){RUN_BODY}"
 _DIGITS = re.compile(r"[0-9]")
-#: A date (2026-12-07, 07.12.2026, 12/24/2030): cut out of a run, never part of a number.
+#: Dates (2026-12-07, 07.12.2026, 12/24/2030), ranges of years and decimals: cut out of a
+#: run, never part of a number.
 _DATE = re.compile(
     r"(?:19|20)[0-9]{2}([-./])[01]?[0-9]\1[0-3]?[0-9]"
     r"|[0-3]?[0-9]([-./])[0-3]?[0-9]\2(?:19|20)[0-9]{2}"
+    r"|(?:19|20)[0-9]{2}[-/](?:19|20)?[0-9]{2}(?![0-9])"  # a range of years: 2019-2024
+    r"|(?<![0-9.])[0-9]+\.[0-9]+(?![0-9.])"  # a decimal: 0.83 (numbers have 2 dots or none)
 )
 #: Four groups of four digits joined by dashes: an ORCID (0000-0002-1825-0097) or a card.
 _FOURS = re.compile(r"[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9X]")
@@ -86,18 +89,65 @@ def _runs(run: str) -> list[tuple[int, str]]:
     return out
 
 
+def _whole(piece: str, region: str, leniency: str) -> bool:
+    """The piece is one number of ``region`` (parse and check, the matcher's first try;
+    at the stricter leniencies only the matcher decides)."""
+    import phonenumbers
+
+    if leniency not in ("possible", "valid"):
+        return False
+    try:
+        number = phonenumbers.parse(piece, region)
+    except phonenumbers.NumberParseException:
+        return False
+    if leniency == "possible":
+        return bool(phonenumbers.is_possible_number(number))
+    return bool(phonenumbers.is_valid_number(number))
+
+
+def _unwrapped(offset: int, piece: str) -> tuple[int, str]:
+    """``(030 123848)`` without the parentheses around it (not ``(030) 123848``)."""
+    inner = piece[1:-1]
+    if piece[:1] == "(" and piece[-1:] == ")" and "(" not in inner and ")" not in inner:
+        return offset + 1, inner
+    return offset, piece
+
+
 @lru_cache(maxsize=8192)
 def numbers(run: str, regions: tuple[str, ...], leniency: str) -> tuple[tuple[int, int], ...]:
     """``(start, end)`` of each phone number in ``run``, valid in one of ``regions`` (or
-    anywhere, when written with its country code), non-overlapping, earliest first."""
-    import phonenumbers  # a scan that found a run: imported here, not at start-up
+    anywhere, when written with its country code), non-overlapping, earliest first.
+
+    A piece that is one number in a region is taken whole (one parse a region, the
+    common case); only a piece that is not, and holds more digits than one number can
+    (15 with a country code; 19, a card's length, without), is searched by the matcher
+    for the numbers inside it."""
+    pieces = _runs(run)
+    if not pieces:
+        return ()
+    import phonenumbers  # a run that could be a number: imported here, not at start-up
 
     level = getattr(phonenumbers.Leniency, leniency.upper().replace("-", "_"))
     found: set[tuple[int, int]] = set()
-    for offset, piece in _runs(run):
+    for offset, piece in pieces:
         tried = regions or ("ZZ",)
-        if piece.lstrip("(").startswith("+"):
+        international = piece.lstrip("(").startswith("+")
+        if international:
             tried = tried[:1]  # a number with its country code is one in any region
+        digits = len(_DIGITS.findall(piece))
+        stripped = piece.strip()
+        start, core = _unwrapped(offset + piece.find(stripped), stripped)
+        lo, hi = _balanced(core, 0, len(core))
+        # a card's 13 to 19 digits are left to the matcher, which does not take them
+        if (international or digits <= 12) and any(
+            _whole(core[lo:hi], region, leniency) for region in tried
+        ):
+            found.add((start + lo, start + hi))
+            continue
+        if leniency in ("possible", "valid") and (
+            digits <= 15 or (digits <= 19 and not international)
+        ):
+            continue  # one number, not one of the regions'; or a card's digits
         for region in tried:
             for match in phonenumbers.PhoneNumberMatcher(piece, region, leniency=level):
                 found.add(_balanced(run, offset + match.start, offset + match.end))
