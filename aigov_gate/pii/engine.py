@@ -20,8 +20,6 @@ also start, the longer phone run is what RE2 reports, and the zone covers it all
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -50,7 +48,6 @@ _TRIGGERS = {
         rf"|(?:{_HEX}{{1,4}}:){{6}}[0-9]{{1,3}}\."
     ),
 }
-_CONTINUATION = re.compile(rb"[\x80-\xbf]")
 _NA = r"\x{80}-\x{10FFFF}"  # any non-ASCII character: it may be a letter or a mark
 _EMAIL_CHAR = rf"[0-9A-Za-z_.%+@{_NA}-]"
 _WORD = rf"[0-9A-Za-z_{_NA}-]"
@@ -67,18 +64,24 @@ class Match:
 
 
 class _Subject:
-    """The text as RE2 reads it (UTF-8 bytes) and the way back to character offsets: a
-    byte offset less the continuation bytes before it (a bisection; ASCII is free)."""
+    """The text as RE2 reads it (UTF-8 bytes) and the way back to character offsets. RE2
+    reports offsets in order, each at a character boundary, so a cursor walks forward
+    decoding only the bytes between two offsets (a new pass starts it again); ASCII text
+    needs none of it."""
 
     def __init__(self, text: str) -> None:
         self.ascii = text.isascii()
         self.data = text.encode("utf-8", "surrogatepass")
-        self._continuations = (
-            [] if self.ascii else [m.start() for m in _CONTINUATION.finditer(self.data)]
-        )
+        self._byte = self._char = 0
 
     def char(self, offset: int) -> int:
-        return offset if self.ascii else offset - bisect_left(self._continuations, offset)
+        if self.ascii:
+            return offset
+        if offset < self._byte:
+            self._byte = self._char = 0
+        self._char += len(self.data[self._byte : offset].decode("utf-8", "surrogatepass"))
+        self._byte = offset
+        return self._char
 
 
 _SOLID = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-/")
