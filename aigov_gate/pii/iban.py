@@ -3,8 +3,8 @@ mod 97 (ISO 13616).
 
 Each country has one length and one BBAN format, written as in the registry: ``8!n`` is 8
 digits, ``4!a`` 4 upper-case letters, ``12!c`` 12 letters or digits. A candidate is read
-from its country code: exactly that many letters and digits (single spaces between
-them are skipped), so a word after an IBAN is never swallowed, and the BBAN must
+from its country code: exactly that many letters and digits (single spaces or dashes
+between them are skipped), so a word after an IBAN is never swallowed, and the BBAN must
 have its country's shape before mod 97 is tried. Random text passes mod 97 one time in 97;
 with the shape check, a 16-character hex digest that starts with ``be`` would also need 12
 digits in a row after its check digits.
@@ -109,9 +109,9 @@ REGISTRY: dict[str, str] = {
 _CLASS = {"n": "[0-9]", "a": "[A-Z]", "c": "[A-Z0-9]"}
 _SPEC = re.compile(r"(\d+)!([nac])")
 #: What the candidate pattern finds: a country code, check digits, then 8 to 32 letters or
-#: digits, single spaces between them (grouped by four, or not; not dashes, which join
-#: the groups of a UUID).
-CANDIDATE = r"[A-Za-z]{2}[0-9]{2}(?: ?[A-Za-z0-9]){8,32}"
+#: digits, single spaces or dashes between them (grouped by four, or not). A UUID's groups
+#: are joined by dashes too; its BBAN shape, its length and mod 97 tell it apart.
+CANDIDATE = r"[A-Za-z]{2}[0-9]{2}(?:[ -]?[A-Za-z0-9]){8,32}"
 
 
 @cache
@@ -142,14 +142,14 @@ def check_digits(country: str, bban: str) -> str:
 
 def read(candidate: str) -> int | None:
     """How many characters of ``candidate`` (which starts with a country code) are a valid
-    IBAN, or None. Letters may be lower case; single spaces separate groups."""
+    IBAN, or None. Letters may be lower case; single spaces or dashes separate groups."""
     country = candidate[:2].upper()
     if country not in REGISTRY:
         return None
     want, shape = _bban(country)
     kept: list[str] = []
     for at, char in enumerate(candidate):
-        if char == " ":
+        if char in " -":
             continue
         kept.append(char)
         if len(kept) == want:

@@ -139,7 +139,8 @@ def numbers(run: str, regions: tuple[str, ...], leniency: str) -> tuple[tuple[in
         start, core = _unwrapped(offset + piece.find(stripped), stripped)
         lo, hi = _balanced(core, 0, len(core))
         # a card's 13 to 19 digits are left to the matcher, which does not take them
-        if (international or digits <= 12) and any(
+        dialled = stripped.lstrip("(").startswith(("00", "011"))  # 0044 20 ...: abroad
+        if (international or dialled or digits <= 12) and any(
             _whole(core[lo:hi], region, leniency) for region in tried
         ):
             found.add((start + lo, start + hi))
