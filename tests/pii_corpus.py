@@ -380,6 +380,8 @@ def _negative_values(rng: random.Random) -> list[tuple[str, str]]:
         out.append(("pod", f"scorer-{_hex(rng, 10)}-{_hex(rng, 5)}"))
         out.append(("range", f"({y}-{y + rng.randint(1, 9)})"))
         out.append(("stat", f"{rng.random():.2f} ({rng.randint(18, 40)}-{rng.randint(41, 90)})"))
+        # the numbers of EU acts and Official Journal issues: Regulation (EU) 2024/1689
+        out.append(("act", f"Regulation (EU) {y}/{rng.randint(1, 99999)}"))
     return out
 
 

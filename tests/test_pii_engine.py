@@ -131,6 +131,8 @@ def test_the_detect_order_breaks_ties_and_user_patterns_run_on_re2() -> None:
         ("1.4.2+build.20261207.1733599949", "1.4.2+build.20261207.1733599949"),
         ("2026-12-07 21:32:29", "2026-12-07 21:32:29"),
         ("key 0000000000000000 revoked", "key 0000000000000000 revoked"),
+        ("as amended by Regulation (EU) 2026/1744.", "as amended by Regulation (EU) 2026/1744."),
+        ("OJ L 2024/1689, 12.7.2024", "OJ L 2024/1689, 12.7.2024"),
     ],
 )
 def test_what_issue_35_found(text: str, masked: str) -> None:

@@ -26,12 +26,13 @@ UNGLUED = r"(?:^|[^0-9A-Za-z_\-./:,=]|(?:^|[^0-9A-Za-z_])[-./:,=])"
 RUN = rf"(?:\+\(?|\(|{NOT_GLUED}){RUN_BODY}"
 TRIGGER = rf"(?:\+\(?|\(|{UNGLUED}){RUN_BODY}"
 _DIGITS = re.compile(r"[0-9]")
-#: Dates (2026-12-07, 07.12.2026, 12/24/2030), ranges of years and decimals: cut out of a
-#: run, never part of a number.
+#: Dates (2026-12-07, 07.12.2026, 12/24/2030), ranges of years, the numbers of legal acts
+#: (Regulation (EU) 2024/1689) and decimals: cut out of a run, never part of a number.
 _DATE = re.compile(
     r"(?:19|20)[0-9]{2}([-./])[01]?[0-9]\1[0-3]?[0-9]"
     r"|[0-3]?[0-9]([-./])[0-3]?[0-9]\2(?:19|20)[0-9]{2}"
     r"|(?:19|20)[0-9]{2}[-/](?:19|20)?[0-9]{2}(?![0-9])"  # a range of years: 2019-2024
+    r"|(?<![0-9])(?:19|20)[0-9]{2}/[0-9]{1,6}(?![0-9])"  # an act's number: (EU) 2024/1689
     r"|(?<![0-9.])[0-9]+\.[0-9]+(?![0-9.])"  # a decimal: 0.83 (numbers have 2 dots or none)
 )
 #: Four groups of four digits joined by dashes: an ORCID (0000-0002-1825-0097) or a card.
