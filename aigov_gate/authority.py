@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from aigov_gate.signoff.sshsig import AllowedSigners
 
 #: The settings that decide who may open the gate (``compliance``: coverage and clause dates).
-FIELDS = ("roles", "signoff", "waivers", "policy_packs", "compliance")
+#: ``deploy`` and ``timestamps``: who may sign model artifacts, whose clocks count (issue 41).
+FIELDS = ("roles", "signoff", "waivers", "policy_packs", "compliance", "deploy", "timestamps")
 _MAX_SIGNERS_BYTES = 1 << 20
 
 
@@ -49,6 +50,8 @@ class Authority:
     proposed: AigovConfig | None = None
     proposed_signers: str | None = None
     _signers: AllowedSigners | None = None
+    #: The files the settings name (model-signing keys, TSA roots), as at the same revision.
+    files: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def signers(self) -> AllowedSigners | None:
@@ -98,9 +101,32 @@ def _refuse_link(path: Path) -> str | None:
     )
 
 
+def trust_files(config: AigovConfig) -> list[str]:
+    """Repository files the authority settings name: model-signing keys and TSA roots."""
+    signing = config.deploy.model_signing
+    named = [signing.public_key] if signing.public_key else []
+    return named + list(signing.certificate_chain) + config.timestamps.files()
+
+
+def _worktree_files(root: Path, config: AigovConfig) -> dict[str, bytes]:
+    found = {}
+    for name in trust_files(config):
+        path = root / name
+        if path.is_file() and not path.is_symlink() and path.stat().st_size <= _MAX_SIGNERS_BYTES:
+            found[name] = path.read_bytes()
+    return found
+
+
 def from_worktree(root: Path, config: AigovConfig) -> Authority:
     signers = _read_signers(root, config)
-    return Authority(config, signers, "the working tree", proposed=config, proposed_signers=signers)
+    return Authority(
+        config,
+        signers,
+        "the working tree",
+        proposed=config,
+        proposed_signers=signers,
+        files=_worktree_files(root, config),
+    )
 
 
 def from_base(root: Path, config: AigovConfig, base: BaseRef) -> Authority:
@@ -129,8 +155,22 @@ def from_base(root: Path, config: AigovConfig, base: BaseRef) -> Authority:
     effective = config.model_copy(update={name: getattr(before, name) for name in FIELDS})
     now_signers = _read_signers(root, config)
     changes = _changes(root, before, config, signers, now_signers)
+    files = {}
+    for name in trust_files(before):
+        try:
+            data = git.read_at(base, name, _MAX_SIGNERS_BYTES)
+        except UsageError:
+            data = None
+        if data is not None:
+            files[name] = data
     return Authority(
-        effective, signers, base.ref, changes, proposed=config, proposed_signers=now_signers
+        effective,
+        signers,
+        base.ref,
+        changes,
+        proposed=config,
+        proposed_signers=now_signers,
+        files=files,
     )
 
 

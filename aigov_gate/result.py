@@ -14,6 +14,7 @@ from enum import IntEnum
 from functools import cached_property
 
 from aigov_gate.catalog import RULES, RuleInfo, always_blocks
+from aigov_gate.deployed import ArtifactVerdict
 from aigov_gate.rules import Stage
 from aigov_gate.sheets import ModelSheet
 
@@ -391,12 +392,11 @@ class GateResult:
     compliance_changes: tuple[ClauseChange, ...] = ()
     stale_evidence: tuple[StaleEvidence, ...] = ()
     compliance_base_error: str = ""
-    #: Where the CI's web UI shows a file: ``https://github.com/o/r/blob/SHA/`` (from CI
-    #: variables, ``GateOptions.web_url``; "" when unknown). Reports link
-    #: ``web_url + path_prefix + path``.
+    #: Where the CI's web UI shows a file: ``https://github.com/o/r/blob/SHA/`` ("" when
+    #: unknown; ``GateOptions.web_url``). Reports link ``web_url + path_prefix + path``.
     web_url: str = ""
-    #: The dashboard's per-model sheets, when asked for (``GateOptions.dashboard``).
-    sheets: tuple[ModelSheet, ...] = ()
+    artifact: ArtifactVerdict | None = None  # --model-artifact (docs/gate.md)
+    sheets: tuple[ModelSheet, ...] = ()  # the dashboard's, when asked (GateOptions.dashboard)
     #: The governance root relative to the CI workspace ("" when they are the same);
     #: GitHub annotations need workspace-relative paths.
     path_prefix: str = ""

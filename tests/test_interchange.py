@@ -236,7 +236,7 @@ def test_the_exported_ml_bom_passes_cyclonedx_s_strict_validator_in_both_version
             ("machine-learning-model", "credit-scoring"),
         ]
         model = bom["components"][2]
-        assert model["hashes"][0]["content"].startswith("4f7d3b0c")
+        assert model["hashes"][0]["content"].startswith("82d0acef")
         assert {"name": "aigov:risk_tier", "value": "high"} in model["properties"]
         metrics = model["modelCard"]["quantitativeAnalysis"]["performanceMetrics"]
         assert {"type": "approval_rate", "value": "0.52", "slice": "sex=female"} in metrics
@@ -256,7 +256,7 @@ def test_an_exported_ml_bom_imports_back(tmp_path: Path) -> None:
     source = EXAMPLE / "governance/tests/credit-scoring-2.3.0-run-1.yaml"
     assert [(n, v) for _, n, v in _run_metrics(run)] == [(n, v) for _, n, v in _run_metrics(source)]
     model = yaml.safe_load((repo / "governance/models/credit-scoring.yaml").read_text())["spec"]
-    assert model["risk_tier"] == "high" and model["digest"].startswith("sha256:4f7d3b0c")
+    assert model["risk_tier"] == "high" and model["digest"].startswith("sha256:82d0acef")
     assert [d["name"] for d in model["datasets"]] == [
         "loan-applications-2024",
         "loan-applications-holdout-2025",

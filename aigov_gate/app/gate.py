@@ -43,6 +43,8 @@ class GateRequest:
     #: and web links from the environment. Otherwise (``aigov compliance``) the configured
     #: provider with no pull request, and paths as they are.
     ci: bool = True
+    #: ``--model-artifact``: the model's bytes to check at a deploy.
+    model_artifact: Path | None = None
 
 
 @dataclass(slots=True)
@@ -97,6 +99,7 @@ def run(
         progress=progress,
         path_prefix=workspace_prefix(request.root, workspace) if ci else "",
         web_url=web_url(environ) if ci else "",
+        model_artifact=request.model_artifact,
     )
     moment = now if now is not None else datetime.now(UTC)
     result = run_gate(build(request.root, request.config, options, moment, environ))
@@ -140,16 +143,22 @@ def _git_top(start: Path) -> Path | None:
 
 
 def seal(
-    gate: GateRun, out: Path, env: Mapping[str, str], log: Log, now: datetime | None = None
+    gate: GateRun,
+    out: Path,
+    env: Mapping[str, str],
+    log: Log,
+    now: datetime | None = None,
+    tsa: str | None = None,
 ) -> Built:
     """Write the evidence bundle of ``gate``, signed at ``now`` (the clock when None); say
-    so, and any warning, through ``log``."""
+    so, and any warning, through ``log``. ``tsa``: an RFC 3161 time-stamping authority's
+    URL, asked to stamp the signature."""
     from aigov_gate.evidence.keyring import now_utc
     from aigov_gate.evidence.sealing import seal as seal_run
 
     report = gate.report("json")
     moment = now_utc() if now is None else now
-    built = seal_run(gate.root, gate.config, gate.result, report, out, env, moment, gate.mask)
+    built = seal_run(gate.root, gate.config, gate.result, report, out, env, moment, gate.mask, tsa)
     for warning in built.warnings:
         log(f"warning: {warning}")
     encrypted = f", {len(built.encrypted)} encrypted" if built.encrypted else ""

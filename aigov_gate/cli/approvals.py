@@ -6,7 +6,7 @@ import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -110,6 +110,13 @@ def status_command(
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Approval date (default: today).",
 )
+@click.option(
+    "--timestamp",
+    "tsa",
+    metavar="URL",
+    help="Have this RFC 3161 time-stamping authority stamp the signature: proves the "
+    "approval (a plan's bar) existed before, say, a run's started_at (docs/gate.md).",
+)
 @repo_option
 @config_option
 def sign_command(
@@ -119,6 +126,7 @@ def sign_command(
     role: str,
     key: Path,
     day: datetime | None,
+    tsa: str | None,
     repo: Path | None,
     config_path: Path | None,
 ) -> None:
@@ -134,7 +142,6 @@ def sign_command(
     from aigov_gate.config import find_config, load_config
     from aigov_gate.errors import UsageError
     from aigov_gate.signoff import sign
-    from aigov_gate.signoff.check import AUTHORITY_APPROVALS
     from aigov_gate.signoff.sshsig import SignatureError, statement
 
     root = find_repo(repo)
@@ -152,28 +159,49 @@ def sign_command(
         kind, title, org = target_doc.model.kind, name, target_doc.organization
         current = sign.digest(target_doc.raw.data)
     message = statement(kind, org, title, current, approver, role, when)
-    entry = sign.Entry(approver, role, when, current, sign.ssh_sign(message, key))
+    signature = sign.ssh_sign(message, key)
+    stamp = _stamp(tsa, signature)
+    entry = sign.Entry(approver, role, when, current, signature, stamp)
     try:
         if trust.signers is None:
             raise SignatureError(f"there is no {config.signoff.recorded.allowed_signers}")
         trust.signers.verify(entry.signature, message, approver, when)
     except SignatureError as exc:
         say(f"warning: the gate will not count this signature yet: {exc}", err=True)
-    if target_doc is None:
-        path = root / AUTHORITY_APPROVALS
-        sign.append_authority(path, entry)
-        shown = AUTHORITY_APPROVALS
-    else:
-        shown = target_doc.raw.source.path
-        path = root / shown
-        before = path.read_text(encoding="utf-8")
-        after = sign.insert(before, target_doc.raw.index, entry)
-        sign.check_unchanged(before, after, target_doc.raw.index, entry)
-        sign.write(path, after)
+    shown = _record(root, target_doc, entry)
+    stamped = " (timestamped)" if stamp else ""
     say(
         f"recorded {approver}'s approval as {role} of {kind} {title} "
-        f"(digest {current[:12]}) in {shown}"
+        f"(digest {current[:12]}){stamped} in {shown}"
     )
+
+
+def _stamp(tsa: str | None, signature: str) -> str:
+    """A TSA's token over the signature text, base64 ("" without --timestamp)."""
+    if not tsa:
+        return ""
+    import base64
+
+    from aigov_gate.tsp import request
+
+    return base64.b64encode(request(tsa, signature.strip().encode())).decode()
+
+
+def _record(root: Path, target_doc: Checked | None, entry: Any) -> str:
+    """Write ``entry`` into the document's file (or the authority approvals); where."""
+    from aigov_gate.signoff import sign
+    from aigov_gate.signoff.check import AUTHORITY_APPROVALS
+
+    if target_doc is None:
+        sign.append_authority(root / AUTHORITY_APPROVALS, entry)
+        return AUTHORITY_APPROVALS
+    shown = target_doc.raw.source.path
+    path = root / shown
+    before = path.read_text(encoding="utf-8")
+    after = sign.insert(before, target_doc.raw.index, entry)
+    sign.check_unchanged(before, after, target_doc.raw.index, entry)
+    sign.write(path, after)
+    return shown
 
 
 def _signable(root: Path, config: AigovConfig, name: str) -> Checked:

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from aigov_gate.cli.context import config_option, repo_option
-from aigov_gate.cli.gate import gate_options, notify_option, run, warn
+from aigov_gate.cli.gate import gate_options, notify_option, run, timestamp_option, warn
 from aigov_gate.cli.keys import keyring_option, open_keyring
 from aigov_gate.cli.output import decided, say
 from aigov_gate.errors import UsageError
 
 if TYPE_CHECKING:
-    from aigov_gate.evidence.keyring import Keyring
+    from aigov_gate.evidence.verify import Verification
 
 bundle_argument = click.argument(
     "bundle", type=click.Path(dir_okay=False, path_type=Path), metavar="BUNDLE"
@@ -53,8 +53,9 @@ def evidence_group() -> None:
     required=True,
     help="Where to write the bundle (.tar.gz).",
 )
+@timestamp_option
 @notify_option
-def build_command(out: Path, notify: bool, **selection: Any) -> None:
+def build_command(out: Path, tsa: str | None, notify: bool, **selection: Any) -> None:
     """Run the gate and seal the run in a bundle, whatever the decision (it is recorded).
 
     Exit codes: 0 the bundle was written, 2 it could not be.
@@ -62,24 +63,10 @@ def build_command(out: Path, notify: bool, **selection: Any) -> None:
     from aigov_gate.app.gate import announce, seal
 
     gate = run(**selection, evidence=True)
-    built = seal(gate, out, os.environ, warn)
+    built = seal(gate, out, os.environ, warn, tsa=tsa)
     say(f"decision recorded: {gate.result.decision}")
     if notify:
         announce(gate, [], built, os.environ, warn)
-
-
-def _keyring_at(repo: Path | None, ref: str, dest: Path) -> Keyring:
-    """The keyring folder as it is in commit ``ref`` of the repository, copied to ``dest``."""
-    from aigov_gate import git
-    from aigov_gate.cli.context import find_repo
-    from aigov_gate.config import find_config, load_config
-    from aigov_gate.evidence.keyring import Keyring
-
-    root = find_repo(repo)
-    config = load_config(find_config(root))
-    base = git.open_base(root, ref)
-    git.export_folder(base, config.keys.dir, dest)
-    return Keyring.load(dest)
 
 
 @evidence_group.command("verify")
@@ -98,6 +85,23 @@ def _keyring_at(repo: Path | None, ref: str, dest: Path) -> Keyring:
     help="Pin the keyring: an audit entry's SHA-256 it must contain (from a copy you trust), "
     "or the signing key's id (16+ hex digits). Repeatable.",
 )
+@click.option(
+    "--tsa-cert",
+    "tsa_certs",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PEM",
+    help="A TSA root certificate to check the bundle's timestamp against, instead of the "
+    "repository's timestamps.tsa_roots. Repeatable.",
+)
+@click.option(
+    "--model-artifact",
+    "artifact",
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="Admission: did a passing production decision cover exactly these bytes (a file "
+    "or a model directory, hashed as OpenSSF Model Signing does)?",
+)
 @format_option
 @repo_option
 @click.pass_context
@@ -107,26 +111,37 @@ def verify_command(
     keyring_path: Path | None,
     keyring_ref: str | None,
     trust: tuple[str, ...],
+    tsa_certs: tuple[Path, ...],
+    artifact: Path | None,
     fmt: str,
     repo: Path | None,
 ) -> None:
-    """Check signature, key status at signing time, keyring and audit log, every member.
+    """Check signature, key status at signing time, keyring and audit log, every member,
+    and (v3) the verification result and the RFC 3161 timestamp.
 
     Works offline with only the bundle and the keyring folder (keyring.yaml, the public
-    keys, audit.jsonl): pass it with --keyring. Exit 0 verified, 1 not.
+    keys, audit.jsonl): pass it with --keyring (and --tsa-cert for a timestamp). With
+    --model-artifact, it also answers an admission controller's question. Exit 0 verified
+    (and admitted), 1 not.
     """
-    from aigov_gate.evidence.keyring import Keyring
+    from aigov_gate.cli.trust import keyring as trust_keyring
+    from aigov_gate.cli.trust import tsa_roots
+    from aigov_gate.evidence.attested import admission
     from aigov_gate.evidence.verify import verify
 
-    _existing(bundle)
+    if not _existing(bundle) or (artifact is not None and not artifact.exists()):
+        raise UsageError(f"--model-artifact {artifact}: no such file or directory")
     with tempfile.TemporaryDirectory(prefix="aigov-keyring-") as tmp:
-        if keyring_ref is not None:
-            keyring = _keyring_at(repo, keyring_ref, Path(tmp))
-        elif keyring_path is not None:
-            keyring = Keyring.load(keyring_path)
-        else:
-            _, keyring = open_keyring(repo, None, None, missing_ok=False)
-        result = verify(bundle, keyring, trust=trust)
+        keyring = trust_keyring(repo, keyring_path, keyring_ref, Path(tmp))
+        roots = tsa_roots(tsa_certs, repo, keyring_ref)
+        result = verify(bundle, keyring, trust=trust, tsa_roots=roots)
+    if artifact is not None:
+        admission(result, artifact)
+    _render(result, bundle, fmt, keyring_ref)
+    decided(result.ok)
+
+
+def _render(result: Verification, bundle: Path, fmt: str, keyring_ref: str | None) -> None:
     if keyring_ref is not None:
         for check in result.checks:
             if check.name == "trust" and check.detail.startswith("not pinned"):
@@ -158,7 +173,6 @@ def verify_command(
             )
         else:
             say("NOT VERIFIED: do not rely on this bundle")
-    decided(result.ok)
 
 
 @evidence_group.command("inspect")

@@ -53,6 +53,14 @@ def gate_options(func: Callable[..., Any]) -> Callable[..., Any]:
             type=click.DateTime(["%Y-%m-%d"]),
             help="Evaluate as on this date (reproducible runs). Default: today (UTC).",
         ),
+        click.option(
+            "--model-artifact",
+            "model_artifact",
+            type=click.Path(path_type=Path),
+            metavar="PATH",
+            help="At a deploy: the model file or directory being deployed; its OpenSSF Model "
+            "Signing digest must be the Model's spec.digest (needs --model).",
+        ),
         pr_option,
         repo_option,
         config_option,
@@ -72,6 +80,7 @@ def run(
     pr: int | None,
     repo: Path | None,
     config_path: Path | None,
+    model_artifact: Path | None = None,
     evidence: bool = False,
     dashboard: bool = False,
 ) -> GateRun:
@@ -88,7 +97,18 @@ def run(
     use_config(config)
     today = as_of.date() if isinstance(as_of, datetime) else None
     request = GateRequest(
-        root, config, stage, environment, model, base, fail_on, today, pr, evidence, dashboard
+        root,
+        config,
+        stage,
+        environment,
+        model,
+        base,
+        fail_on,
+        today,
+        pr,
+        evidence,
+        dashboard,
+        model_artifact=model_artifact,
     )
     progress = Progress()
     try:
@@ -101,6 +121,14 @@ def warn(line: str) -> None:
     """A use case's log: stderr, through the writer."""
     say(line, err=True)
 
+
+timestamp_option = click.option(
+    "--timestamp",
+    "tsa",
+    metavar="URL",
+    help="Have this RFC 3161 time-stamping authority stamp the evidence bundle's signature "
+    "(trusted time; docs/evidence.md).",
+)
 
 notify_option = click.option(
     "--notify",
@@ -128,6 +156,7 @@ notify_option = click.option(
     metavar="PATH",
     help="Also write a signed evidence bundle (.tar.gz) of this run (docs/evidence.md).",
 )
+@timestamp_option
 @notify_option
 @click.pass_context
 def gate_command(
@@ -136,6 +165,7 @@ def gate_command(
     fmt: str,
     outputs: tuple[str, ...],
     evidence: Path | None,
+    tsa: str | None,
     notify: bool,
     **selection: Any,
 ) -> None:
@@ -148,12 +178,16 @@ def gate_command(
     from aigov_gate.app.gate import announce, seal
 
     files = _outputs(outputs)
+    if tsa and evidence is None:
+        from aigov_gate.errors import UsageError
+
+        raise UsageError("--timestamp stamps an evidence bundle", hint="add --evidence PATH")
     dashboard = fmt == "html" or any(out_fmt == "html" for out_fmt, _ in files)
     gate = run(**selection, evidence=evidence is not None, dashboard=dashboard)
     result = gate.result
     for out_fmt, path in files:
         write_report(path, gate.report(out_fmt))
-    built = seal(gate, evidence, os.environ, warn) if evidence is not None else None
+    built = seal(gate, evidence, os.environ, warn, tsa=tsa) if evidence is not None else None
     colour = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     say(gate.report(fmt, colour), nl=False)
     if notify:

@@ -22,6 +22,7 @@ from aigov_gate.catalog import PACKS
 from aigov_gate.config.sections import (
     ComplianceConfig,
     DateOverride,
+    DeployConfig,
     Environment,
     EvidenceConfig,
     GateConfig,
@@ -35,6 +36,7 @@ from aigov_gate.config.sections import (
     RetentionConfig,
     RetryConfig,
     TestingConfig,
+    TimestampsConfig,
     WebhooksConfig,
 )
 from aigov_gate.config.signoff import (
@@ -103,6 +105,8 @@ class AigovConfig(Strict):
     keys: KeysConfig = Field(default_factory=KeysConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     webhooks: WebhooksConfig = Field(default_factory=WebhooksConfig)
+    deploy: DeployConfig = Field(default_factory=DeployConfig)
+    timestamps: TimestampsConfig = Field(default_factory=TimestampsConfig)
 
     def members(self, roles: Collection[str]) -> list[str]:
         """The user names and ``@org/team`` entries holding any of ``roles``."""
@@ -209,6 +213,7 @@ __all__ = [
     "AigovConfig",
     "ComplianceConfig",
     "DateOverride",
+    "DeployConfig",
     "Environment",
     "EvidenceConfig",
     "GateConfig",
@@ -227,6 +232,7 @@ __all__ = [
     "Role",
     "SignOffConfig",
     "TestingConfig",
+    "TimestampsConfig",
     "WaiversConfig",
     "WebhooksConfig",
     "find_config",

@@ -8,7 +8,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import Field, field_validator, model_validator
 
 from aigov_gate.documents.assets import ArtifactType
-from aigov_gate.documents.base import Day, Name, Strict
+from aigov_gate.documents.base import Day, Name, RiskTier, Strict
 from aigov_gate.loading.safe_yaml import (
     DEFAULT_MAX_ALIAS_NODES,
     DEFAULT_MAX_DEPTH,
@@ -321,3 +321,42 @@ class TestingConfig(Strict):
         description="Where TestRuns are written, relative to the repo (default: the first of "
         "'paths', then runs/).",
     )
+
+
+class ModelSigningConfig(Strict):
+    """Who signs model artifacts (OpenSSF Model Signing), as the base revision says."""
+
+    public_key: str | None = Field(
+        default=None,
+        description="PEM public key (EC) in the repository that OMS signatures are verified "
+        "with (key-based signing).",
+    )
+    certificate_chain: list[str] = Field(
+        default_factory=list,
+        description="PEM certificates in the repository: the roots (and intermediates) an "
+        "OMS certificate signature must chain to.",
+    )
+    required: list[RiskTier] = Field(
+        default_factory=list,
+        description="Risk tiers whose deploys with --model-artifact need a valid OMS "
+        "signature (deploy.artifact-unsigned).",
+    )
+
+
+class DeployConfig(Strict):
+    """What a deploy gate checks of the model's bytes (docs/gate.md)."""
+
+    model_signing: ModelSigningConfig = Field(default_factory=ModelSigningConfig)
+
+
+class TimestampsConfig(Strict):
+    """RFC 3161 time-stamping (docs/evidence.md)."""
+
+    tsa_roots: list[str] = Field(
+        default_factory=list,
+        description="PEM certificates in the repository: the roots a time-stamping "
+        "authority's certificate must chain to (read from the base revision).",
+    )
+
+    def files(self) -> list[str]:
+        return list(self.tsa_roots)

@@ -12,6 +12,7 @@ from aigov_gate.documents.base import (
     Day,
     Digest,
     Document,
+    ModelDigest,
     Name,
     Reference,
     RiskTier,
@@ -70,7 +71,7 @@ class ModelSpec(Strict):
         description="When this version was produced: evidence created before it no longer counts.",
     )
     uri: str | None = None
-    digest: Digest | None = None
+    digest: ModelDigest | None = None
     description: str | None = None
     intended_use: str | None = None
     out_of_scope_use: list[Text] = Field(default_factory=list)

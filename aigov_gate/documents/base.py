@@ -46,6 +46,14 @@ Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="Hex SHA-25
 Digest = Annotated[
     str, Field(pattern=r"^sha256:[0-9a-f]{64}$", description="Content digest, 'sha256:<hex>'.")
 ]
+ModelDigest = Annotated[
+    str,
+    Field(
+        pattern=r"^(sha256|oms-sha256):[0-9a-f]{64}$",
+        description="The model's bytes: 'sha256:<hex>' of a single file, or "
+        "'oms-sha256:<hex>' the OpenSSF Model Signing root digest of a file or directory.",
+    ),
+]
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _INSTANT = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
@@ -184,4 +192,9 @@ class Approval(Strict):
     signature: str | None = Field(
         default=None,
         description="-----BEGIN SSH SIGNATURE----- ... made by 'aigov approvals sign'.",
+    )
+    timestamp: str | None = Field(
+        default=None,
+        description="Base64 RFC 3161 time-stamp response over the signature text "
+        "('aigov approvals sign --timestamp URL'): shows the approval existed by its time.",
     )

@@ -7,7 +7,9 @@ Layout (sorted, as written)::
     evidence/config/.aigov.yaml     the configuration the run used
     evidence/documents/<path>       every governance document file evaluated
     evidence/artifacts/<path>       every file an EvidenceArtifact points to
+    evidence/attestations/svr.dsse.json   v3: the decision as an in-toto SVR (DSSE, same key)
     signature.dsse.json             DSSE envelope; payload = in-toto Statement v1
+    timestamp.tsr                   v3, only with --timestamp: RFC 3161 token over the signature
     wrapped-keys.json               only when something is encrypted (see below)
 
 Every ``evidence/`` member is a subject of the Statement, by its name without the
@@ -46,6 +48,9 @@ STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = spelling.WRITTEN
 ENVELOPE = "signature.dsse.json"
 WRAPPED = "wrapped-keys.json"
+#: v3: the RFC 3161 token over the envelope's signature (only when the predicate says
+#: ``timestamp``); outside the signature, as it must be.
+TIMESTAMP = "timestamp.tsr"
 PREFIX = "evidence/"
 NONCE = 12
 TAG = 16
@@ -195,8 +200,13 @@ def build(
     encryption_entry: KeyEntry | None,
     signed_at: datetime,
     mtime: int,
+    timestamp: Callable[[bytes], bytes] | None = None,
 ) -> Built:
-    """Write the bundle; the predicate gets the signing time, encryption and retention."""
+    """Write the bundle; the predicate gets the signing time, encryption and retention.
+
+    ``timestamp`` (v3): asks a time-stamping authority for a token over the envelope's
+    signature, stored as ``timestamp.tsr``; when it fails, no bundle is written.
+    """
     data_key = os.urandom(32) if any(m.sensitive for m in members) else None
     subjects: list[dict[str, Any]] = []
     encrypted: list[str] = []
@@ -215,34 +225,24 @@ def build(
             subjects.append({"name": name, "digest": {"sha256": digest}})
             retention[name] = member.retain_until.isoformat()
         until = max((m.retain_until for m in members), default=signed_at.date())
+        signed = {
+            **predicate,
+            "signed_at": stamp(signed_at),
+            "signer": _signer(signing_entry),
+            "encryption": _encryption(data_key, encrypted),
+            "retention": {"until": until.isoformat(), "members": retention},
+        }
         statement = {
             "_type": STATEMENT_TYPE,
             "subject": subjects,
             "predicateType": PREDICATE_TYPE,
-            "predicate": spelling.to_written(
-                {
-                    **predicate,
-                    "signed_at": stamp(signed_at),
-                    "signer": {
-                        "key_id": signing_entry.id,
-                        "algorithm": signing_entry.algorithm,
-                        "provider": signing_entry.provider,
-                        "organization": signing_entry.organization,
-                    },
-                    "encryption": None
-                    if data_key is None
-                    else {
-                        "algorithm": "AES-256-GCM",
-                        "layout": "nonce(12) || ciphertext || tag(16); AAD = member name",
-                        "data_key_sha256": hashlib.sha256(data_key).hexdigest(),
-                        "members": encrypted,
-                    },
-                    "retention": {"until": until.isoformat(), "members": retention},
-                }
-            ),
+            "predicate": spelling.to_written(signed),
         }
         payload = json.dumps(statement, indent=2, sort_keys=False).encode() + b"\n"
-        writer.add_bytes(ENVELOPE, dsse.sign(payload, signer))
+        envelope = dsse.sign(payload, signer)
+        writer.add_bytes(ENVELOPE, envelope)
+        if timestamp is not None:
+            writer.add_bytes(TIMESTAMP, timestamp(dsse.parse(envelope).signatures[0].sig))
         if data_key is not None:
             assert wrapper is not None and encryption_entry is not None
             writer.add_bytes(WRAPPED, wrapped_keys(data_key, wrapper, encryption_entry))
@@ -251,6 +251,26 @@ def build(
         writer.abort()
         raise
     return Built(out, len(subjects), tuple(encrypted), until, signing_entry.id)
+
+
+def _signer(entry: KeyEntry) -> dict[str, Any]:
+    return {
+        "key_id": entry.id,
+        "algorithm": entry.algorithm,
+        "provider": entry.provider,
+        "organization": entry.organization,
+    }
+
+
+def _encryption(data_key: bytes | None, encrypted: list[str]) -> dict[str, Any] | None:
+    if data_key is None:
+        return None
+    return {
+        "algorithm": "AES-256-GCM",
+        "layout": "nonce(12) || ciphertext || tag(16); AAD = member name",
+        "data_key_sha256": hashlib.sha256(data_key).hexdigest(),
+        "members": encrypted,
+    }
 
 
 def wrapped_keys(data_key: bytes, wrapper: Wrapper, entry: KeyEntry) -> bytes:

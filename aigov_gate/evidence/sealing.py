@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from aigov_gate.config import AigovConfig, KeySource
-from aigov_gate.evidence import bundle, rotation
-from aigov_gate.evidence.keyring import KeyEntry, Keyring, KeyringError
+from aigov_gate.evidence import bundle, dsse, rotation, svr
+from aigov_gate.evidence.keyring import KeyEntry, Keyring, KeyringError, stamp
 from aigov_gate.evidence.keys import (
     ENCRYPTION_KEY_ENV,
     SIGNING_KEY_ENV,
@@ -24,6 +24,7 @@ from aigov_gate.evidence.keys import (
 )
 from aigov_gate.evidence.verify import wrapped_b64
 from aigov_gate.result import GateResult
+from aigov_gate.tsp import request, shown
 
 
 def keyring_dir(root: Path, config: AigovConfig) -> Path:
@@ -110,8 +111,9 @@ def seal(
     env: Mapping[str, str],
     now: datetime,
     mask: Callable[[str], str],
+    tsa: str | None = None,
 ) -> bundle.Built:
-    """Write the evidence bundle of a gate run to ``out``."""
+    """Write the evidence bundle of a gate run to ``out`` (``tsa``: a TSA's URL to stamp it)."""
     keyring = Keyring.load(keyring_dir(root, config))
     organization = config.organization
     signer, entry = signer_for(config, keyring, organization)
@@ -124,6 +126,8 @@ def seal(
 
     git_info = git.describe(root)
     members = bundle.plan(root, config, result, report_json, git_info, env, now.date(), mask)
+    digests = svr.model_digests(root, result)
+    has_svr = _add_svr(members, result, digests, signer, now)
     wrapping = wrapper_for(keyring, organization)
     sensitive = [m.name for m in members if m.sensitive]
     if sensitive and wrapping is None:
@@ -132,17 +136,7 @@ def seal(
             f"and must be encrypted, but {organization} has no encryption key",
             hint="create one with `aigov keys generate --purpose encryption`",
         )
-    report = json.loads(report_json)  # the predicate restates the report's decision
-    summary = report["summary"]
-    predicate = {
-        **{key: report[key] for key in ("decision", "stage", "environment", "production")},
-        "as_of": report["as_of"],
-        "organization": organization,
-        "models": [{"name": m["name"], "version": m["version"]} for m in report["models"]],
-        "summary": {key: summary[key] for key in ("findings", "blocking", "waived")},
-        "tool": report["tool"],
-        "policy_packs": report["policy_packs"],
-    }
+    predicate = _predicate(json.loads(report_json), result, organization, digests, has_svr, tsa)
     committed = git_info.get("committed_at")
     mtime = int(datetime.fromisoformat(committed).timestamp()) if committed else 0
     built = bundle.build(
@@ -155,5 +149,54 @@ def seal(
         wrapping[1] if wrapping else None,
         now,
         mtime,
+        (lambda signature: request(tsa, signature)) if tsa else None,
     )
     return replace(built, warnings=warnings)
+
+
+def _add_svr(
+    members: list[bundle.Planned],
+    result: GateResult,
+    digests: dict[str, str],
+    signer: Signer,
+    now: datetime,
+) -> bool:
+    """Add the decision as an in-toto SVR signed by the bundle's key (when it names bytes)."""
+    verification = svr.statement(result, digests, stamp(now))
+    if verification is None:
+        return False
+    payload = json.dumps(verification, indent=2).encode() + b"\n"
+    until = next(m.retain_until for m in members if m.name == "report.json")
+    members.append(bundle.Planned(svr.MEMBER, dsse.sign(payload, signer), False, until))
+    members.sort(key=lambda m: m.name)
+    return True
+
+
+def _predicate(
+    report: dict[str, Any],
+    result: GateResult,
+    organization: str,
+    digests: dict[str, str],
+    has_svr: bool,
+    tsa: str | None,
+) -> dict[str, Any]:
+    """The predicate restates the report's decision (v1 spelling; ``build`` adds the rest)."""
+    summary = report["summary"]
+    return {
+        **{key: report[key] for key in ("decision", "stage", "environment", "production")},
+        "as_of": report["as_of"],
+        "organization": organization,
+        "models": [
+            {"name": m.name, "version": m.version, "digest": digests.get(m.label)}
+            for m in result.models
+        ],
+        "summary": {key: summary[key] for key in ("findings", "blocking", "waived")},
+        "tool": report["tool"],
+        "policy_packs": report["policy_packs"],
+        # v3: named members (a later optional member adds its role here, no new version),
+        # the bytes a deploy gate hashed, and the TSA asked to stamp the signature
+        "parts": {"report": "report.json"}
+        | ({"verification_result": svr.MEMBER} if has_svr else {}),
+        "artifact": report.get("artifact"),
+        "timestamp": {"tsa": shown(tsa)} if tsa else None,
+    }

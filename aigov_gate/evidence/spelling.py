@@ -16,9 +16,12 @@ from typing import Any
 
 V1 = "https://aigov-gate.dev/attestation/evidence/v1"
 V2 = "https://aigov-gate.dev/attestation/evidence/v2"
+#: v3 (issue 41): v2's spelling, plus ``parts``, ``artifact``, ``timestamp`` and the
+#: unsigned ``timestamp.tsr`` member (docs/evidence.md, "Bundle format versions").
+V3 = "https://aigov-gate.dev/attestation/evidence/v3"
 #: What aigov writes, and everything ``evidence verify`` accepts (old bundles stay valid).
-WRITTEN = V2
-READ = (V2, V1)
+WRITTEN = V3
+READ = (V3, V2, V1)
 
 
 def _camel(name: str) -> str:
@@ -55,7 +58,7 @@ def predicate_of(statement: dict[str, Any]) -> dict[str, Any]:
     predicate = statement.get("predicate")
     if not isinstance(predicate, dict):
         return {}
-    if statement.get("predicateType") == V2:
+    if statement.get("predicateType") in (V2, V3):
         renamed: dict[str, Any] = _rename(predicate, _snake)
         return renamed
     return predicate

@@ -27,13 +27,14 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from aigov_gate.errors import AigovError
-from aigov_gate.evidence import archive, audit, dsse, spelling
+from aigov_gate.evidence import archive, attested, audit, dsse, spelling
 from aigov_gate.evidence.bundle import (
     ENVELOPE,
     NONCE,
     PREFIX,
     STATEMENT_TYPE,
     TAG,
+    TIMESTAMP,
     WRAPPED,
 )
 from aigov_gate.evidence.keyring import Keyring, parse_stamp, valid_at
@@ -69,7 +70,7 @@ class Verification:
 
 
 def _keep(name: str) -> bool:
-    return name in (ENVELOPE, WRAPPED)
+    return name in (ENVELOPE, WRAPPED, *attested.KEEP)
 
 
 def open_envelope(contents: archive.Contents) -> tuple[dsse.Envelope, dict[str, Any]]:
@@ -92,6 +93,7 @@ def verify(
     keyring: Keyring,
     limits: archive.ReadLimits | None = None,
     trust: tuple[str, ...] = (),
+    tsa_roots: Callable[[], list[bytes]] = list,
 ) -> Verification:
     """Verify the bundle at ``path`` with ``keyring``.
 
@@ -134,8 +136,22 @@ def verify(
     )
     signer = _check_signature(result, envelope, keyring)
     _check_trust(result, keyring, trust, signer)
-    _check_members(result, contents, statement)
+    _check_content(result, contents, statement, envelope, keyring, signer, tsa_roots)
     return result
+
+
+def _check_content(
+    result: Verification,
+    contents: archive.Contents,
+    statement: dict[str, Any],
+    envelope: dsse.Envelope,
+    keyring: Keyring,
+    signer: str | None,
+    tsa_roots: Callable[[], list[bytes]],
+) -> None:
+    """The members, then what v3 adds: named parts, the SVR, the timestamp."""
+    _check_members(result, contents, statement)
+    attested.check(result, statement, contents, envelope, keyring, signer, tsa_roots)
 
 
 def _check_trust(
@@ -229,6 +245,7 @@ def _check_members(
     extra = sorted(set(present) - set(expected))
     encrypted = result.predicate.get("encryption")
     allowed_top = {ENVELOPE} | ({WRAPPED} if encrypted else set())
+    allowed_top |= {TIMESTAMP} if result.predicate.get("timestamp") else set()
     stray = sorted(n for n in contents.members if not n.startswith(PREFIX) and n not in allowed_top)
     changed = sorted(n for n in set(expected) & set(present) if present[n].sha256 != expected[n])
     problems = (

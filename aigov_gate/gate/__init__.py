@@ -91,6 +91,7 @@ def run_gate(run: Run) -> GateResult:
         sheets=sheets,
         web_url=run.options.web_url,
         path_prefix=run.options.path_prefix,
+        artifact=run.artifact[0],
     )
 
 

@@ -105,6 +105,7 @@ class Models:
     def rules(self) -> tuple[str, ...]:
         family = ("metric.", "test.", "risk.", "deploy.", "data.")
         taken = {"risk.workflow", "test.threshold-loosened", "deploy.production-not-approved"}
+        taken |= {*ModelBytes().rules, *TimestampedBar().rules}  # issue 41's checks
         built_in = tuple(r.id for r in BUILTIN if r.id.startswith(family) and r.id not in taken)
         return (*built_in, "policy.eval-error", "gate.model-unchecked")
 
@@ -209,6 +210,36 @@ class WaiverApprovals:
         return vet(run.graph.waivers, run.rules_of, assessors(run.graph))
 
 
+@dataclass(frozen=True, slots=True)
+class ModelBytes:
+    """``--model-artifact``: the bytes deployed are the Model's digest, signed as required."""
+
+    name: str = "model-bytes"
+    rules: tuple[str, ...] = (
+        "deploy.artifact-mismatch",
+        "deploy.artifact-unsigned",
+        "deploy.signature-invalid",
+    )
+
+    def evaluate(self, run: Run) -> Sequence[Finding]:
+        return run.artifact[1]
+
+
+@dataclass(frozen=True, slots=True)
+class TimestampedBar:
+    """A plan's approval stamped by a trusted TSA before the run started: bar fixed first."""
+
+    name: str = "timestamped-bar"
+    rules: tuple[str, ...] = ("test.bar-timestamped",)
+
+    def evaluate(self, run: Run) -> Sequence[Finding]:
+        from aigov_gate.artifact import bar
+
+        authority = run.authority
+        roots = run.rules_of.timestamps.tsa_roots
+        return bar.check(run.models.contexts, roots, authority.files, authority.signers)
+
+
 #: The built-in checks, in the order their findings are listed (before sorting).
 CHECKS: tuple[Check, ...] = (
     Validation(),
@@ -216,6 +247,8 @@ CHECKS: tuple[Check, ...] = (
     ApprovalWorkflow(),
     RemoteEvidence(),
     Models(),
+    ModelBytes(),
+    TimestampedBar(),
     OtherDocuments(),
     Coverage(),
     SignOff(),

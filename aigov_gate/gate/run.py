@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from aigov_gate.authority import Authority, from_base, from_worktree
 from aigov_gate.config import AigovConfig
+from aigov_gate.deployed import ArtifactVerdict
 from aigov_gate.documents.testing import TestRun
 from aigov_gate.errors import UsageError
 from aigov_gate.graph import Graph, ModelContext, latest_completed
@@ -63,6 +64,8 @@ class GateOptions:
     #: Where CI shows a file, the root in CI's workspace (GateResult.web_url, .path_prefix).
     web_url: str = ""
     path_prefix: str = ""
+    #: ``--model-artifact``: the bytes being deployed (docs/gate.md, issue 41).
+    model_artifact: Path | None = None
 
 
 @dataclass(slots=True)
@@ -133,6 +136,13 @@ class Run:
     def models(self) -> Models:
         """Each selected model's built-in checks and policies, evaluated on first use."""
         return evaluate_models(self, self.options.progress)
+
+    @cached_property
+    def artifact(self) -> tuple[ArtifactVerdict | None, list[Finding]]:
+        """``--model-artifact``: the bytes hashed and checked, once (None without it)."""
+        from aigov_gate.artifact.check import for_gate
+
+        return for_gate(self.options, self.situation, self.models.contexts, self.authority)
 
     @cached_property
     def signoffs(self) -> Outcome:

@@ -157,7 +157,7 @@ def _model_component(ctx: ModelContext, ref: str, data_refs: list[str]) -> dict[
     }
     if spec.description:
         component["description"] = spec.description
-    if spec.digest:
+    if spec.digest and spec.digest.startswith("sha256:"):  # an OMS root digest is no file hash
         component["hashes"] = [{"alg": "SHA-256", "content": spec.digest.removeprefix("sha256:")}]
     licence = model.metadata.labels.get("license")
     if licence:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from aigov_gate import __version__
+from aigov_gate.deployed import ArtifactVerdict
 from aigov_gate.reporters import signoff
 from aigov_gate.reporters.common import summary
 from aigov_gate.reporters.compliance import framework_to_json
@@ -18,12 +19,8 @@ def gate_to_json(result: GateResult) -> dict[str, Any]:
     findings = []
     for f in result.findings:
         item = finding_to_json(f)
-        item.update(
-            clauses=list(f.clauses),
-            model=f.model,
-            waived_by=f.waived_by,
-            blocking=result.blocks(f),
-        )
+        item.update(clauses=list(f.clauses), model=f.model, waived_by=f.waived_by)
+        item["blocking"] = result.blocks(f)
         findings.append(item)
     report = {
         "schema_version": SCHEMA_VERSION,
@@ -56,6 +53,8 @@ def gate_to_json(result: GateResult) -> dict[str, Any]:
         "compliance": [framework_to_json(fc) for fc in result.compliance],
         "signoff": [signoff.to_json(s) for s in result.signoffs],
     }
+    if result.artifact is not None:  # --model-artifact (absent without it)
+        report["artifact"] = artifact_to_json(result.artifact)
     if result.base:  # what the change does to compliance (keys absent without --base)
         report["compliance_changes"] = [
             {
@@ -83,6 +82,22 @@ def gate_to_json(result: GateResult) -> dict[str, Any]:
             for e in result.stale_evidence
         ]
     return report
+
+
+def artifact_to_json(a: ArtifactVerdict) -> dict[str, Any]:
+    return {
+        "model": a.model,
+        "version": a.version,
+        "path": a.path,
+        "name": a.name,
+        "digest": a.digest,
+        "oms_root": a.oms_root,
+        "expected": a.expected,
+        "matches": a.matches,
+        "files": a.files,
+        "signature": a.signature,
+        "signature_detail": a.signature_detail,
+    }
 
 
 def render_gate_json(result: GateResult, colour: bool = False) -> str:

@@ -30,6 +30,7 @@ class Entry:
     day: date
     digest: str
     signature: str
+    timestamp: str = ""  # base64 RFC 3161 response over the signature text (--timestamp)
 
     def lines(self, indent: int) -> list[str]:
         pad = " " * indent
@@ -41,6 +42,10 @@ class Entry:
             f"{pad}  signature: |",
         ]
         out += [f"{pad}    {line}" for line in self.signature.strip().splitlines()]
+        if self.timestamp:
+            out.append(f"{pad}  timestamp: |")
+            text = self.timestamp
+            out += [f"{pad}    {text[i : i + 76]}" for i in range(0, len(text), 76)]
         return out
 
 

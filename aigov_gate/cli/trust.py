@@ -1,0 +1,71 @@
+"""Where ``aigov evidence verify`` takes what it trusts: the keyring and the TSA roots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aigov_gate.cli.keys import open_keyring
+from aigov_gate.errors import UsageError
+
+if TYPE_CHECKING:
+    from aigov_gate.evidence.keyring import Keyring
+
+
+def keyring_at(repo: Path | None, ref: str, dest: Path) -> Keyring:
+    """The keyring folder as it is in commit ``ref`` of the repository, copied to ``dest``."""
+    from aigov_gate import git
+    from aigov_gate.cli.context import find_repo
+    from aigov_gate.config import find_config, load_config
+    from aigov_gate.evidence.keyring import Keyring
+
+    root = find_repo(repo)
+    config = load_config(find_config(root))
+    base = git.open_base(root, ref)
+    git.export_folder(base, config.keys.dir, dest)
+    return Keyring.load(dest)
+
+
+def keyring(repo: Path | None, path: Path | None, ref: str | None, tmp: Path) -> Keyring:
+    from aigov_gate.evidence.keyring import Keyring
+
+    if ref is not None:
+        return keyring_at(repo, ref, tmp)
+    if path is not None:
+        return Keyring.load(path)
+    return open_keyring(repo, None, None, missing_ok=False)[1]
+
+
+def tsa_roots(certs: tuple[Path, ...], repo: Path | None, ref: str | None) -> Any:
+    """The TSA roots, read only when a bundle has a timestamp: --tsa-cert, else the
+    repository's timestamps.tsa_roots (as committed at --keyring-ref when given)."""
+
+    def roots() -> list[bytes]:
+        if certs:
+            return [_read_pem(path) for path in certs]
+        from aigov_gate.authority import from_base, from_worktree
+        from aigov_gate.cli.context import find_repo
+        from aigov_gate.config import find_config, load_config
+        from aigov_gate.tsp import load_roots
+
+        root = find_repo(repo)
+        config = load_config(find_config(root))
+        if ref is not None:
+            from aigov_gate import git
+
+            trust = from_base(root, config, git.open_base(root, ref))
+        else:
+            trust = from_worktree(root, config)
+        return load_roots(trust.config.timestamps.tsa_roots, trust.files)
+
+    return roots
+
+
+def _read_pem(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"--tsa-cert {path}: {exc.strerror}") from None
+    if b"-----BEGIN CERTIFICATE-----" not in data:
+        raise UsageError(f"--tsa-cert {path}: not a PEM certificate", hint="pass the TSA's root CA")
+    return data
