@@ -17,12 +17,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aigov_gate.errors import AigovError
+from aigov_gate.loading.safe_json import JsonError, JsonLimits, loads
 
 if TYPE_CHECKING:
     from aigov_gate.evidence.keyring import Keyring
 
 AUDIT_FILE = "audit.jsonl"
 GENESIS = "0" * 64
+#: An entry is a flat object of a few fields: anything deeper was not written by aigov.
+_LIMITS = JsonLimits(max_bytes=1 << 20, max_depth=8)
 
 
 def actor(env: Mapping[str, str] | None = None) -> str:
@@ -72,20 +75,23 @@ def chain(path: Path, problems: list[str]) -> list[tuple[dict[str, Any], str]]:
     of the line before, canonical JSON), noting in ``problems`` each line that breaks it.
     A missing log is an empty one."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
-        text = ""
+        data = b""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = data.count(b"\n", 0, exc.start) + 1
+        problems.append(f"{path.name}:{bad}: not UTF-8 text")
+        text = data.decode("utf-8", "replace")
     out: list[tuple[dict[str, Any], str]] = []
     prev = GENESIS
     for number, line in enumerate(text.splitlines(keepends=True), start=1):
         where = f"{path.name}:{number}"
         try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            problems.append(f"{where}: not a JSON object")
-            continue
-        if not isinstance(entry, dict):
-            problems.append(f"{where}: not a JSON object")
+            entry = loads(line, _LIMITS, expect=dict)
+        except JsonError as exc:
+            problems.append(f"{where}: not a JSON object ({exc.message})")
             continue
         if entry.get("seq") != number:
             problems.append(f"{where}: entry number {entry.get('seq')}, expected {number}")

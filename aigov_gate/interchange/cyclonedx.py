@@ -33,10 +33,13 @@ from aigov_gate.documents.testing import TestRun, interval_problem
 from aigov_gate.errors import UsageError
 from aigov_gate.graph import ModelContext
 from aigov_gate.interchange.model_card import model_type_of, slug
+from aigov_gate.loading.safe_json import JsonError, JsonLimits, loads
 
 SPEC_VERSIONS = ("1.6", "1.7")
 _SCHEMAS = Path(__file__).parent / "schemas"
 _PROPERTY = "aigov:"
+#: The schema check recurses about ten frames per level: real BOMs nest a few levels deep.
+_LIMITS = JsonLimits(max_depth=48)
 
 
 @cache
@@ -56,7 +59,10 @@ def _validator(spec_version: str) -> Any:
 
 def schema_errors(bom: dict[str, Any], spec_version: str) -> list[str]:
     """What the official schema says is wrong, as ``path: message`` (first ten)."""
-    errors = sorted(_validator(spec_version).iter_errors(bom), key=lambda e: list(e.path))
+    try:
+        errors = sorted(_validator(spec_version).iter_errors(bom), key=lambda e: list(e.path))
+    except RecursionError:  # bounded by _LIMITS when read; a dict built in memory is not
+        return ["(root): nested too deeply to check against the schema"]
     shown = []
     for error in errors[:10]:
         where = "/".join(str(p) for p in error.path) or "(root)"
@@ -214,12 +220,14 @@ def _considerations(ctx: ModelContext, model: Model) -> dict[str, Any]:
 def read_bom(text: str, shown: str) -> dict[str, Any]:
     """The BOM, checked against its version's schema; errors say where."""
     try:
-        bom = json.loads(text)
-    except json.JSONDecodeError as exc:
+        bom = loads(text, _LIMITS)
+    except JsonError as exc:
         raise UsageError(
-            f"not valid JSON: {exc.msg}",
-            where=f"{shown}:{exc.lineno}:{exc.colno}",
-            hint="a trailing comma or a comment is not JSON (some published examples have one)",
+            f"not valid JSON: {exc.message}",
+            where=f"{shown}:{exc.line}:{exc.column}" if exc.line else shown,
+            hint=f"a BOM nests at most {_LIMITS.max_depth} levels"
+            if "nested deeper" in exc.message
+            else "a trailing comma or a comment is not JSON (some published examples have one)",
         ) from None
     if not isinstance(bom, dict) or bom.get("bomFormat") != "CycloneDX":
         raise UsageError(f"{shown} is not a CycloneDX BOM (no bomFormat: CycloneDX)")

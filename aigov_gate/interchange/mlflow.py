@@ -12,13 +12,14 @@ from __future__ import annotations
 import math
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from aigov_gate.documents.imported import Imported
 from aigov_gate.errors import UsageError
+from aigov_gate.interchange.mlflow_runs import Run, Selection, ms
+from aigov_gate.interchange.mlflow_server import read_server
 from aigov_gate.interchange.model_card import slug
 from aigov_gate.loading.safe_yaml import Limits, parse_text
 
@@ -42,38 +43,12 @@ _SOURCE_TAGS = {
 }
 
 
-@dataclass(slots=True)
-class Run:
-    run_id: str
-    name: str
-    experiment: str
-    status: str
-    start_ms: int | None
-    end_ms: int | None
-    #: key -> (step, timestamp, value): the latest by step, then time.
-    metrics: dict[str, tuple[int, int, float]] = field(default_factory=dict)
-    params: dict[str, str] = field(default_factory=dict)
-    tags: dict[str, str] = field(default_factory=dict)
-
-    def note(self, key: str, value: float, timestamp: int, step: int) -> None:
-        known = self.metrics.get(key)
-        if known is None or (step, timestamp) >= known[:2]:
-            self.metrics[key] = (step, timestamp, value)
-
-
-@dataclass(frozen=True, slots=True)
-class Selection:
-    run_id: str | None = None
-    experiment: str | None = None
-    latest: bool = False
-
-
 def read_runs(
     uri: str, selection: Selection, env: Mapping[str, str], token_env: str = ""
 ) -> list[Run]:
     """The runs ``selection`` names, from the store at ``uri``; newest first."""
     if uri.startswith(("http://", "https://")):
-        runs = _server(uri, selection, env, token_env)
+        runs = read_server(uri, selection, env, token_env)
     elif uri.startswith("sqlite:///"):
         runs = _sqlite(Path(uri.removeprefix("sqlite:///")), selection)
     else:
@@ -131,30 +106,58 @@ def _file_store(root: Path, selection: Selection) -> list[Run]:
 
 def _file_run(run_dir: Path, meta: dict[str, Any], experiment: str) -> Run:
     status = meta.get("status")
+    where = str(run_dir / "meta.yaml")
     run = Run(
         run_id=str(meta.get("run_id", run_dir.name)),
         name=str(meta.get("run_name") or run_dir.name),
         experiment=experiment,
         status=_STATUS_CODES.get(status, str(status)) if isinstance(status, int) else str(status),
-        start_ms=meta.get("start_time"),
-        end_ms=meta.get("end_time"),
+        start_ms=ms(meta.get("start_time"), f"{where}: start_time"),
+        end_ms=ms(meta.get("end_time"), f"{where}: end_time"),
     )
     for kind in ("metrics", "params", "tags"):
         folder = run_dir / kind
         for file in sorted(p for p in folder.rglob("*") if p.is_file()):
             key = file.relative_to(folder).as_posix()  # keys with "/" are folders
-            text = file.read_text(encoding="utf-8")
+            text = _text(file)
             if kind == "params":
                 run.params[key] = text
             elif kind == "tags":
                 run.tags[key] = text
             else:
-                for line in text.splitlines():
-                    parts = line.split()
-                    if len(parts) >= 2:
-                        step = int(parts[2]) if len(parts) > 2 else 0
-                        run.note(key, float(parts[1]), int(parts[0]), step)
+                for number, line in enumerate(text.splitlines(), 1):
+                    _metric_line(run, key, line, f"{file}:{number}")
     return run
+
+
+def _text(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})",
+            hint="MLflow writes params, tags and metrics as UTF-8: was the file store edited?",
+        ) from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {file}: {exc.strerror}") from None
+
+
+def _metric_line(run: Run, key: str, line: str, where: str) -> None:
+    """``TIMESTAMP VALUE [STEP]``, MLflow's metric file line."""
+    parts = line.split()
+    if not parts:
+        return
+    try:
+        if len(parts) not in (2, 3):
+            raise ValueError(line)
+        value = float(parts[1])
+        timestamp, step = int(parts[0]), int(parts[2]) if len(parts) > 2 else 0
+    except ValueError:
+        raise UsageError(
+            f"{where}: not a metric line ('TIMESTAMP VALUE [STEP]'): {line[:80]!r}",
+            hint="was the file store edited by hand?",
+        ) from None
+    run.note(key, value, timestamp, step)
 
 
 # -- SQLite -------------------------------------------------------------------------------
@@ -198,90 +201,31 @@ def _sqlite_runs(db: sqlite3.Connection, path: Path, selection: Selection) -> li
         args.append(selection.experiment)
     runs = []
     for run_id, name, experiment, status, start, end in db.execute(query, args).fetchall():
-        run = Run(run_id, name or run_id, experiment, str(status), start, end)
+        what = f"{path}: run {str(run_id)[:40]}"
+        run = Run(
+            str(run_id),
+            str(name or run_id),
+            str(experiment),
+            str(status),
+            ms(start, f"{what}: start_time"),
+            ms(end, f"{what}: end_time"),
+        )
         for key, value, timestamp, step, is_nan in db.execute(
             "SELECT key, value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid = ?",
             (run_id,),
         ):
-            run.note(key, math.nan if is_nan else float(value), int(timestamp or 0), int(step))
-        run.params = dict(db.execute("SELECT key, value FROM params WHERE run_uuid = ?", (run_id,)))
-        run.tags = dict(db.execute("SELECT key, value FROM tags WHERE run_uuid = ?", (run_id,)))
+            shown = "nan" if is_nan else value  # checked as a file store's line is
+            line = f"{timestamp or 0} {shown} {step}"
+            _metric_line(run, str(key), line, f"{what}: metric {key}")
+        run.params = _strings(db, "params", run_id)
+        run.tags = _strings(db, "tags", run_id)
         runs.append(run)
     return runs
 
 
-# -- a tracking server ----------------------------------------------------------------------
-
-
-def _server(uri: str, selection: Selection, env: Mapping[str, str], token_env: str) -> list[Run]:
-    import requests
-
-    headers = {}
-    if token_env:
-        token = env.get(token_env)
-        if not token:
-            raise UsageError(f"{token_env} is not set", hint="export the tracking server's token")
-        headers["Authorization"] = f"Bearer {token}"
-    base = uri.rstrip("/") + "/api/2.0/mlflow"
-
-    def call(method: str, path: str, **kwargs: Any) -> Any:
-        try:
-            answer = requests.request(method, base + path, headers=headers, timeout=30, **kwargs)
-        except requests.RequestException as exc:
-            raise UsageError(
-                f"cannot reach the MLflow server at {uri}: {type(exc).__name__}"
-            ) from None
-        if answer.status_code in (401, 403):
-            raise UsageError(f"the MLflow server refused the request ({answer.status_code})",
-                             hint=f"check the token in {token_env or 'the connector'}")  # fmt: skip
-        if answer.status_code == 404:
-            return None
-        if answer.status_code != 200:
-            raise UsageError(f"the MLflow server answered {answer.status_code} to {path}")
-        try:
-            return answer.json()
-        except ValueError:
-            raise UsageError(f"the MLflow server's answer to {path} is not JSON") from None
-
-    if selection.run_id is not None:
-        found = call("GET", "/runs/get", params={"run_id": selection.run_id})
-        runs_json = [found["run"]] if found and "run" in found else []
-    else:
-        found = call(
-            "GET", "/experiments/get-by-name", params={"experiment_name": selection.experiment}
-        )
-        if not found or "experiment" not in found:
-            return []
-        search = {
-            "experiment_ids": [found["experiment"]["experiment_id"]],
-            "max_results": 1000,
-            "order_by": ["attributes.start_time DESC"],
-            "run_view_type": "ACTIVE_ONLY",
-        }
-        runs_json = (call("POST", "/runs/search", json=search) or {}).get("runs", [])
-    names: dict[str, str] = {}
-    return [_server_run(r, names, call) for r in runs_json]
-
-
-def _server_run(data: dict[str, Any], names: dict[str, str], call: Any) -> Run:
-    info, body = data.get("info", {}), data.get("data", {})
-    experiment_id = str(info.get("experiment_id", ""))
-    if experiment_id not in names:
-        found = call("GET", "/experiments/get", params={"experiment_id": experiment_id})
-        names[experiment_id] = (found or {}).get("experiment", {}).get("name", experiment_id)
-    run = Run(
-        run_id=str(info.get("run_id")),
-        name=str(info.get("run_name") or info.get("run_id")),
-        experiment=names[experiment_id],
-        status=str(info.get("status")),
-        start_ms=int(info["start_time"]) if info.get("start_time") else None,
-        end_ms=int(info["end_time"]) if info.get("end_time") else None,
-        params={p["key"]: str(p["value"]) for p in body.get("params", [])},
-        tags={t["key"]: str(t["value"]) for t in body.get("tags", [])},
-    )
-    for m in body.get("metrics", []):
-        run.note(m["key"], float(m["value"]), int(m.get("timestamp", 0)), int(m.get("step", 0)))
-    return run
+def _strings(db: sqlite3.Connection, table: str, run_id: object) -> dict[str, str]:
+    query = f"SELECT key, value FROM {table} WHERE run_uuid = ?"
+    return {str(k): str(v) for k, v in db.execute(query, (run_id,))}
 
 
 # -- to our documents -----------------------------------------------------------------------
@@ -342,9 +286,9 @@ def to_testrun(
         spec["dataset"] = dataset
     spec["status"] = _OUR_STATUS.get(run.status.upper(), "pending")
     spec["parameters"] = parameters
-    for key, ms in (("started_at", run.start_ms), ("finished_at", run.end_ms)):
-        if _instant(ms):
-            spec[key] = _instant(ms)
+    for key, at in (("started_at", run.start_ms), ("finished_at", run.end_ms)):
+        if _instant(at):
+            spec[key] = _instant(at)
     spec["executor"] = f"mlflow run {run.run_id}"
     spec["results"] = [{"test_name": f"mlflow run {run.name}", "metrics": metrics}]
     return {
@@ -360,7 +304,7 @@ def probe(uri: str, env: Mapping[str, str], token_env: str = "") -> str:
     file store's folder, the SQLite schema revision, the server's answer to the token."""
     try:
         if uri.startswith(("http://", "https://")):
-            _server(uri, Selection(experiment="Default", latest=False), env, token_env)
+            read_server(uri, Selection(experiment="Default", latest=False), env, token_env)
         elif uri.startswith("sqlite:///"):
             _sqlite(Path(uri.removeprefix("sqlite:///")), Selection(run_id=""))
         else:
@@ -370,3 +314,6 @@ def probe(uri: str, env: Mapping[str, str], token_env: str = "") -> str:
     except UsageError as exc:
         return exc.message
     return ""
+
+
+__all__ = ["KNOWN_REVISIONS", "Run", "Selection", "probe", "read_runs", "to_testrun"]

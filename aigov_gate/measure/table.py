@@ -14,6 +14,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -166,7 +167,8 @@ def read(
     raw: Raw
     lines: list[int] | None
     if path.suffix.lower() in (".parquet", ".pq"):
-        raw, lines, header, declared = _parquet(path, [*given.values(), *optional], protected)
+        wanted_columns = [*given.values(), *optional]
+        raw, lines, header, declared = _parquet(path, wanted_columns, protected, max_bytes)
     else:
         raw, lines, header, declared = _csv(path, [*given.values(), *optional, *protected])
     wanted = {**given, **{role: role for role in optional if role in raw}}
@@ -240,7 +242,7 @@ def _declared(sidecar: Path) -> str | None:
 
 
 def _parquet(
-    path: Path, names: list[str], protected: list[str]
+    path: Path, names: list[str], protected: list[str], max_bytes: int
 ) -> tuple[Raw, None, list[str], str | None]:
     try:
         import pyarrow.parquet as pq
@@ -249,16 +251,19 @@ def _parquet(
             f"{path}: reading Parquet needs pyarrow",
             hint="pip install 'aigov-gate[metrics]' pyarrow, or pass a CSV",
         ) from None
-    try:
-        schema = pq.read_schema(path)
+    import pyarrow as pa
+
+    try:  # the footer's sizes first, then decoded a batch at a time and counted
+        parquet = pq.ParquetFile(path)
+        schema = parquet.schema_arrow
         header = list(schema.names)
-        every = dict.fromkeys([*names, *protected])
-        table = pq.read_table(path, columns=[n for n in every if n in header])
-    except (OSError, ValueError) as exc:
+        every = [n for n in dict.fromkeys([*names, *protected]) if n in header]
+        _within(path, parquet.metadata, every, max_bytes)
+        table = _decode_bounded(path, parquet, every, max_bytes)
+    except (OSError, ValueError, pa.ArrowException) as exc:
         raise UsageError(f"{path}: not Parquet: {exc}", hint="check the file") from None
     meta = schema.metadata or {}
     declared = meta.get(b"dataset_digest")
-    import pyarrow as pa
 
     out: Raw = {}
     for name in table.column_names:
@@ -272,6 +277,44 @@ def _parquet(
         else:
             out[name] = [str(v) for v in column.to_pylist()]
     return out, None, header, declared.decode() if declared else None
+
+
+def _too_big(path: Path, what: str, max_bytes: int) -> UsageError:
+    return UsageError(
+        f"{path}: {what}, over --max-bytes {max_bytes} (a row costs at least 8 bytes)",
+        hint="raise it with --max-bytes, or sample the predictions",
+    )
+
+
+def _within(path: Path, metadata: Any, wanted: list[str], max_bytes: int) -> None:
+    """What the file's footer declares: rows, and the columns' uncompressed bytes."""
+    if metadata.num_rows > max_bytes // 8:
+        raise _too_big(path, f"{metadata.num_rows} rows", max_bytes)
+    declared = 0
+    for group in range(metadata.num_row_groups):
+        chunks = metadata.row_group(group)
+        for i in range(chunks.num_columns):
+            if chunks.column(i).path_in_schema.split(".")[0] in wanted:
+                declared += chunks.column(i).total_uncompressed_size
+    if declared > max_bytes:
+        raise _too_big(path, f"{declared} bytes once decompressed", max_bytes)
+
+
+def _decode_bounded(path: Path, parquet: Any, wanted: list[str], max_bytes: int) -> Any:
+    """The columns, decoded a batch at a time and counted as they come: the footer can lie."""
+    import pyarrow as pa
+
+    rows = size = 0
+    batches = []
+    for batch in parquet.iter_batches(batch_size=8192, columns=wanted):
+        rows += batch.num_rows
+        size += batch.nbytes
+        if rows > max_bytes // 8 or size > max_bytes:
+            raise _too_big(path, f"over {size} bytes in {rows} rows decoded", max_bytes)
+        batches.append(batch)
+    if not batches:
+        return pa.table({n: pa.array([], type=parquet.schema_arrow.field(n).type) for n in wanted})
+    return pa.Table.from_batches(batches)
 
 
 def _label(value: object) -> str:

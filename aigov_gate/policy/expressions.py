@@ -450,7 +450,7 @@ def show(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(show(v) for v in value)
     if isinstance(value, dict):  # as JSON, not Python's repr: text stays text (PII masking)
-        import json
+        from aigov_gate.loading.safe_json import dumps_sorted  # {1: a, b: c} sorts too
 
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=show)
+        return dumps_sorted(value, default=show)
     return str(value)

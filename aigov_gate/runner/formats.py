@@ -24,7 +24,6 @@ one entry in the table.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from aigov_gate.documents.testing import IntervalProvenance, interval_problem
+from aigov_gate.loading.safe_json import JsonError, loads
 
 Metric = dict[str, Any]
 Reader = Callable[[str, str], tuple[list[Metric], list[str]]]
@@ -42,7 +42,10 @@ _FIELDS = {"name", "value", "slice_key", "slice_value", "n", "ci_low", "ci_high"
 def _number(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond a float's range
+        return None
     return number if math.isfinite(number) else None
 
 
@@ -91,9 +94,9 @@ def _provenance(given: object, out: Metric) -> str:
 
 def _json(text: str, shown: str) -> tuple[Any, list[str]]:
     try:
-        return json.loads(text), []
-    except ValueError as exc:
-        return None, [f"{shown}: not JSON: {exc}"]
+        return loads(text), []
+    except JsonError as exc:
+        return None, [f"not JSON: {exc.at(shown)}"]
 
 
 def _collect(raw: list[tuple[dict[str, Any], str]]) -> tuple[list[Metric], list[str]]:
@@ -115,10 +118,8 @@ def read_jsonl(text: str, shown: str) -> tuple[list[Metric], list[str]]:
             continue
         where = f"{shown}:{number}"
         try:
-            raw = json.loads(line, parse_constant=lambda c: c)  # NaN/Infinity stay strings
-        except ValueError:
-            raw = None
-        if not isinstance(raw, dict):
+            raw = loads(line, expect=dict, constants=str)  # NaN/Infinity stay strings
+        except JsonError:
             problems.append(f"{where}: not a JSON object: {line[:80]}")
             continue
         if set(raw) == {"predictions"}:
@@ -138,10 +139,10 @@ def bindings(text: str) -> list[dict[str, Any]]:
         if '"predictions"' not in line:
             continue
         try:
-            raw = json.loads(line)
-        except ValueError:
-            continue
-        ref = raw.get("predictions") if isinstance(raw, dict) else None
+            raw = loads(line, expect=dict)
+        except JsonError:
+            continue  # read_jsonl reports the line
+        ref = raw.get("predictions")
         if isinstance(ref, dict) and isinstance(ref.get("sha256"), str):
             out.append({k: ref[k] for k in ("path", "sha256", "rows") if k in ref})
     return out
@@ -186,7 +187,8 @@ def read_lm_eval(text: str, shown: str) -> tuple[list[Metric], list[str]]:
     for task, values in results.items():
         if not isinstance(values, dict):
             continue
-        count = samples.get(task, {}).get("effective") if isinstance(samples, dict) else None
+        counted = samples.get(task)
+        count = counted.get("effective") if isinstance(counted, dict) else None
         for key, value in values.items():
             metric, _, filt = key.partition(",")
             if metric == "alias" or metric.endswith("_stderr"):
