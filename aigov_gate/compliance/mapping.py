@@ -14,7 +14,6 @@ Framework document which, named like a built-in catalog, replaces it for its org
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from aigov_gate.compliance.oscal import NS, control_id_for
 from aigov_gate.compliance.oscal import stable_uuid as uuid_for
 from aigov_gate.errors import UsageError
 from aigov_gate.frameworks import Catalog, crosswalk
+from aigov_gate.loading.safe_json import JsonError, load_file
 
 MAPPING_OSCAL_VERSION = "1.2.0"
 RELATIONSHIP = "intersects-with"
@@ -107,12 +107,12 @@ def export_mapping(source: Catalog, target: Catalog) -> dict[str, Any]:
 def read_mapping(path: Path) -> dict[str, Any]:
     """The ``mapping-collection`` object of a JSON file; errors say where and what."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = load_file(path)
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file", hint="give an OSCAL mapping-collection") from None
-    except json.JSONDecodeError as exc:
+    except JsonError as exc:
         raise UsageError(
-            f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}",
+            exc.at(str(path), "not valid JSON"),
             hint="an OSCAL 1.2 mapping-collection in JSON",
         ) from None
     except (OSError, UnicodeDecodeError) as exc:

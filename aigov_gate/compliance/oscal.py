@@ -31,9 +31,11 @@ from typing import Any
 from aigov_gate import __version__
 from aigov_gate.documents.imported import Imported
 from aigov_gate.errors import UsageError
+from aigov_gate.loading.safe_json import JsonError, JsonLimits, loads
 from aigov_gate.result import ClauseStatus, FrameworkCompliance, GateResult
 
 OSCAL_VERSION = "1.1.2"
+_FORMATS = "an OSCAL catalog in JSON or YAML"
 NS = "https://github.com/aigov-gate/aigov-gate/ns/oscal"
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, NS)
 _TOKEN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
@@ -52,27 +54,13 @@ def read_catalog(path: Path) -> dict[str, Any]:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read: {exc}", hint="check the file") from None
-    data: Any
-    if path.suffix.lower() == ".json":
+    if path.suffix.lower() != ".json":
+        data = _yaml(text, path)
+    else:  # both through the guarded readers: size and depth bounded, positions kept
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UsageError(
-                f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}",
-                hint="an OSCAL catalog in JSON or YAML",
-            ) from None
-    else:
-        import yaml
-
-        try:
-            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-            raise UsageError(
-                f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}",
-                hint="an OSCAL catalog in JSON or YAML",
-            ) from None
+            data = loads(text, JsonLimits(max_bytes=64 << 20))
+        except JsonError as exc:
+            raise UsageError(exc.at(str(path), "not valid JSON"), hint=_FORMATS) from None
     if not isinstance(data, dict) or not isinstance(data.get("catalog"), dict):
         other = next(iter(data), None) if isinstance(data, dict) else None
         hint = (
@@ -108,6 +96,17 @@ def import_catalog(catalog: dict[str, Any], name: str | None = None) -> Imported
     }
     out.documents.append(framework)
     return out
+
+
+def _yaml(text: str, path: Path) -> Any:
+    from aigov_gate.loading.safe_yaml import Limits, parse_text
+
+    parsed = parse_text(text, Limits(max_file_bytes=64 << 20))
+    if parsed.problems:
+        bad = parsed.problems[0]
+        where = f"{path}:{bad.line}:{bad.column}" if bad.line else str(path)
+        raise UsageError(f"{where}: not valid YAML: {bad.message}", hint=_FORMATS)
+    return parsed.documents[0] if parsed.documents else None
 
 
 def _clauses(nodes: list[_Node], out: Imported) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aigov_gate.evidence.keys import Signer, key_id
+from aigov_gate.loading.safe_json import JsonError, loads
 
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 
@@ -77,11 +78,9 @@ def b64decode(text: str) -> bytes:
 
 def parse(data: bytes) -> Envelope:
     try:
-        raw: Any = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise EnvelopeError(f"not JSON ({exc})") from None
-    if not isinstance(raw, dict):
-        raise EnvelopeError("not a JSON object")
+        raw: Any = loads(data, expect=dict)
+    except JsonError as exc:
+        raise EnvelopeError(f"not a JSON object ({exc.at('envelope')})") from None
     payload_type, payload, signatures = (
         raw.get("payloadType"),
         raw.get("payload"),

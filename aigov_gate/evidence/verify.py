@@ -14,7 +14,6 @@ import base64
 import binascii
 import hashlib
 import io
-import json
 import os
 import tarfile
 from collections.abc import Callable, Iterator
@@ -39,6 +38,7 @@ from aigov_gate.evidence.bundle import (
 )
 from aigov_gate.evidence.keyring import Keyring, parse_stamp, valid_at
 from aigov_gate.evidence.keys import verify_signature
+from aigov_gate.loading.safe_json import JsonError, loads
 
 
 @dataclass(slots=True)
@@ -80,11 +80,11 @@ def open_envelope(contents: archive.Contents) -> tuple[dsse.Envelope, dict[str, 
         raise dsse.EnvelopeError(f"no {ENVELOPE} in the bundle")
     envelope = dsse.parse(member.data)
     try:
-        statement = json.loads(envelope.payload)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise dsse.EnvelopeError(f"the payload is not JSON ({exc})") from None
-    if not isinstance(statement, dict):
-        raise dsse.EnvelopeError("the payload is not a JSON object")
+        statement = loads(envelope.payload, expect=dict)
+    except JsonError as exc:
+        raise dsse.EnvelopeError(
+            f"the payload is not a JSON object ({exc.at('payload')})"
+        ) from None
     return envelope, statement
 
 
@@ -286,9 +286,9 @@ def data_key(
     assert verification.contents is not None
     member = verification.contents.members.get(WRAPPED)
     try:
-        wrapped = json.loads(member.data or b"") if member else {}
+        wrapped = loads(member.data or b"", expect=dict) if member else {}
         wrappings = list(wrapped.get("wrapped", []))
-    except (json.JSONDecodeError, AttributeError, TypeError):
+    except (JsonError, TypeError):
         raise AigovError(f"{WRAPPED} is not valid JSON", hint="the bundle was damaged") from None
     tried: list[str] = []
     for wrapping in wrappings:

@@ -57,10 +57,10 @@ class JsonError(ValueError):
         self.line = line
         self.column = column
 
-    def at(self, shown: str) -> str:
-        """``shown:line:column: message`` (the position left out when there is none)."""
+    def at(self, shown: str, what: str = "") -> str:
+        """``shown:line:column: [what: ]message`` (the position left out when there is none)."""
         where = f"{shown}:{self.line}:{self.column}" if self.line else shown
-        return f"{where}: {self.message}"
+        return f"{where}: {what}: {self.message}" if what else f"{where}: {self.message}"
 
 
 def kind_of(value: Any) -> str:

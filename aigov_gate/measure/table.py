@@ -229,14 +229,14 @@ def _csv(path: Path, names: list[str]) -> tuple[Raw, list[int], list[str], str |
 
 
 def _declared(sidecar: Path) -> str | None:
-    import json
+    from aigov_gate.loading.safe_json import JsonError, load_file
 
     if not sidecar.is_file():
         return None
     try:
-        meta = json.loads(sidecar.read_text(encoding="utf-8"))
-    except ValueError:
-        raise UsageError(f"{sidecar} is not JSON", hint="fix or remove it") from None
+        meta = load_file(sidecar)
+    except JsonError as exc:
+        raise UsageError(f"{exc.at(str(sidecar))} (not JSON)", hint="fix or remove it") from None
     value = meta.get("dataset_digest") if isinstance(meta, dict) else None
     return str(value) if value else None
 

@@ -9,13 +9,13 @@ kept out of ``repr`` and never printed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aigov_gate.config import SignOffConfig
 from aigov_gate.errors import UsageError
+from aigov_gate.loading.safe_json import JsonError, load_file
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +108,8 @@ def _github_event(path: str | None) -> tuple[int | None, str]:
     if not path:
         return None, ""
     try:
-        event = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        event = load_file(Path(path))
+    except (OSError, JsonError) as exc:
         raise UsageError(
             f"cannot read the GitHub event file {path} (GITHUB_EVENT_PATH): {exc}",
             hint="unset GITHUB_EVENT_PATH outside GitHub Actions, or pass --pr",

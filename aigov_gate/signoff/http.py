@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import requests
 
 from aigov_gate.errors import ProviderError
+from aigov_gate.loading.safe_json import JsonError, loads
 
 MAX_PAGES = 100
 
@@ -49,7 +50,7 @@ class Api:
         self.sleep = sleep
 
     def get(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
-        return self._request(self.base_url + path, params).json()
+        return _body(self._request(self.base_url + path, params), self.service)
 
     def pages(self, path: str, params: Mapping[str, str | int] | None = None) -> Iterator[Any]:
         """Each item of a paginated list, following ``Link: <...>; rel="next"``."""
@@ -59,7 +60,7 @@ class Api:
             if url is None:
                 return
             response = self._request(url, query)
-            body = response.json()
+            body = _body(response, self.service)
             if not isinstance(body, list):
                 raise ProviderError(
                     f"{self.service} API: GET {_show(url)} returned {type(body).__name__}, "
@@ -158,10 +159,21 @@ def _show(url: str) -> str:
     return parts.path or "/"
 
 
+def _body(response: requests.Response, service: str) -> Any:
+    """The answer's JSON, through the guarded reader: size, depth, UTF-8."""
+    try:
+        return loads(response.content)
+    except JsonError as exc:
+        raise ProviderError(
+            f"{service} API: GET {_show(response.url)} did not answer JSON: {exc.message}",
+            hint="check the API URL (it should be the REST API root)",
+        ) from None
+
+
 def _message(response: requests.Response) -> str:
     try:
-        body = response.json()
-    except ValueError:
+        body = loads(response.content)
+    except JsonError:
         return ""
     if isinstance(body, dict):
         text = body.get("message") or body.get("error") or ""
