@@ -95,13 +95,14 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
 
 @dataclass(frozen=True, slots=True)
 class Situation:
-    """What is being decided: the stage, the deploy environment and the evaluation day,
-    ``today`` (``--as-of``, else the day of the Run's clock snapshot)."""
+    """What is being decided: the stage, the environment, the evaluation day ``today``
+    (``--as-of``, else the day of the Run's clock snapshot), and ``--model`` (None: all)."""
 
     stage: Stage = "merge"
     environment: str | None = None
     production: bool = False
     today: date = field(default_factory=lambda: date(1970, 1, 1))
+    model: str | None = None
 
     @property
     def production_deploy(self) -> bool:

@@ -4,6 +4,7 @@ Markdown, text; byte-identical output for identical inputs."""
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -57,16 +58,13 @@ def test_sarif_validates_and_carries_rules_locations_and_suppressions(
     )
     assert by_rule["metric.disparity"]["suppressions"][0]["justification"] == "waived by Waiver/w"
     assert all(r["ruleIndex"] == list(rules).index(r["ruleId"]) for r in run["results"])
-    # GitHub code scanning: names that are not ids, scores on rules, end of region,
+    # GitHub code scanning: names that are not ids, no security score on governance rules
+    # (a metric is not a vulnerability: its alert has its level), end of region,
     # primaryLocationLineHash, and %SRCROOT% declared
     assert rules["metric.disparity"]["name"] == "MetricDisparity"
     assert all(r["name"] != r["id"] for r in rules.values())
-    assert rules["metric.threshold"]["properties"]["security-severity"] == "8.0"
-    assert all(
-        "security-severity" not in r["properties"]
-        for r in rules.values()
-        if r["defaultConfiguration"]["level"] == "note" and r["id"].startswith("compliance.")
-    )
+    assert rules["metric.threshold"]["defaultConfiguration"]["level"] == "error"
+    assert all("security-severity" not in r["properties"] for r in rules.values())
     assert all("security-severity" not in r["properties"] for r in run["results"])
     assert (region["endLine"], region["endColumn"]) == (14, 31)
     assert all(":" in r["partialFingerprints"]["primaryLocationLineHash"] for r in run["results"])
@@ -225,6 +223,14 @@ def test_codequality_and_sarif_paths_are_relative_to_the_project(
     results = json.loads(done.stdout)["runs"][0]["results"]
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
     assert uris and all(u.startswith("governance/") for u in uris)
+    # junit-gitlab's file attribute, in the same GitLab run, says the same paths
+    env = {"CI_PROJECT_DIR": str(project)}
+    done = run_aigov("gate", "--repo", str(sub), "--as-of", AS_OF, "--format", "junit-gitlab",
+                     env=env)  # fmt: skip
+    cases = ET.fromstring(done.stdout).iter("testcase")
+    files = {str(c.get("file")) for c in cases if c.get("file")}
+    assert files and all(f.startswith("governance/") for f in files), files
+    assert files <= {i["location"]["path"] for i in issues}
 
 
 def _multitool_findings(sarif: Path, tmp_path: Path) -> list[str]:
@@ -270,3 +276,65 @@ def test_every_format_the_cli_offers_has_a_reporter_and_back() -> None:
 
     assert list(FORMATS) == list(GATE_REPORTER_BY_NAME)
     assert all(callable(GATE_REPORTER_BY_NAME[name]) for name in FORMATS)
+
+
+def _clauses(count: int) -> str:
+    from aigov_gate.frameworks import builtin_catalog
+
+    names = [c for c in builtin_catalog("nist-ai-rmf").clauses if "." in c][:count]
+    return "".join(f"    - {{framework: nist-ai-rmf, clause: {c}}}\n" for c in names)
+
+
+WIDE_POLICY = """\
+apiVersion: aigov/v1
+kind: Policy
+metadata: {name: wide}
+spec:
+  title: A policy that names many clauses
+  severity: high
+  rule: model.spec.intended_use == "nothing at all"
+  message: "{{model.metadata.name}} fails the wide policy"
+  clauses:
+"""
+
+
+def test_sarif_for_github_code_scanning_tags_regions_and_category(
+    write_repo: WriteRepo, tmp_path: Path
+) -> None:
+    repo = failing_repo(write_repo)
+    (repo / "policies").mkdir()
+    (repo / "policies/wide.yaml").write_text(WIDE_POLICY + _clauses(21))
+    (repo / "stray.yaml").write_bytes(b"apiVersion: aigov/v1\n\x00")  # file.binary: no line
+    (repo / "registry.yaml").write_text(
+        "apiVersion: aigov/v1\nkind: ConnectorConfig\nmetadata: {name: registry}\n"
+        "spec: {connector_type: mlflow, configuration: {api_token: s3cr3t-value-123}}\n"
+    )
+    text = report(repo, "sarif", "--stage", "deploy", "-e", "staging", "--model", "scorer")
+    sarif = json.loads(text)
+    jsonschema.validate(sarif, SARIF_SCHEMA)
+    run = sarif["runs"][0]
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    wide = rules["wide"]
+    assert len(wide["properties"]["tags"]) == 20  # GitHub refuses more
+    assert len(wide["relationships"]) == 21  # every clause is still there
+    for rule in rules.values():  # GitHub reads security-severity only beside "security"
+        tags = rule["properties"]["tags"]
+        assert ("security-severity" in rule["properties"]) == ("security" in tags), rule["id"]
+    assert "security-severity" not in rules["metric.threshold"]["properties"]
+    secret = rules["secret.inline"]["properties"]  # a security problem: a security alert
+    assert "security" in secret["tags"] and secret["security-severity"] == "9.5"
+    regions = [r["locations"][0]["physicalLocation"].get("region") for r in run["results"]]
+    assert all(regions) and {"startLine": 1} in regions
+    assert run["automationDetails"]["id"] == "aigov-gate/deploy/env=staging/model=scorer/"
+    merge = json.loads(report(repo, "sarif"))["runs"][0]["automationDetails"]["id"]
+    assert merge == "aigov-gate/merge/"  # unchanged where there is no environment or model
+    ours = tmp_path / "github.sarif"
+    ours.write_text(text, encoding="utf-8")
+    assert _multitool_findings(ours, tmp_path) == []
+    # the validator does see a file-level finding without a region (SARIF2017 wants one)...
+    bare = json.loads(text)
+    for result in bare["runs"][0]["results"]:
+        result["locations"][0]["physicalLocation"].pop("region", None)
+    worse = tmp_path / "bare.sarif"
+    worse.write_text(json.dumps(bare), encoding="utf-8")
+    assert _multitool_findings(worse, tmp_path)

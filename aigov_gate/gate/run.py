@@ -234,7 +234,7 @@ def situation_for(config: AigovConfig, options: GateOptions, now: datetime) -> S
             )
         production = config.environments[env].production
     as_of = options.as_of if options.as_of is not None else now.date()
-    return Situation(options.stage, env, production, as_of)
+    return Situation(options.stage, env, production, as_of, options.model)
 
 
 def _evaluator(

@@ -56,7 +56,8 @@ def _case(
     """Adds the case; returns (failed, skipped, the findings it leaves to system-out)."""
     case = _sub(suite, "testcase", name=rule, classname=classname, time="0")
     if gitlab and findings and findings[0].location.path:
-        case.set("file", _xml(findings[0].location.path))
+        path, prefix = findings[0].location.path, result.path_prefix  # as Code Quality's
+        case.set("file", _xml(f"{prefix}/{path}" if prefix else path))
     blocking = [f for f in findings if result.blocks(f)]
     if blocking:
         first = blocking[0]

@@ -1,8 +1,11 @@
 """SARIF 2.1.0 for GitHub code scanning (``github/codeql-action/upload-sarif``).
 
 Rules carry an identifier name (``MetricThreshold`` for ``metric.threshold``), their help
-URI, clause refs (as tags) and GitHub's ``security-severity`` (none for info rules);
-results carry file and region (start and end) relative to ``%SRCROOT%`` (declared in
+URI, clause refs (as tags, at most 20 with ours, as GitHub allows; every clause is in the
+rule's ``relationships``) and, for the security rules only, the ``security`` tag and
+GitHub's ``security-severity``; ``automationDetails.id`` names the stage, environment and
+model; results carry file and region (start and end; line 1 for a finding about a whole
+file) relative to ``%SRCROOT%`` (declared in
 ``originalUriBaseIds``), stable partial fingerprints (ours and GitHub's
 ``primaryLocationLineHash``), and waived findings an external suppression with the
 waiver's name. No timestamps: same inputs, same bytes.
@@ -26,6 +29,28 @@ _SECURITY_SEVERITY = {
     Severity.HIGH: "8.0",
     Severity.CRITICAL: "9.5",
 }
+#: GitHub code scanning refuses an upload whose rule has more than 20 tags.
+MAX_TAGS = 20
+#: Rules whose findings are security problems in the ordinary sense: a secret written
+#: down, a forged or unverifiable signature, a look-alike identity, evidence that does not
+#: match its digest or leaves the repository, input built to attack the parser. Only these
+#: are tagged ``security`` and carry ``security-severity``, so they, and only they, show
+#: as security alerts; a governance finding (a metric, a missing approval) is an alert
+#: at its ``level`` (docs/reporters.md, "SARIF for GitHub code scanning", says why).
+SECURITY_RULES = frozenset(
+    {
+        "secret.inline",
+        "signoff.unverified",
+        "waiver.unverified",
+        "identity.lookalike",
+        "authority.changed",
+        "evidence.digest-mismatch",
+        "evidence.path-outside",
+        "file.symlink-outside",
+        "yaml.unsafe-tag",
+        "yaml.alias-bomb",
+    }
+)
 _POLICIES_URL = DOCS_URL.replace("rules.md", "policies.md")
 _DEFAULT_LEVEL = {"info": "note", "low": "note", "medium": "warning", "high": "error"}
 
@@ -34,9 +59,11 @@ def _rule(result: GateResult, rule_id: str) -> dict[str, Any]:
     info = result.rule(rule_id)
     text = info.checks or info.title
     help_text = "\n\n".join(x for x in (info.checks, info.why, f"Fix: {info.fix}") if x)
-    properties: dict[str, Any] = {"tags": ["ai-governance", *info.clauses]}
+    security = rule_id in SECURITY_RULES
+    tags = ["ai-governance", *(["security"] if security else []), *info.clauses]
+    properties: dict[str, Any] = {"tags": tags[:MAX_TAGS]}  # all clauses: relationships
     severity = Severity.parse(info.severity)
-    if severity is not Severity.INFO:  # GitHub: no score means "not a security finding"
+    if security and severity is not Severity.INFO:  # GitHub reads it only with "security"
         properties["security-severity"] = _SECURITY_SEVERITY[severity]
     rule: dict[str, Any] = {
         "id": rule_id,
@@ -63,7 +90,21 @@ def _name(rule_id: str) -> str:
     """``metric.threshold`` -> ``MetricThreshold``: SARIF's rule name is an identifier,
     not the id again (SARIF 3.49.7; the multitool's SARIF1001)."""
     parts = [p for p in rule_id.replace("-", ".").replace("_", ".").split(".") if p]
-    return "".join(p[:1].upper() + p[1:] for p in parts) or "Rule"
+    name = "".join(p[:1].upper() + p[1:] for p in parts) or "Rule"
+    return name + "Rule" if name.lower() == rule_id.lower() else name  # a policy "wide"
+
+
+def automation_id(result: GateResult) -> str:
+    """GitHub's category of the analysis (everything up to the last ``/``): the stage, and
+    the environment and model when the run has them, so the staging and production gates,
+    or per-model jobs, on one commit do not replace each other's alerts."""
+    situation = result.situation
+    parts = ["aigov-gate", situation.stage]
+    if situation.environment:
+        parts.append(f"env={situation.environment}")
+    if situation.model:
+        parts.append(f"model={situation.model}")
+    return "/".join(parts) + "/"
 
 
 def _taxonomies(result: GateResult, rule_ids: list[str]) -> list[dict[str, Any]]:
@@ -106,6 +147,8 @@ def _location(f: Finding, prefix: str) -> dict[str, Any]:
             "endLine": f.location.line,
             "endColumn": column + 1,  # exclusive: the character the finding points at
         }
+    else:  # about the whole file: its first line, where GitHub shows a file's alert
+        physical["region"] = {"startLine": 1}
     return {"physicalLocation": physical}
 
 
@@ -163,7 +206,7 @@ def render_sarif(result: GateResult, colour: bool = False) -> str:
                     }
                 },
                 "taxonomies": taxonomies,
-                "automationDetails": {"id": f"aigov-gate/{result.situation.stage}/"},
+                "automationDetails": {"id": automation_id(result)},
                 "originalUriBaseIds": {
                     "%SRCROOT%": {
                         "description": {
