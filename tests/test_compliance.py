@@ -459,6 +459,16 @@ def test_crosswalks_round_trip_as_oscal_mapping_collections(
     art9 = next(m for m in maps if m["props"][0]["value"] == "Art. 9")
     assert art9["sources"] == [{"type": "control", "id-ref": "art-9"}]
     assert art9["relationship"] == "intersects-with"
+    # every "#uuid" points at a back-matter resource (OSCAL's internal references)
+    resources = {r["uuid"]: r for r in collection["back-matter"]["resources"]}
+    hrefs = [
+        collection["mappings"][0][side]["href"] for side in ("source-resource", "target-resource")
+    ]
+    assert all(h.startswith("#") and h[1:] in resources for h in hrefs), hrefs
+    assert [resources[h[1:]]["title"] for h in hrefs] == [
+        eu.framework.spec.title,
+        iso.framework.spec.title,
+    ]
     again = invoke(
         "frameworks", "export-mapping", "eu-ai-act", "iso-iec-42001", "--repo", str(path)
     )
@@ -505,8 +515,12 @@ def test_mapping_collection_loads_in_compliance_trestle(tmp_path: Path) -> None:
     out = tmp_path / "map.json"
     done = invoke("frameworks", "export-mapping", "nist-ai-600-1", "nist-ai-rmf", "-o", str(out))
     assert done.exit_code == 0, done.output
-    printed = _trestle("mapping", "print(len(m.mapping_collection.mappings[0].maps))\n", out)
-    assert int(printed) == 13  # twelve risks, one with two AI RMF subcategories
+    printed = _trestle(
+        "mapping",
+        "c = m.mapping_collection\nprint(len(c.mappings[0].maps), len(c.back_matter.resources))\n",
+        out,
+    )
+    assert printed.split() == ["13", "2"]  # twelve risks, one with two AI RMF subcategories
 
 
 CSF = ROOT / "tests" / "data" / "oscal" / "NIST_CSF_v2.0_catalog-min.json"

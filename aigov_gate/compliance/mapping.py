@@ -34,13 +34,32 @@ def control_id(catalog: Catalog, number: str) -> str:
 
 
 def _resource(catalog: Catalog) -> dict[str, Any]:
-    source = catalog.framework.spec.source
-    href = source.url if source and source.url else f"#{uuid_for('catalog', catalog.name)}"
+    """A mapping's source or target: the catalog's back-matter resource (``#uuid``)."""
     return {
         "type": "catalog",
-        "href": href,
+        "href": f"#{uuid_for('catalog', catalog.name)}",
         "props": [{"name": "framework", "ns": NS, "value": catalog.name}],
     }
+
+
+def _back_matter(catalogs: tuple[Catalog, ...]) -> dict[str, Any]:
+    """The resources ``#uuid`` points at: each catalog's title, version and, when known,
+    its published location."""
+    resources = []
+    for catalog in catalogs:
+        spec = catalog.framework.spec
+        resource: dict[str, Any] = {
+            "uuid": uuid_for("catalog", catalog.name),
+            "title": spec.title,
+            "props": [
+                {"name": "framework", "ns": NS, "value": catalog.name},
+                {"name": "version", "value": spec.version},
+            ],
+        }
+        if spec.source is not None and spec.source.url:
+            resource["rlinks"] = [{"href": spec.source.url}]
+        resources.append(resource)
+    return {"resources": resources}
 
 
 def export_mapping(source: Catalog, target: Catalog) -> dict[str, Any]:
@@ -100,6 +119,7 @@ def export_mapping(source: Catalog, target: Catalog) -> dict[str, Any]:
                     "maps": maps,
                 }
             ],
+            "back-matter": _back_matter((source, target)),
         }
     }
 
