@@ -51,7 +51,6 @@ LONG_FUNCTIONS: dict[str, int] = {
     "aigov_gate/evidence/keyring.py:add": 55,
     "aigov_gate/evidence/audit.py:_replay": 63,
     "aigov_gate/evidence/sealing.py:seal": 56,
-    "aigov_gate/interchange/cyclonedx.py:_import_model": 71,
     "aigov_gate/interchange/model_card.py:_result": 72,
     "aigov_gate/loading/loader.py:_load_one": 71,
     "aigov_gate/policy/waivers.py:vet": 56,

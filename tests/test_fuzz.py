@@ -221,7 +221,7 @@ def test_imports_never_raise_but_usage_errors(text: str) -> None:
     from aigov_gate.compliance.mapping import frameworks_named, import_mapping, read_mapping
     from aigov_gate.errors import UsageError
     from aigov_gate.frameworks import builtin_catalog
-    from aigov_gate.interchange.cyclonedx import import_bom, read_bom
+    from aigov_gate.interchange.cyclonedx_in import import_bom, read_bom
 
     try:
         import_bom(read_bom(text, "bom.json"), "minimal", "1.0")

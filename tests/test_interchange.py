@@ -257,10 +257,16 @@ def test_an_exported_ml_bom_imports_back(tmp_path: Path) -> None:
     assert [(n, v) for _, n, v in _run_metrics(run)] == [(n, v) for _, n, v in _run_metrics(source)]
     model = yaml.safe_load((repo / "governance/models/credit-scoring.yaml").read_text())["spec"]
     assert model["risk_tier"] == "high" and model["digest"].startswith("sha256:82d0acef")
-    assert [d["name"] for d in model["datasets"]] == [
-        "loan-applications-2024",
-        "loan-applications-holdout-2025",
+    assert [(d["name"], d["purpose"], d["version"]) for d in model["datasets"]] == [
+        ("loan-applications-2024", "training", "2024-12"),
+        ("loan-applications-holdout-2025", "test", "2025-03"),  # the holdout stays a test set
     ]
+    holdout = yaml.safe_load((repo / "governance/datasets/loan-applications-holdout-2025.yaml")
+                             .read_text())["spec"]  # fmt: skip
+    assert holdout["data_classification"] == "confidential" and holdout["contains_pii"] is True
+    # the round trip validates: every dataset the model names is there
+    checked = run_aigov("validate", "--repo", str(repo))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_the_specification_s_ml_test_vectors_import_and_bad_boms_say_why(tmp_path: Path) -> None:

@@ -157,7 +157,7 @@ def import_cyclonedx_command(
     from aigov_gate.cli.output import use_config
     from aigov_gate.config import find_config, load_config
     from aigov_gate.interchange import importer
-    from aigov_gate.interchange.cyclonedx import read_bom
+    from aigov_gate.interchange.cyclonedx_in import read_bom
     from aigov_gate.interchange.writing import planned, write_all
 
     root = find_repo(repo)

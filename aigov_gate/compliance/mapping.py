@@ -14,6 +14,7 @@ Framework document which, named like a built-in catalog, replaces it for its org
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,11 @@ def _back_matter(catalogs: tuple[Catalog, ...]) -> dict[str, Any]:
     return {"resources": resources}
 
 
+def _dates(*catalogs: Catalog) -> list[date]:
+    sources = [c.framework.spec.source for c in catalogs]
+    return [s.date for s in sources if s is not None and s.date is not None]
+
+
 def export_mapping(source: Catalog, target: Catalog) -> dict[str, Any]:
     """The crosswalk from ``source`` to ``target`` as a mapping-collection (same inputs, same
     bytes: UUIDs are version 5 of what they identify, and no clock is read)."""
@@ -92,8 +98,7 @@ def export_mapping(source: Catalog, target: Catalog) -> dict[str, Any]:
         for a, b in pairs
     ]
     title = f"{source.framework.spec.title} to {target.framework.spec.title}"
-    dates = [c.framework.spec.source.date for c in (source, target) if c.framework.spec.source]
-    day = max((d for d in dates if d is not None), default=None)
+    day = max(_dates(source, target), default=None)
     return {
         "mapping-collection": {
             "uuid": uuid_for("mapping-collection", *key),

@@ -39,8 +39,8 @@ IMPORTER_BY_NAME: dict[str, Importer] = {
     ),
     "cyclonedx": Importer(
         "aigov import cyclonedx",
-        "aigov_gate.interchange.cyclonedx:import_bom",
-        ("Model", "TestRun"),
+        "aigov_gate.interchange.cyclonedx_in:import_bom",
+        ("Dataset", "Model", "TestRun"),
         "a CycloneDX 1.6/1.7 ML-BOM (JSON)",
     ),
     "mlflow": Importer(

@@ -9,17 +9,14 @@ out-of-scope uses and the risk assessment), each Dataset it uses a ``data`` comp
 ``dependencies`` say which model uses which data. The serial number is derived from the
 content, so the same documents give the same bytes.
 
-In: each ``machine-learning-model`` component becomes a Model and, when it has
-``performanceMetrics``, a TestRun; a metric whose value is not a number is reported and
-left out.
+In (``cyclonedx_in``): each ``machine-learning-model`` component becomes a Model and,
+when it has ``performanceMetrics``, a TestRun; each data component it uses a Dataset.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
-import re
 import uuid
 from functools import cache
 from pathlib import Path
@@ -27,19 +24,18 @@ from typing import Any
 
 from aigov_gate import __version__
 from aigov_gate.documents.assets import Dataset, Model
-from aigov_gate.documents.imported import Imported
 from aigov_gate.documents.risk import RiskAssessment
-from aigov_gate.documents.testing import TestRun, interval_problem
+from aigov_gate.documents.testing import TestRun
 from aigov_gate.errors import UsageError
 from aigov_gate.graph import ModelContext
-from aigov_gate.interchange.model_card import model_type_of, slug
-from aigov_gate.loading.safe_json import JsonError, JsonLimits, loads
+from aigov_gate.loading.safe_json import JsonLimits
 
 SPEC_VERSIONS = ("1.6", "1.7")
 _SCHEMAS = Path(__file__).parent / "schemas"
-_PROPERTY = "aigov:"
+PROPERTY = _PROPERTY = "aigov:"
+PURPOSE = f"{_PROPERTY}dataset_purpose"
 #: The schema check recurses about ten frames per level: real BOMs nest a few levels deep.
-_LIMITS = JsonLimits(max_depth=48)
+LIMITS = JsonLimits(max_depth=48)
 
 
 @cache
@@ -172,6 +168,8 @@ def _model_component(ctx: ModelContext, ref: str, data_refs: list[str]) -> dict[
     component["properties"] = [
         {"name": f"{_PROPERTY}risk_tier", "value": spec.risk_tier},
         {"name": f"{_PROPERTY}organization", "value": ctx.model.organization},
+        # CycloneDX has no place for why a model uses a dataset: ours, so it comes back
+        *({"name": PURPOSE, "value": f"{u.name}={u.purpose}"} for u in spec.datasets),
     ]
     return component
 
@@ -214,163 +212,4 @@ def _considerations(ctx: ModelContext, model: Model) -> dict[str, Any]:
     return out
 
 
-# -- in -----------------------------------------------------------------------------------
-
-
-def read_bom(text: str, shown: str) -> dict[str, Any]:
-    """The BOM, checked against its version's schema; errors say where."""
-    try:
-        bom = loads(text, _LIMITS)
-    except JsonError as exc:
-        raise UsageError(
-            f"not valid JSON: {exc.message}",
-            where=f"{shown}:{exc.line}:{exc.column}" if exc.line else shown,
-            hint=f"a BOM nests at most {_LIMITS.max_depth} levels"
-            if "nested deeper" in exc.message
-            else "a trailing comma or a comment is not JSON (some published examples have one)",
-        ) from None
-    if not isinstance(bom, dict) or bom.get("bomFormat") != "CycloneDX":
-        raise UsageError(f"{shown} is not a CycloneDX BOM (no bomFormat: CycloneDX)")
-    version = str(bom.get("specVersion"))
-    if version not in SPEC_VERSIONS:
-        raise UsageError(
-            f"{shown} is CycloneDX {version}; ML-BOMs are read in " + " and ".join(SPEC_VERSIONS),
-            hint="convert it with the CycloneDX CLI (cyclonedx convert --output-version v1_6)",
-        )
-    problems = schema_errors(bom, version)
-    if problems:
-        raise UsageError(
-            f"{shown} is not valid CycloneDX {version}: " + "; ".join(problems[:3]),
-            hint="the official schema is in aigov_gate/interchange/schemas",
-        )
-    return bom
-
-
-def import_bom(bom: dict[str, Any], risk_tier: str | None, version: str | None) -> Imported:
-    """A Model (and TestRun) per machine-learning-model component, anywhere in the tree."""
-    names = {c.get("bom-ref"): c.get("name") for c in _components(bom) if c.get("bom-ref")}
-    imported = Imported()
-    for component in _components(bom):
-        if component.get("type") == "machine-learning-model":
-            _import_model(component, names, risk_tier, version, imported)
-    if not imported.documents:
-        raise UsageError("the BOM has no machine-learning-model component")
-    return imported
-
-
-def _components(bom: dict[str, Any]) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    stack = list(reversed(bom.get("components", [])))
-    while stack:
-        component = stack.pop()
-        found.append(component)
-        stack.extend(reversed(component.get("components", [])))
-    return found
-
-
-def _import_model(
-    component: dict[str, Any],
-    names: dict[Any, Any],
-    risk_tier: str | None,
-    fallback_version: str | None,
-    into: Imported,
-) -> None:
-    name = slug(component.get("name", "model"))
-    properties = {
-        p.get("name"): p.get("value") for p in component.get("properties", []) if p.get("name")
-    }
-    card = component.get("modelCard", {})
-    parameters = card.get("modelParameters", {})
-    version = component.get("version") or fallback_version
-    tier = properties.get(f"{_PROPERTY}risk_tier") or risk_tier
-    if not version or not tier:
-        what, option = ("version", "--version") if not version else ("risk tier", "--risk-tier")
-        raise UsageError(
-            f"component '{component.get('name')}' has no {what}",
-            hint=f"give one with {option}: an import does not guess it",
-        )
-    skipped = into.skipped
-    spec: dict[str, Any] = {
-        "model_type": _model_type(str(parameters.get("task", ""))),
-        "version": str(version),
-        "risk_tier": tier,
-    }
-    if component.get("description"):
-        spec["description"] = str(component["description"])
-    sha256 = [
-        h["content"]
-        for h in component.get("hashes", [])
-        if h.get("alg") == "SHA-256" and re.fullmatch(r"[0-9a-fA-F]{64}", str(h.get("content")))
-    ]
-    if sha256:
-        spec["digest"] = f"sha256:{sha256[0].lower()}"
-    uses = []
-    for dataset in parameters.get("datasets", []):
-        label = names.get(dataset.get("ref")) if "ref" in dataset else dataset.get("name")
-        if label:
-            uses.append({"name": slug(label), "purpose": "training"})
-        else:
-            skipped.append(f"a dataset of '{name}' with neither a known ref nor a name")
-    if uses:
-        spec["datasets"] = uses
-    considerations = card.get("considerations", {})
-    if considerations.get("useCases"):
-        spec["intended_use"] = " ".join(str(u) for u in considerations["useCases"])
-    model = {
-        "apiVersion": "aigov/v1",
-        "kind": "Model",
-        "metadata": {"name": name, "labels": {"source": "cyclonedx"}},
-        "spec": spec,
-    }
-    into.documents.append(model)
-    metrics = _metrics(card.get("quantitativeAnalysis", {}), name, skipped)
-    if metrics:
-        into.documents.append(
-            {
-                "apiVersion": "aigov/v1",
-                "kind": "TestRun",
-                "metadata": {"name": slug(f"{name}-{version}-cyclonedx")},
-                "spec": {
-                    "model": name,
-                    "model_version": str(version),
-                    "status": "completed",
-                    "parameters": {"source": "cyclonedx quantitativeAnalysis"},
-                    "results": [{"test_name": "quantitative analysis", "metrics": metrics}],
-                },
-            }
-        )
-
-
-def _model_type(task: str) -> str:
-    ours = {"tabular", "nlp", "vision", "speech", "llm", "recommender", "timeseries", "other"}
-    return task if task in ours else model_type_of(task)
-
-
-def _metrics(analysis: dict[str, Any], model: str, skipped: list[str]) -> list[dict[str, Any]]:
-    metrics = []
-    for metric in analysis.get("performanceMetrics", []):
-        kind = str(metric.get("type") or "")
-        try:
-            value = float(str(metric.get("value")))
-            if not math.isfinite(value):
-                raise ValueError(value)
-        except ValueError:
-            skipped.append(f"metric '{kind}' of '{model}' has no numeric value")
-            continue
-        out: dict[str, Any] = {"name": kind or "metric", "value": value}
-        where = metric.get("slice")
-        if where:
-            key, _, val = str(where).partition("=")
-            out["slice_key"], out["slice_value"] = (key, val) if val else ("slice", key)
-        interval = metric.get("confidenceInterval", {})
-        try:
-            low, high = float(interval["lowerBound"]), float(interval["upperBound"])
-            problem = interval_problem(value, low, high)
-            if problem:
-                skipped.append(f"the interval of metric '{kind}' of '{model}': {problem}")
-            else:
-                out["ci_low"], out["ci_high"] = low, high
-        except (KeyError, ValueError, TypeError):
-            pass
-        metrics.append(out)
-    return metrics
+__all__ = ["LIMITS", "PROPERTY", "PURPOSE", "SPEC_VERSIONS", "export_bom", "schema_errors"]
