@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -243,3 +244,71 @@ def test_a_date_time_without_an_offset_is_an_error_at_its_line(write_repo: Any) 
     assert "RFC 3339 date-time with an offset" in done.output
     fixed = write_repo({"r.yaml": RUN.replace("2026-11-20 10:00:00", "2026-11-20T10:00:00+01:00")})
     assert invoke("validate", "--repo", str(fixed)).exit_code == 0
+
+
+def _mutations(doc: Any, at: Path_ = ()) -> Iterator[tuple[str, Path_, Any]]:
+    """(what, where, value) for every leaf and mapping of ``doc``: the ways the audit found
+    schema and model apart (an integer written as a float, NaN and infinity, a key left
+    out, a null), generated over the whole document rather than listed."""
+    if isinstance(doc, bool) or doc is None:
+        pass
+    elif isinstance(doc, int):
+        yield "as-float", at, float(doc)
+        yield "half", at, doc + 0.5
+    elif isinstance(doc, float):
+        yield from (("nan", at, math.nan), ("inf", at, math.inf), ("-inf", at, -math.inf))
+    elif isinstance(doc, dict):
+        for key, value in doc.items():
+            yield "drop", (*at, key), _DROP
+            yield "null", (*at, key), None
+            yield from _mutations(value, (*at, key))
+    elif isinstance(doc, list):
+        for i, value in enumerate(doc):
+            yield from _mutations(value, (*at, i))
+
+
+_DROP = object()
+
+
+def _mutated(doc: dict[str, Any], at: Path_, value: Any) -> dict[str, Any]:
+    changed = copy.deepcopy(doc)
+    node: Any = changed
+    for step in at[:-1]:
+        node = node[step]
+    if value is _DROP:
+        del node[at[-1]]
+    else:
+        node[at[-1]] = value
+    return changed
+
+
+def _accepts(key: str, validator: Any, doc: dict[str, Any]) -> tuple[bool, bool]:
+    model = AigovConfig if key == CONFIG_SCHEMA else KINDS[key]
+    try:
+        model.model_validate(doc)
+        model_says = True
+    except ValidationError:
+        model_says = False
+    return model_says, not any(True for _ in validator.iter_errors(doc))
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_schema_and_model_agree_on_generated_mutations(key: str) -> None:
+    name = CONFIG_SCHEMA if key == CONFIG_SCHEMA else schema_filename(key)
+    validator = _validator(name)
+    disagreements, tried = [], 0
+    for host in _hosts().get(key, []):
+        for what, at, value in _mutations(host):
+            tried += 1
+            model_says, schema_says = _accepts(key, validator, _mutated(host, at, value))
+            if model_says != schema_says:
+                where = "/".join("*" if isinstance(s, int) else str(s) for s in at)
+                verdict = f"model {'accepts' if model_says else 'refuses'}, schema " + (
+                    "accepts" if schema_says else "refuses"
+                )
+                disagreements.append(f"{where} {what}: {verdict}")
+    assert tried
+    shown = sorted(set(disagreements))
+    assert not shown, f"{key}: {len(shown)} disagreement(s) in {tried} mutations:\n" + "\n".join(
+        shown
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from aigov_gate.documents.base import (
     Classification,
@@ -146,6 +146,18 @@ ArtifactType = Literal[
 
 
 class EvidenceArtifactSpec(Strict):
+    # what _located says, for editors: a path or a uri, and a path with its sha256
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["path"], "properties": {"path": {"type": "string"}}},
+                {"required": ["uri"], "properties": {"uri": {"type": "string"}}},
+            ],
+            "if": {"required": ["path"], "properties": {"path": {"type": "string"}}},
+            "then": {"required": ["sha256"], "properties": {"sha256": {"type": "string"}}},
+        }
+    )
+
     artifact_type: ArtifactType
     path: str | None = Field(
         default=None, description="File in the repository, relative to its root."

@@ -10,13 +10,15 @@ JSON Schema formats ``date`` and ``date-time``, so editors and aigov agree on ev
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from functools import cache
+from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 from aigov_gate.rules import SeverityName, Stage
 
@@ -26,12 +28,44 @@ API_VERSION = "aigov/v1"
 API_VERSIONS = (API_VERSION,)
 
 
+#: The largest finite float: "not above it and not below minus it" is how a JSON Schema
+#: refuses .inf, -.inf and .nan (every comparison with NaN is false, so NaN passes both
+#: exclusive bounds inside the "not" and the "not" refuses it).
+_MAX = 1.7976931348623157e308
+FINITE_SCHEMA = {"not": {"anyOf": [{"exclusiveMinimum": _MAX}, {"exclusiveMaximum": -_MAX}]}}
+
+
 class Strict(BaseModel):
     """Base of every model: strict types, unknown fields are errors, immutable."""
 
     model_config = ConfigDict(
         strict=True, extra="forbid", frozen=True, populate_by_name=True, defer_build=True
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_numbers(cls, data: Any) -> Any:
+        """``records: 412870.0`` is the integer 412870 to JSON Schema ("integer"), so to
+        editors: to us too. 0.5, "3" and true are still refused."""
+        if not isinstance(data, dict):
+            return data
+        wanted = _int_fields(cls)
+        whole = {
+            k: int(v)
+            for k, v in data.items()
+            if k in wanted and isinstance(v, float) and math.isfinite(v) and v.is_integer()
+        }
+        return {**data, **whole} if whole else data
+
+
+@cache
+def _int_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The names (and aliases) of a model's int and optional-int fields."""
+    out = set()
+    for name, info in model.model_fields.items():
+        if info.annotation is int or set(get_args(info.annotation)) == {int, type(None)}:
+            out.update({name, info.alias or name})
+    return frozenset(out)
 
 
 Name = Annotated[

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from aigov_gate.documents.base import (
+    FINITE_SCHEMA,
     Approval,
     Classification,
     Document,
@@ -20,7 +21,7 @@ from aigov_gate.documents.base import (
 )
 
 #: A number that is a number: .inf, .nan and 1e309 (which overflows to infinity) are refused.
-Finite = Annotated[float, Field(allow_inf_nan=False)]
+Finite = Annotated[float, Field(allow_inf_nan=False, json_schema_extra=FINITE_SCHEMA)]
 Operator = Literal[">=", "<=", ">", "<", "==", "between"]
 TestType = Literal[
     "performance", "fairness", "robustness", "explainability", "privacy", "security", "other"
@@ -35,6 +36,15 @@ class Disparity(Strict):
 
 
 class MetricRequirement(Strict):
+    # what _bounds says, for editors: 'between' needs a range, any other operator a number
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"operator": {"const": "between"}}},
+            "then": {"required": ["range"], "properties": {"range": {"type": "array"}}},
+            "else": {"required": ["threshold"], "properties": {"threshold": {"type": "number"}}},
+        }
+    )
+
     name: Text
     operator: Operator
     threshold: Finite | None = None
