@@ -6,9 +6,9 @@ are bounded the same way.
 
 * **size**: text over ``max_bytes`` is refused before it is parsed;
 * **depth**: Python's JSON parser recurses, and 50,000 nested ``[`` end in
-  ``RecursionError``, not ``ValueError``. Every level needs a ``[`` or a ``{``, so only
-  text with more of those than ``max_depth`` can be too deep, and only such text pays for
-  an exact scan (strings skipped) that finds where the limit is crossed;
+  ``RecursionError``, not ``ValueError``: that is caught, and a value that parsed is walked
+  (without recursion) for ``max_depth``. Either way a scan of the text (strings skipped)
+  then says where the limit is crossed, so only bad input pays for it;
 * **shape**: ``expect=dict`` (or ``list``) refuses any other top-level value;
 * **constants**: ``NaN`` and ``Infinity`` are not JSON; ``constants=False`` refuses them
   (a function instead gives their value).
@@ -78,9 +78,21 @@ def _position(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
+def _deeper_than(value: Any, max_depth: int) -> bool:
+    """Whether the parsed value nests deeper than ``max_depth`` (no recursion)."""
+    stack = [(value, 1)] if isinstance(value, dict | list) else []
+    while stack:
+        node, depth = stack.pop()
+        if depth > max_depth:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
+
+
 def _too_deep(text: str, max_depth: int) -> JsonError | None:
-    if text.count("[") + text.count("{") <= max_depth:
-        return None  # the common case: cannot be too deep, no scan
+    """Where the text first nests deeper than ``max_depth`` (strings skipped): only asked
+    once the text is known to be too deep, so the scan's cost is paid by bad input alone."""
     depth = 0
     for match in _TOKENS.finditer(text):
         token = match.group(0)
@@ -119,9 +131,6 @@ def loads(
         raise JsonError(f"{len(data)} bytes, over the limit of {limits.max_bytes}")
     if isinstance(data, bytes):
         data = _decode(data)
-    deep = _too_deep(data, limits.max_depth)
-    if deep is not None:
-        raise deep
     hook: dict[str, Any] = {}
     if constants is False:
         hook["parse_constant"] = _refuse_constant
@@ -135,8 +144,12 @@ def loads(
         found = _CONSTANTS.search(data)
         line, column = _position(data, found.start(1)) if found and found.group(1) else (0, 0)
         raise JsonError(exc.message, line, column) from None
-    except (ValueError, RecursionError) as exc:  # int digits limit; depth is checked above
-        raise JsonError(str(exc) or type(exc).__name__, 1, 1) from None
+    except RecursionError:  # ~1,000 levels: say where our own limit is crossed
+        raise _too_deep(data, limits.max_depth) or JsonError("nested too deeply", 1, 1) from None
+    except ValueError as exc:  # Python's limit of 4,300 digits in an integer
+        raise JsonError(str(exc), 1, 1) from None
+    if _deeper_than(value, limits.max_depth):
+        raise _too_deep(data, limits.max_depth) or JsonError("nested too deeply", 1, 1)
     if expect is not None and not isinstance(value, expect):
         start = len(data) - len(data.lstrip())
         line, column = _position(data, start)
