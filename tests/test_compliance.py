@@ -593,7 +593,7 @@ def test_import_sp800_53_structure_enhancements_and_withdrawn(tmp_path: Path) ->
     result = invoke("frameworks", "import-oscal", str(source), "--name", "sp800-53")
     assert result.exit_code == 0
     assert (
-        "3 group(s), 6 control(s); 2 withdrawn control(s) without a successor left out"
+        "3 group(s), 9 control(s); 2 withdrawn control(s) without a successor left out"
         in result.output
     )
     import yaml
@@ -614,6 +614,22 @@ def test_import_sp800_53_structure_enhancements_and_withdrawn(tmp_path: Path) ->
         "System-level] access control policy."
     )
     assert clauses["AC-2(1)"]["oscal"] == {"control_id": "ac-2.1", "statement_id": "ac-2.1_smt"}
+    # AC-2(3) and AC-4(4) as NIST publishes them: a lead-in with its items, and a parameter
+    # inside a selection's choice; AC-2's statement is only its items
+    assert clauses["AC-2(3)"]["description"] == (
+        "Disable accounts within [Assignment: time period] when the accounts: (a) Have "
+        "expired; (b) Are no longer associated with a user or individual; (c) Are in "
+        "violation of organizational policy; or (d) Have been inactive for [Assignment: time "
+        "period]."
+    )
+    assert "{{" not in clauses["AC-4(4)"]["description"]
+    assert (
+        "[Assignment: organization-defined procedure or method]]"
+        in (clauses["AC-4(4)"]["description"])
+    )
+    assert clauses["AC-2"]["description"] == (
+        "Establish and implement a process for changing shared or group account authenticators."
+    )
     as_yaml = tmp_path / "c.yaml"
     as_yaml.write_text(yaml.safe_dump(json.loads(source.read_text())))
     again = invoke("frameworks", "import-oscal", str(as_yaml), "--name", "sp800-53")

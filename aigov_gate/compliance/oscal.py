@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from aigov_gate import __version__
+from aigov_gate.compliance.oscal_text import parameters, statement_part, statement_text
 from aigov_gate.documents.imported import Imported
 from aigov_gate.errors import UsageError
 from aigov_gate.loading.safe_json import JsonError, JsonLimits, loads
@@ -178,7 +179,7 @@ class _Node:
 def _walk(
     container: dict[str, Any], parent: str | None, params: dict[str, str] | None = None
 ) -> Iterator[_Node]:
-    params = _params(container) if params is None else params
+    params = parameters(container) if params is None else params
     for group in container.get("groups") or []:
         node = _node(group, parent, True, params)
         yield node
@@ -201,14 +202,14 @@ def _node(item: dict[str, Any], parent: str | None, group: bool, params: dict[st
         for link in item.get("links") or []
         if str(link.get("rel", "")).replace("_", "-") in ("incorporated-into", "moved-to")
     ]
-    statement = _statement_part(item)
+    statement = statement_part(item)
     return _Node(
         oscal_id,
         str(number),
         " ".join(str(item.get("title") or oscal_id).split()),
         parent,
         group,
-        _prose(statement, params),
+        statement_text(statement, params),
         withdrawn,
         tuple(moved),
         tuple(_part_ids(item.get("parts") or [])),
@@ -222,53 +223,6 @@ def _part_ids(parts: list[dict[str, Any]]) -> Iterator[str]:
         if part.get("id"):
             yield str(part["id"])
         yield from _part_ids(part.get("parts") or [])
-
-
-def _statement_part(item: dict[str, Any]) -> dict[str, Any] | None:
-    for part in item.get("parts") or []:
-        if part.get("name") in ("statement", "overview") and part.get("prose"):
-            found: dict[str, Any] = part
-            return found
-    return None
-
-
-_INSERT = re.compile(r"\{\{\s*insert:\s*param,\s*([^}\s]+)\s*\}\}")
-
-
-def _prose(part: dict[str, Any] | None, params: dict[str, str]) -> str:
-    """The statement's text, parameters written the way NIST prints them."""
-    if part is None:
-        return ""
-    prose = _INSERT.sub(
-        lambda m: params.get(m.group(1), f"[Assignment: {m.group(1)}]"), part["prose"]
-    )
-    text = " ".join(prose.split())
-    return text if len(text) <= 1000 else text[:997] + "..."
-
-
-def _params(catalog: dict[str, Any]) -> dict[str, str]:
-    """Every parameter in the catalog -> ``[Assignment: label]`` or ``[Selection: a; b]``."""
-    found: dict[str, str] = {}
-
-    def visit(item: dict[str, Any]) -> None:
-        for param in item.get("params") or []:
-            if param.get("id"):
-                found[str(param["id"])] = _param_text(param)
-        for child in (item.get("groups") or []) + (item.get("controls") or []):
-            visit(child)
-
-    visit(catalog)
-    return found
-
-
-def _param_text(param: dict[str, Any]) -> str:
-    select = param.get("select")
-    if isinstance(select, dict) and select.get("choice"):
-        how = " (one or more)" if select.get("how-many") == "one-or-more" else ""
-        choices = "; ".join(" ".join(str(c).split()) for c in select["choice"])
-        return f"[Selection{how}: {choices}]"
-    label = param.get("label") or param.get("id")
-    return f"[Assignment: {' '.join(str(label).split())}]"
 
 
 def _slug(title: str) -> str:
