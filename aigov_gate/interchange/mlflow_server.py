@@ -43,8 +43,9 @@ def read_server(
         try:
             return loads(answer.content, expect=dict)
         except JsonError as exc:
+            what = "a JSON object" if exc.message.startswith("expected ") else "JSON"
             raise UsageError(
-                f"the MLflow server's answer to {path} is not a JSON object: {exc.message}"
+                f"the MLflow server's answer to {path} is not {what}: {exc.message}"
             ) from None
 
     names: dict[str, str] = {}
