@@ -245,7 +245,7 @@ def test_a_parquet_file_is_bounded_by_its_decoded_size_and_rows(tmp_path: Path) 
         pa.table({"y": zeros, "p": zeros}), path, compression="zstd", use_dictionary=False
     )
     assert path.stat().st_size < 64_000  # 16 MB of columns in a few kilobytes
-    columns = {"y_true": "y", "y_pred": "p"}
+    columns: dict[str, str | None] = {"y_true": "y", "y_pred": "p"}
     with pytest.raises(UsageError, match="bytes once decompressed, over --max-bytes 10000000"):
         table.read(path, columns, [], max_bytes=10_000_000)
     with pytest.raises(UsageError, match="1000000 rows, over --max-bytes 4000000"):
@@ -255,7 +255,8 @@ def test_a_parquet_file_is_bounded_by_its_decoded_size_and_rows(tmp_path: Path) 
     long = tmp_path / "long.parquet"
     labels = pa.array(["x" * 100_000] * 2_000).dictionary_encode()
     pq.write_table(pa.table({"y": np.zeros(2_000), "g": labels}), long, compression="zstd")
-    read = table.read(long, {"y_true": "y"}, ["g"], max_bytes=20_000_000)
+    only: dict[str, str | None] = {"y_true": "y", "y_pred": "y"}
+    read = table.read(long, only, ["g"], max_bytes=20_000_000)
     assert read.groupings[0].labels == ("x" * 100_000,)
 
 
