@@ -44,18 +44,15 @@ def _resource(catalog: Catalog) -> dict[str, Any]:
 
 
 def _back_matter(catalogs: tuple[Catalog, ...]) -> dict[str, Any]:
-    """The resources ``#uuid`` points at: each catalog's title, version and, when known,
-    its published location."""
+    """The resources ``#uuid`` points at: each catalog's title and, when known, its
+    published location."""
     resources = []
     for catalog in catalogs:
         spec = catalog.framework.spec
         resource: dict[str, Any] = {
             "uuid": uuid_for("catalog", catalog.name),
             "title": spec.title,
-            "props": [
-                {"name": "framework", "ns": NS, "value": catalog.name},
-                {"name": "version", "value": spec.version},
-            ],
+            "props": [{"name": "framework", "ns": NS, "value": catalog.name}],
         }
         if spec.source is not None and spec.source.url:
             resource["rlinks"] = [{"href": spec.source.url}]
