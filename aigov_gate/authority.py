@@ -1,16 +1,19 @@
-"""Who may decide: roles, sign-off and waiver rules, policy packs and signing keys.
+"""Who may decide: deny by default, everything that judges a change comes from the base.
 
 Like CODEOWNERS, authority comes from the base revision, never from the change being
-judged. With ``--base``, the gate reads ``.aigov.yaml`` and the allowed-signers file as
-they are at the base and applies *their* ``roles``, ``signoff``, ``waivers`` and
-``policy_packs``; what the change does to them is listed in :attr:`Authority.changes`,
-each of which needs sign-off by the base's ``signoff.authority_role`` (``authority.changed``).
-Without ``--base`` the working tree is all there is, and reports say so.
+judged. With ``--base``, the gate reads ``.aigov.yaml`` (every section: discovery, gate
+settings, environments, pii, retention, webhooks, roles, sign-off, waivers, packs,
+compliance...), the allowed-signers file and the control documents (:data:`CONTROL_KINDS`)
+as they are at the base and applies *them*; what the change does to any of them is listed
+in :attr:`Authority.changes`, each of which needs sign-off by the base's
+``signoff.authority_role`` (``authority.changed``). Without ``--base`` the working tree is
+all there is, and reports say so.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,15 +21,18 @@ from typing import TYPE_CHECKING, Any
 from aigov_gate.config import CONFIG_FILE, AigovConfig, parse_config
 from aigov_gate.errors import ConfigError, UsageError
 from aigov_gate.loading.safe_yaml import locate
+from aigov_gate.references import Checked
 from aigov_gate.result import Location
 
 if TYPE_CHECKING:
     from aigov_gate.git import BaseRef
     from aigov_gate.signoff.sshsig import AllowedSigners
 
-#: The settings that decide who may open the gate (``compliance``: coverage and clause dates).
-#: ``deploy`` and ``timestamps``: who may sign model artifacts, whose clocks count (issue 41).
-FIELDS = ("roles", "signoff", "waivers", "policy_packs", "compliance", "deploy", "timestamps")
+#: Every section of ``.aigov.yaml``: with ``--base`` all of them are the base's. No field
+#: stays editable by the change (adding one here is itself an authority change).
+FIELDS: tuple[str, ...] = tuple(AigovConfig.model_fields)
+#: The documents that judge the others: with ``--base``, the base's.
+CONTROL_KINDS = ("Policy", "Framework", "ConnectorConfig", "WebhookSubscription")
 _MAX_SIGNERS_BYTES = 1 << 20
 
 
@@ -46,9 +52,11 @@ class Authority:
     signers_text: str | None
     source: str  # "the working tree", or the base ref
     changes: list[AuthorityChange] = field(default_factory=list)
-    #: The change's own config and keys: what an authority change's approver signs.
+    #: The change's own config, keys and control documents: what an authority change's
+    #: approver signs.
     proposed: AigovConfig | None = None
     proposed_signers: str | None = None
+    proposed_controls: str | None = None
     _signers: AllowedSigners | None = None
     #: The files the settings name (model-signing keys, TSA roots), as at the same revision.
     files: dict[str, bytes] = field(default_factory=dict)
@@ -66,17 +74,20 @@ class Authority:
 
     def digest(self) -> str:
         """What an authority change's approver signs: the proposed settings and keys."""
-        return digest_of(_settings(self.proposed or self.config), self.proposed_signers)
+        settings = _settings(self.proposed or self.config)
+        return digest_of(settings, self.proposed_signers, self.proposed_controls)
 
 
 def _settings(config: AigovConfig) -> dict[str, Any]:
     return config.model_dump(mode="json", include=set(FIELDS))
 
 
-def digest_of(settings: dict[str, Any], signers: str | None) -> str:
+def digest_of(settings: dict[str, Any], signers: str | None, controls: str | None = None) -> str:
     import hashlib
 
-    body = {"settings": settings, "allowed_signers": signers}
+    body: dict[str, Any] = {"settings": settings, "allowed_signers": signers}
+    if controls is not None:
+        body["controls"] = controls
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -117,8 +128,13 @@ def _worktree_files(root: Path, config: AigovConfig) -> dict[str, bytes]:
     return found
 
 
-def from_worktree(root: Path, config: AigovConfig) -> Authority:
+def from_worktree(
+    root: Path, config: AigovConfig, documents: Sequence[Checked] | None = None
+) -> Authority:
+    """The working tree's authority; with ``documents`` (the repository's), its digest also
+    covers the control documents, as the gate's does with ``--base``."""
     signers = _read_signers(root, config)
+    controls = controls_digest(documents) if documents is not None else None
     return Authority(
         config,
         signers,
@@ -126,11 +142,27 @@ def from_worktree(root: Path, config: AigovConfig) -> Authority:
         proposed=config,
         proposed_signers=signers,
         files=_worktree_files(root, config),
+        proposed_controls=controls,
     )
 
 
-def from_base(root: Path, config: AigovConfig, base: BaseRef) -> Authority:
-    """The base's authority over the current config; ``changes`` what this change edits."""
+def controls_digest(documents: Iterable[Checked]) -> str:
+    """One digest of the control documents (kind, organization, name and content)."""
+    import hashlib
+
+    rows = sorted(
+        (doc.key, json.dumps(doc.raw.data, sort_keys=True, default=str))
+        for doc in documents
+        if doc.model.kind in CONTROL_KINDS
+    )
+    return hashlib.sha256(json.dumps(rows).encode("utf-8")).hexdigest()
+
+
+def from_base(
+    root: Path, config: AigovConfig, base: BaseRef, env: Mapping[str, str] | None = None
+) -> Authority:
+    """The base's configuration, every section (with the job's ``AIGOV_*`` overrides from
+    ``env``); ``changes`` what this change edits in it and in the allowed-signers file."""
     from aigov_gate import git
 
     try:
@@ -139,7 +171,7 @@ def from_base(root: Path, config: AigovConfig, base: BaseRef) -> Authority:
         raise ConfigError(exc.message, hint=exc.hint) from None
     try:
         text = raw.decode("utf-8") if raw is not None else ""
-        before = parse_config(text, f"{base.ref}:{CONFIG_FILE}")
+        before = parse_config(text, f"{base.ref}:{CONFIG_FILE}", env)
     except (UnicodeDecodeError, ConfigError) as exc:
         message = exc.message if isinstance(exc, ConfigError) else "it is not UTF-8"
         raise ConfigError(
@@ -152,9 +184,8 @@ def from_base(root: Path, config: AigovConfig, base: BaseRef) -> Authority:
     except UsageError as exc:
         raise ConfigError(exc.message, hint=exc.hint) from None
     signers = signers_raw.decode("utf-8", "replace") if signers_raw is not None else None
-    effective = config.model_copy(update={name: getattr(before, name) for name in FIELDS})
     now_signers = _read_signers(root, config)
-    changes = _changes(root, before, config, signers, now_signers)
+    changes = _changes(root, before, config, signers, now_signers, text)
     files = {}
     for name in trust_files(before):
         try:
@@ -164,7 +195,7 @@ def from_base(root: Path, config: AigovConfig, base: BaseRef) -> Authority:
         if data is not None:
             files[name] = data
     return Authority(
-        effective,
+        before,
         signers,
         base.ref,
         changes,
@@ -175,29 +206,34 @@ def from_base(root: Path, config: AigovConfig, base: BaseRef) -> Authority:
 
 
 def _changes(
-    root: Path, before: AigovConfig, after: AigovConfig, was: str | None, now: str | None
+    root: Path,
+    before: AigovConfig,
+    after: AigovConfig,
+    was: str | None,
+    now: str | None,
+    base_text: str,
 ) -> list[AuthorityChange]:
     path = root / CONFIG_FILE
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     old, new = _settings(before), _settings(after)
+    written, written_before = _sections(text), _sections(base_text)
     out = []
     for name in FIELDS:
-        if old[name] != new[name]:
-            line, column = locate(text, 0, (name,), key=True) if text else (0, 0)
-            out.append(
-                AuthorityChange(
-                    name,
-                    Location(CONFIG_FILE, line, column),
-                    _short(old[name]),
-                    _short(new[name]),
-                )
-            )
+        if old[name] == new[name]:
+            continue
+        if name in written or name not in written_before:
+            line, column = locate(text, 0, (name,), key=True) if name in written else (0, 0)
+            where, after_text = Location(CONFIG_FILE, line, column), _short(new[name])
+        else:  # deleted: where it was in the base's file
+            line, column = locate(base_text, 0, (name,), key=True)
+            where, after_text = Location(CONFIG_FILE, line, column), "deleted"
+        out.append(AuthorityChange(name, where, _short(old[name]), after_text))
     if (was or "") != (now or ""):
-        where = after.signoff.recorded.allowed_signers
+        signers_path = after.signoff.recorded.allowed_signers
         out.append(
             AuthorityChange(
                 "allowed_signers",
-                Location(where, 1 if now else 0, 1 if now else 0),
+                Location(signers_path, 1 if now else 0, 1 if now else 0),
                 f"{len((was or '').splitlines())} line(s)",
                 f"{len((now or '').splitlines())} line(s)",
             )
@@ -205,9 +241,26 @@ def _changes(
     return out
 
 
+def _sections(text: str) -> set[str]:
+    """The top-level keys written in a config file's text."""
+    from aigov_gate.loading.safe_yaml import Limits, parse_text
+
+    parsed = parse_text(text, Limits()) if text else None
+    first = parsed.documents[0] if parsed and parsed.documents else None
+    return {str(k) for k in first} if isinstance(first, dict) else set()
+
+
 def _short(value: Any) -> str:
     text = json.dumps(value, sort_keys=True, separators=(",", ":"))
     return text if len(text) <= 160 else text[:157] + "..."
 
 
-__all__ = ["FIELDS", "Authority", "AuthorityChange", "from_base", "from_worktree"]
+__all__ = [
+    "CONTROL_KINDS",
+    "FIELDS",
+    "Authority",
+    "AuthorityChange",
+    "controls_digest",
+    "from_base",
+    "from_worktree",
+]

@@ -94,11 +94,11 @@ def test_the_base_decides_and_the_change_to_it_is_listed_where_it_is(tmp_path: P
     assert authority.signers_text == allowed_signers(("miguel",))
     assert authority.signers is not None and authority.signers.source == f"HEAD:{SIGNERS}"
     assert [(c.what, c.location.line, c.location.column) for c in authority.changes] == [
-        ("roles", 3, 1),
         ("policy_packs", 6, 1),
+        ("roles", 3, 1),
         ("allowed_signers", 1, 1),
     ]
-    roles = authority.changes[0]
+    roles = authority.changes[1]
     assert "mallory" in roles.after and "mallory" not in roles.before
     assert authority.changes[2].before == "1 line(s)" and authority.changes[2].after == "2 line(s)"
     assert authority.digest() == digest_of(

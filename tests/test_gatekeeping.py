@@ -197,8 +197,11 @@ def test_roles_added_in_the_change_do_not_count_and_need_a_security_admin(
     day = date.fromisoformat(g.APPROVED)
     from aigov_gate.authority import from_worktree
     from aigov_gate.config import load_config
+    from aigov_gate.validation import validate_repo
 
-    digest = from_worktree(repo, load_config(repo / ".aigov.yaml")).digest()
+    settings = load_config(repo / ".aigov.yaml")
+    documents = validate_repo(repo, settings).documents  # the digest covers control documents
+    digest = from_worktree(repo, settings, documents).digest()
     signature = sshsign.approval_signature(
         "Authority", "acme", ".aigov.yaml", digest, "sam", "security_admin", day
     )

@@ -102,8 +102,10 @@ def run(
         model_artifact=request.model_artifact,
     )
     moment = now if now is not None else datetime.now(UTC)
-    result = run_gate(build(request.root, request.config, options, moment, environ))
-    return GateRun(request.root, request.config, result, masker(request.config))
+    built = build(request.root, request.config, options, moment, environ)
+    result = run_gate(built)
+    # The configuration in force (the base's with --base) masks, keeps and announces.
+    return GateRun(request.root, built.config, result, masker(built.config))
 
 
 def web_url(env: Mapping[str, str]) -> str:

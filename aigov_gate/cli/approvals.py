@@ -14,6 +14,7 @@ from aigov_gate.cli.context import config_option, pr_option, repo_option
 from aigov_gate.cli.output import decided, say
 
 if TYPE_CHECKING:
+    from aigov_gate.authority import Authority
     from aigov_gate.config import AigovConfig
     from aigov_gate.references import Checked
 
@@ -137,7 +138,6 @@ def sign_command(
     spec.approvals; nothing else in the file changes. The gate counts it when your key is
     listed for you in the allowed-signers file of the base revision (docs/ci.md).
     """
-    from aigov_gate.authority import from_worktree
     from aigov_gate.cli.context import find_repo
     from aigov_gate.config import find_config, load_config
     from aigov_gate.errors import UsageError
@@ -147,9 +147,9 @@ def sign_command(
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
     when = (day or datetime.now(UTC)).date()
-    trust = from_worktree(root, config)
     if authority == (name is not None):
         raise UsageError("name a RiskAssessment, Waiver or TestPlan, or pass --authority")
+    trust = _trust(root, config, authority)
     if authority:
         kind, title, org, current = "Authority", ".aigov.yaml", config.organization, trust.digest()
         target_doc = None
@@ -228,3 +228,12 @@ def _signable(root: Path, config: AigovConfig, name: str) -> Checked:
         f"no RiskAssessment, Waiver or TestPlan named '{name}'",
         hint=f"{did}known: {', '.join(names) or 'none'}",
     )
+
+
+def _trust(root: Path, config: AigovConfig, authority: bool) -> Authority:
+    """The working tree's authority; for ``--authority`` its digest covers what the gate's
+    ``--base`` run asks to be approved: every setting, the keys, the control documents."""
+    from aigov_gate.authority import from_worktree
+    from aigov_gate.validation import validate_repo
+
+    return from_worktree(root, config, validate_repo(root, config).documents if authority else None)

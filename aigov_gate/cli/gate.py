@@ -94,7 +94,8 @@ def run(
 
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
-    use_config(config)
+    if base is None:
+        use_config(config)  # with --base, only the base's settings may turn masking off
     today = as_of.date() if isinstance(as_of, datetime) else None
     request = GateRequest(
         root,
@@ -112,9 +113,11 @@ def run(
     )
     progress = Progress()
     try:
-        return run_gate(request, os.environ, progress)
+        gate = run_gate(request, os.environ, progress)
     finally:
         progress.close()
+    use_config(gate.config)
+    return gate
 
 
 def warn(line: str) -> None:

@@ -22,8 +22,9 @@ from aigov_gate.catalog import RULES, RuleInfo
 from aigov_gate.compliance import comply
 from aigov_gate.config import AigovConfig
 from aigov_gate.errors import AigovError
+from aigov_gate.gate.base import Before
 from aigov_gate.gate.checks import BASE_CHECKS, CHECKS, Check
-from aigov_gate.gate.run import Before, GateOptions, Run, build, select, situation_for
+from aigov_gate.gate.run import GateOptions, Run, build, select, situation_for
 from aigov_gate.inventory import inventory
 from aigov_gate.pii import Scanner
 from aigov_gate.policy.waivers import Waiving

@@ -10,29 +10,32 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aigov_gate.authority import Authority, from_base, from_worktree
+from aigov_gate.authority import (
+    Authority,
+    controls_digest,
+)
 from aigov_gate.config import AigovConfig
 from aigov_gate.deployed import ArtifactVerdict
 from aigov_gate.documents.testing import TestRun
 from aigov_gate.errors import UsageError
+from aigov_gate.gate.base import Before, read_base, with_base_controls
 from aigov_gate.graph import Graph, ModelContext, latest_completed
 from aigov_gate.packs import pack_policies
 from aigov_gate.policy.evaluation import Evaluator
-from aigov_gate.references import Checked, of_kind
-from aigov_gate.result import Change, Finding, ModelVerdict, Severity, Situation
+from aigov_gate.references import Checked
+from aigov_gate.result import Finding, ModelVerdict, Severity, Situation
 from aigov_gate.rules import STAGES, Stage
 from aigov_gate.signoff.context import Context
-from aigov_gate.transitions import BASE_KINDS, changes, loosened
+from aigov_gate.transitions import changes, loosened
 from aigov_gate.validation import ValidationResult, validate_repo
 
 if TYPE_CHECKING:
-    from aigov_gate.git import BaseRef
     from aigov_gate.loading.loader import Report
     from aigov_gate.signoff.check import Outcome
 
@@ -66,21 +69,6 @@ class GateOptions:
     path_prefix: str = ""
     #: ``--model-artifact``: the bytes being deployed (docs/gate.md, issue 41).
     model_artifact: Path | None = None
-
-
-@dataclass(slots=True)
-class Before:
-    """What ``--base`` tells: the base's documents, what changed, and whose authority."""
-
-    authority: Authority
-    documents: list[Checked] = field(default_factory=list)
-    changed: tuple[str, ...] | None = None
-    moved: list[Change] = field(default_factory=list)
-    ref: BaseRef | None = None
-
-    @property
-    def runs(self) -> list[Checked[TestRun]]:
-        return of_kind(self.documents, TestRun)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,18 +166,23 @@ def build(
     compliance assessment is judged by its own settings, with no base of its own);
     ``situation``: the stage, environment and day when they are the change's run's.
     """
-    if situation is None:
-        situation = situation_for(config, options, now)
-    validation = validate_repo(root, config, progress=options.progress)
-    graph = Graph(validation.documents)
-    selected = select(graph, options.model)
     if before is None:
-        before = _base(root, config, graph, options.base)
-    rules_of = before.authority.config
-    evaluator = _evaluator(situation, config, rules_of, graph)
+        before = read_base(root, config, options.base, environ)
+    judge = before.authority.config  # with --base: the base's, every section
+    if situation is None:
+        situation = situation_for(judge, options, now)
+    validation = validate_repo(root, judge, progress=options.progress)
+    documents = validation.documents
+    if before.ref is not None:
+        before.authority.proposed_controls = controls_digest(documents)
+        documents = with_base_controls(before, documents)
+        before.moved = changes(Graph(documents), before.documents)
+    graph = Graph(documents)
+    selected = select(graph, options.model)
+    evaluator = _evaluator(situation, judge, judge, graph)
     return Run(
         root=root,
-        config=config,
+        config=judge,
         options=options,
         situation=situation,
         now=now,
@@ -198,7 +191,7 @@ def build(
         graph=graph,
         before=before,
         evaluator=evaluator,
-        signoff=_signoff_context(options, rules_of, environ),
+        signoff=_signoff_context(options, judge, environ),
         selected=selected,
     )
 
@@ -271,19 +264,6 @@ def evaluate_models(run: Run, progress: Report | None = None) -> Models:
     if progress is not None:
         progress("evaluating models", len(selected), len(selected))
     return Models(contexts, verdicts, findings)
-
-
-def _base(root: Path, config: AigovConfig, graph: Graph, ref_name: str | None) -> Before:
-    if not ref_name:
-        return Before(from_worktree(root, config))
-    from aigov_gate import git
-
-    ref = git.open_base(root, ref_name)
-    limits = config.limits.to_limits()
-    docs = git.documents_at(ref, config.organization, limits, BASE_KINDS)
-    return Before(
-        from_base(root, config, ref), docs, git.changed_since(ref), changes(graph, docs), ref
-    )
 
 
 def _signoff_context(

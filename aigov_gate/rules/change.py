@@ -107,9 +107,11 @@ CHANGE_RULES: tuple[RuleInfo, ...] = (
         "authority.changed",
         "The change edits who may decide",
         "high",
-        "With `--base`: `roles`, `signoff`, `waivers`, `policy_packs` or `compliance` in "
-        ".aigov.yaml, or the allowed-signers file, differ from the base revision. The "
-        "base's settings apply to this run; the change needs a sign-off by a member of the base's "
+        "With `--base`: any section of .aigov.yaml, the allowed-signers file, a keyring "
+        "file or a control document (Policy, Framework, ConnectorConfig, "
+        "WebhookSubscription) differs from the base revision (a deletion is reported at the "
+        "base file's line). The base's settings and documents apply to this run; the change "
+        "needs a sign-off by a member of the base's "
         "`signoff.authority_role` (default security_admin): an approval on the pull request, "
         "or a signed approval in .aigov/authority-approvals.yaml (`aigov approvals sign "
         "--authority`). Blocks whatever `--fail-on` says; cannot be waived.",
