@@ -27,17 +27,22 @@ if TYPE_CHECKING:
 #: The settings that decide who may open the gate (``compliance``: coverage and clause dates).
 #: ``deploy`` and ``timestamps``: who may sign model artifacts, whose clocks count (issue 41).
 FIELDS = ("roles", "signoff", "waivers", "policy_packs", "compliance", "deploy", "timestamps")
+RULE = "authority.changed"
 _MAX_SIGNERS_BYTES = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
 class AuthorityChange:
-    """One authority setting (or the allowed-signers file) the change modifies."""
+    """One authority setting (or the allowed-signers file, or a completed TestRun) the
+    change modifies: each needs sign-off by the base's ``signoff.authority_role``."""
 
     what: str
     location: Location
     before: str
     after: str
+    #: The finding while not signed off; a rewritten run says why in ``note``.
+    rule: str = "authority.changed"
+    note: str = ""
 
 
 @dataclass
@@ -49,6 +54,12 @@ class Authority:
     #: The change's own config and keys: what an authority change's approver signs.
     proposed: AigovConfig | None = None
     proposed_signers: str | None = None
+    #: The base's own configuration (None without ``--base``).
+    base_config: AigovConfig | None = None
+    #: What the approvals bind the base by: :func:`digest_of` the base's whole
+    #: configuration, its allowed-signers file and the commit that last changed either
+    #: (None without ``--base``).
+    base_digest: str | None = None
     _signers: AllowedSigners | None = None
     #: The files the settings name (model-signing keys, TSA roots), as at the same revision.
     files: dict[str, bytes] = field(default_factory=dict)
@@ -65,18 +76,28 @@ class Authority:
         return self._signers
 
     def digest(self) -> str:
-        """What an authority change's approver signs: the proposed settings and keys."""
-        return digest_of(_settings(self.proposed or self.config), self.proposed_signers)
+        """What an authority change's approver signs: the base it applies to, the proposed
+        settings and keys, and the completed runs it rewrites. Bound to the base, an
+        approval cannot be replayed in a change made from another base."""
+        runs = [f"{c.what}: {c.before} -> {c.after}" for c in self.changes if c.rule != RULE]
+        proposed = _settings(self.proposed or self.config)
+        return digest_of(proposed, self.proposed_signers, self.base_digest, sorted(runs))
 
 
 def _settings(config: AigovConfig) -> dict[str, Any]:
     return config.model_dump(mode="json", include=set(FIELDS))
 
 
-def digest_of(settings: dict[str, Any], signers: str | None) -> str:
+def digest_of(
+    settings: dict[str, Any],
+    signers: str | None,
+    base: str | None = None,
+    runs: list[str] | None = None,
+) -> str:
+    """sha256 of canonical JSON: ``{"allowed_signers", "base", "runs", "settings"}``."""
     import hashlib
 
-    body = {"settings": settings, "allowed_signers": signers}
+    body = {"settings": settings, "allowed_signers": signers, "base": base, "runs": runs or []}
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -171,7 +192,18 @@ def from_base(root: Path, config: AigovConfig, base: BaseRef) -> Authority:
         proposed=config,
         proposed_signers=now_signers,
         files=files,
+        base_config=before,
+        base_digest=digest_of(before.model_dump(mode="json"), signers, _revision(base, where)),
     )
+
+
+def _revision(base: BaseRef, signers: str) -> str:
+    """The commit that last changed the base's authority files (``.aigov.yaml`` and the
+    allowed-signers file) up to the base: an approval bound to it is not valid again when
+    a later change restores an earlier content ('' when neither file is there)."""
+    paths = [f"{base.prefix}/{p}" if base.prefix else p for p in (CONFIG_FILE, signers)]
+    last = next(iter(base.repo.iter_commits(base.commit, paths=paths, max_count=1)), None)
+    return str(last.hexsha) if last is not None else ""
 
 
 def _changes(
@@ -210,4 +242,4 @@ def _short(value: Any) -> str:
     return text if len(text) <= 160 else text[:157] + "..."
 
 
-__all__ = ["FIELDS", "Authority", "AuthorityChange", "from_base", "from_worktree"]
+__all__ = ["FIELDS", "RULE", "Authority", "AuthorityChange", "from_base", "from_worktree"]

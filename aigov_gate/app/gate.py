@@ -179,7 +179,7 @@ def announce(
     """Queue and send the run's events: gate.*, changes against --base, overdue reviews,
     and evidence.published when a bundle was written."""
     from aigov_gate import git
-    from aigov_gate.app.hooks import Hooks, notify
+    from aigov_gate.app.hooks import Hooks, base_outbox, notify
     from aigov_gate.evidence.bundle import ci_metadata
     from aigov_gate.webhooks.events import gate_events, make
 
@@ -198,7 +198,8 @@ def announce(
     if built is not None:
         data = _published(gate, built, where)
         events.append(make("evidence.published", gate.config.organization, data, moment))
-    notify(Hooks(gate.root, gate.config, gate.result.subscriptions), events, log)
+    outbox = base_outbox(gate.root, gate.result.base)  # never the change's own setting
+    notify(Hooks(gate.root, gate.config, gate.result.subscriptions, outbox), events, log)
 
 
 def _published(gate: GateRun, built: Built, where: dict[str, Any]) -> dict[str, Any]:

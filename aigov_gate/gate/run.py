@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aigov_gate.authority import Authority, from_base, from_worktree
+from aigov_gate.bars import loosened
 from aigov_gate.config import AigovConfig
 from aigov_gate.deployed import ArtifactVerdict
 from aigov_gate.documents.testing import TestRun
@@ -28,7 +29,7 @@ from aigov_gate.references import Checked, of_kind
 from aigov_gate.result import Change, Finding, ModelVerdict, Severity, Situation
 from aigov_gate.rules import STAGES, Stage
 from aigov_gate.signoff.context import Context
-from aigov_gate.transitions import BASE_KINDS, changes, loosened
+from aigov_gate.transitions import BASE_KINDS, changes, rewritten
 from aigov_gate.validation import ValidationResult, validate_repo
 
 if TYPE_CHECKING:
@@ -184,7 +185,7 @@ def build(
     graph = Graph(validation.documents)
     selected = select(graph, options.model)
     if before is None:
-        before = _base(root, config, graph, options.base)
+        before = _base(root, config, graph, options.base, situation.today)
     rules_of = before.authority.config
     evaluator = _evaluator(situation, config, rules_of, graph)
     return Run(
@@ -273,7 +274,9 @@ def evaluate_models(run: Run, progress: Report | None = None) -> Models:
     return Models(contexts, verdicts, findings)
 
 
-def _base(root: Path, config: AigovConfig, graph: Graph, ref_name: str | None) -> Before:
+def _base(
+    root: Path, config: AigovConfig, graph: Graph, ref_name: str | None, today: date
+) -> Before:
     if not ref_name:
         return Before(from_worktree(root, config))
     from aigov_gate import git
@@ -281,9 +284,9 @@ def _base(root: Path, config: AigovConfig, graph: Graph, ref_name: str | None) -
     ref = git.open_base(root, ref_name)
     limits = config.limits.to_limits()
     docs = git.documents_at(ref, config.organization, limits, BASE_KINDS)
-    return Before(
-        from_base(root, config, ref), docs, git.changed_since(ref), changes(graph, docs), ref
-    )
+    authority = from_base(root, config, ref)
+    authority.changes.extend(rewritten(graph, docs, today, authority))  # runs are append-only
+    return Before(authority, docs, git.changed_since(ref), changes(graph, docs), ref)
 
 
 def _signoff_context(
