@@ -275,13 +275,18 @@ class Outbox:
         return int(self.db.execute("SELECT COUNT(*) FROM attempts").fetchone()[0])
 
 
+def resolve_outbox(root: Path, outbox: str) -> Path:
+    """``webhooks.outbox`` resolved against the governance root, nothing checked."""
+    given = Path(outbox).expanduser()
+    return given if given.is_absolute() else root / given
+
+
 def outbox_path(root: Path, outbox: str, job: bool = False) -> Path:
     """``outbox`` resolved against the governance root, refused when it could hold what a
     change wrote: a file Git tracks, a symbolic link (itself or a folder on the way), or,
     unless the CI job chose it (``job``: ``AIGOV_WEBHOOK_OUTBOX``), a path outside the
     repository. Callers pass the base's ``webhooks.outbox`` with ``--base``."""
-    given = Path(outbox).expanduser()
-    path = given if given.is_absolute() else root / given
+    path = resolve_outbox(root, outbox)
     top = _plain(root)
     inside = _under(path, top)
     if not job and inside is None:
