@@ -47,8 +47,9 @@ class Bar:
         return (command, tuple(sorted(test.env.items())), test.results, test.format)
 
     @property
-    def same(self) -> tuple[bool, str, Producer]:
-        return (self.test.required, self.requirement.model_dump_json(), self.producer)
+    def same(self) -> str:
+        """What makes two bars the same bar (sortable: a text)."""
+        return repr((self.test.required, self.requirement.model_dump_json(), self.producer))
 
     def path(self, *more: str | int) -> tuple[str | int, ...]:
         return ("spec", "tests", self.test_index, *more)

@@ -185,6 +185,15 @@ def test_unchanged_or_tightened_bars_and_a_new_model_version_are_no_finding(
     assert found(gate(repo), "test.threshold-loosened") == []
     write(repo, PLAN, g.PLAN.replace("    - name: robustness\n", "    - name: robust\n"))
     assert found(gate(repo), "test.threshold-loosened") == []  # keyed by metric, not test
+    # two plans set the same bar, one with a command: unchanged, they are no finding
+    twin = g.PLAN.replace("name: scorer-plan", "name: scorer-twin").replace(
+        "    - name: accuracy\n", "    - name: accuracy\n      command: [python, eval.py]\n"
+    )
+    write(repo, PLAN, g.PLAN)
+    write(repo, "tests/twin.yaml", twin)
+    commit(repo, "a twin plan")
+    git(repo, "branch", "-f", "main", "HEAD")
+    assert found(gate(repo), "test.threshold-loosened") == []
 
 
 def test_a_metric_no_plan_requires_any_more_or_made_optional_is_loosened(
