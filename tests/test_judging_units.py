@@ -14,7 +14,7 @@ import pytest
 from conftest import WriteRepo, git
 
 from aigov_gate.authority import from_base, from_worktree
-from aigov_gate.config import load_config
+from aigov_gate.config import load_config, parse_config
 from aigov_gate.documents.policy import WaiverSpec
 from aigov_gate.errors import ConfigError
 from aigov_gate.git import open_base
@@ -195,3 +195,58 @@ def test_scripts_and_invisible_characters() -> None:
     assert mixed("\u5c71a") is not None and mixed("\ud55c\u305f") is not None
     assert lookalike("\u0441\u0430m", ["sam"]) is not None  # all Cyrillic, imitates sam
     assert lookalike("\u0441\u0430\u0441", ["sam"]) is None  # all Cyrillic, imitates nobody
+
+
+def test_a_waiver_waives_on_its_last_day_and_not_after(write_repo: WriteRepo) -> None:
+    text = g.waiver("metric.threshold", "2026-06-01", approved_at="2026-05-01")
+    graph, _ = _graph(write_repo, {"w.yaml": text})
+    finding = _finding("metric.threshold", "scorer@2.0.0")
+    [waived, expiring] = apply_waivers(
+        [finding], graph.waivers, Situation("merge", None, False, DAY), 14
+    )
+    assert waived.waived_by == "Waiver/w" and expiring.rule_id == "waiver.expiring"
+    later = Situation("merge", None, False, DAY + timedelta(days=1))
+    [kept, expired] = apply_waivers([finding], graph.waivers, later, 14)
+    assert kept.waived_by == "" and expired.rule_id == "waiver.expired"
+
+
+# -- what an authority approval signs --------------------------------------------------
+
+
+def test_the_authority_digest_is_sha256_of_canonical_json() -> None:
+    import hashlib
+
+    from aigov_gate.authority import digest_of
+
+    text = '{"allowed_signers":"k","base":"b","runs":["r"],"settings":{"a":1,"é":[1,2]}}'
+    expected = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert digest_of({"é": [1, 2], "a": 1}, "k", "b", ["r"]) == expected
+    empty = '{"allowed_signers":null,"base":null,"runs":[],"settings":{}}'
+    assert digest_of({}, None) == hashlib.sha256(empty.encode()).hexdigest()
+
+
+def test_what_an_authority_change_says_and_where(write_repo: WriteRepo) -> None:
+    repo = write_repo(g.repo_files())
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    many = ", ".join(f"approver{i:02d}" for i in range(30))
+    config = g.CONFIG.replace("risk_approver: [miguel]", f"risk_approver: [miguel, {many}]")
+    (repo / ".aigov.yaml").write_text(config, encoding="utf-8")
+    (repo / g.SIGNERS_FILE).unlink()
+    trust = from_base(repo, load_config(repo / ".aigov.yaml"), open_base(repo, "main"))
+    roles, keys = trust.changes
+    assert (roles.what, roles.location.path, roles.location.line) == ("roles", ".aigov.yaml", 5)
+    assert (
+        roles.before
+        == '{"risk_approver":["miguel"],"risk_assessor":["dana"],"security_admin":["sam"]}'
+    )
+    assert len(roles.after) == 160 and roles.after.endswith("...")
+    assert roles.after.startswith('{"risk_approver":["miguel","approver00",')
+    assert (keys.what, keys.location.line, keys.location.column) == ("allowed_signers", 0, 0)
+    assert (keys.before, keys.after) == ("6 line(s)", "0 line(s)")
+    assert trust.digest() != from_worktree(repo, load_config(repo / ".aigov.yaml")).digest()
+    assert trust.proposed_signers is None and trust.signers_text == g.allowed_signers()
+    (repo / ".aigov.yaml").unlink()
+    trust = from_base(repo, parse_config(g.CONFIG, ".aigov.yaml"), open_base(repo, "main"))
+    assert [(c.what, c.location.line) for c in trust.changes] == [("allowed_signers", 0)]
