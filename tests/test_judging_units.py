@@ -6,11 +6,13 @@ order of checks) that mutation testing found untested.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
 
 import gate_repo as g
 import pytest
+import sshsign
 from conftest import WriteRepo, git
 
 from aigov_gate.authority import from_base, from_worktree
@@ -65,7 +67,7 @@ def test_waiver_dates_at_each_edge() -> None:
     assert found == [(("spec", "approved_at"), "approved_at is after expires")]
 
 
-def _graph(write_repo: WriteRepo, files: dict[str, str | bytes]) -> tuple[Graph, Path]:
+def _graph(write_repo: WriteRepo, files: Mapping[str, str | bytes]) -> tuple[Graph, Path]:
     repo = write_repo(g.repo_files(files))
     return Graph(validate_repo(repo, load_config(repo / ".aigov.yaml")).documents), repo
 
@@ -149,14 +151,14 @@ def test_a_symlinked_or_missing_signers_file(write_repo: WriteRepo, tmp_path: Pa
     (repo / g.SIGNERS_FILE).unlink()
     trust = from_worktree(repo, config)
     assert trust.signers_text is None and trust.signers is None
-    (tmp_path / "keys").write_text(g.allowed_signers(), encoding="utf-8")
+    (tmp_path / "keys").write_text(sshsign.allowed_signers(), encoding="utf-8")
     (repo / g.SIGNERS_FILE).symlink_to(tmp_path / "keys")
     with pytest.raises(ConfigError, match="is a symbolic link"):
         from_worktree(repo, config)
 
 
 def test_the_base_signers_file_has_a_size_limit(write_repo: WriteRepo) -> None:
-    line = g.allowed_signers(("miguel",))
+    line = sshsign.allowed_signers(("miguel",))
     big = line * ((1 << 20) // len(line)) + "#" * ((1 << 20) % len(line))
     assert len(big.encode()) == 1 << 20
     repo = write_repo(g.repo_files({g.SIGNERS_FILE: big}))
@@ -246,7 +248,7 @@ def test_what_an_authority_change_says_and_where(write_repo: WriteRepo) -> None:
     assert (keys.what, keys.location.line, keys.location.column) == ("allowed_signers", 0, 0)
     assert (keys.before, keys.after) == ("6 line(s)", "0 line(s)")
     assert trust.digest() != from_worktree(repo, load_config(repo / ".aigov.yaml")).digest()
-    assert trust.proposed_signers is None and trust.signers_text == g.allowed_signers()
+    assert trust.proposed_signers is None and trust.signers_text == sshsign.allowed_signers()
     (repo / ".aigov.yaml").unlink()
     trust = from_base(repo, parse_config(g.CONFIG, ".aigov.yaml"), open_base(repo, "main"))
     assert [(c.what, c.location.line) for c in trust.changes] == [("allowed_signers", 0)]
