@@ -252,3 +252,26 @@ def test_what_an_authority_change_says_and_where(write_repo: WriteRepo) -> None:
     (repo / ".aigov.yaml").unlink()
     trust = from_base(repo, parse_config(g.CONFIG, ".aigov.yaml"), open_base(repo, "main"))
     assert [(c.what, c.location.line) for c in trust.changes] == [("allowed_signers", 0)]
+
+
+def test_only_rewritten_runs_are_listed_in_the_authority_digest(write_repo: WriteRepo) -> None:
+    from dataclasses import replace
+
+    from aigov_gate.authority import RULE, AuthorityChange, digest_of
+    from aigov_gate.result import Location as Where
+
+    repo = write_repo(g.repo_files())
+    trust = from_worktree(repo, load_config(repo / ".aigov.yaml"))
+    plain = trust.digest()
+    where = Where(".aigov.yaml", 1, 1)
+    trust.changes.append(AuthorityChange("roles", where, "a", "b"))
+    assert trust.digest() == plain  # a setting is in the digest through its new value
+    run = AuthorityChange("TestRun/r", where, "old", "deleted", "test.run-rewritten", "n")
+    trust.changes.append(run)
+    assert trust.digest() != plain and RULE == "authority.changed"
+    trust.changes.append(replace(run, what="TestRun/a"))
+    listed = ["TestRun/a: old -> deleted", "TestRun/r: old -> deleted"]
+    full = trust.config.model_dump(
+        mode="json", include={"roles", "signoff", "waivers", "policy_packs", "compliance"}
+    )
+    assert trust.digest() == digest_of(full, trust.proposed_signers, None, listed)
