@@ -198,7 +198,8 @@ def announce(
     if built is not None:
         data = _published(gate, built, where)
         events.append(make("evidence.published", gate.config.organization, data, moment))
-    outbox = base_outbox(gate.root, gate.result.base)  # never the change's own setting
+    limit = gate.config.limits.max_file_bytes  # the base's outbox, never the change's own:
+    outbox = base_outbox(gate.root, gate.result.base, limit)
     notify(Hooks(gate.root, gate.config, gate.result.subscriptions, outbox), events, log)
 
 

@@ -65,7 +65,7 @@ def hooks_of(root: Path, config: AigovConfig) -> Hooks:
     return Hooks(root, config, Graph(kept).subscriptions())
 
 
-def base_outbox(root: Path, base: str | None) -> str | None:
+def base_outbox(root: Path, base: str | None, limit: int) -> str | None:
     """The base's ``webhooks.outbox`` (its default when it sets none); None without a base."""
     if not base:
         return None
@@ -73,7 +73,7 @@ def base_outbox(root: Path, base: str | None) -> str | None:
     from aigov_gate.config import CONFIG_FILE, parse_config
 
     ref = git.open_base(root, base)
-    raw = git.read_at(ref, CONFIG_FILE, 1 << 20)
+    raw = git.read_at(ref, CONFIG_FILE, limit)
     text = raw.decode("utf-8", "replace") if raw is not None else ""
     return parse_config(text, f"{base}:{CONFIG_FILE}").webhooks.outbox
 
