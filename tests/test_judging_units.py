@@ -257,7 +257,7 @@ def test_what_an_authority_change_says_and_where(write_repo: WriteRepo) -> None:
 def test_only_rewritten_runs_are_listed_in_the_authority_digest(write_repo: WriteRepo) -> None:
     from dataclasses import replace
 
-    from aigov_gate.authority import RULE, AuthorityChange, digest_of
+    from aigov_gate.authority import FIELDS, RULE, AuthorityChange, digest_of
     from aigov_gate.result import Location as Where
 
     repo = write_repo(g.repo_files())
@@ -271,7 +271,5 @@ def test_only_rewritten_runs_are_listed_in_the_authority_digest(write_repo: Writ
     assert trust.digest() != plain and RULE == "authority.changed"
     trust.changes.append(replace(run, what="TestRun/a"))
     listed = ["TestRun/a: old -> deleted", "TestRun/r: old -> deleted"]
-    full = trust.config.model_dump(
-        mode="json", include={"roles", "signoff", "waivers", "policy_packs", "compliance"}
-    )
+    full = trust.config.model_dump(mode="json", include=set(FIELDS))
     assert trust.digest() == digest_of(full, trust.proposed_signers, None, listed)
