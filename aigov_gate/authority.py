@@ -33,17 +33,22 @@ if TYPE_CHECKING:
 FIELDS: tuple[str, ...] = tuple(AigovConfig.model_fields)
 #: The documents that judge the others: with ``--base``, the base's.
 CONTROL_KINDS = ("Policy", "Framework", "ConnectorConfig", "WebhookSubscription")
+RULE = "authority.changed"
 _MAX_SIGNERS_BYTES = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
 class AuthorityChange:
-    """One authority setting (or the allowed-signers file) the change modifies."""
+    """One authority setting (or the allowed-signers file, or a completed TestRun) the
+    change modifies: each needs sign-off by the base's ``signoff.authority_role``."""
 
     what: str
     location: Location
     before: str
     after: str
+    #: The finding while not signed off; a rewritten run says why in ``note``.
+    rule: str = "authority.changed"
+    note: str = ""
 
 
 @dataclass
@@ -57,6 +62,12 @@ class Authority:
     proposed: AigovConfig | None = None
     proposed_signers: str | None = None
     proposed_controls: str | None = None
+    #: The base's own configuration (None without ``--base``).
+    base_config: AigovConfig | None = None
+    #: What the approvals bind the base by: :func:`digest_of` the base's whole
+    #: configuration, its allowed-signers file and the commit that last changed either
+    #: (None without ``--base``).
+    base_digest: str | None = None
     _signers: AllowedSigners | None = None
     #: The files the settings name (model-signing keys, TSA roots), as at the same revision.
     files: dict[str, bytes] = field(default_factory=dict)
@@ -73,19 +84,37 @@ class Authority:
         return self._signers
 
     def digest(self) -> str:
-        """What an authority change's approver signs: the proposed settings and keys."""
-        settings = _settings(self.proposed or self.config)
-        return digest_of(settings, self.proposed_signers, self.proposed_controls)
+        """What an authority change's approver signs: the base it applies to, the proposed
+        settings, keys and control documents, and the completed runs it rewrites. Bound to
+        the base, an approval cannot be replayed in a change made from another base."""
+        runs = [f"{c.what}: {c.before} -> {c.after}" for c in self.changes if c.rule != RULE]
+        proposed = _settings(self.proposed or self.config)
+        return digest_of(
+            proposed, self.proposed_signers, self.proposed_controls, self.base_digest, sorted(runs)
+        )
 
 
 def _settings(config: AigovConfig) -> dict[str, Any]:
     return config.model_dump(mode="json", include=set(FIELDS))
 
 
-def digest_of(settings: dict[str, Any], signers: str | None, controls: str | None = None) -> str:
+def digest_of(
+    settings: dict[str, Any],
+    signers: str | None,
+    controls: str | None = None,
+    base: str | None = None,
+    runs: list[str] | None = None,
+) -> str:
+    """sha256 of canonical JSON: ``{"allowed_signers", "base", "controls", "runs",
+    "settings"}`` (``controls`` only when the control documents were read)."""
     import hashlib
 
-    body: dict[str, Any] = {"settings": settings, "allowed_signers": signers}
+    body: dict[str, Any] = {
+        "settings": settings,
+        "allowed_signers": signers,
+        "base": base,
+        "runs": runs or [],
+    }
     if controls is not None:
         body["controls"] = controls
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -202,7 +231,18 @@ def from_base(
         proposed=config,
         proposed_signers=now_signers,
         files=files,
+        base_config=before,
+        base_digest=digest_of(before.model_dump(mode="json"), signers, base=_revision(base, where)),
     )
+
+
+def _revision(base: BaseRef, signers: str) -> str:
+    """The commit that last changed the base's authority files (``.aigov.yaml`` and the
+    allowed-signers file) up to the base: an approval bound to it is not valid again when
+    a later change restores an earlier content ('' when neither file is there)."""
+    paths = [f"{base.prefix}/{p}" if base.prefix else p for p in (CONFIG_FILE, signers)]
+    last = next(iter(base.repo.iter_commits(base.commit, paths=paths, max_count=1)), None)
+    return str(last.hexsha) if last is not None else ""
 
 
 def _changes(
@@ -258,6 +298,7 @@ def _short(value: Any) -> str:
 __all__ = [
     "CONTROL_KINDS",
     "FIELDS",
+    "RULE",
     "Authority",
     "AuthorityChange",
     "controls_digest",

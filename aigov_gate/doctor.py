@@ -208,16 +208,16 @@ def _webhooks(
 
     if not subscriptions:
         return [Check("webhooks", "ok", "no WebhookSubscription: no events are sent")]
-    path = outbox_path(root, config.webhooks.outbox)
     gone: dict[str, tuple[float, str]] = {}
     counts: dict[str, dict[str, int]] = {}
-    if path.exists():
-        try:
+    try:
+        path = outbox_path(root, config.webhooks.outbox, bool(env.get("AIGOV_WEBHOOK_OUTBOX")))
+        if path.exists():
             outbox = Outbox(path)
             gone, counts = outbox.disabled(), outbox.counts()
             outbox.close()
-        except AigovError as exc:
-            return [Check("webhooks", "fail", exc.message, exc.hint)]
+    except AigovError as exc:
+        return [Check("webhooks", "fail", exc.message, exc.hint)]
     ready, held = usable(subscriptions, config.webhooks, env, gone)
     checks = []
     for sub in subscriptions:
@@ -350,10 +350,10 @@ def _git(root: Path, config: AigovConfig | None) -> list[Check]:
 def _tracked_outbox(repo: object, root: Path, config: AigovConfig) -> str | None:
     import git
 
-    from aigov_gate.webhooks.outbox import outbox_path
+    from aigov_gate.webhooks.outbox import resolve_outbox
 
     assert isinstance(repo, git.Repo)
-    path = outbox_path(root, config.webhooks.outbox)
+    path = resolve_outbox(root, config.webhooks.outbox)
     try:
         rel = path.resolve().relative_to(Path(repo.working_tree_dir or root).resolve())
     except ValueError:

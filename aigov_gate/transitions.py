@@ -1,4 +1,4 @@
-"""What moved since ``--base``: events, the approval workflow, and bars lowered in passing.
+"""What moved since ``--base``: events, the approval workflow, and completed runs rewritten.
 
 * :func:`changes`: a risk assessment whose ``approval_status`` differs from the base ref's
   (or that is new and not a draft), and a test run that is ``completed`` now but was not
@@ -6,8 +6,8 @@
 * :func:`workflow`: the approval workflow draft -> under_review -> approved | rejected;
   rejected re-enters through under_review; any content change after approval returns it
   to under_review; ``production_approved: true`` needs ``approved`` (``risk.workflow``).
-* :func:`loosened`: a TestPlan made easier to pass in the same change as new results or a
-  new model version (``test.threshold-loosened``): the bar is fixed before the jump.
+* :func:`rewritten`: a TestRun completed at the base that the change edits or deletes
+  (``test.run-rewritten``): completed runs are append-only.
 
 Nothing here does I/O: the base documents are read by ``git.documents_at``.
 """
@@ -15,16 +15,19 @@ Nothing here does I/O: the base documents are read by ``git.documents_at``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, timedelta
 
-from aigov_gate.documents.assets import Model
+from aigov_gate.authority import Authority, AuthorityChange
 from aigov_gate.documents.risk import RiskAssessment
-from aigov_gate.documents.testing import MetricRequirement, TestPlan, TestRun
+from aigov_gate.documents.testing import TestRun
 from aigov_gate.graph import Graph
 from aigov_gate.references import Checked
-from aigov_gate.result import Change, Finding, Severity
+from aigov_gate.result import Change, Finding, Severity, SignOff
 from aigov_gate.signoff.rules import digest
 
 BASE_KINDS = ("TestRun", "RiskAssessment", "TestPlan", "Model")
+Path = tuple[str | int, ...]
+_MISSING = object()
 
 
 def changes(graph: Graph, base: Iterable[Checked]) -> list[Change]:
@@ -159,120 +162,88 @@ def _breach(doc: Checked, path: tuple[str, ...], message: str, hint: str) -> Fin
     )
 
 
-def _moved(graph: Graph, base: list[Checked]) -> set[tuple[str, str]]:
-    """(organization, model) with new or changed TestRuns, or a new version, since the base."""
-    before = {_key(d): d for d in base}
-    out: set[tuple[str, str]] = set()
-    for doc in graph.by_kind.get("TestRun", []):
-        run = doc.model
-        assert isinstance(run, TestRun)
-        old = before.get(_key(doc))
-        if old is None or old.raw.data != doc.raw.data:
-            out.add((doc.organization, run.spec.model))
-    for doc in graph.models:
-        model = doc.model
-        assert isinstance(model, Model)
-        old = before.get(_key(doc))
-        if old is not None and isinstance(old.model, Model):
-            bumped = old.model.spec.version != model.spec.version
-            if bumped:
-                out.add((doc.organization, model.metadata.name))
-    return out
-
-
-def _looser(old: MetricRequirement, new: MetricRequirement) -> str | None:
-    """How ``new`` is easier to pass than ``old`` (None when it is not)."""
-    return _bar(old, new) or _limits(old, new)
-
-
-def _bar(old: MetricRequirement, new: MetricRequirement) -> str | None:
-    op = new.operator
-    if op != old.operator:
-        return f"operator {old.operator} -> {op}"
-    if op == "between":
-        lo, hi = old.range or (0.0, 0.0)
-        nlo, nhi = new.range or (0.0, 0.0)
-        return f"range [{lo:g}, {hi:g}] -> [{nlo:g}, {nhi:g}]" if nlo < lo or nhi > hi else None
-    was, now = old.threshold or 0.0, new.threshold or 0.0
-    easier = {">=": now < was, ">": now < was, "<=": now > was, "<": now > was, "==": now != was}
-    return f"threshold {op} {was:g} -> {op} {now:g}" if easier[op] else None
-
-
-def _limits(old: MetricRequirement, new: MetricRequirement) -> str | None:
-    was, now = old.max_disparity, new.max_disparity
-    if was is not None and now is None:
-        return f"max_disparity {was.measure} {was.limit:g} removed"
-    if was is not None and now is not None and now.measure != was.measure:
-        return f"max_disparity {was.measure} -> {now.measure}"
-    if was is not None and now is not None:
-        easier = now.limit < was.limit if was.measure == "ratio" else now.limit > was.limit
-        if easier:
-            return f"max_disparity {was.measure} {was.limit:g} -> {now.limit:g}"
-    if old.max_regression is not None and new.max_regression is None:
-        return f"max_regression {old.max_regression:g} removed"
-    if old.max_regression is not None and (new.max_regression or 0.0) > old.max_regression:
-        return f"max_regression {old.max_regression:g} -> {new.max_regression:g}"
-    dropped = [v for v in old.slices if v not in new.slices]
-    return f"slices {old.slice_key}={','.join(dropped)} no longer required" if dropped else None
-
-
-def loosened(graph: Graph, base: list[Checked]) -> list[Finding]:
-    """TestPlans made easier in the same change as new results or a model version bump."""
-    moved = _moved(graph, base)
-    if not moved:
+def rewritten(
+    graph: Graph, base: Iterable[Checked], today: date, authority: Authority
+) -> list[AuthorityChange]:
+    """TestRuns completed at the base that the change edits or deletes, keyed by
+    organization and name (not path). Completed runs are append-only: each is an authority
+    change (``test.run-rewritten``) unless it is deleted after its retention date
+    (``finished_at`` plus the base's ``retention.test_runs`` days)."""
+    config = authority.base_config
+    if config is None:
         return []
-    models = {name for _org, name in moved}
-    now = {_key(d): d for d in graph.by_kind.get("TestPlan", [])}
+    now: dict[tuple[str, str, str], list[Checked]] = {}
+    for doc in graph.by_kind.get("TestRun", []):
+        now.setdefault(_key(doc), []).append(doc)
     out = []
-    for old_doc in base:
-        old = old_doc.model
-        if not isinstance(old, TestPlan):
+    for old in base:
+        run = old.model
+        if not isinstance(run, TestRun) or run.spec.status != "completed":
             continue
-        scope = old.spec.applies_to
-        doc = now.get(_key(old_doc))
-        # a deleted plan: test.no-plan / gate.model-unchecked say it
-        if doc is not None and (set(scope.models) & models or scope.labels):
-            out.extend(_plan_loosened(old, doc))
+        docs = now.get(_key(old), [])
+        edited = next((d for d in docs if d.raw.data != old.raw.data), None)
+        if docs and edited is None:
+            continue
+        if edited is None and _expired(run, config.retention.test_runs, today):
+            continue
+        out.append(_rewrite(old, edited, authority.source))
     return out
 
 
-def _plan_loosened(old: TestPlan, doc: Checked) -> list[Finding]:
-    plan = doc.model
-    assert isinstance(plan, TestPlan)
-    tests = {t.name: (i, t) for i, t in enumerate(plan.spec.tests)}
-    out = []
-    for was in old.spec.tests:
-        found = tests.get(was.name)
-        if found is None:
-            out.append(_lowered(doc, ("spec", "tests"), f"test '{was.name}' removed"))
-            continue
-        i, test = found
-        if was.required and not test.required:
-            where: tuple[str | int, ...] = ("spec", "tests", i, "required")
-            out.append(_lowered(doc, where, f"'{was.name}' made optional"))
-        metrics = {(m.name, m.slice_key): (j, m) for j, m in enumerate(test.metrics)}
-        for req in was.metrics:
-            hit = metrics.get((req.name, req.slice_key))
-            if hit is None:
-                where = ("spec", "tests", i, "metrics")
-                out.append(_lowered(doc, where, f"{was.name}: metric {req.name} removed"))
-                continue
-            j, new = hit
-            why = _looser(req, new)
-            if why:
-                where = ("spec", "tests", i, "metrics", j)
-                out.append(_lowered(doc, where, f"{was.name}: {req.name} {why}"))
-    return out
+def _expired(run: TestRun, days: int, today: date) -> bool:
+    finished = run.spec.finished_at
+    return finished is not None and finished.date() + timedelta(days=days) < today
 
 
-def _lowered(doc: Checked, path: tuple[str | int, ...], what: str) -> Finding:
-    return Finding(
-        "test.threshold-loosened",
-        Severity.HIGH,
-        f"{doc.model.metadata.name} is loosened in the same change as new results or a new "
-        f"model version ({what}): the bar must be fixed before the results are in",
-        doc.raw.locate(path),
-        doc.raw.target,
-        "restore the old bar, or have a risk approver sign the plan change off (on the pull "
-        "request, or 'aigov approvals sign PLAN'); better: land plan changes before results",
+def _rewrite(old: Checked, new: Checked | None, source: str) -> AuthorityChange:
+    name = old.model.metadata.name
+    if new is None:
+        where, verb, after = old.raw.locate(("metadata", "name")), "deletes it", "deleted"
+    else:
+        path = first_difference(old.raw.data, new.raw.data)
+        where, verb = new.raw.locate(path), f"edits {'.'.join(map(str, path))}"
+        after = digest(new.raw.data)
+    return AuthorityChange(
+        f"TestRun/{name}",
+        where,
+        digest(old.raw.data),
+        after,
+        "test.run-rewritten",
+        f"TestRun {name} was completed at {source}, and completed runs are append-only: "
+        f"this change {verb} (was {digest(old.raw.data)}, now ",
     )
+
+
+def first_difference(old: object, new: object, path: tuple[str | int, ...] = ()) -> Path:
+    """The path of the first value that differs between two parsed documents."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for k in [*old, *(k for k in new if k not in old)]:
+            if old.get(k, _MISSING) != new.get(k, _MISSING):
+                inner = first_difference(old.get(k), new.get(k), (*path, k))
+                return inner if k in new else path
+    if isinstance(old, list) and isinstance(new, list):
+        for i, (a, b) in enumerate(zip(old, new, strict=False)):
+            if a != b:
+                return first_difference(a, b, (*path, i))
+    return path
+
+
+def verified(
+    moved: Iterable[Change], findings: Iterable[Finding], signoffs: Iterable[SignOff]
+) -> list[Change]:
+    """The transitions the gate verified, which events may announce: none whose document
+    has an unwaived high or critical finding (a workflow breach, a rewritten run, an
+    unverified sign-off...), and an assessment moving to ``approved`` only when its
+    sign-off verified in this run."""
+    refuted = {f.target for f in findings if f.severity >= Severity.HIGH and not f.waived}
+    signed = {
+        (s.organization, s.assessment)
+        for s in signoffs
+        if s.kind == "RiskAssessment" and s.satisfied and not s.error
+    }
+    return [
+        change
+        for change in moved
+        if f"{change.kind}/{change.name}" not in refuted
+        and (change.after != "approved" or (change.organization, change.name) in signed)
+    ]

@@ -176,6 +176,7 @@ def record(
     digest: str = "",
     signed: bool = True,
     organization: str = "acme",
+    day: str = APPROVED,
 ) -> str:
     """Append recorded approvals (``(user, role)``) bound to ``text``'s digest.
 
@@ -188,16 +189,14 @@ def record(
     kind, name = doc["kind"], doc["metadata"]["name"]
     lines = ["  approvals:"]
     for user, role in approvers:
-        lines.append(
-            f"    - {{approver: {user}, role: {role}, date: {APPROVED}, digest: {digest}}}"
-        )
+        lines.append(f"    - {{approver: {user}, role: {role}, date: {day}, digest: {digest}}}")
         if signed:
             lines[-1] = (
                 lines[-1][:-1]
                 + ",\n       signature: "
                 + _quoted(
                     approval_signature(
-                        kind, organization, name, digest, user, role, date.fromisoformat(APPROVED)
+                        kind, organization, name, digest, user, role, date.fromisoformat(day)
                     )
                 )
                 + "}"
@@ -239,7 +238,8 @@ def waiver(
     name: str = "w",
     approved_by: str = "[miguel]",
 ) -> str:
-    """A Waiver approved ``approved_at`` (default: 60 days before ``expires``), signed."""
+    """A Waiver approved ``approved_at`` (default: 60 days before ``expires``), signed
+    that day."""
     day = approved_at or (date.fromisoformat(expires) - timedelta(days=60)).isoformat()
     text = (
         f"apiVersion: aigov/v1\nkind: Waiver\nmetadata: {{name: {name}}}\nspec:\n"
@@ -247,4 +247,4 @@ def waiver(
         "  justification: Accepted by the model risk committee until the retrain lands.\n"
         f"  approved_by: {approved_by}\n  approved_at: {day}\n  expires: {expires}\n"
     )
-    return record(text, approvers)
+    return record(text, approvers, day=day)

@@ -101,8 +101,11 @@ def test_the_base_decides_and_the_change_to_it_is_listed_where_it_is(tmp_path: P
     roles = authority.changes[1]
     assert "mallory" in roles.after and "mallory" not in roles.before
     assert authority.changes[2].before == "1 line(s)" and authority.changes[2].after == "2 line(s)"
+    assert authority.base_digest is not None  # the approval binds the base (issue 33)
     assert authority.digest() == digest_of(
-        config.model_dump(mode="json", include=set(FIELDS)), allowed_signers(("miguel", "sam"))
+        config.model_dump(mode="json", include=set(FIELDS)),
+        allowed_signers(("miguel", "sam")),
+        base=authority.base_digest,
     )
 
 

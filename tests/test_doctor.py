@@ -137,6 +137,8 @@ def test_git_state_outside_a_repo_shallow_and_a_tracked_outbox(tmp_path: Path) -
     outbox.parent.mkdir(parents=True)
     outbox.write_bytes(b"")
     git(repo, "add", "-f", str(outbox))
-    found = doctor(repo, 0, {ENV: SECRET})
+    found = doctor(repo, 1, {ENV: SECRET})  # notify and deliver refuse a tracked outbox
     assert found["git outbox"]["status"] == "warn"
     assert "git rm --cached .aigov/outbox/webhooks.db" in found["git outbox"]["hint"]
+    assert found["webhooks"]["status"] == "fail"
+    assert "is tracked by Git" in found["webhooks"]["message"]

@@ -195,13 +195,16 @@ def test_roles_added_in_the_change_do_not_count_and_need_a_security_admin(
     # a security_admin of the base signs the change off: it stops blocking (but still
     # does not apply in this run: the base's roles judge this change)
     day = date.fromisoformat(g.APPROVED)
-    from aigov_gate.authority import from_worktree
+    from aigov_gate.authority import controls_digest, from_base
     from aigov_gate.config import load_config
+    from aigov_gate.git import open_base
     from aigov_gate.validation import validate_repo
 
-    settings = load_config(repo / ".aigov.yaml")
-    documents = validate_repo(repo, settings).documents  # the digest covers control documents
-    digest = from_worktree(repo, settings, documents).digest()
+    authority = from_base(repo, load_config(repo / ".aigov.yaml"), open_base(repo, "main"))
+    # the digest covers the control documents, found by the base's discovery
+    documents = validate_repo(repo, authority.config).documents
+    authority.proposed_controls = controls_digest(documents)
+    digest = authority.digest()
     signature = sshsign.approval_signature(
         "Authority", "acme", ".aigov.yaml", digest, "sam", "security_admin", day
     )
@@ -578,8 +581,10 @@ def test_a_bar_lowered_with_the_results_is_a_finding_that_shows_both_bars(
     )
     (repo / "tests/plan.yaml").write_text(lowered, "utf-8")
     code, report = gate(repo, "--base", "main")
-    assert not found(report, "test.threshold-loosened")  # the plan alone: reviewed as usual
-    (repo / "tests/run-2.0.0.yaml").write_text(g.run(auc=0.795, female=0.32), "utf-8")
+    assert len(found(report, "test.threshold-loosened")) == 2  # new results or not
+    rerun = g.run(auc=0.795, female=0.32, finished="2026-03-01T10:00:00Z")
+    rerun = rerun.replace("name: scorer-2.0.0-run", "name: scorer-2.0.0-rerun")
+    (repo / "tests/rerun-2.0.0.yaml").write_text(rerun, "utf-8")  # runs are append-only
     code, report = gate(repo, "--base", "main")
     assert code == 1
     messages = sorted(f["message"] for f in found(report, "test.threshold-loosened"))

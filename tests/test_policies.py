@@ -143,7 +143,7 @@ def waiver(policy_id: str, expires: str, target: str = "{kind: Model, name: scor
 
 def test_a_waiver_keeps_the_finding_visible_but_not_blocking(write_repo: WriteRepo) -> None:
     files = g.repo_files(
-        {"tests/run-2.0.0.yaml": g.run(auc=0.7), "w.yaml": waiver("metric.threshold", "2026-12-31")}
+        {"tests/run-2.0.0.yaml": g.run(auc=0.7), "w.yaml": waiver("metric.threshold", "2026-07-31")}
     )
     code, report = gate(write_repo(files))
     [f] = by_rule(report, "metric.threshold")
@@ -169,7 +169,7 @@ def test_expiring_and_unused_waivers_warn(write_repo: WriteRepo) -> None:
     code, report = gate(write_repo(files))
     assert code == 0
     assert "(in 9 day(s))" in by_rule(report, "waiver.expiring")[0]["message"]
-    files = g.repo_files({"w.yaml": waiver("metric.threshold", "2026-12-31")})
+    files = g.repo_files({"w.yaml": waiver("metric.threshold", "2026-07-31")})
     _code, report = gate(write_repo(files))
     assert by_rule(report, "waiver.unused")
 
@@ -179,7 +179,7 @@ def test_a_waiver_for_another_version_does_not_apply(write_repo: WriteRepo) -> N
     files = g.repo_files(
         {
             "tests/run-2.0.0.yaml": g.run(auc=0.7),
-            "w.yaml": waiver("metric.threshold", "2026-12-31", target),
+            "w.yaml": waiver("metric.threshold", "2026-07-31", target),
         }
     )
     code, report = gate(write_repo(files))
@@ -190,7 +190,7 @@ def test_a_waiver_cannot_hide_an_invalid_document(write_repo: WriteRepo) -> None
     files = g.repo_files(
         {
             "bad.yaml": "apiVersion: aigov/v1\nkind: Dataset\nmetadata: {name: bad}\nspec: {}\n",
-            "w.yaml": waiver("schema.missing-field", "2026-12-31", "{kind: Dataset, name: bad}"),
+            "w.yaml": waiver("schema.missing-field", "2026-07-31", "{kind: Dataset, name: bad}"),
         }
     )
     code, report = gate(write_repo(files))
@@ -227,7 +227,7 @@ def test_what_a_waiver_can_never_open(
 ) -> None:
     # The people being gated write waivers: these findings stay blocking, and the waiver
     # is a blocking finding of its own, at its policy line.
-    repo = write_repo(g.repo_files({**files, "w.yaml": waiver(rule, "2026-12-31")}))
+    repo = write_repo(g.repo_files({**files, "w.yaml": waiver(rule, "2026-07-31")}))
     code, report = gate(repo, "--stage", "deploy", "--environment", "production")
     assert code == 1
     [w] = by_rule(report, "waiver.not-allowed")

@@ -20,7 +20,7 @@ SARIF_SCHEMA = json.loads((ROOT / "tests/schemas/sarif-schema-2.1.0.json").read_
 
 def failing_repo(write_repo: WriteRepo) -> Path:
     """Blocking metric findings, a waived one, and a repository-level warning."""
-    waiver = g.waiver("metric.disparity", "2026-12-31")
+    waiver = g.waiver("metric.disparity", "2026-07-31")
     dataset = g.DATASET.replace("  license: internal\n", "")
     return write_repo(
         g.repo_files(

@@ -181,7 +181,7 @@ def announce(
     """Queue and send the run's events: gate.*, changes against --base, overdue reviews,
     and evidence.published when a bundle was written."""
     from aigov_gate import git
-    from aigov_gate.app.hooks import Hooks, notify
+    from aigov_gate.app.hooks import Hooks, base_outbox, notify
     from aigov_gate.evidence.bundle import ci_metadata
     from aigov_gate.webhooks.events import gate_events, make
 
@@ -200,7 +200,9 @@ def announce(
     if built is not None:
         data = _published(gate, built, where)
         events.append(make("evidence.published", gate.config.organization, data, moment))
-    notify(Hooks(gate.root, gate.config, gate.result.subscriptions), events, log)
+    limit = gate.config.limits.max_file_bytes  # the base's outbox, never the change's own:
+    outbox = base_outbox(gate.root, gate.result.base, limit)
+    notify(Hooks(gate.root, gate.config, gate.result.subscriptions, outbox), events, log)
 
 
 def _published(gate: GateRun, built: Built, where: dict[str, Any]) -> dict[str, Any]:

@@ -29,12 +29,16 @@ class Hooks:
     root: Path
     config: AigovConfig
     subscriptions: list[Subscription]
+    #: The base's ``webhooks.outbox`` (with ``--base``): the change's own is not used.
+    outbox: str | None = None
 
     @property
     def outbox_path(self) -> Path:
+        """``AIGOV_WEBHOOK_OUTBOX`` (the job's), else the base's or this config's setting."""
         from aigov_gate.webhooks.outbox import outbox_path
 
-        return outbox_path(self.root, self.config.webhooks.outbox)
+        job = os.environ.get("AIGOV_WEBHOOK_OUTBOX")
+        return outbox_path(self.root, job or self.outbox or self.config.webhooks.outbox, bool(job))
 
     def open(self) -> Outbox:
         from aigov_gate.webhooks.outbox import Outbox
@@ -59,6 +63,19 @@ def hooks_of(root: Path, config: AigovConfig) -> Hooks:
     documents = validate_repo(root, config).documents
     kept = [d for d in documents if d.model.kind == "WebhookSubscription"]
     return Hooks(root, config, Graph(kept).subscriptions())
+
+
+def base_outbox(root: Path, base: str | None, limit: int) -> str | None:
+    """The base's ``webhooks.outbox`` (its default when it sets none); None without a base."""
+    if not base:
+        return None
+    from aigov_gate import git
+    from aigov_gate.config import CONFIG_FILE, parse_config
+
+    ref = git.open_base(root, base)
+    raw = git.read_at(ref, CONFIG_FILE, limit)
+    text = raw.decode("utf-8", "replace") if raw is not None else ""
+    return parse_config(text, f"{base}:{CONFIG_FILE}").webhooks.outbox
 
 
 def report_lines(report: Report, outbox: Path) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -96,6 +96,12 @@ def status_command(
     help="Sign off this change to roles, signoff, waivers, policy_packs or the "
     "allowed-signers file (authority.changed) instead of a document.",
 )
+@click.option(
+    "--base",
+    metavar="REF",
+    help="With --authority: the base the change is judged against (the gate's --base); "
+    "the approval binds it, so it counts for no other base.",
+)
 @click.option("--as", "approver", required=True, metavar="USER", help="Your user name.")
 @click.option("--role", required=True, help="The role you approve in (e.g. risk_approver).")
 @click.option(
@@ -123,6 +129,7 @@ def status_command(
 def sign_command(
     name: str | None,
     authority: bool,
+    base: str | None,
     approver: str,
     role: str,
     key: Path,
@@ -151,8 +158,8 @@ def sign_command(
         raise UsageError("name a RiskAssessment, Waiver or TestPlan, or pass --authority")
     trust = _trust(root, config, authority)
     if authority:
-        kind, title, org, current = "Authority", ".aigov.yaml", config.organization, trust.digest()
-        target_doc = None
+        kind, title, org = "Authority", ".aigov.yaml", config.organization
+        current, target_doc = _authority_digest(root, config, base, when), None
     else:
         assert name is not None
         target_doc = _signable(root, config, name)
@@ -202,6 +209,32 @@ def _record(root: Path, target_doc: Checked | None, entry: Any) -> str:
     sign.check_unchanged(before, after, target_doc.raw.index, entry)
     sign.write(path, after)
     return shown
+
+
+def _authority_digest(root: Path, config: AigovConfig, base: str | None, day: date) -> str:
+    """What an approver of this change's authority edits signs: bound to ``base``, with the
+    completed runs it rewrites (as the gate computes it with ``--base``)."""
+    from aigov_gate import git
+    from aigov_gate.authority import controls_digest, from_base
+    from aigov_gate.errors import UsageError
+    from aigov_gate.graph import Graph
+    from aigov_gate.transitions import BASE_KINDS, rewritten
+    from aigov_gate.validation import validate_repo
+
+    if base is None:
+        raise UsageError(
+            "--authority needs --base REF: an authority approval binds the base the change "
+            "is judged against",
+            hint="pass the ref the gate runs with, e.g. --base origin/main",
+        )
+    ref = git.open_base(root, base)
+    trust = from_base(root, config, ref)
+    judge = trust.config  # as the gate does: the base's discovery finds the change's files
+    docs = git.documents_at(ref, judge.organization, judge.limits.to_limits(), BASE_KINDS)
+    documents = validate_repo(root, judge).documents
+    trust.proposed_controls = controls_digest(documents)
+    trust.changes.extend(rewritten(Graph(documents), docs, day, trust))
+    return trust.digest()
 
 
 def _signable(root: Path, config: AigovConfig, name: str) -> Checked:

@@ -37,6 +37,7 @@ from aigov_gate.result import (
     sort_findings,
 )
 from aigov_gate.rules import STAGES
+from aigov_gate.transitions import verified
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -84,7 +85,7 @@ def run_gate(run: Run) -> GateResult:
         evidence=inventory(run.validation.documents, run.root, Scanner(run.config.pii))
         if run.options.evidence
         else [],
-        changes=run.before.moved,
+        changes=verified(run.before.moved, findings, run.signoffs.signoffs),
         subscriptions=run.graph.subscriptions(),
         compliance_changes=moved[0],
         stale_evidence=moved[1],

@@ -104,7 +104,12 @@ class Models:
     @property
     def rules(self) -> tuple[str, ...]:
         family = ("metric.", "test.", "risk.", "deploy.", "data.")
-        taken = {"risk.workflow", "test.threshold-loosened", "deploy.production-not-approved"}
+        taken = {
+            "risk.workflow",
+            "test.threshold-loosened",
+            "test.run-rewritten",
+            "deploy.production-not-approved",
+        }
         taken |= {*ModelBytes().rules, *TimestampedBar().rules}  # issue 41's checks
         built_in = tuple(r.id for r in BUILTIN if r.id.startswith(family) and r.id not in taken)
         return (*built_in, "policy.eval-error", "gate.model-unchecked")
@@ -177,6 +182,7 @@ class SignOff:
         "waiver.unverified",
         "authority.changed",
         "test.threshold-loosened",
+        "test.run-rewritten",
     )
 
     def evaluate(self, run: Run) -> Sequence[Finding]:
@@ -207,7 +213,7 @@ class WaiverApprovals:
         from aigov_gate.policy.waivers import vet
         from aigov_gate.signoff.check import assessors
 
-        return vet(run.graph.waivers, run.rules_of, assessors(run.graph))
+        return vet(run.graph.waivers, run.rules_of, assessors(run.graph), run.situation.today)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,10 +16,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aigov_gate.authority import (
-    Authority,
-    controls_digest,
-)
+from aigov_gate.authority import Authority, controls_digest
+from aigov_gate.bars import loosened
 from aigov_gate.config import AigovConfig
 from aigov_gate.deployed import ArtifactVerdict
 from aigov_gate.documents.testing import TestRun
@@ -32,7 +30,7 @@ from aigov_gate.references import Checked
 from aigov_gate.result import Finding, ModelVerdict, Severity, Situation
 from aigov_gate.rules import STAGES, Stage
 from aigov_gate.signoff.context import Context
-from aigov_gate.transitions import changes, loosened
+from aigov_gate.transitions import changes, rewritten
 from aigov_gate.validation import ValidationResult, validate_repo
 
 if TYPE_CHECKING:
@@ -178,6 +176,9 @@ def build(
         documents = with_base_controls(before, documents)
         before.moved = changes(Graph(documents), before.documents)
     graph = Graph(documents)
+    if before.ref is not None:  # completed runs are append-only
+        rewrites = rewritten(graph, before.documents, situation.today, before.authority)
+        before.authority.changes.extend(rewrites)
     selected = select(graph, options.model)
     evaluator = _evaluator(situation, judge, judge, graph)
     return Run(

@@ -20,14 +20,16 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 from aigov_gate.catalog import waivable
 from aigov_gate.config import AigovConfig
-from aigov_gate.documents.policy import Waiver
+from aigov_gate.documents.policy import Waiver, WaiverSpec
 from aigov_gate.identity import lookalike, same
 from aigov_gate.references import Checked, DocKey
 from aigov_gate.result import Finding, Severity, Situation
+
+Path = tuple[str | int, ...]
 
 
 def _matches(waiver: Waiver, finding: Finding) -> bool:
@@ -42,7 +44,10 @@ def _matches(waiver: Waiver, finding: Finding) -> bool:
 
 
 def vet(
-    waivers: Sequence[Checked[Waiver]], config: AigovConfig, assessors: Mapping[str, str]
+    waivers: Sequence[Checked[Waiver]],
+    config: AigovConfig,
+    assessors: Mapping[str, str],
+    today: date,
 ) -> list[Finding]:
     """What is wrong with each waiver's approval, before its sign-off is even asked."""
     roles = config.waivers.approver_roles
@@ -53,7 +58,7 @@ def vet(
         spec = doc.model.spec
         if not waivable(spec.policy, config.waivers.unwaivable):
             continue  # waiver.not-allowed says enough
-        reasons: list[tuple[tuple[str | int, ...], str]] = []
+        reasons: list[tuple[Path, str]] = []
         for i, who in enumerate(spec.approved_by):
             fake = lookalike(who, known)
             assessor = assessors.get(spec.target.name) if spec.target.kind == "Model" else None
@@ -73,17 +78,7 @@ def vet(
                 reasons.append(
                     (("spec", "approved_by", i), f"{who} holds none of {', '.join(roles)}")
                 )
-        days = (spec.expires - spec.approved_at).days
-        if days > config.waivers.max_days:
-            reasons.append(
-                (
-                    ("spec", "expires"),
-                    f"expires {days} days after approved_at "
-                    f"(waivers.max_days is {config.waivers.max_days})",
-                )
-            )
-        if spec.approved_at > spec.expires:
-            reasons.append((("spec", "approved_at"), "approved_at is after expires"))
+        reasons.extend(dated(spec, config.waivers.max_days, today))
         for path, why in reasons:
             out.append(
                 Finding(
@@ -96,6 +91,30 @@ def vet(
                     "waiver's owner) approve it, for at most waivers.max_days",
                 )
             )
+    return out
+
+
+def dated(spec: WaiverSpec, max_days: int, today: date) -> list[tuple[Path, str]]:
+    """What is wrong with a waiver's dates: ``approved_at`` after the evaluation day or after
+    its approvals were signed (a later ``approved_at`` would stretch ``max_days``), after
+    ``expires``, or ``expires`` more than ``max_days`` after it."""
+    out: list[tuple[Path, str]] = []
+    signed = max((a.date for a in spec.approvals), default=None)
+    if spec.approved_at > today:
+        out.append((("spec", "approved_at"), f"approved_at {spec.approved_at} is after today"))
+    elif signed is not None and spec.approved_at > signed:
+        out.append(
+            (
+                ("spec", "approved_at"),
+                f"approved_at {spec.approved_at} is after its approvals were signed ({signed})",
+            )
+        )
+    days = (spec.expires - spec.approved_at).days
+    if days > max_days:
+        why = f"expires {days} days after approved_at (waivers.max_days is {max_days})"
+        out.append((("spec", "expires"), why))
+    if spec.approved_at > spec.expires:
+        out.append((("spec", "approved_at"), "approved_at is after expires"))
     return out
 
 

@@ -124,10 +124,12 @@ CHANGE_RULES: tuple[RuleInfo, ...] = (
         "identity.lookalike",
         "A name imitates another",
         "high",
-        "Assessors, approvers and owners are compared after NFKC normalisation, case folding "
-        "and trimming; a name mixing scripts (a Cyrillic a, U+0430, in a Latin name) or whose "
-        "look-alike skeleton equals another known name is refused. Blocks whatever "
-        "`--fail-on` says; cannot be waived.",
+        "Assessors, approvers and owners are compared after dropping default-ignorable code "
+        "points, NFKC normalisation, case folding and trimming; a name holding an invisible "
+        "character (U+200B, U+00AD, U+2060...), mixing scripts by the Unicode Script "
+        "property (a Cyrillic a, U+0430, or an Armenian vo, U+0578, in a Latin name), or whose "
+        "look-alike skeleton equals another known name is refused, naming the code point. "
+        "Blocks whatever `--fail-on` says; cannot be waived.",
         "Separation of duties compares names: a look-alike lets one person act as two.",
         "Spell the name as its owner does everywhere else.",
         always_blocks=True,
@@ -148,16 +150,37 @@ CHANGE_RULES: tuple[RuleInfo, ...] = (
     ),
     rule(
         "test.threshold-loosened",
-        "A test plan was loosened together with new results",
+        "A bar a model must reach was lowered",
         "high",
-        "With `--base`: a TestPlan threshold, `max_disparity`, `max_regression`, required "
-        "slice, required flag or test is made easier or removed in the same change as new or "
-        "changed TestRuns or a model version bump. The finding shows the old and new bar. "
-        "Cannot be waived.",
-        "A bar moved after the results are known is no bar: thresholds are fixed in advance.",
-        "Land the plan change on its own first (reviewed by a risk_approver), then the results.",
+        "With `--base`: for every model x metric x slice key, the strictest bar the base's "
+        "TestPlans apply to the model is compared with the loosest bar any of the change's "
+        "plans applies to it (plans matched by `applies_to`, not by name: renamed, retargeted "
+        "and added plans count, whether or not results moved). A lower threshold, a looser "
+        "`max_disparity` or `max_regression`, a dropped slice, a test made optional or a "
+        "metric no plan requires any more is a finding, and so is a changed test `command`, "
+        "`env`, `results` or `format` (how the result is produced). It stands only when a "
+        "risk approver signs the plan off. Cannot be waived.",
+        "A bar moved by the change it judges is no bar: thresholds are fixed in advance.",
+        "Land the plan change on its own (signed off by a risk_approver), then the results.",
         "eu-ai-act:Art. 15",
         waivable=False,
+    ),
+    rule(
+        "test.run-rewritten",
+        "A completed test run was edited or deleted",
+        "high",
+        "With `--base`: a TestRun that is `completed` at the base (keyed by organization and "
+        "name, not by path) is edited or deleted by the change. Completed runs are "
+        "append-only: the only exceptions are a deletion after the run's retention date "
+        "(`finished_at` plus the base's `retention.test_runs` days) and an edit or deletion "
+        "signed off by the base's `signoff.authority_role` ('aigov approvals sign "
+        "--authority'), e.g. to erase personal data. Blocks whatever `--fail-on` says; "
+        "cannot be waived.",
+        "A result rewritten after the fact is no evidence: a failing run edited into a "
+        "passing one opens the gate.",
+        "Restore the run as the base has it and add a new TestRun for the new result.",
+        "eu-ai-act:Art. 12",
+        always_blocks=True,
     ),
     rule(
         "test.no-run",

@@ -300,10 +300,8 @@ def _authority(checker: SignOffCheck, out: Outcome) -> None:
     """An edit to roles, sign-off, waivers, packs or keys: signed off by the base's admins."""
     authority = checker.authority
     role = authority.config.signoff.authority_role
-    approvals: tuple[Approval, ...] = ()
-    problem = ""
-    if checker.context.provider == "recorded":
-        approvals, problem = _authority_approvals(checker.root)
+    recorded = checker.context.provider == "recorded"
+    approvals, problem = _authority_approvals(checker.root) if recorded else ((), "")
     verdict = checker.verdict(_authority_subject(checker, approvals))
     error = problem or verdict.error
     out.signoffs.append(verdict)
@@ -311,18 +309,20 @@ def _authority(checker: SignOffCheck, out: Outcome) -> None:
         return
     why = error or verdict.summary()
     for change in authority.changes:
+        edit = change.note or f"this change edits {change.what} (was {change.before}, now "
         out.findings.append(
             Finding(
-                "authority.changed",
+                change.rule,
                 Severity.HIGH,
-                f"this change edits {change.what} (was {change.before}, now {change.after}); "
-                f"until a {role} of {authority.source} signs it off, {authority.source}'s "
-                f"{change.what} apply: {why}",
+                f"{edit}{change.after}); until a {role} of {authority.source} signs it off, "
+                f"{authority.source}'s {change.what} apply: {why}",
                 change.location,
+                target=change.what if change.note else "",
                 hint=f"get an approval from a {role} named in {authority.source}'s .aigov.yaml"
                 + (
-                    f" ('aigov approvals sign --authority', recorded in {AUTHORITY_APPROVALS})"
-                    if checker.context.provider == "recorded"
+                    f" ('aigov approvals sign --authority --base {authority.source}', "
+                    f"recorded in {AUTHORITY_APPROVALS})"
+                    if recorded
                     else " on the pull request"
                 ),
             )

@@ -275,10 +275,70 @@ class Outbox:
         return int(self.db.execute("SELECT COUNT(*) FROM attempts").fetchone()[0])
 
 
-def outbox_path(root: Path, outbox: str) -> Path:
-    """``webhooks.outbox`` resolved against the governance root."""
-    path = Path(outbox).expanduser()
-    return path if path.is_absolute() else root / path
+def resolve_outbox(root: Path, outbox: str) -> Path:
+    """``webhooks.outbox`` resolved against the governance root, nothing checked."""
+    given = Path(outbox).expanduser()
+    return given if given.is_absolute() else root / given
+
+
+def outbox_path(root: Path, outbox: str, job: bool = False) -> Path:
+    """``outbox`` resolved against the governance root, refused when it could hold what a
+    change wrote: a file Git tracks, a symbolic link (itself or a folder on the way), or,
+    unless the CI job chose it (``job``: ``AIGOV_WEBHOOK_OUTBOX``), a path outside the
+    repository. Callers pass the base's ``webhooks.outbox`` with ``--base``."""
+    path = resolve_outbox(root, outbox)
+    top = _plain(root)
+    inside = _under(path, top)
+    if not job and inside is None:
+        _refuse(path, "is outside the repository", "keep webhooks.outbox under the repository")
+    for step in _steps(path, top if inside is not None else path.parent):
+        if step.is_symlink():
+            _refuse(path, f"goes through the symbolic link {step}", "point it at a plain path")
+    if inside is not None and _tracked(top, inside):
+        _refuse(path, "is tracked by Git", "git rm --cached it; the outbox is local state")
+    return path
+
+
+def _plain(path: Path) -> Path:
+    """``path`` made absolute with ``..`` resolved, symbolic links not followed."""
+    return Path(os.path.normpath(path.absolute()))
+
+
+def _under(path: Path, top: Path) -> str | None:
+    """``path`` relative to ``top`` (with ``..`` resolved, links not followed), or None."""
+    absolute = _plain(path)
+    try:
+        return absolute.relative_to(top).as_posix()
+    except ValueError:
+        return None
+
+
+def _steps(path: Path, top: Path) -> Iterator[Path]:
+    """``path`` and each folder above it, up to (not including) ``top``."""
+    here = _plain(path)
+    while here not in (top, here.parent):
+        yield here
+        here = here.parent
+
+
+def _tracked(top: Path, relative: str) -> bool:
+    """Whether Git tracks ``relative`` in the work tree at or above ``top``."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "ls-files", "-z", "--", relative], cwd=top, capture_output=True, check=False
+        )
+    except OSError:  # no git: nothing is tracked
+        return False
+    return done.returncode == 0 and bool(done.stdout)
+
+
+def _refuse(path: Path, why: str, hint: str) -> None:
+    raise UsageError(
+        f"the webhook outbox {path} {why}: a change could plant the events it sends",
+        hint=f"{hint} (webhooks.outbox of the base, or AIGOV_WEBHOOK_OUTBOX set by the job)",
+    )
 
 
 @contextmanager
