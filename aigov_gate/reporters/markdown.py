@@ -7,7 +7,7 @@ line saying how many rows were left out; the JSON/SARIF reports hold everything.
 from __future__ import annotations
 
 from aigov_gate.reporters import signoff
-from aigov_gate.reporters.common import level, md_cell, where
+from aigov_gate.reporters.common import judged, level, md_cell, where
 from aigov_gate.reporters.compliance import markdown_table
 from aigov_gate.result import Finding, GateResult
 
@@ -74,11 +74,12 @@ def render_markdown(result: GateResult, colour: bool = False) -> str:
     if result.base and (result.compliance or result.compliance_changes):
         out += _compliance_moves(result)
     if result.models:
-        out += ["", "| Model | Decision | Checks | Findings |", "|---|---|---|---|"]
+        out += ["", "| Model | Decision | Checks | Findings | Judged on |", "|---|---|---|---|---|"]
         for m in result.models:
             decision = "❌ blocked" if result.model_blocked(m) else "✅ passed"
             count = result.model_findings(m)
-            out.append(f"| `{m.label}` | {decision} | {len(m.evaluated)} | {count} |")
+            basis = "<br>".join(f"{k}: {md_cell(v)}" for k, v in judged(result, m).lines())
+            out.append(f"| `{m.label}` | {decision} | {len(m.evaluated)} | {count} | {basis} |")
     blocking = result.blocking
     if blocking:
         out += ["", f"### Blocking ({len(blocking)})", "", *_table(result, blocking)]
