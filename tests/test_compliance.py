@@ -758,7 +758,8 @@ def test_a_pull_request_shows_which_clauses_it_moves_and_what_went_stale(tmp_pat
     }
     md = invoke("gate", "--repo", str(path), "--base", "HEAD~1", *day, "--format", "markdown")
     text = md.output
-    assert text.index("### Compliance changes since `HEAD~1`") < text.index("| Model |")
+    # after the decision and the blocking findings (issue 37), before the rest
+    assert text.index("| Model |") < text.index("### Compliance changes since `HEAD~1`")
     assert "| ⬇️ worse | eu-ai-act | `credit-scoring@2.3.0` | Art. 13 " in text
     assert "- `credit-scoring-model-card` for eu-ai-act Art. 13" in text
     # Undo the edit: nothing moves, and the summary says so.

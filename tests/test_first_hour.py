@@ -5,11 +5,12 @@ Each test drives the real CLI (in-process through click, or the console script).
 from __future__ import annotations
 
 import json
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import gate_repo as g
-from conftest import WriteRepo, invoke
+from conftest import EXAMPLES, WriteRepo, git, invoke
 
 AS_OF = "2026-06-01"
 
@@ -75,3 +76,46 @@ def test_judged_on_says_so_when_there_is_no_run_and_no_assessment(write_repo: Wr
     text = invoke("gate", "--repo", str(repo)).output
     assert "test run:        none completed for this version" in text
     assert "risk assessment: none for this version" in text
+
+
+def _example_at_base(tmp_path: Path) -> Path:
+    repo = tmp_path / "credit-scoring"
+    shutil.copytree(EXAMPLES / "credit-scoring", repo)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    return repo
+
+
+def test_a_version_bump_compares_each_clause_with_the_old_version(tmp_path: Path) -> None:
+    """1.0.0 -> 1.0.1 is one model: only the clauses whose status moved are listed (the
+    example lists 3; before, every clause came twice, 164 rows), and in the Markdown
+    summary they come after the decision and the blocking findings."""
+    repo = _example_at_base(tmp_path)
+    model = repo / "governance/models/credit-scoring.yaml"
+    model.write_text(model.read_text().replace('  version: "2.3.0"\n', '  version: "2.3.1"\n', 1))
+    args = ("gate", "--repo", str(repo), "--base", "main", "--as-of", "2028-01-01")
+    report = json.loads(invoke(*args, "--format", "json").output)
+    changes = report["compliance_changes"]
+    assert 0 < len(changes) <= 10
+    assert {c["model"] for c in changes} == {"credit-scoring@2.3.1"}
+    assert all(c["before"] and c["after"] for c in changes)  # paired, never one-sided
+    markdown = invoke(*args, "--format", "markdown").output
+    assert markdown.index("### Blocking") < markdown.index("### Compliance changes since")
+    assert markdown.index("| Model | Decision") < markdown.index("### Compliance changes since")
+
+
+def test_the_compliance_diff_is_cut_at_fifty_rows_in_markdown(tmp_path: Path) -> None:
+    repo = _example_at_base(tmp_path)
+    model = (repo / "governance/models/credit-scoring.yaml").read_text()
+    twin = model.replace("name: credit-scoring\n", "name: credit-scoring-twin\n", 1)
+    (repo / "governance/models/twin.yaml").write_text(twin)  # each of its clauses is new
+    args = ("gate", "--repo", str(repo), "--base", "main", "--as-of", "2028-01-01")
+    report = json.loads(invoke(*args, "--format", "json").output)
+    gone = len(report["compliance_changes"])
+    assert gone > 50
+    markdown = invoke(*args, "--format", "markdown").output
+    section = markdown.split("### Compliance changes since", 1)[1].split("\n### ", 1)[0]
+    rows = [line for line in section.splitlines() if "| `credit-scoring-twin@" in line]
+    assert len(rows) == 50
+    assert f"… and {gone - 50} more (see the JSON report)" in section
