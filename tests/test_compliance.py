@@ -659,10 +659,12 @@ def test_frameworks_list_and_show(tmp_path: Path) -> None:
     listed = invoke("frameworks", "list", "--repo", str(tmp_path), "--format", "json")
     rows = {r["id"]: r for r in json.loads(listed.output)}
     assert rows["nist-ai-rmf"]["leaves"] == 72 and rows["iso-iec-42001"]["leaves"] == 38
-    shown = invoke("frameworks", "show", "eu-ai-act", "--repo", str(tmp_path))
+    shown = invoke(
+        "frameworks", "show", "eu-ai-act", "--repo", str(tmp_path), "--as-of", "2026-06-01"
+    )
     assert (
-        "Art. 9  Risk management system  [from 2026-08-02; tiers high; roles provider;"
-        in shown.output
+        "Art. 9  Risk management system  [not yet in force; applies from 2026-08-02; tiers high; "
+        "roles provider;" in shown.output
     )
     assert "nist-ai-rmf:MAP 5.1" in shown.output
     bad = invoke("frameworks", "show", "eu-ai-ac", "--repo", str(tmp_path))

@@ -119,3 +119,49 @@ def test_the_compliance_diff_is_cut_at_fifty_rows_in_markdown(tmp_path: Path) ->
     rows = [line for line in section.splitlines() if "| `credit-scoring-twin@" in line]
     assert len(rows) == 50
     assert f"… and {gone - 50} more (see the JSON report)" in section
+
+
+def test_the_compliance_report_lists_every_clause_with_its_status_and_date() -> None:
+    """Articles 9-15, 26, 27 and 72 apply from 2027-12-02 (as amended): before that day
+    they are listed as `later`, with the date, instead of dropped; after it, assessed."""
+    args = ["compliance", "report", "--repo", str(EXAMPLES / "credit-scoring")]
+    text = invoke(*args, "--framework", "eu-ai-act", "--as-of", "2026-12-07").output
+    lines = text.splitlines()
+    for number in ("Art. 9", "Art. 10", "Art. 14", "Art. 15", "Art. 26", "Art. 27", "Art. 72"):
+        (i,) = [i for i, line in enumerate(lines) if f" {number}  " in line]
+        assert lines[i].split()[0] == "later", lines[i]
+        assert lines[i + 1].strip().startswith("applies from 2027-12-02 as amended by")
+    report = json.loads(
+        invoke(
+            *args, "--framework", "eu-ai-act", "--as-of", "2026-12-07", "--format", "json"
+        ).output
+    )
+    every = {c["clause"] for fw in report["frameworks"] for c in fw["clauses"]}
+    assert all(f" {c}  " in text for c in every)  # the text hides no clause the JSON has
+    later = invoke(*args, "--framework", "eu-ai-act", "--as-of", "2028-01-05").output
+    art9 = next(line for line in later.splitlines() if " Art. 9  " in line)
+    assert art9.split()[0] in ("ok", "partial", "FAIL", "none")
+    markdown = invoke(
+        *args, "--framework", "eu-ai-act", "--as-of", "2026-12-07", "--format", "markdown"
+    )
+    assert "| Art. 10 Data and data governance | ⏳ not yet in force | applies from 2027-12-02" in (
+        markdown.output
+    )
+
+
+def test_frameworks_show_gives_each_clause_its_date_as_the_law_stood_that_day() -> None:
+    args = ["frameworks", "show", "eu-ai-act", "--repo", str(EXAMPLES / "credit-scoring")]
+    before = invoke(*args, "--as-of", "2026-06-01").output
+    after = invoke(*args, "--as-of", "2026-12-07").output
+    assert "dates as the law stood on 2026-06-01" in before
+    art10 = next(line for line in before.splitlines() if line.startswith("Art. 10  "))
+    assert "[not yet in force; applies from 2026-08-02;" in art10  # before the Omnibus
+    art10 = next(line for line in after.splitlines() if line.startswith("Art. 10  "))
+    assert "not yet in force; applies from 2027-12-02 as amended by Regulation (EU) 2026/1744" in (
+        art10
+    )
+    assert "(enacted: 2026-08-02)" in art10
+    art5 = next(line for line in after.splitlines() if line.startswith("Art. 5  "))
+    assert "[applies from 2025-02-02;" in art5
+    bad = invoke(*args, "--as-of", "2026-13-01")
+    assert bad.exit_code == 2 and "2026-13-01" in bad.output
