@@ -269,10 +269,14 @@ def _lowered(doc: Checked, path: tuple[str | int, ...], what: str) -> Finding:
     return Finding(
         "test.threshold-loosened",
         Severity.HIGH,
-        f"{doc.model.metadata.name} is loosened in the same change as new results or a new "
-        f"model version ({what}): the bar must be fixed before the results are in",
+        f"{doc.model.metadata.name} is loosened in the same change as new results",
         doc.raw.locate(path),
         doc.raw.target,
         "restore the old bar, or have a risk approver sign the plan change off (on the pull "
         "request, or 'aigov approvals sign PLAN'); better: land plan changes before results",
+        details=(
+            f"loosened: {what}",
+            "the bar must be fixed before the results are in (new results or a new model "
+            "version come in the same change)",
+        ),
     )

@@ -165,3 +165,75 @@ def test_frameworks_show_gives_each_clause_its_date_as_the_law_stood_that_day() 
     assert "[applies from 2025-02-02;" in art5
     bad = invoke(*args, "--as-of", "2026-13-01")
     assert bad.exit_code == 2 and "2026-13-01" in bad.output
+
+
+def test_a_waiver_for_a_rule_that_runs_only_at_deploy_is_not_called_unused_at_merge(
+    write_repo: WriteRepo,
+) -> None:
+    """A waiver of the deploy-only ``deploy.condition-unmet`` waives at production deploy;
+    at every merge it used to say "matched no finding ... delete the waiver". Now it is a
+    note that the rule does not run there; a waiver whose rule ran and found nothing still
+    says to delete it."""
+    oversight = g.waiver("deploy.condition-unmet", "2026-12-31", name="conditions")
+    stale = g.waiver("metric.threshold", "2026-12-31", name="old-threshold")
+    repo = write_repo(
+        g.repo_files(
+            {
+                "risk/scorer.yaml": g.risk(met=False),
+                "waivers/conditions.yaml": oversight,
+                "waivers/stale.yaml": stale,
+            }
+        )
+    )
+    base = ("gate", "--repo", str(repo), "--as-of", "2026-11-15", "--format", "json")
+    merge = json.loads(invoke(*base).output)
+    unused = {f["target"]: f for f in merge["findings"] if f["rule_id"] == "waiver.unused"}
+    note = unused["Waiver/conditions"]
+    assert note["severity"] == "info" and "not needed at merge" in note["message"]
+    assert "delete" not in note["hint"] and "keep the waiver" in note["hint"]
+    assert note["details"] and "runs only at another stage" in note["details"][0]
+    assert unused["Waiver/old-threshold"]["severity"] == "low"
+    assert "delete the waiver" in unused["Waiver/old-threshold"]["hint"]
+    deploy = json.loads(invoke(*base, "--stage", "deploy", "--environment", "production").output)
+    waived = [f for f in deploy["findings"] if f["waived_by"] == "Waiver/conditions"]
+    assert [f["rule_id"] for f in waived] == ["deploy.condition-unmet"]
+    assert deploy["models"][0]["judged_on"]["waivers"] == ["conditions"]
+    assert not [f for f in deploy["findings"] if f["target"] == "Waiver/conditions"]
+
+
+def test_findings_have_a_short_message_and_pack_messages_name_the_part_that_failed(
+    write_repo: WriteRepo,
+) -> None:
+    config = g.CONFIG + "policy_packs: [baseline, eu-ai-act-high-risk, iso-42001]\n"
+    repo = write_repo(
+        g.repo_files({".aigov.yaml": config, "risk/scorer.yaml": g.risk(approvers=())})
+    )
+    args = ("gate", "--repo", str(repo), "--as-of", "2026-11-15")
+    report = json.loads(invoke(*args, "--format", "json").output)
+    by_rule = {f["rule_id"]: f for f in report["findings"]}
+    unverified = by_rule["signoff.unverified"]
+    assert len(unverified["message"]) < 120, unverified["message"]
+    assert unverified["details"][0].startswith("required: high risk needs 2 approvals")
+    assert "approved: no approval counted" in unverified["details"]
+    assert any(d.startswith("still needed: ") for d in unverified["details"])
+    messages = {rule: f["message"] for rule, f in by_rule.items()}
+    assert messages["eu-ai-act.art9-risk-management"] == (
+        "scorer: the risk assessment lists no risks"
+    )
+    assert messages["eu-ai-act.art10-data-governance"] == (
+        "scorer: datasets without sources or known limitations: loans (no known limitations)"
+    )
+    assert messages["iso-42001.a7-data-provenance"] == (
+        "datasets of scorer without sources or collection period: loans (no collection period)"
+    )
+    assert messages["eu-ai-act.art15-accuracy-robustness"].startswith("scorer: its test plans have")
+    text = invoke(*args).output  # the details are lines of their own under the message
+    at = text.index("[high signoff.unverified]")
+    below = text[at:].splitlines()[1:4]
+    assert below[0].strip().startswith("required: ") and below[1].strip().startswith("approved: ")
+    (repo / "data/loans.yaml").write_text(g.DATASET.replace("  license: internal\n", ""))
+    text = invoke(*args).output
+    assert "dataset loans does not record its licence (spec.license)" in text
+    (repo / "risk/scorer.yaml").unlink()
+    text = invoke(*args).output
+    assert "scorer: no risk assessment for this version" in text

@@ -27,7 +27,7 @@ from aigov_gate.gate.checks import BASE_CHECKS, CHECKS, Check
 from aigov_gate.gate.run import GateOptions, Run, build, select, situation_for
 from aigov_gate.inventory import inventory
 from aigov_gate.pii import Scanner
-from aigov_gate.policy.waivers import Waiving
+from aigov_gate.policy.waivers import Waiving, idle
 from aigov_gate.result import (
     ClauseChange,
     Finding,
@@ -59,6 +59,7 @@ def run_gate(run: Run) -> GateResult:
     marked = waiving.mark(findings)
     compliance, more = _comply(run, marked + waiving.about())  # the base's dates, coverage
     findings = marked + waiving.mark(more) + waiving.about()
+    findings = idle(findings, run.graph.waivers, run.models.verdicts, run.situation)  # kept
     moved = _compliance_moves(run, compliance)
     sheets: tuple[ModelSheet, ...] = ()
     models = run.models
