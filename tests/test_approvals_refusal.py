@@ -9,7 +9,7 @@ from pathlib import Path
 
 import gate_repo as g
 import pytest
-from conftest import WriteRepo, run_aigov
+from conftest import WriteRepo, aigov_script, ci_free_env, run_aigov
 
 from aigov_gate.signoff.sshsig import NAMESPACE
 
@@ -71,3 +71,40 @@ def test_approvals_that_can_never_count_are_refused_and_nothing_is_written(
     assert ok.returncode == 0 and ok.stderr == ""
     status = run_aigov("approvals", "status", "--repo", str(repo), "--format", "json")
     assert '"user": "dana"' in status.stdout and "separation of duties" in status.stdout
+
+
+def test_validate_refuses_a_webhook_url_that_delivery_would_refuse(write_repo: WriteRepo) -> None:
+    hook = (
+        "apiVersion: aigov/v1\nkind: WebhookSubscription\nmetadata: {name: risk-office}\n"
+        "spec:\n  url: {url}\n  events: [gate.failed]\n  secret_env: RISK_OFFICE_SECRET\n"
+    )
+    for bad in ('"https://127.0.0.2\\\\@hooks.example.com/x"', "https://user@hooks.example.com/x"):
+        repo = write_repo(g.repo_files({"hooks/h.yaml": hook.replace("{url}", bad)}))
+        done = run_aigov("validate", "--repo", str(repo))
+        assert done.returncode == 1, done.stdout
+        assert "hooks/h.yaml:5:" in done.stdout and "spec.url" in done.stdout
+    good = "https://hooks.example.com/aigov?team=risk@acme#x"
+    repo = write_repo(g.repo_files({"hooks/h.yaml": hook.replace("{url}", good)}))
+    assert run_aigov("validate", "--repo", str(repo)).returncode == 0
+
+
+def test_the_audit_log_names_the_account_when_user_is_unset(
+    write_repo: WriteRepo, tmp_path: Path
+) -> None:
+    import getpass
+    import json
+
+    repo = write_repo(g.repo_files())
+    env = {k: v for k, v in ci_free_env().items() if k not in ("USER", "USERNAME", "LOGNAME")}
+    env["AIGOV_PRIVATE_KEY_DIR"] = str(tmp_path / "private")
+    done = subprocess.run(
+        [aigov_script(), "keys", "generate", "--repo", str(repo)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    entries = (repo / ".aigov/keys/audit.jsonl").read_text().splitlines()
+    actors = {json.loads(line)["actor"] for line in entries}
+    assert actors == {getpass.getuser()} and "unknown" not in actors
