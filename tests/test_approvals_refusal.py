@@ -108,3 +108,24 @@ def test_the_audit_log_names_the_account_when_user_is_unset(
     entries = (repo / ".aigov/keys/audit.jsonl").read_text().splitlines()
     actors = {json.loads(line)["actor"] for line in entries}
     assert actors == {getpass.getuser()} and "unknown" not in actors
+
+
+def test_the_model_card_export_rounds_values_and_fills_the_threshold_from_the_plan(
+    tmp_path: Path,
+) -> None:
+    from conftest import EXAMPLES
+
+    repo = tmp_path / "credit-scoring"
+    shutil.copytree(EXAMPLES / "credit-scoring", repo)
+    run = repo / "governance/tests/credit-scoring-2.3.0-run-1.yaml"
+    run.write_text(run.read_text().replace("value: 0.781,", "value: 0.7812999999999999,"))
+    out = tmp_path / "card.md"
+    done = run_aigov(
+        "export", "model-card", "credit-scoring", "--repo", str(repo), "--out", str(out)
+    )
+    assert done.returncode == 0, done.stderr
+    card = out.read_text()
+    assert "| discrimination | auc |  | 0.7813 | >= 0.75 |" in card
+    assert "0.7812999999999999" not in card.split("---", 2)[2]  # the body; front matter is data
+    female = next(line for line in card.splitlines() if "| sex=female |" in line)
+    assert "| between [0.35, 0.75]; max disparity (ratio) 0.8 |" in female
