@@ -67,18 +67,17 @@ def run_gate(run: Run) -> GateResult:
         from aigov_gate.overview import sheets_for
 
         sheets = sheets_for(models.contexts, run.graph, run.config, run.situation.today, findings)
-    changed = run.before.changed
     return GateResult(
         situation=run.situation,
         fail_on=run.fail_on,
-        findings=_lead_with_changed(sort_findings(findings), changed),
+        findings=_lead_with_changed(sort_findings(findings), run.before.changed),
         models=models.verdicts,
         policies=run.evaluator.policies_evaluated,
         files=run.validation.files_read,
         documents=run.validation.documents_checked,
         packs=tuple(run.rules_of.policy_packs),
         base=run.options.base,
-        changed=changed or (),
+        changed=run.before.changed or (),
         policy_rules={rule.id: rule.info() for rule in run.evaluator.rules},
         compliance=compliance,
         signoffs=run.signoffs.signoffs,
