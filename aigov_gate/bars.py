@@ -192,12 +192,15 @@ def _finding(plan: Checked, path: tuple[str | int, ...], key: Key, what: str) ->
     return Finding(
         "test.threshold-loosened",
         Severity.HIGH,
-        f"{plan.model.metadata.name} lowers the bar {key[1]} must reach ({what}): the bar is "
-        "set by the base's reviewed plans, not by the change judged against it",
+        f"{plan.model.metadata.name} lowers the bar {key[1]} must reach",
         plan.raw.locate(path),
         plan.raw.target,
         "restore the bar, or have a risk approver sign the plan change off (on the pull "
         "request, or 'aigov approvals sign PLAN'); better: land plan changes on their own",
+        details=(
+            f"loosened: {what}",
+            "the bar is set by the base's reviewed plans, not by the change judged against it",
+        ),
     )
 
 

@@ -20,7 +20,8 @@ from pydantic import ValidationError
 from aigov_gate.documents import KINDS
 from aigov_gate.errors import UsageError
 from aigov_gate.loading import RawDocument, SourceFile
-from aigov_gate.loading.safe_yaml import Limits, claims_aigov, decode, parse_text
+from aigov_gate.loading.discovery import claims_aigov
+from aigov_gate.loading.safe_yaml import Limits, decode, parse_text
 from aigov_gate.references import Checked
 
 if TYPE_CHECKING:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date
 
 from aigov_gate.compliance.evidence import freshness
@@ -19,6 +20,7 @@ from aigov_gate.result import Finding
 from aigov_gate.sheets import (
     AssessmentSheet,
     EvidenceSheet,
+    JudgedOn,
     MetricPoint,
     MetricSeries,
     ModelSheet,
@@ -174,3 +176,29 @@ def _series(ctx: ModelContext, graph: Graph) -> Iterable[MetricSeries]:
         low, high = _bounds(req) if req else (None, None)
         text = requirement_text(req) if req else ""
         yield MetricSeries(metric, part, text, low, high, tuple(found))
+
+
+def judged_on(ctx: ModelContext) -> JudgedOn:
+    """The run and the assessment a model's decision rests on (waivers: reporters.common)."""
+    from aigov_gate.signoff.rules import digest
+
+    judged = JudgedOn()
+    if ctx.run is not None:
+        spec = ctx.run.model.spec
+        finished = spec.finished_at.isoformat() if spec.finished_at else ""
+        judged = replace(
+            judged,
+            run=ctx.run.raw.name,
+            run_status=spec.status,
+            run_finished=finished,
+            run_where=_place(ctx.run, "metadata", "name"),
+        )
+    if ctx.risk is not None:
+        judged = replace(
+            judged,
+            assessment=ctx.risk.raw.name,
+            approval_status=ctx.risk.model.spec.approval_status,
+            assessment_digest=digest(ctx.risk.raw.data),
+            assessment_where=_place(ctx.risk, "metadata", "name"),
+        )
+    return judged

@@ -16,7 +16,7 @@ from functools import cached_property
 from aigov_gate.catalog import RULES, RuleInfo, always_blocks
 from aigov_gate.deployed import ArtifactVerdict
 from aigov_gate.rules import Stage
-from aigov_gate.sheets import ModelSheet
+from aigov_gate.sheets import JudgedOn, ModelSheet
 
 
 class Severity(IntEnum):
@@ -44,10 +44,7 @@ class Severity(IntEnum):
 
 @dataclass(frozen=True, slots=True, order=True)
 class Location:
-    """Where a finding points: a repository-relative POSIX path, 1-based line and column.
-
-    ``line`` and ``column`` are 0 when the problem has no position (an unreadable file).
-    """
+    """Where a finding points: repository-relative POSIX path, 1-based line and column."""
 
     path: str
     line: int = 0
@@ -73,6 +70,8 @@ class Finding:
     clauses: tuple[str, ...] = field(default=())
     model: str = ""
     waived_by: str = ""
+    #: Structured detail lines under the short message: what passed, what is missing, where.
+    details: tuple[str, ...] = field(default=())
 
     @property
     def waived(self) -> bool:
@@ -118,6 +117,7 @@ class ModelVerdict:
     location: Location
     evaluated: tuple[str, ...] = ()
     organization: str = ""
+    judged: JudgedOn = field(default_factory=JudgedOn)  # run, assessment (with_waivers)
 
     @property
     def label(self) -> str:

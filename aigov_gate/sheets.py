@@ -80,3 +80,32 @@ class ModelSheet:
     waivers: tuple[WaiverSheet, ...] = ()
     evidence: tuple[EvidenceSheet, ...] = ()
     metrics: tuple[MetricSeries, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class JudgedOn:
+    """What a model's decision rested on: the TestRun judged, the RiskAssessment (and the
+    digest its approvals are bound to), and the waivers that waived its findings. Every
+    report names them (docs/gate.md, "What was judged"); empty strings when there is none."""
+
+    run: str = ""
+    run_status: str = ""
+    run_finished: str = ""
+    run_where: Place = field(default_factory=lambda: Place(""))
+    assessment: str = ""
+    approval_status: str = ""
+    assessment_digest: str = ""
+    assessment_where: Place = field(default_factory=lambda: Place(""))
+    waivers: tuple[str, ...] = ()
+
+    def lines(self) -> list[tuple[str, str]]:
+        """``(label, text)`` pairs, in the order every report prints them."""
+        run = f"TestRun/{self.run} ({self.run_status}"
+        run += f", finished {self.run_finished})" if self.run_finished else ")"
+        risk = f"RiskAssessment/{self.assessment} ({self.approval_status}"
+        risk += f", sha256:{self.assessment_digest[:12]})" if self.assessment_digest else ")"
+        return [
+            ("test run", run if self.run else "none completed for this version"),
+            ("risk assessment", risk if self.assessment else "none for this version"),
+            ("waivers", ", ".join(f"Waiver/{w}" for w in self.waivers) or "none"),
+        ]

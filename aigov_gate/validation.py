@@ -33,6 +33,7 @@ from aigov_gate.errors import ConfigError, UsageError
 from aigov_gate.frameworks import builtin_clause_numbers
 from aigov_gate.loading import Candidate, LoadResult, RawDocument, explicit, load_files, walk
 from aigov_gate.loading.cache import finding_from, finding_record, run_key
+from aigov_gate.loading.discovery import drop_own
 from aigov_gate.packs import policy_names
 from aigov_gate.pii import Scanner, check_undeclared
 from aigov_gate.references import (
@@ -77,8 +78,8 @@ def validate_repo(
     """
     root = root.absolute()
     limits = config.limits.to_limits()
-    whole = _discover(root, config)
-    chosen = _chosen(root, config, paths) if paths else []
+    whole = drop_own(_discover(root, config), config.keys.dir, config.webhooks.outbox)
+    chosen = drop_own(_chosen(root, config, paths), config.keys.dir, config.webhooks.outbox)
     key = ""
     if cache is not None:
         key = _run_key(root, config, whole, chosen, cache)
@@ -240,10 +241,7 @@ def _discover(root: Path, config: AigovConfig) -> list[Candidate]:
                 hint="fix 'paths' in .aigov.yaml or create the folder",
             )
         candidates.extend(walk(root, start, config.exclude))
-    unique: dict[str, Candidate] = {}
-    for candidate in candidates:
-        unique.setdefault(candidate.relative, candidate)
-    return list(unique.values())
+    return candidates  # drop_own keeps the first of each path
 
 
 def _chosen(root: Path, config: AigovConfig, paths: Sequence[Path]) -> list[Candidate]:

@@ -78,6 +78,11 @@ def blocking(result: GateResult) -> set[str]:
     return {f.rule_id for f in result.blocking}
 
 
+def said(f: Finding) -> str:
+    """A finding's message with its detail lines, as the text report prints them."""
+    return "\n".join((f.message, *f.details))
+
+
 def sign_authority(repo: Path, base: str = "main", approver: str = "sam") -> None:
     """``approver`` signs the change's authority edits against ``base`` with
     'aigov approvals sign --authority' (and the real ssh-keygen -Y sign)."""
@@ -127,13 +132,13 @@ def test_a_plan_renamed_with_a_lower_bar_is_loosened_without_new_results(
     commit(repo, "a new plan, with a lower bar")
     result = gate(repo)
     [f] = found(result, "test.threshold-loosened")
-    assert "(accuracy: auc threshold >= 0.75 -> >= 0.65)" in f.message
+    assert "loosened: accuracy: auc threshold >= 0.75 -> >= 0.65" in f.details
     assert (f.location.path, f.location.line, f.target) == (
         "tests/plan-v2.yaml",
         11,
         "TestPlan/scorer-plan-v2",
     )
-    assert "not signed off" in f.message and result.decision == "blocked"
+    assert "not signed off:" in f.details and result.decision == "blocked"
 
 
 def test_a_plan_retargeted_while_a_looser_one_is_added_is_loosened(write_repo: WriteRepo) -> None:
@@ -143,8 +148,8 @@ def test_a_plan_retargeted_while_a_looser_one_is_added_is_loosened(write_repo: W
     write(repo, "tests/quick.yaml", loose)
     commit(repo, "the strict plan points nowhere, a loose one applies")
     result = gate(repo)
-    [f] = [f for f in found(result, "test.threshold-loosened") if "auc" in f.message]
-    assert "threshold >= 0.75 -> >= 0.5" in f.message
+    [f] = [f for f in found(result, "test.threshold-loosened") if "auc" in said(f)]
+    assert "threshold >= 0.75 -> >= 0.5" in said(f)
     assert f.target == "TestPlan/scorer-quick" and "test.threshold-loosened" in blocking(result)
     # the same, signed off by a risk approver on the loose plan: it stands
     write(repo, "tests/quick.yaml", g.record(loose, (("miguel", "risk_approver"),)))
@@ -159,10 +164,10 @@ def test_the_strict_plan_retargeted_next_to_a_looser_one_is_said_at_its_scope(
     write(repo, PLAN, g.PLAN.replace("    models: [scorer]", "    labels: {team: nobody}"))
     commit(repo, "the strict plan points nowhere")
     findings = found(gate(repo), "test.threshold-loosened")
-    [f] = [f for f in findings if "auc" in f.message]
-    assert "scorer-plan no longer applies to scorer" in f.message
+    [f] = [f for f in findings if "auc" in said(f)]
+    assert "scorer-plan no longer applies to scorer" in said(f)
     assert (f.location.path, f.location.line) == (PLAN, 7)  # applies_to
-    assert "auc threshold >= 0.75 -> >= 0.5" in f.message
+    assert "auc threshold >= 0.75 -> >= 0.5" in said(f)
 
 
 def test_a_changed_test_command_needs_the_same_signoff(write_repo: WriteRepo) -> None:
@@ -173,7 +178,7 @@ def test_a_changed_test_command_needs_the_same_signoff(write_repo: WriteRepo) ->
     write(repo, PLAN, with_command.replace("eval.py", "always_passes.py"))
     commit(repo, "another evaluation script")
     [f] = found(gate(repo), "test.threshold-loosened")
-    assert "accuracy: how auc is produced changed (command)" in f.message
+    assert "accuracy: how auc is produced changed (command)" in said(f)
     assert (f.location.path, f.location.line) == (PLAN, 10)
 
 
@@ -208,10 +213,10 @@ def test_a_metric_no_plan_requires_any_more_or_made_optional_is_loosened(
     end = g.PLAN.index("    - name: robustness")
     write(repo, PLAN, g.PLAN[:start] + g.PLAN[end:])
     [f] = found(gate(repo), "test.threshold-loosened")
-    assert "fairness: metric approval_rate (slice key sex) removed" in f.message
+    assert "fairness: metric approval_rate (slice key sex) removed" in said(f)
     write(repo, PLAN, g.PLAN.replace("      type: fairness\n", "      required: false\n"))
     [f] = found(gate(repo), "test.threshold-loosened")
-    assert "'fairness' made optional" in f.message and f.location.line == 16
+    assert "'fairness' made optional" in said(f) and f.location.line == 16
 
 
 # -- 3. completed runs are append-only -------------------------------------------------
@@ -226,8 +231,8 @@ def test_a_completed_run_edited_to_a_better_metric_is_rewritten(write_repo: Writ
     result = gate(repo)
     [f] = found(result, "test.run-rewritten")
     assert (f.location.path, f.location.line, f.target) == (RUN, 14, "TestRun/scorer-2.0.0-run")
-    assert "TestRun scorer-2.0.0-run was completed at main" in f.message
-    assert "this change edits spec.results.0.metrics.0.value" in f.message
+    assert "TestRun scorer-2.0.0-run was completed at main" in said(f)
+    assert "this change edits spec.results.0.metrics.0.value" in said(f)
     assert not f.waived and "test.run-rewritten" in blocking(result)
     assert found(result, "waiver.not-allowed")
 
@@ -249,7 +254,7 @@ def test_a_completed_run_deleted_before_its_retention_date_is_rewritten(
     finished = date(2026, 2, 1)
     [f] = found(gate(repo, today=finished + timedelta(days=29)), "test.run-rewritten")
     assert (f.location.path, f.location.line) == (f"main:{RUN}", 4)  # the base's file
-    assert "this change deletes it" in f.message
+    assert "this change deletes it" in said(f)
     assert found(gate(repo, today=finished + timedelta(days=31)), "test.run-rewritten") == []
 
 
@@ -328,7 +333,7 @@ def test_an_assessor_spelt_with_a_hidden_or_foreign_letter_cannot_approve_her_ow
     commit(repo, "approved by dana")
     result = gate(repo)
     [f] = found(result, "identity.lookalike")
-    assert point in f.message and (f.location.path, f.location.line) == (RISK, 9)
+    assert point in said(f) and (f.location.path, f.location.line) == (RISK, 9)
     assert "identity.lookalike" in blocking(result)
     if point != "U+0578 (ARMENIAN SMALL LETTER VO)":  # dana is the assessor, once stripped
         assert "signoff.unverified" in blocking(result)
@@ -370,7 +375,7 @@ def test_a_waiver_approved_in_the_future_does_not_stretch_max_days(write_repo: W
     commit(repo, "waived for 302 days")
     result = gate(repo)
     [f] = found(result, "waiver.unapproved")
-    assert f"approved_at {later} is after today" in f.message
+    assert f"approved_at {later} is after today" in said(f)
     assert (f.location.path, f.location.line) == ("w.yaml", 9)
     assert not found(result, "metric.threshold")[0].waived
 
@@ -384,7 +389,7 @@ def test_a_waiver_approved_after_its_signatures_does_not_count(write_repo: Write
     write(repo, "w.yaml", g.record(text, (("miguel", "risk_approver"),), day=signed))
     commit(repo, "signed long ago")
     [f] = found(gate(repo), "waiver.unapproved")
-    assert f"after its approvals were signed ({signed})" in f.message
+    assert f"after its approvals were signed ({signed})" in said(f)
 
 
 # -- 7. events announce verified transitions only --------------------------------------

@@ -263,3 +263,81 @@ def test_pre_commit_hooks_from_a_config(
     assert done.returncode == 0, done.stdout
     _, _, home = hooks_repo
     assert len(list(home.glob("repo*/py_env-*"))) == 1  # one hook environment for all runs
+
+
+def test_init_then_the_printed_next_steps_reach_a_passing_gate_with_green_hooks(
+    tmp_path: Path, hooks_repo: tuple[Path, str, Path]
+) -> None:
+    """A new user's first hour: ``aigov init``, then each command it prints, word for
+    word, in a shell; the scaffold's own ``.pre-commit-config.yaml`` (pointed at a local
+    clone, as its comment says to do when the Git repository is not reachable) runs both
+    hooks green on ``git commit``, and ``pre-commit try-repo`` on the clone agrees."""
+    source, rev, home = hooks_repo
+    env = ci_free_env()
+    env.update(
+        PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}",
+        PRE_COMMIT_HOME=str(home),
+        GIT_AUTHOR_NAME="t",
+        GIT_AUTHOR_EMAIL="t@example.com",
+        GIT_COMMITTER_NAME="t",
+        GIT_COMMITTER_EMAIL="t@example.com",
+    )
+    init = subprocess.run(
+        [aigov_script(), "init", "gov", "--organization", "acme"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert init.returncode == 0, init.stderr
+    repo = tmp_path / "gov"
+    for name in (".gitignore", ".pre-commit-config.yaml", ".github/workflows/aigov.yml"):
+        assert (repo / name).is_file(), name
+    config = (repo / ".pre-commit-config.yaml").read_text()
+    assert "not published on a package registry" in config and "try-repo" in config
+    assert "installs aigov from its own" in (repo / ".github/workflows/aigov.yml").read_text()
+    assert ".aigov/test-runs/" in (repo / ".gitignore").read_text().splitlines()
+    done = schema_check("vendor.github-workflows", repo / ".github/workflows/aigov.yml")
+    assert done.returncode == 0, done.stdout
+    steps = init.stdout.split("next steps", 1)[1].splitlines()[1:]
+    commands = [line.split("  #", 1)[0].strip() for line in steps if line.startswith("  ")]
+    assert commands[0] == "cd gov" and "aigov test run" in commands
+    (repo / ".pre-commit-config.yaml").write_text(
+        config.replace("https://github.com/aigov-gate/aigov-gate", f"file://{source}").replace(
+            "rev: v0.1.0", f"rev: {rev}"
+        )
+    )
+    outputs = []
+    for printed in commands[1:]:
+        # pre-commit is already installed here; the rest runs exactly as printed
+        command = printed.replace("pip install pre-commit && ", "")
+        done = subprocess.run(
+            ["bash", "-c", command],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
+        assert done.returncode == 0, f"{command}\n{done.stdout}\n{done.stderr}"
+        outputs.append(done.stdout + done.stderr)
+    gate_output = next(o for c, o in zip(commands[1:], outputs, strict=True) if "gate" in c)
+    assert "PASSED: 1 model(s)" in gate_output and "0 not blocking" in gate_output
+    committed = outputs[-1]
+    assert "aigov validate" in committed and "aigov gate" in committed
+    assert "Failed" not in committed and committed.count("Passed") == 2, committed
+    assert git(repo, "status", "--porcelain") == ""  # nothing left out, logs ignored
+    assert not [p for p in git(repo, "ls-files").splitlines() if p.startswith(".aigov/test-")]
+    tried = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(source), "--all-files"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    assert tried.returncode == 0, tried.stdout + tried.stderr
+    assert tried.stdout.count("Passed") == 2, tried.stdout

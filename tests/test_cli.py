@@ -270,3 +270,37 @@ def test_piping_into_head_prints_only_what_head_prints() -> None:
     assert done.stderr == ""
     assert len(done.stdout.splitlines()) == 3
     assert done.returncode in (0, 1, 141)  # 141 when head left first; doctor's own code else
+
+
+def test_aigovs_own_files_are_never_taken_for_governance_documents(
+    write_repo: WriteRepo, tmp_path: Path
+) -> None:
+    """pre-commit passes every staged YAML file: the config (whose modeline and paths
+    mention ``.aigov/``), the keyring (``apiVersion: aigov/v1``, ``kind: Keyring``), in the
+    default folder and in a configured one, and other tools' YAML that mentions ``.aigov/``
+    are skipped; a real governance document next to them is still checked."""
+    config = (
+        "# yaml-language-server: $schema=.aigov/schemas/aigov-config.json\n"
+        "organization: acme\nsignoff:\n  recorded:\n    allowed_signers: .aigov/allowed_signers\n"
+        "keys:\n  dir: security/keyring\n"
+    )
+    repo = write_repo(
+        {
+            ".aigov.yaml": config,
+            "models/m.yaml": MODEL.format(name="m"),
+            "ci.yaml": "- run: aigov validate .aigov/schemas\n- cache: .aigov/test-runs/\n",
+        }
+    )
+    env = {"AIGOV_PRIVATE_KEY_DIR": str(tmp_path / "private")}
+    assert run_aigov("keys", "generate", "--repo", str(repo), env=env).returncode == 0
+    assert (repo / "security/keyring/keyring.yaml").is_file()
+    shutil.copytree(repo / "security/keyring", repo / ".aigov/keys")  # the default folder
+    files = [".aigov.yaml", "ci.yaml", "security/keyring/keyring.yaml", ".aigov/keys/keyring.yaml"]
+    done = run_aigov("validate", "--repo", str(repo), *(str(repo / f) for f in files))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Keyring" not in done.stdout and "apiVersion" not in done.stdout
+    assert run_aigov("validate", "--repo", str(repo)).returncode == 0
+    # a governance document is still a governance document, wherever it sits
+    (repo / "ci.yaml").write_text("apiVersion: aigov/v1\nkind: Model\n")
+    done = run_aigov("validate", "--repo", str(repo), str(repo / "ci.yaml"))
+    assert done.returncode == 1 and "ci.yaml:" in done.stdout

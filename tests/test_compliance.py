@@ -659,10 +659,12 @@ def test_frameworks_list_and_show(tmp_path: Path) -> None:
     listed = invoke("frameworks", "list", "--repo", str(tmp_path), "--format", "json")
     rows = {r["id"]: r for r in json.loads(listed.output)}
     assert rows["nist-ai-rmf"]["leaves"] == 72 and rows["iso-iec-42001"]["leaves"] == 38
-    shown = invoke("frameworks", "show", "eu-ai-act", "--repo", str(tmp_path))
+    shown = invoke(
+        "frameworks", "show", "eu-ai-act", "--repo", str(tmp_path), "--as-of", "2026-06-01"
+    )
     assert (
-        "Art. 9  Risk management system  [from 2026-08-02; tiers high; roles provider;"
-        in shown.output
+        "Art. 9  Risk management system  [not yet in force; applies from 2026-08-02; tiers high; "
+        "roles provider;" in shown.output
     )
     assert "nist-ai-rmf:MAP 5.1" in shown.output
     bad = invoke("frameworks", "show", "eu-ai-ac", "--repo", str(tmp_path))
@@ -758,7 +760,8 @@ def test_a_pull_request_shows_which_clauses_it_moves_and_what_went_stale(tmp_pat
     }
     md = invoke("gate", "--repo", str(path), "--base", "HEAD~1", *day, "--format", "markdown")
     text = md.output
-    assert text.index("### Compliance changes since `HEAD~1`") < text.index("| Model |")
+    # after the decision and the blocking findings (issue 37), before the rest
+    assert text.index("| Model |") < text.index("### Compliance changes since `HEAD~1`")
     assert "| ⬇️ worse | eu-ai-act | `credit-scoring@2.3.0` | Art. 13 " in text
     assert "- `credit-scoring-model-card` for eu-ai-act Art. 13" in text
     # Undo the edit: nothing moves, and the summary says so.

@@ -102,7 +102,7 @@ def test_waivers_anyone_typed_open_nothing_in_the_example(tmp_path: Path) -> Non
     assert any("days after approved_at (waivers.max_days is 90)" in m for m in unapproved)
     unverified = found(report, "waiver.unverified")
     assert len(unverified) == 4 and all(f["blocking"] for f in unverified)
-    assert "no approval counted" in unverified[0]["message"]
+    assert "approved: no approval counted" in unverified[0]["details"]  # a line of its own
 
 
 def test_a_waiver_counts_only_signed_by_an_approver_who_is_not_the_assessor(
@@ -178,8 +178,8 @@ def test_roles_added_in_the_change_do_not_count_and_need_a_security_admin(
     assert code == 1
     [changed] = found(report, "authority.changed")
     assert (changed["path"], changed["line"], changed["blocking"]) == (".aigov.yaml", 5, True)
-    assert "this change edits roles" in changed["message"]
-    assert "until a security_admin of main signs it off, main's roles apply" in changed["message"]
+    assert changed["message"] == "roles changed: main's roles apply until sign-off"
+    assert any(d.startswith("required: ") and "security_admin" in d for d in changed["details"])
     assert "aigov approvals sign --authority" in changed["hint"]
     entry = next(s for s in report["signoff"] if s["assessment"] == "scorer-risk")
     assert {"user": "lena", "reason": "is not a risk_approver in .aigov.yaml"} in entry[
@@ -315,7 +315,7 @@ def test_forge_providers_apply_the_base_authority_and_sign_off_waivers(
     assert not found(report, "waiver.unverified")
     assert found(report, "metric.threshold")[0]["waived_by"] == "Waiver/w"
     [changed] = found(report, "authority.changed")
-    assert "1 more security_admin (any of sam)" in changed["message"]
+    assert "still needed: 1 more security_admin (any of sam)" in changed["details"]
     assert code == 1
 
     _approve(state, provider, "sam", head)
@@ -587,13 +587,17 @@ def test_a_bar_lowered_with_the_results_is_a_finding_that_shows_both_bars(
     (repo / "tests/rerun-2.0.0.yaml").write_text(rerun, "utf-8")  # runs are append-only
     code, report = gate(repo, "--base", "main")
     assert code == 1
-    messages = sorted(f["message"] for f in found(report, "test.threshold-loosened"))
+    messages = sorted(
+        "\n".join([f["message"], *f["details"]]) for f in found(report, "test.threshold-loosened")
+    )
     assert len(messages) == 2
-    assert "(accuracy: auc threshold >= 0.75 -> >= 0.65)" in messages[0]
-    assert "(fairness: approval_rate max_disparity ratio 0.8 -> 0.6)" in messages[1]
+    assert messages[0].startswith("scorer-plan lowers the bar scorer must reach\n")
+    assert "\nloosened: accuracy: auc threshold >= 0.75 -> >= 0.65\n" in messages[0]
+    assert "\nloosened: fairness: approval_rate max_disparity ratio 0.8 -> 0.6\n" in messages[1]
     assert not found(report, "metric.threshold")  # the new bar passes: that is the point
     assert (
-        "not signed off: a loosened test plan needs 1 approval from risk_approver" in (messages[0])
+        "not signed off:\nrequired: a loosened test plan needs 1 approval from risk_approver"
+        in messages[0]
     )
 
     # a risk approver signs the lowered plan off: it stands

@@ -47,7 +47,7 @@ HOSTILE: dict[str, tuple[str | bytes, str, str]] = {
     "binary": (b"apiVersion: aigov/v1\n\x00\x01\x02\xff" * 10, "file.binary", "binary"),
     "empty-documents": (MODEL.format(name="a") + "---\n---\n", "document.empty", "empty"),
     "top-level-list": ("- " + HEADER.replace("\n", "\n  "), "document.not-a-mapping", "list"),
-    "top-level-scalar": ("just text aigov/v1\n", "document.not-a-mapping", "string"),
+    "top-level-scalar": ("# apiVersion: aigov/v1\njust text\n", "document.not-a-mapping", "string"),
     "syntax-error": (HEADER + "metadata: {name: [unclosed\n", "yaml.syntax", "flow"),
     "tabs": (HEADER + "metadata:\n\tname: x\n", "yaml.syntax", "tab"),
     "unhashable-key": (HEADER + "? [a, b]\n: c\n", "yaml.syntax", "unhashable"),

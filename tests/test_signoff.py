@@ -122,7 +122,7 @@ def test_github_pr_blocks_until_two_people_in_the_right_roles_approve_the_head(
     }
     [finding] = [f for f in report["findings"] if f["rule_id"] == "signoff.unverified"]
     assert (finding["path"], finding["line"]) == (RISK, 11)
-    assert "still needed: 1 more approval" in finding["message"]
+    assert any(d.startswith("still needed: 1 more approval") for d in finding["details"])
     # five reviews at two per page: the Link header was followed to page 3
     assert any(path.endswith("/reviews?page=3") for path, _ in state.requests)
 

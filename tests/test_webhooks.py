@@ -588,8 +588,14 @@ def test_a_url_two_parsers_read_differently_is_refused_and_nothing_is_sent(
                 "webhooks", "test", "risk-office", "--repo", str(repo), env={ENV: SECRET}
             )
             assert done.returncode == 2, done.stdout
-            assert "the url holds" in done.stderr
+            # validate refuses the url first (issue 38); delivery's own check stays behind it
+            checked = run_aigov("validate", "--repo", str(repo))
+            assert checked.returncode == 1 and "spec.url" in checked.stdout
         assert hits == []
+        from aigov_gate.webhooks.safety import refusal
+
+        bad = refusal(f"http://127.0.0.2:{port}\\@localhost/", ["127.0.0.2"], False)
+        assert "backslash" in (bad or "")
     finally:
         server.shutdown()
         server.server_close()
@@ -735,3 +741,13 @@ def test_a_pinned_address_keeps_tls_name_checks(
             assert "TLS handshake or certificate check failed" in done.output
     finally:
         httpd.shutdown()
+
+
+def test_webhooks_test_says_it_made_one_attempt(tmp_path: Path, receiver: Receiver) -> None:
+    """Issue 38: it made one POST and said "gave up after 11 attempts" (the retry limit)."""
+    receiver.plan("/hook", Reply(503))
+    repo = hook_repo(tmp_path, receiver.url())
+    done = run_aigov("webhooks", "test", "risk-office", "--repo", str(repo), env={ENV: SECRET})
+    assert done.returncode == 1
+    assert len(receiver.at("/hook")) == 1
+    assert "HTTP 503; gave up after 1 attempt " in done.stdout + done.stderr

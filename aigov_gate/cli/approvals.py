@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from aigov_gate.authority import Authority
     from aigov_gate.config import AigovConfig
     from aigov_gate.references import Checked
+    from aigov_gate.signoff.sign import Entry
 
 
 @click.group("approvals")
@@ -124,6 +125,12 @@ def status_command(
     help="Have this RFC 3161 time-stamping authority stamp the signature: proves the "
     "approval (a plan's bar) existed before, say, a run's started_at (docs/gate.md).",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Record an approval the gate would never count (a role you do not hold, your own "
+    "assessment, another person's key) instead of refusing it.",
+)
 @repo_option
 @config_option
 def sign_command(
@@ -135,6 +142,7 @@ def sign_command(
     key: Path,
     day: datetime | None,
     tsa: str | None,
+    force: bool,
     repo: Path | None,
     config_path: Path | None,
 ) -> None:
@@ -143,13 +151,14 @@ def sign_command(
     The approval (approver, role, date, the document's digest) is signed with
     'ssh-keygen -Y sign' in the aigov-approval namespace and added to the document's
     spec.approvals; nothing else in the file changes. The gate counts it when your key is
-    listed for you in the allowed-signers file of the base revision (docs/ci.md).
+    listed for you in the allowed-signers file of the base revision (docs/ci.md). One that
+    could never count is refused, nothing written (exit 2), unless --force.
     """
     from aigov_gate.cli.context import find_repo
     from aigov_gate.config import find_config, load_config
     from aigov_gate.errors import UsageError
     from aigov_gate.signoff import sign
-    from aigov_gate.signoff.sshsig import SignatureError, statement
+    from aigov_gate.signoff.sshsig import statement
 
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
@@ -162,19 +171,14 @@ def sign_command(
         current, target_doc = _authority_digest(root, config, base, when), None
     else:
         assert name is not None
-        target_doc = _signable(root, config, name)
+        target_doc = _signable(root, trust.config, name, approver, role, force)
         kind, title, org = target_doc.model.kind, name, target_doc.organization
         current = sign.digest(target_doc.raw.data)
     message = statement(kind, org, title, current, approver, role, when)
     signature = sign.ssh_sign(message, key)
-    stamp = _stamp(tsa, signature)
+    _check_key(trust, sign.Entry(approver, role, when, current, signature), message, force)
+    stamp = _stamp(tsa, signature)  # asked for only once the approval can count
     entry = sign.Entry(approver, role, when, current, signature, stamp)
-    try:
-        if trust.signers is None:
-            raise SignatureError(f"there is no {config.signoff.recorded.allowed_signers}")
-        trust.signers.verify(entry.signature, message, approver, when)
-    except SignatureError as exc:
-        say(f"warning: the gate will not count this signature yet: {exc}", err=True)
     shown = _record(root, target_doc, entry)
     stamped = " (timestamped)" if stamp else ""
     say(
@@ -237,18 +241,51 @@ def _authority_digest(root: Path, config: AigovConfig, base: str | None, day: da
     return trust.digest()
 
 
-def _signable(root: Path, config: AigovConfig, name: str) -> Checked:
+def _check_key(trust: Authority, entry: Entry, message: bytes, force: bool) -> None:
+    """Warn when the gate will not count the signature yet; refuse another person's key."""
+    from aigov_gate.signoff.sshsig import AnotherPersonsKey, SignatureError
+
+    try:
+        if trust.signers is None:
+            where = trust.config.signoff.recorded.allowed_signers
+            raise SignatureError(f"there is no {where}")
+        trust.signers.verify(entry.signature, message, entry.approver, entry.day)
+    except SignatureError as exc:
+        _refuse(isinstance(exc, AnotherPersonsKey) and not force, f"{exc}", "use your own key")
+        say(f"warning: the gate will not count this signature yet: {exc}", err=True)
+
+
+def _refuse(refused: bool, why: str, hint: str) -> None:
+    """Stop before anything is written: the approval could never count."""
+    from aigov_gate.errors import UsageError
+
+    if refused:
+        raise UsageError(
+            f"refused: the gate would never count this approval: {why}",
+            hint=f"{hint}, or pass --force to record it anyway (nothing was written)",
+        )
+
+
+def _signable(
+    root: Path, config: AigovConfig, name: str, approver: str, role: str, force: bool
+) -> Checked:
+    """The document NAME, once the approval is known to be one that can count."""
     import difflib
 
     from aigov_gate.errors import UsageError
     from aigov_gate.graph import Graph
+    from aigov_gate.signoff.check import assessors
+    from aigov_gate.signoff.refusal import check_role, never_counts
     from aigov_gate.validation import validate_repo
 
+    check_role(config, role)
     graph = Graph(validate_repo(root, config).documents)
     docs = [*graph.by_kind.get("RiskAssessment", []), *graph.waivers]
     docs += graph.by_kind.get("TestPlan", [])
     found = [d for d in docs if d.model.metadata.name == name]
     if len(found) == 1:
+        why = never_counts(found[0], config, assessors(graph), approver, role)
+        _refuse(why is not None and not force, f"{approver} {why}", "ask someone who can")
         return found[0]
     names = sorted({d.model.metadata.name for d in docs})
     if found:

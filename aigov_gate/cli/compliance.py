@@ -65,45 +65,62 @@ def list_command(fmt: str, repo: Path | None, config_path: Path | None) -> None:
 @frameworks_group.command("show")
 @click.argument("framework_id")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Date each clause applies from as the law stood on this day (default: today).",
+)
 @repo_option
 @config_option
-def show_command(framework_id: str, fmt: str, repo: Path | None, config_path: Path | None) -> None:
+def show_command(
+    framework_id: str, fmt: str, as_of: Any, repo: Path | None, config_path: Path | None
+) -> None:
     """Show a framework's clauses as a tree, with applicability and crosswalks."""
     catalog = _known(_catalogs(repo, config_path), framework_id)
     if fmt == "json":
         say(json.dumps(catalog.framework.model_dump(mode="json", by_alias=True), indent=2))
         return
+    day = as_of.date() if as_of else date.today()
     spec = catalog.framework.spec
-    say(f"{framework_id}: {spec.title} ({spec.version})")
+    say(f"{framework_id}: {spec.title} ({spec.version}), dates as the law stood on {day}")
     if spec.source is not None:
         say(f"source: {spec.source.publication}, {spec.source.date or ''} {spec.source.url or ''}")
     for number, clause in catalog.clauses.items():
         depth = len(catalog.ancestors(number))
-        applies = catalog.applies(number)
-        notes = []
-        if applies.since:
-            notes.append(f"from {applies.since}")
-        to = applies.to
-        for label, values in (
-            ("tiers", to.risk_tiers),
-            ("roles", to.roles),
-            ("annex III", to.annex_iii_areas),
-        ):
-            if values:
-                notes.append(f"{label} {'/'.join(values)}")
-        if to.personal_data:
-            notes.append("personal data")
-        if clause.successors:
-            notes.append(f"superseded by {', '.join(clause.successors)}")
-        eq = catalog.equivalents.get(number, [])
-        if eq:
-            notes.append("≈ " + ", ".join(f"{fw}:{c}" for fw, c in eq))
-        suffix = (
-            f"  [{'; '.join(notes)}]"
-            if notes and (depth == 0 or clause.applies_from or eq or not to.unset)
-            else ""
-        )
+        to = catalog.applies(number).to
+        notes = _notes(catalog, number, day)
+        shown = depth == 0 or clause.applies_from or catalog.equivalents.get(number)
+        suffix = f"  [{'; '.join(notes)}]" if notes and (shown or not to.unset) else ""
         say(f"{'  ' * depth}{number}  {clause.title}{suffix}")
+
+
+def _notes(catalog: Any, number: str, day: date) -> list[str]:
+    """What ``frameworks show`` says of a clause: from when (on ``day``), to what, crosswalks."""
+    applies = catalog.applies(number)
+    notes = []
+    since, by = applies.since_on(day, None)
+    if since:
+        state = "applies" if since <= day else "not yet in force; applies"
+        amended = f" as amended by {by} (enacted: {applies.since})" if by else ""
+        notes.append(f"{state} from {since}{amended}")
+    to = applies.to
+    for label, values in (
+        ("tiers", to.risk_tiers),
+        ("roles", to.roles),
+        ("annex III", to.annex_iii_areas),
+    ):
+        if values:
+            notes.append(f"{label} {'/'.join(values)}")
+    if to.personal_data:
+        notes.append("personal data")
+    successors = catalog.clauses[number].successors
+    if successors:
+        notes.append(f"superseded by {', '.join(successors)}")
+    eq = catalog.equivalents.get(number, [])
+    if eq:
+        notes.append("≈ " + ", ".join(f"{fw}:{c}" for fw, c in eq))
+    return notes
 
 
 @frameworks_group.command("import-oscal")

@@ -76,7 +76,11 @@ EventPattern = Annotated[
 
 
 class WebhookSubscriptionSpec(Strict):
-    url: str = Field(pattern=r"^https?://[^\s]+$")
+    url: str = Field(
+        pattern=r"^https?://[^\s\\/@]+(?:[/?#][^\s\\]*)?$",
+        description="http(s) url of the receiver: no space, backslash or user info (delivery "
+        "refuses urls that two parsers could read differently).",
+    )
     events: list[EventPattern] = Field(
         min_length=1,
         description="Event names, 'family.*' (like 'gate.*') or '*' (known: "

@@ -29,11 +29,18 @@ _LIMITS = JsonLimits(max_bytes=1 << 20, max_depth=8)
 
 
 def actor(env: Mapping[str, str] | None = None) -> str:
+    """Who acts: the CI's user, else the login (``USER``, else the account of this process:
+    a container or cron job often has no ``USER``), else ``unknown``."""
     env = os.environ if env is None else env
     for var in ("GITHUB_ACTOR", "GITLAB_USER_LOGIN", "USER", "USERNAME"):
         if env.get(var):
             return env[var]
-    return "unknown"
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):
+        return "unknown"
 
 
 def problems(keyring: Keyring) -> list[str]:

@@ -27,7 +27,7 @@ from aigov_gate.gate.checks import BASE_CHECKS, CHECKS, Check
 from aigov_gate.gate.run import GateOptions, Run, build, select, situation_for
 from aigov_gate.inventory import inventory
 from aigov_gate.pii import Scanner
-from aigov_gate.policy.waivers import Waiving
+from aigov_gate.policy.waivers import Waiving, idle
 from aigov_gate.result import (
     ClauseChange,
     Finding,
@@ -60,6 +60,7 @@ def run_gate(run: Run) -> GateResult:
     marked = waiving.mark(findings)
     compliance, more = _comply(run, marked + waiving.about())  # the base's dates, coverage
     findings = marked + waiving.mark(more) + waiving.about()
+    findings = idle(findings, run.graph.waivers, run.models.verdicts, run.situation)  # kept
     moved = _compliance_moves(run, compliance)
     sheets: tuple[ModelSheet, ...] = ()
     models = run.models
@@ -67,18 +68,17 @@ def run_gate(run: Run) -> GateResult:
         from aigov_gate.overview import sheets_for
 
         sheets = sheets_for(models.contexts, run.graph, run.config, run.situation.today, findings)
-    changed = run.before.changed
     return GateResult(
         situation=run.situation,
         fail_on=run.fail_on,
-        findings=_lead_with_changed(sort_findings(findings), changed),
+        findings=_lead_with_changed(sort_findings(findings), run.before.changed),
         models=models.verdicts,
         policies=run.evaluator.policies_evaluated,
         files=run.validation.files_read,
         documents=run.validation.documents_checked,
         packs=tuple(run.rules_of.policy_packs),
         base=run.options.base,
-        changed=changed or (),
+        changed=run.before.changed or (),
         policy_rules={rule.id: rule.info() for rule in run.evaluator.rules},
         compliance=compliance,
         signoffs=run.signoffs.signoffs,

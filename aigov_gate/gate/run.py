@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +24,7 @@ from aigov_gate.documents.testing import TestRun
 from aigov_gate.errors import UsageError
 from aigov_gate.gate.base import Before, read_base, with_base_controls
 from aigov_gate.graph import Graph, ModelContext, latest_completed
+from aigov_gate.overview import judged_on
 from aigov_gate.packs import pack_policies
 from aigov_gate.policy.evaluation import Evaluator
 from aigov_gate.references import Checked
@@ -261,7 +262,8 @@ def evaluate_models(run: Run, progress: Report | None = None) -> Models:
         findings.extend(rec.findings)
         where = doc.raw.locate(("metadata", "name"))
         evaluated = tuple(sorted(rec.evaluated))
-        verdicts.append(ModelVerdict(ctx.name, ctx.version, where, evaluated, doc.organization))
+        verdict = ModelVerdict(ctx.name, ctx.version, where, evaluated, doc.organization)
+        verdicts.append(replace(verdict, judged=judged_on(ctx)))  # what the decision rests on
     if progress is not None:
         progress("evaluating models", len(selected), len(selected))
     return Models(contexts, verdicts, findings)

@@ -19,6 +19,7 @@ from aigov_gate.documents.risk import RiskAssessment
 from aigov_gate.documents.testing import TestRun
 from aigov_gate.graph import ModelContext
 from aigov_gate.interchange.model_card import slug
+from aigov_gate.metrics import requirement_text
 
 _NONE = "_Not documented._"
 
@@ -140,12 +141,33 @@ def _evaluation(ctx: ModelContext, run: TestRun | None) -> list[str]:
     for result in run.spec.results:
         for m in result.metrics:
             where = f"{m.slice_key}={m.slice_value}" if m.slice_key else ""
-            interval = f"[{m.ci_low}, {m.ci_high}]" if m.ci_low is not None else ""
-            cells = [result.test_name, m.name, where, m.value, m.threshold, m.n, interval]
-            lines.append(
-                "| " + " | ".join(_cell("" if c is None else str(c)) for c in cells) + " |"
-            )
+            interval = f"[{_num(m.ci_low)}, {_num(m.ci_high)}]" if m.ci_low is not None else ""
+            bar = _bar(ctx, result.test_name, m.name, m.slice_key) or _num(m.threshold)
+            cells = [result.test_name, m.name, where, _num(m.value), bar, _num(m.n), interval]
+            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return lines
+
+
+def _num(value: float | int | None) -> str:
+    """Four significant digits (0.7813, not 0.7812999999999999); integers as they are."""
+    if value is None:
+        return ""
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _bar(ctx: ModelContext, test: str, metric: str, slice_key: str | None) -> str:
+    """The plan's requirement for the metric, as the gate checks it (``>= 0.75``, and the
+    disparity limit across a slice), or "" when no plan of the model states one."""
+    for plan in ctx.plans:
+        for t in plan.model.spec.tests:
+            for req in t.metrics if t.name == test else ():
+                if req.name == metric and req.slice_key in (None, slice_key):
+                    text = requirement_text(req).removeprefix(f"{req.name} ")
+                    if req.max_disparity is not None:
+                        d = req.max_disparity
+                        text += f"; max disparity ({d.measure}) {_num(d.limit)}"
+                    return text
+    return ""
 
 
 def _risk(ctx: ModelContext) -> list[str]:

@@ -4,11 +4,17 @@ Discovery reads only ``.yaml``/``.yml`` files and keeps those whose text mention
 ``aigov/`` (a byte search, so unrelated YAML costs almost nothing); parsing decides the
 rest. Symbolic links are never followed: one that points outside the repository is
 reported, one that stays inside is skipped (its target is found on its own).
+
+aigov's own files are never governance documents, even when named on the command line
+(pre-commit passes every staged file): ``.aigov.yaml`` and everything under ``.aigov/``
+(editor schemas, the keyring, test logs, the outbox, approvals of the authority), and the
+configured keyring and outbox folders when they live elsewhere (:func:`own_prefixes`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatch
@@ -31,6 +37,55 @@ SKIPPED_DIRS = frozenset(
         ".ruff_cache",
         "site-packages",
     }
+)
+
+
+#: Files and folders that hold aigov's configuration and state, never governance documents.
+OWN_FILES = frozenset({".aigov.yaml", ".aigov.yml"})
+OWN_DIR = ".aigov/"
+
+
+def own_prefixes(*folders: str) -> tuple[str, ...]:
+    """``.aigov/`` and each configured state folder (relative, POSIX), as path prefixes."""
+    prefixes = {OWN_DIR}
+    for folder in folders:
+        clean = Path(folder).as_posix().strip("/")
+        if clean and clean != "." and not Path(folder).is_absolute():
+            prefixes.add(clean.removeprefix("./") + "/")
+    return tuple(sorted(prefixes))
+
+
+def is_own(relative: str, prefixes: tuple[str, ...] = (OWN_DIR,)) -> bool:
+    """Whether a repository-relative path is one of aigov's own files (config or state)."""
+    return relative in OWN_FILES or relative.startswith(prefixes)
+
+
+def drop_own(candidates: Iterable[Candidate], keys_dir: str, outbox: str) -> list[Candidate]:
+    """The candidates that are not aigov's own files (with the configured keyring folder
+    and outbox file), the first of each path only."""
+    own = own_prefixes(keys_dir, Path(outbox).parent.as_posix())
+    unique: dict[str, Candidate] = {}
+    for candidate in candidates:
+        if not is_own(candidate.relative, own):
+            unique.setdefault(candidate.relative, candidate)
+    return list(unique.values())
+
+
+def claims_aigov(data: bytes) -> bool:
+    """Whether raw bytes hold an ``aigov/`` apiVersion, in any encoding YAML allows.
+
+    In UTF-8 the ``apiVersion`` key and ``aigov/`` must share a line, so another tool's
+    YAML that merely mentions ``.aigov/`` (a path, a modeline) is not taken for ours.
+    """
+    if _CLAIM.search(data):
+        return True
+    return any(key in data and value in data for key, value in _WIDE_MARKERS)
+
+
+_CLAIM = re.compile(rb"apiVersion[^\n]{0,24}aigov/")
+_WIDE_MARKERS = tuple(
+    ("apiVersion".encode(c), "aigov/".encode(c))
+    for c in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
 )
 
 

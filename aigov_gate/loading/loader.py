@@ -13,13 +13,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from aigov_gate.loading.discovery import Candidate
+from aigov_gate.loading.discovery import Candidate, claims_aigov
 from aigov_gate.loading.safe_yaml import (
     UNREADABLE,
     Limits,
     Parsed,
     Problem,
-    claims_aigov,
     decode,
     parse_text,
 )

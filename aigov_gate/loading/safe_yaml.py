@@ -523,13 +523,3 @@ def _binary() -> Problem:
     return Problem(
         "file.binary", "binary content, not a YAML text file", hint="remove or rename it"
     )
-
-
-def claims_aigov(data: bytes) -> bool:
-    """Whether raw bytes mention ``aigov/`` (an apiVersion) in any encoding YAML allows."""
-    return any(marker in data for marker in _MARKERS)
-
-
-_MARKERS = tuple(
-    "aigov/".encode(c) for c in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
-)

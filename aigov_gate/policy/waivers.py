@@ -2,7 +2,8 @@
 
 A waived finding stays in every report, marked with the waiver that waived it; it just
 does not block. An expired waiver waives nothing and is reported; one expiring soon
-warns; one that matched nothing is reported so stale exceptions get cleaned up.
+warns; one that matched nothing is reported so stale exceptions get cleaned up (unless its
+rule did not run on its model in this situation: :func:`idle`).
 Some findings can never be waived (``catalog.waivable``): invalid documents, broken or
 failing policies, unverified or unavailable sign-off, a production deploy without approval.
 A waiver written for one of them waives nothing and is itself a blocking finding
@@ -27,7 +28,7 @@ from aigov_gate.config import AigovConfig
 from aigov_gate.documents.policy import Waiver, WaiverSpec
 from aigov_gate.identity import lookalike, same
 from aigov_gate.references import Checked, DocKey
-from aigov_gate.result import Finding, Severity, Situation
+from aigov_gate.result import Finding, ModelVerdict, Severity, Situation
 
 Path = tuple[str | int, ...]
 
@@ -202,6 +203,48 @@ def apply_waivers(
     waiving = Waiving(waivers, situation, warn_days, unusable, unwaivable)
     marked = waiving.mark(findings)
     return marked + waiving.about()
+
+
+def idle(
+    findings: list[Finding],
+    waivers: Sequence[Checked[Waiver]],
+    verdicts: Sequence[ModelVerdict],
+    situation: Situation,
+) -> list[Finding]:
+    """``findings`` with each ``waiver.unused`` about a rule that did not run on the waiver's
+    model in this situation (a production-only policy at merge) turned into a note that
+    says so: the waiver is kept for the stage where the rule runs, not to be deleted."""
+    by_target = {w.raw.target: w.model for w in waivers}
+    where = f"deploy to {situation.environment}" if situation.stage == "deploy" else "merge"
+    out = []
+    for finding in findings:
+        waiver = by_target.get(finding.target) if finding.rule_id == "waiver.unused" else None
+        target = waiver.spec.target if waiver is not None else None
+        models = [
+            m
+            for m in verdicts
+            if target is not None
+            and target.kind == "Model"
+            and m.name == target.name
+            and target.version in (None, m.version)
+        ]
+        if waiver is None or not models or any(waiver.spec.policy in m.evaluated for m in models):
+            out.append(finding)
+            continue
+        rule = waiver.spec.policy
+        out.append(
+            replace(
+                finding,
+                severity=Severity.INFO,
+                message=f"waiver for {rule} is not needed at {where}: {rule} does not run here",
+                details=(
+                    f"{rule} runs only at another stage or environment; the waiver is "
+                    "checked there",
+                ),
+                hint="nothing to do: keep the waiver for the stage where the rule runs",
+            )
+        )
+    return out
 
 
 def _unused_message(waiver: Waiver) -> str:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
-from aigov_gate.result import Finding, GateResult, Severity
+from aigov_gate.result import Finding, GateResult, ModelVerdict, Severity
+from aigov_gate.sheets import JudgedOn
 
 
 def level(result: GateResult, finding: Finding) -> str:
@@ -68,3 +70,39 @@ def where(result: GateResult) -> str:
 def md_cell(text: str) -> str:
     """Text safe inside a Markdown table cell: escaped pipes and backslashes, one line."""
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def judged(result: GateResult, model: ModelVerdict) -> JudgedOn:
+    """What the model's decision rested on, with the waivers that waived its findings."""
+    used = {f.waived_by.removeprefix("Waiver/") for f in result.findings if f.model == model.label}
+    return replace(model.judged, waivers=tuple(sorted(w for w in used if w)))
+
+
+def judged_to_json(j: JudgedOn) -> dict[str, Any]:
+    """The JSON report's ``models[].judged_on`` (also SARIF's run properties)."""
+    run = {"name": j.run, "status": j.run_status, "finished_at": j.run_finished or None}
+    risk = {"name": j.assessment, "approval_status": j.approval_status}
+    risk["digest"] = f"sha256:{j.assessment_digest}"
+    return {
+        "test_run": {**run, "path": j.run_where.path, "line": j.run_where.line} if j.run else None,
+        "risk_assessment": {
+            **risk,
+            "path": j.assessment_where.path,
+            "line": j.assessment_where.line,
+        }
+        if j.assessment
+        else None,
+        "waivers": list(j.waivers),
+    }
+
+
+def judged_properties(j: JudgedOn) -> list[tuple[str, str]]:
+    """Flat ``aigov.judged_on.*`` name/value pairs (JUnit properties)."""
+    pairs = [("aigov.judged_on.test_run", j.run or "none")]
+    if j.run:
+        pairs.append(("aigov.judged_on.test_run.status", j.run_status))
+    pairs.append(("aigov.judged_on.risk_assessment", j.assessment or "none"))
+    if j.assessment:
+        pairs.append(("aigov.judged_on.risk_assessment.digest", f"sha256:{j.assessment_digest}"))
+    pairs.append(("aigov.judged_on.waivers", ",".join(j.waivers) or "none"))
+    return pairs

@@ -1,6 +1,7 @@
 """The clause view: ``aigov compliance report`` and the compliance part of gate reports.
 
-text      per framework and model: coverage, then each applicable clause's status
+text      per framework and model: coverage, then every clause's status and why (a clause
+          not yet in force says from when)
 json      the same, every clause with its basis (docs/json-output.md)
 markdown  a coverage table, then the clauses that are not compliant
 """
@@ -22,6 +23,7 @@ _MARK = {
     "not_assessed": "none",
     "not_applicable": "n/a",
 }
+_CLOSED = ("compliant", "not_applicable")
 _ICON = {
     "compliant": "✅",
     "partially_compliant": "🟡",
@@ -102,11 +104,10 @@ def render_compliance_text(result: GateResult, colour: bool = False) -> str:
         out += ["", f"{fc.title} ({fc.version})", summary_line(fc)]
         parents = {c.clause: c.parent for c in fc.clauses}
         for c in fc.clauses:
-            if c.status == "not_applicable" and c.leaf:
-                continue
             indent = "  " * _depth(c.clause, parents)
             declared = f" [declared {c.declared}]" if c.declared and c.declared != c.status else ""
-            out.append(f"  {indent}{_MARK[c.status]:<7} {c.clause}  {c.title}{declared}")
+            mark = "later" if c.ahead else _MARK[c.status]  # not applicable until its date
+            out.append(f"  {indent}{mark:<7} {c.clause}  {c.title}{declared}")
             if c.leaf and c.reason:
                 out.append(f"  {indent}        {c.reason}")
     return "\n".join(out) + "\n"
@@ -118,14 +119,15 @@ def render_compliance_markdown(result: GateResult, colour: bool = False) -> str:
         return "\n".join([*out, *_nothing()]) + "\n"
     out += markdown_table(result.compliance)
     for fc in result.compliance:
-        gaps = [c for c in fc.clauses if c.leaf and c.status not in ("compliant", "not_applicable")]
+        gaps = [c for c in fc.clauses if c.leaf and (c.ahead or c.status not in _CLOSED)]
         if not gaps:
             continue
         out += ["", f"### {fc.framework} for `{fc.model}`: {len(gaps)} open", ""]
         out += ["| Clause | Status | Why |", "|---|---|---|"]
         for c in gaps:
-            why = md_cell(c.reason)
-            out.append(f"| {c.clause} {c.title} | {_ICON[c.status]} {c.status} | {why} |")
+            why, status = md_cell(c.reason), "⏳ not yet in force" if c.ahead else c.status
+            icon = "" if c.ahead else _ICON[c.status] + " "
+            out.append(f"| {c.clause} {c.title} | {icon}{status} | {why} |")
     return "\n".join(out) + "\n"
 
 

@@ -8,10 +8,10 @@ from typing import Any
 from aigov_gate import __version__
 from aigov_gate.deployed import ArtifactVerdict
 from aigov_gate.reporters import signoff
-from aigov_gate.reporters.common import summary
+from aigov_gate.reporters.common import judged, judged_to_json, summary
 from aigov_gate.reporters.compliance import framework_to_json
 from aigov_gate.reporters.json_report import SCHEMA_VERSION, finding_to_json
-from aigov_gate.result import GateResult
+from aigov_gate.result import GateResult, ModelVerdict
 
 
 def gate_to_json(result: GateResult) -> dict[str, Any]:
@@ -21,6 +21,7 @@ def gate_to_json(result: GateResult) -> dict[str, Any]:
         item = finding_to_json(f)
         item.update(clauses=list(f.clauses), model=f.model, waived_by=f.waived_by)
         item["blocking"] = result.blocks(f)
+        item["details"] = list(f.details)
         findings.append(item)
     report = {
         "schema_version": SCHEMA_VERSION,
@@ -37,18 +38,7 @@ def gate_to_json(result: GateResult) -> dict[str, Any]:
         "base": result.base,
         "changed": list(result.changed),
         "summary": summary(result),
-        "models": [
-            {
-                "name": m.name,
-                "version": m.version,
-                "path": m.location.path,
-                "line": m.location.line,
-                "decision": "blocked" if result.model_blocked(m) else "passed",
-                "evaluated": list(m.evaluated),
-                "findings": result.model_findings(m),
-            }
-            for m in result.models
-        ],
+        "models": [_model(result, m) for m in result.models],
         "findings": findings,
         "compliance": [framework_to_json(fc) for fc in result.compliance],
         "signoff": [signoff.to_json(s) for s in result.signoffs],
@@ -97,6 +87,19 @@ def artifact_to_json(a: ArtifactVerdict) -> dict[str, Any]:
         "files": a.files,
         "signature": a.signature,
         "signature_detail": a.signature_detail,
+    }
+
+
+def _model(result: GateResult, m: ModelVerdict) -> dict[str, Any]:
+    return {
+        "name": m.name,
+        "version": m.version,
+        "path": m.location.path,
+        "line": m.location.line,
+        "decision": "blocked" if result.model_blocked(m) else "passed",
+        "evaluated": list(m.evaluated),
+        "findings": result.model_findings(m),
+        "judged_on": judged_to_json(judged(result, m)),
     }
 
 

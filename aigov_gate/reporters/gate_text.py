@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aigov_gate.reporters import signoff
-from aigov_gate.reporters.common import by_model, level, where
+from aigov_gate.reporters.common import by_model, judged, level, where
 from aigov_gate.reporters.compliance import summary_line
 from aigov_gate.result import Finding, GateResult
 
@@ -20,6 +20,7 @@ def _finding(result: GateResult, f: Finding, colour: bool) -> list[str]:
     label = _paint(name, name, colour)
     waived = f" [waived by {f.waived_by}]" if f.waived else ""
     lines = [f"  {f.location}: {label} [{f.severity.label} {f.rule_id}] {f.message}{waived}"]
+    lines.extend(f"      {d}" for d in f.details)
     if f.hint:
         lines.append(f"      hint: {f.hint}")
     lines.extend(f"      see: {r}" for r in f.related)
@@ -43,6 +44,8 @@ def render_gate_text(result: GateResult, colour: bool = False) -> str:
             f"{model.label}  {state}  ({len(model.evaluated)} check(s), "
             f"{len(findings)} finding(s))  {model.location}"
         )
+        out.append("  judged on")
+        out += [f"    {label + ':':<17}{text}" for label, text in judged(result, model).lines()]
         for f in findings:
             out.extend(_finding(result, f, colour))
     if rest:

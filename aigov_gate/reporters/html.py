@@ -20,7 +20,7 @@ from importlib import resources
 from typing import Any
 
 from aigov_gate import __version__
-from aigov_gate.reporters.common import summary, where
+from aigov_gate.reporters.common import judged, summary, where
 from aigov_gate.result import ClauseStatus, Finding, FrameworkCompliance, GateResult, SignOff
 from aigov_gate.sheets import MetricSeries, ModelSheet
 
@@ -162,6 +162,7 @@ def _context(result: GateResult) -> dict[str, Any]:
         }
         for f in result.blocking
     ]
+    judged_on = {m.label: judged(result, m).lines() for m in result.models}
     return {
         "decision": result.decision,
         "passed": result.passed,
@@ -176,7 +177,7 @@ def _context(result: GateResult) -> dict[str, Any]:
         "frameworks": _frameworks(result.compliance),
         "models": sorted({fc.model for fc in result.compliance}),
         "statuses": list(MARKS),
-        "sheets": [_sheet(m, result.signoffs) for m in result.sheets],
+        "sheets": [_sheet(m, result.signoffs, judged_on.get(m.label, [])) for m in result.sheets],
     }
 
 
@@ -243,7 +244,9 @@ def _cell(model: str, c: ClauseStatus | None) -> dict[str, str]:
     }
 
 
-def _sheet(m: ModelSheet, signoffs: Iterable[SignOff]) -> dict[str, Any]:
+def _sheet(
+    m: ModelSheet, signoffs: Iterable[SignOff], judged_on: list[tuple[str, str]]
+) -> dict[str, Any]:
     a = m.assessment
     assessment = None
     if a is not None:
@@ -256,6 +259,7 @@ def _sheet(m: ModelSheet, signoffs: Iterable[SignOff]) -> dict[str, Any]:
         "risk_tier": m.risk_tier,
         "annex_iii": m.annex_iii or "",
         "where": f"{m.where.path}:{m.where.line}" if m.where.line else m.where.path,
+        "judged_on": judged_on,
         "assessment": assessment,
         "signoffs": [_signoff(s) for s in signoffs if s.assessment in names],
         "waivers": list(m.waivers),

@@ -9,7 +9,8 @@ from aigov_gate import __version__
 from aigov_gate.result import Finding, Location, Severity
 from aigov_gate.validation import ValidationResult
 
-SCHEMA_VERSION = 1
+#: 2: the gate's ``models[].judged_on`` and ``findings[].details`` (docs/json-output.md).
+SCHEMA_VERSION = 2
 
 
 def _location(location: Location) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from aigov_gate.reporters.common import by_model
+from aigov_gate.reporters.common import by_model, judged, judged_properties
 from aigov_gate.result import Finding, GateResult
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -42,7 +42,8 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
 def _line(f: Finding) -> str:
     waived = f" (waived by {f.waived_by})" if f.waived else ""
     hint = f"\n  hint: {f.hint}" if f.hint else ""
-    return f"{f.location}: [{f.severity.label}] {f.message}{waived}{hint}"
+    details = "".join(f"\n  {d}" for d in f.details)
+    return f"{f.location}: [{f.severity.label}] {f.message}{waived}{details}{hint}"
 
 
 def _case(
@@ -82,6 +83,7 @@ def _suite(
     cases: dict[str, list[Finding]],
     result: GateResult,
     gitlab: bool,
+    judged_on: tuple[tuple[str, str], ...] = (),
 ) -> None:
     situation = result.situation
     suite = _sub(root, "testsuite", name=name, package="aigov", id=str(len(root)))
@@ -92,6 +94,8 @@ def _suite(
     _sub(properties, "property", name="aigov.as_of", value=situation.today.isoformat())
     if situation.environment:
         _sub(properties, "property", name="aigov.environment", value=situation.environment)
+    for key, text in judged_on:
+        _sub(properties, "property", name=key, value=text)
     failures = skipped = 0
     rest: list[Finding] = []
     for rule in sorted(cases):
@@ -113,7 +117,14 @@ def _render(result: GateResult, gitlab: bool) -> str:
         cases: dict[str, list[Finding]] = {rule: [] for rule in model.evaluated}
         for f in groups[model.label]:
             cases.setdefault(f.rule_id, []).append(f)
-        _suite(root, model.label, cases, result, gitlab)
+        _suite(
+            root,
+            model.label,
+            cases,
+            result,
+            gitlab,
+            tuple(judged_properties(judged(result, model))),
+        )
     if rest or not result.models:
         cases = {}
         for f in rest:

@@ -7,7 +7,7 @@ line saying how many rows were left out; the JSON/SARIF reports hold everything.
 from __future__ import annotations
 
 from aigov_gate.reporters import signoff
-from aigov_gate.reporters.common import level, md_cell, where
+from aigov_gate.reporters.common import judged, level, md_cell, where
 from aigov_gate.reporters.compliance import markdown_table
 from aigov_gate.result import Finding, GateResult
 
@@ -29,7 +29,7 @@ def _table(result: GateResult, findings: list[Finding]) -> list[str]:
 
 
 def _compliance_moves(result: GateResult) -> list[str]:
-    """The clauses this change moves, and evidence gone stale: first, where reviewers look."""
+    """The clauses this change moves, and evidence gone stale, at most MAX_ROWS of each."""
     changes, stale = result.compliance_changes, result.stale_evidence
     out = ["", f"### Compliance changes since `{md_cell(result.base or '')}`", ""]
     if result.compliance_base_error:
@@ -45,20 +45,24 @@ def _compliance_moves(result: GateResult) -> list[str]:
             "| | Framework | Model | Clause | Before | After | Why |",
             "|---|---|---|---|---|---|---|",
         ]
-        for c in changes:
+        for c in changes[:MAX_ROWS]:
             arrow = "⬇️ worse" if c.worse else "⬆️ better" if c.better else "↔️"
             out.append(
                 f"| {arrow} | {md_cell(c.framework)} | `{md_cell(c.model)}` | "
                 f"{md_cell(c.clause)} {md_cell(c.title)} | {c.before or '—'} | "
                 f"{c.after or '—'} | {md_cell(c.reason)} |"
             )
+        if len(changes) > MAX_ROWS:
+            out.append(f"\n… and {len(changes) - MAX_ROWS} more (see the JSON report)")
     if stale:
         out += ["", f"**Evidence that stopped counting ({len(stale)})**", ""]
         out += [
             f"- `{md_cell(e.evidence)}` for {md_cell(e.framework)} {md_cell(e.clause)} "
             f"(`{md_cell(e.model)}`): {md_cell(e.now)}"
-            for e in stale
+            for e in stale[:MAX_ROWS]
         ]
+        if len(stale) > MAX_ROWS:
+            out.append(f"- … and {len(stale) - MAX_ROWS} more (see the JSON report)")
     return out
 
 
@@ -71,14 +75,13 @@ def render_markdown(result: GateResult, colour: bool = False) -> str:
         f"{result.policies} policies, {result.documents} documents."
         + (f" Changed since `{result.base}`: {len(result.changed)} file(s)." if result.base else "")
     )
-    if result.base and (result.compliance or result.compliance_changes):
-        out += _compliance_moves(result)
     if result.models:
-        out += ["", "| Model | Decision | Checks | Findings |", "|---|---|---|---|"]
+        out += ["", "| Model | Decision | Checks | Findings | Judged on |", "|---|---|---|---|---|"]
         for m in result.models:
             decision = "❌ blocked" if result.model_blocked(m) else "✅ passed"
             count = result.model_findings(m)
-            out.append(f"| `{m.label}` | {decision} | {len(m.evaluated)} | {count} |")
+            basis = "<br>".join(f"{k}: {md_cell(v)}" for k, v in judged(result, m).lines())
+            out.append(f"| `{m.label}` | {decision} | {len(m.evaluated)} | {count} | {basis} |")
     blocking = result.blocking
     if blocking:
         out += ["", f"### Blocking ({len(blocking)})", "", *_table(result, blocking)]
@@ -89,6 +92,8 @@ def render_markdown(result: GateResult, colour: bool = False) -> str:
                 f"- `{f.rule_id}` ({md_cell(f.model or f.target)}): {md_cell(f.hint)}"
                 for f in hints
             ]
+    if result.base and (result.compliance or result.compliance_changes):
+        out += _compliance_moves(result)  # after the decision and what blocks it
     others = [f for f in result.findings if not result.blocks(f) and not f.waived]
     if others:
         out += ["", f"<details><summary>Not blocking ({len(others)})</summary>", ""]

@@ -18,7 +18,7 @@ from typing import Any
 
 from aigov_gate import __version__
 from aigov_gate.catalog import DOCS_URL, RULES
-from aigov_gate.reporters.common import fingerprints, level
+from aigov_gate.reporters.common import fingerprints, judged, judged_to_json, level
 from aigov_gate.result import Finding, GateResult, Severity
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -155,7 +155,7 @@ def _location(f: Finding, prefix: str) -> dict[str, Any]:
 def _result(
     result: GateResult, f: Finding, index: dict[str, int], fingerprint: str
 ) -> dict[str, Any]:
-    message = f.message + (f"\nHint: {f.hint}" if f.hint else "")
+    message = "\n".join([f.message, *f.details]) + (f"\nHint: {f.hint}" if f.hint else "")
     item: dict[str, Any] = {
         "ruleId": f.rule_id,
         "ruleIndex": index[f.rule_id],
@@ -183,6 +183,10 @@ def _result(
     if f.waived:
         item["suppressions"] = [{"kind": "external", "justification": f"waived by {f.waived_by}"}]
     return item
+
+
+def _judged_on(result: GateResult) -> list[dict[str, Any]]:
+    return [{"model": m.label, **judged_to_json(judged(result, m))} for m in result.models]
 
 
 def render_sarif(result: GateResult, colour: bool = False) -> str:
@@ -217,6 +221,8 @@ def render_sarif(result: GateResult, colour: bool = False) -> str:
                     }
                 },
                 "columnKind": "unicodeCodePoints",
+                # what each model's decision rested on (docs/gate.md, "What was judged")
+                "properties": {"judgedOn": _judged_on(result)},
                 "results": [
                     _result(result, f, index, fp)
                     for f, fp in zip(result.findings, prints, strict=True)

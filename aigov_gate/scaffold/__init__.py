@@ -1,7 +1,9 @@
 """Files ``aigov init`` writes, and the editor schemas ``aigov schema export`` writes.
 
-The template lives in ``scaffold/template`` (package data); ``{{organization}}`` and
-``{{today}}`` are substituted. Nothing is overwritten unless asked.
+The template lives in ``scaffold/template`` (package data, so its dotfiles are stored
+without the dot: ``gitignore`` is written as ``.gitignore``; and Python files with
+``.tmpl`` appended, so the project's own checks leave them alone); ``{{organization}}``,
+``{{today}}`` and ``{{version}}`` are substituted. Nothing is overwritten unless asked.
 """
 
 from __future__ import annotations
@@ -18,6 +20,19 @@ from aigov_gate.errors import UsageError
 
 SCHEMA_DIR = Path(".aigov/schemas")
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9._-]{0,126}[a-z0-9])?$")
+#: Top-level template entries written with a leading dot (package data drops dotfiles).
+_DOTTED = frozenset({"aigov.yaml", "gitignore", "pre-commit-config.yaml", "github"})
+_SUFFIXES = (".yaml", ".yml", ".md", ".py.tmpl", ".csv", "gitignore")
+
+#: The commands ``aigov init`` prints as next steps, from inside the new repository: each
+#: one ends green on the scaffold as written (tests/test_ci.py runs them).
+NEXT_STEPS = (
+    ("git init && git add -A", "a Git repository (the gate and the hooks read it)"),
+    ("aigov test run", "runs the plan's command, writes the TestRun under governance/runs/"),
+    ("git add -A && aigov gate", "the merge gate on the TestRun just written: PASSED"),
+    ("pip install pre-commit && pre-commit install", "the hooks in .pre-commit-config.yaml"),
+    ('git commit -m "Governance repository"', "the hooks run, then push and open a PR"),
+)
 
 
 def _template_files() -> dict[str, str]:
@@ -30,19 +45,23 @@ def _template_files() -> dict[str, str]:
             rel = f"{prefix}{child.name}"
             if child.is_dir():
                 stack.append((child, rel + "/"))
-            elif child.name.endswith((".yaml", ".md")):
-                files["." + rel if rel == "aigov.yaml" else rel] = child.read_text("utf-8")
+            elif child.name.endswith(_SUFFIXES):
+                dotted = rel.split("/", 1)[0] in _DOTTED
+                name = ("." + rel if dotted else rel).removesuffix(".tmpl")
+                files[name] = child.read_text("utf-8")
     return files
 
 
-def scaffold(directory: Path, organization: str, *, force: bool = False) -> list[Path]:
+def scaffold(directory: Path, organization: str, *, today: date, force: bool = False) -> list[Path]:
     """Write a starter governance repo into ``directory``; returns the paths written."""
     if not _NAME.match(organization):
         raise UsageError(
             f"organization '{organization}' is not a valid name",
             hint="use lower-case letters, digits, '.', '_' and '-' (e.g. acme-bank)",
         )
-    values = {"organization": organization, "today": date.today().isoformat()}
+    from aigov_gate import __version__
+
+    values = {"organization": organization, "today": today.isoformat(), "version": __version__}
     files = {rel: _fill(text, values) for rel, text in _template_files().items()}
     files.update({(SCHEMA_DIR / n).as_posix(): t for n, t in generate_schemas(AigovConfig).items()})
     existing = sorted(rel for rel in files if (directory / rel).exists())

@@ -35,6 +35,7 @@ from aigov_gate.references import Checked, DocKey
 from aigov_gate.result import Finding, Location, Severity, SignOff, Situation
 from aigov_gate.signoff import recorded
 from aigov_gate.signoff.context import Context
+from aigov_gate.signoff.details import signoff_details
 from aigov_gate.signoff.model import Request, Source
 from aigov_gate.signoff.rules import Subject, evaluate, subject_of
 
@@ -230,10 +231,8 @@ def _lowered_plans(
         verdict = checker.verdict(subject)
         out.signoffs.append(verdict)
         if not verdict.satisfied:
-            why = verdict.error or verdict.summary()
-            out.findings.extend(
-                replace(f, message=f"{f.message}; not signed off: {why}") for f in findings
-            )
+            why = ("not signed off:", *signoff_details(verdict))
+            out.findings.extend(replace(f, details=(*f.details, *why)) for f in findings)
 
 
 def _merge(
@@ -307,24 +306,24 @@ def _authority(checker: SignOffCheck, out: Outcome) -> None:
     out.signoffs.append(verdict)
     if verdict.satisfied and not error:
         return
-    why = error or verdict.summary()
-    for change in authority.changes:
-        edit = change.note or f"this change edits {change.what} (was {change.before}, now "
+    why, src = signoff_details(verdict, error), authority.source
+    how = (
+        f" ('aigov approvals sign --authority --base {src}', recorded in {AUTHORITY_APPROVALS})"
+        if recorded
+        else " on the pull request"
+    )
+    for change in authority.changes:  # a rewritten run's note says what and why
+        edit = f"{change.note}{change.after}); it stands only with sign-off" if change.note else ""
+        message = edit or f"{change.what} changed: {src}'s {change.what} apply until sign-off"
         out.findings.append(
             Finding(
                 change.rule,
                 Severity.HIGH,
-                f"{edit}{change.after}); until a {role} of {authority.source} signs it off, "
-                f"{authority.source}'s {change.what} apply: {why}",
+                message,
                 change.location,
                 target=change.what if change.note else "",
-                hint=f"get an approval from a {role} named in {authority.source}'s .aigov.yaml"
-                + (
-                    f" ('aigov approvals sign --authority --base {authority.source}', "
-                    f"recorded in {AUTHORITY_APPROVALS})"
-                    if recorded
-                    else " on the pull request"
-                ),
+                details=(f"was: {change.before}", f"now: {change.after}", *why),
+                hint=f"get an approval from a {role} named in {src}'s .aigov.yaml{how}",
             )
         )
 
@@ -411,10 +410,10 @@ def _findings(signoff: SignOff, doc: Checked, model: str) -> list[Finding]:
             Finding(
                 "waiver.unverified",
                 Severity.HIGH,
-                f"waiver {name} is not signed off ({signoff.ref}): {signoff.summary()}; "
-                "it waives nothing",
+                f"waiver {name} is not signed off ({signoff.ref}), so it waives nothing",
                 where,
                 target=doc.raw.target,
+                details=signoff_details(signoff),
                 hint="a member of waivers.approver_roles who is neither the author nor the "
                 "assessor approves it (on the pull request, or with 'aigov approvals sign')",
             )
@@ -423,10 +422,10 @@ def _findings(signoff: SignOff, doc: Checked, model: str) -> list[Finding]:
         Finding(
             "signoff.unverified",
             Severity.HIGH,
-            f"{name} says approval_status: approved, but its sign-off ({signoff.ref}) does not "
-            f"verify: {signoff.summary()}",
+            f"{name} says approval_status: approved, but its sign-off ({signoff.ref}) fails",
             where,
             target=doc.raw.target,
+            details=signoff_details(signoff),
             hint="get the approvals still needed on the current content, or set "
             "approval_status back to under_review",
             model=model,

@@ -39,6 +39,10 @@ class SignatureError(ValueError):
     """Why a signature does not verify (a sentence for a report)."""
 
 
+class AnotherPersonsKey(SignatureError):
+    """The key is listed, but for someone else: a signature with it never counts for ``who``."""
+
+
 def statement(
     kind: str, organization: str, name: str, digest: str, approver: str, role: str, day: date
 ) -> bytes:
@@ -213,7 +217,7 @@ class AllowedSigners:
             )
         mine = [s for s in listed if s.names(who)]
         if not mine:
-            raise SignatureError(
+            raise AnotherPersonsKey(
                 f"key {sig.fingerprint} is not listed for {normalise(who)} in "
                 f"{self.source or 'allowed_signers'}"
             )

@@ -255,7 +255,7 @@ def verdict(outcome: Outcome, attempts: int, retry: RetryConfig) -> tuple[str, s
         return "failed", f"HTTP {status}: the receiver refused it; not retried"
     reason = f"HTTP {status}" if status is not None else (outcome.error or "failed")
     if attempts >= retry.max_attempts:
-        return "failed", f"{reason}; gave up after {attempts} attempts"
+        return "failed", f"{reason}; gave up after {attempts} attempt" + "s" * (attempts != 1)
     return "retry", reason
 
 
@@ -488,7 +488,7 @@ def send_test(
         queue(outbox, [event], [replace(sub, status="active")], mask, time.time())
         with delivering(path):
             outcome = sender.send(sub.url, event.id, outbox.body(event.id), keys)
-        state, reason = verdict(outcome, settings.retry.max_attempts, settings.retry)
+        state, reason = verdict(outcome, 1, settings.retry.model_copy(update={"max_attempts": 1}))
         final = "delivered" if state == "delivered" else "failed"
         started = time.time() - outcome.seconds
         delivery = outbox.delivery(event.id, sub.key)
