@@ -36,7 +36,7 @@ def _pairs(value: str | None, option: str) -> dict[str, str]:
 
 
 @metrics_group.command("compute")
-@click.argument("predictions", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("predictions", metavar="PREDICTIONS")
 @click.option("--plan", "plan_name", required=True, metavar="PLAN", help="The TestPlan.")
 @click.option("--test", "tests", multiple=True, metavar="NAME", help="Only these tests.")
 @click.option(
@@ -80,6 +80,18 @@ def _pairs(value: str | None, option: str) -> dict[str, str]:
     default="none",
     help="Widen each interval for the number of intervals (Bonferroni).",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "numpy"]),
+    default="duckdb",
+    show_default=True,
+    help="Who counts the cells: DuckDB (globs, out of core) or numpy (one file in memory).",
+)
+@click.option(
+    "--score-precision",
+    type=click.IntRange(0, 15),
+    help="Round scores to this many decimals before counting (duckdb; fewer cells).",
+)
 @click.option("--dataset", metavar="NAME", help="The Dataset (default: AIGOV_DATASET).")
 @click.option("--max-bytes", type=click.IntRange(min=1), help="Largest predictions file.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
@@ -92,7 +104,7 @@ def _pairs(value: str | None, option: str) -> dict[str, str]:
 @repo_option
 @config_option
 def compute_command(
-    predictions: Path,
+    predictions: str,
     plan_name: str,
     tests: tuple[str, ...],
     columns: str | None,
@@ -108,6 +120,8 @@ def compute_command(
     level: float,
     rate_interval: str,
     adjust: str,
+    engine: str,
+    score_precision: int | None,
     dataset: str | None,
     max_bytes: int | None,
     out: Path | None,
@@ -115,7 +129,7 @@ def compute_command(
     repo: Path | None,
     config_path: Path | None,
 ) -> None:
-    """The metrics PLAN's tests ask for, computed from PREDICTIONS (CSV or Parquet).
+    """The metrics PLAN's tests ask for, computed from PREDICTIONS (CSV or Parquet, or a glob).
 
     Prints JSON lines (the result protocol of 'aigov test run'), each with n and, with
     --bootstrap N, a percentile interval (seeded: the same seed gives the same interval).
@@ -149,7 +163,8 @@ def compute_command(
     slices = [s for s in (protected or "").split(",") if s.strip()]
     slices += [part for r in wanted if r.slice_key for part in r.slice_key.split("&")]
     slices = list(dict.fromkeys(s.strip() for s in slices))
-    data = table.read(predictions, cols, slices, regression, max_bytes or table.DEFAULT_MAX_BYTES)
+    limit = max_bytes or table.DEFAULT_MAX_BYTES
+    data = _read(engine, predictions, (cols, slices, regression, limit), score_precision)
     _bind(graph, plans[0].organization, dataset or os.environ.get("AIGOV_DATASET"), data)
     settings = Settings(level, adjust, bootstrap, seed, rate_interval)
     options = compute.Options(
@@ -159,6 +174,25 @@ def compute_command(
     for warning in warnings:
         say(f"warning: {warning}", err=True)
     _emit("\n".join(lines) + "\n", append, out)
+
+
+def _read(
+    engine: str,
+    predictions: str,
+    how: tuple[dict[str, str | None], list[str], bool, int],
+    precision: int | None,
+) -> Predictions:
+    """The predictions, read by the engine chosen (numpy: rows; duckdb: counted cells)."""
+    from aigov_gate.errors import UsageError
+    from aigov_gate.measure import table
+
+    if engine == "numpy":
+        if precision is not None:
+            raise UsageError("--score-precision needs --engine duckdb", hint="drop one of them")
+        return table.read(Path(predictions), *how)
+    from aigov_gate.measure import duck
+
+    return duck.read(predictions, *how, precision)
 
 
 def _emit(text: str, append: bool, out: Path | None) -> None:
