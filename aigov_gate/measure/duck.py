@@ -65,8 +65,13 @@ def files(pattern: str, max_bytes: int) -> Source:
     digests = [table.sha256(p) for p in found]
     digest = digests[0]
     if _MAGIC & set(pattern):
-        digest = hashlib.sha256("".join(d + "\n" for d in digests).encode()).hexdigest()
+        digest = combined(digests)
     return Source(pattern, found, kinds.pop(), digest)
+
+
+def combined(digests: list[str]) -> str:
+    """One digest for several files: SHA-256 over their sorted hex digests, one a line."""
+    return hashlib.sha256("".join(d + "\n" for d in sorted(digests)).encode()).hexdigest()
 
 
 def _quote(name: str) -> str:
@@ -112,6 +117,28 @@ def _relation(con: Any, src: Source) -> Any:
         raise UsageError(f"{src.pattern}: not {kind}: {first}", hint="check the file") from None
 
 
+@dataclass(frozen=True)
+class Cells:
+    """The counted cells, as DuckDB returns them: what a partial holds and merges add up.
+
+    ``groups`` are the raw slice values of each cell (text, or None for a null), one list
+    per protected column; ``numbers`` the label / class / score of each cell by role.
+    """
+
+    pattern: str
+    sha256: str
+    declared: str | None
+    columns: dict[str, str]  # role -> the file's column
+    protected: list[str]
+    groups: list[list[str | None]]
+    numbers: dict[str, Floats]
+    counts: Floats
+
+    @property
+    def rows(self) -> int:
+        return int(self.counts.sum())
+
+
 def read(
     pattern: str,
     columns: dict[str, str | None],
@@ -124,6 +151,52 @@ def read(
 
     ``precision`` rounds scores to that many decimals before grouping (fewer cells).
     """
+    return predictions(count(pattern, columns, protected, regression, max_bytes, precision))
+
+
+def predictions(cells: Cells) -> Predictions:
+    """The cells as :class:`Predictions` whose entries are weighted by ``counts``.
+
+    Entries are put in one order (slices, then label, class, score) and equal ones are
+    added up, so the cells of one run and the concatenated cells of its shards give the
+    same entries, whatever order DuckDB's threads returned them in.
+    """
+    pairs = zip(cells.protected, cells.groups, strict=True)
+    groups = [_grouping(n, v, cells.pattern) for n, v in pairs]
+    roles = [r for r in ("y_true", "y_pred", "y_score") if r in cells.numbers]
+    columns = [g.index.astype(np.float64) for g in groups] + [cells.numbers[r] for r in roles]
+    order = np.lexsort(columns[::-1])
+    ordered = [c[order] for c in columns]
+    same = np.ones(max(len(order) - 1, 0), dtype=bool)  # entry i+1 equals entry i
+    for c in ordered:
+        same &= c[1:] == c[:-1]
+    starts = np.flatnonzero(np.concatenate([[True], ~same]))
+    counts = np.add.reduceat(cells.counts[order], starts)
+    keep = order[starts]
+    numbers = {r: cells.numbers[r][keep] for r in roles}
+    groups = [Grouping(g.key, g.labels, g.index[keep]) for g in groups]
+    return Predictions(
+        Path(cells.pattern),
+        cells.sha256,
+        cells.rows,
+        numbers["y_true"],
+        numbers.get("y_pred"),
+        numbers.get("y_score"),
+        groups,
+        cells.declared,
+        counts,
+    )
+
+
+def count(
+    pattern: str,
+    columns: dict[str, str | None],
+    protected: list[str],
+    regression: bool = False,
+    max_bytes: int = table.DEFAULT_MAX_BYTES,
+    precision: int | None = None,
+) -> Cells:
+    """The cells of the rows of ``pattern``, checked (one GROUP BY in DuckDB)."""
     import duckdb
 
     src = files(pattern, max_bytes)
@@ -145,18 +218,9 @@ def read(
     if data is None:
         _explain(con, src, columns, protected, regression, max_bytes, wanted)
         raise UsageError(f"{pattern}: a value is not a number, NaN or out of range")
-    groups = [_grouping(name, cells[f"g{i}"], pattern) for i, name in enumerate(protected)]
-    return Predictions(
-        Path(pattern),
-        src.sha256,
-        int(counts.sum()),
-        data["y_true"],
-        data.get("y_pred"),
-        data.get("y_score"),
-        groups,
-        _declared(con, src),
-        counts,
-    )
+    groups = [_raw(cells[f"g{i}"]) for i in range(len(protected))]
+    declared = _declared(con, src)
+    return Cells(pattern, src.sha256, declared, wanted, protected, groups, data, counts)
 
 
 def _roles(
@@ -256,12 +320,17 @@ def _explain(
             )
 
 
-def _grouping(key: str, values: Any, source: str) -> Grouping:
+def _raw(values: Any) -> list[str | None]:
+    """A fetched text column as a list, None for a null."""
+    data = [str(v) for v in np.ma.getdata(values)]
+    if not np.ma.is_masked(values):
+        return list(data)
+    mask = np.ma.getmaskarray(values)
+    return [None if m else v for v, m in zip(data, mask, strict=True)]
+
+
+def _grouping(key: str, raw: list[str | None], source: str) -> Grouping:
     """A slice column's cells: labels sorted by their text (as :func:`table.read`)."""
-    raw = [None if v is None or v is np.ma.masked else str(v) for v in np.ma.getdata(values)]
-    if np.ma.is_masked(values):
-        mask = np.ma.getmaskarray(values)
-        raw = [None if m else v for v, m in zip(raw, mask, strict=True)]
     distinct = sorted(set(raw), key=lambda v: (v is None, v or ""))
     code = {v: i for i, v in enumerate(distinct)}
     index = np.fromiter((code[v] for v in raw), np.int64, len(raw))
@@ -291,4 +360,4 @@ def _declared(con: Any, src: Source) -> str | None:
     return found.pop() if found else None
 
 
-__all__ = ["Source", "files", "read"]
+__all__ = ["Cells", "Source", "combined", "count", "files", "predictions", "read"]
