@@ -18,9 +18,9 @@ A partial is JSON of this shape (``version`` 1)::
      "cells": {"groups": [["female", "male", ...]], "y_true": [...], "y_score": [...],
                "n": [...]}}
 
-The standard library's ``json`` reads it, with a size limit (``--max-bytes``), NaN and
-infinity refused, and every field checked for its type: the project's guarded JSON reader
-(``loading/safe_json.py``) is not on main yet.
+The project's guarded JSON reader (:mod:`aigov_gate.loading.safe_json`) reads it, with a
+size limit (``--max-bytes``, default 1 GiB), its depth bounded, NaN and infinity refused;
+then every field is checked for its type.
 """
 
 from __future__ import annotations
@@ -126,10 +126,6 @@ def _bad(path: Path, what: str) -> UsageError:
     )
 
 
-def _constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
 def _field(doc: dict[str, Any], key: str, kind: type | tuple[type, ...], path: Path) -> Any:
     value = doc.get(key)
     if not isinstance(value, kind) or isinstance(value, bool) is not (kind is bool):
@@ -150,18 +146,15 @@ def load(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Partial:
     """One partial, every field checked (a clear error for anything else)."""
     if not path.is_file():
         raise UsageError(f"{path}: no such file", hint="pass the partials to merge")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise UsageError(
-            f"{path} is {size} bytes, over the limit of {max_bytes}",
-            hint="raise it with --max-bytes",
-        )
+    from aigov_gate.loading.safe_json import JsonError, JsonLimits, load_file
+
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"), parse_constant=_constant)
-    except UnicodeDecodeError:
-        raise _bad(path, "not UTF-8") from None
-    except ValueError as exc:
-        raise _bad(path, f"not JSON ({exc})") from None
+        doc = load_file(path, JsonLimits(max_bytes=max_bytes), expect=dict, constants=False)
+    except JsonError as exc:
+        if exc.line:
+            raise _bad(path, f"not JSON: {exc.at(str(path))}") from None
+        hint = "raise it with --max-bytes" if "over the limit" in exc.message else ""
+        raise UsageError(f"{path}: {exc.message}", hint=hint) from None
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
         raise _bad(path, f"'kind' is not {KIND}")
     if doc.get("version") != VERSION:
