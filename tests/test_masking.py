@@ -228,6 +228,38 @@ def _commands(repo: Path, tmp: Path) -> dict[str, list[list[str]]]:
                 "loan-applications-holdout-2025",
             ]
         ],
+        "metrics merge": [
+            [
+                "metrics",
+                "compute",
+                str(repo / "evaluation" / "holdout-scores.csv"),
+                *r,
+                "--plan",
+                "credit-scoring-plan",
+                "--test",
+                "fairness-sex",
+                "--columns",
+                "y_true=repaid,y_pred=approved,y_score=score",
+                "--metric",
+                "approval_rate=selection_rate",
+                "--partial",
+                str(tmp / "holdout.partial.json"),
+            ],
+            [
+                "metrics",
+                "merge",
+                str(tmp / "holdout.partial.json"),
+                *r,
+                "--plan",
+                "credit-scoring-plan",
+                "--test",
+                "fairness-sex",
+                "--metric",
+                "approval_rate=selection_rate",
+                "--dataset",
+                "loan-applications-holdout-2025",
+            ],
+        ],
         "import model-card": [["import", "model-card", str(card), *r, "--out", str(tmp / "imp1")]],
         "import cyclonedx": [
             [

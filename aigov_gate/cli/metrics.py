@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,7 +15,9 @@ from aigov_gate.cli.output import say
 
 if TYPE_CHECKING:
     from aigov_gate.graph import Graph
+    from aigov_gate.measure.compute import Options, Request
     from aigov_gate.measure.table import Predictions
+    from aigov_gate.references import Checked
 
 
 @click.group("metrics")
@@ -35,93 +39,104 @@ def _pairs(value: str | None, option: str) -> dict[str, str]:
     return out
 
 
-@metrics_group.command("compute")
-@click.argument("predictions", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--plan", "plan_name", required=True, metavar="PLAN", help="The TestPlan.")
-@click.option("--test", "tests", multiple=True, metavar="NAME", help="Only these tests.")
-@click.option(
-    "--columns",
-    metavar="y_true=COL,y_pred=COL,y_score=COL",
-    help="The file's columns (default: y_true, y_pred, y_score; y_pred and y_score optional).",
-)
-@click.option("--protected", metavar="COL,COL", help="Slice by these columns (and slice_keys).")
-@click.option("--intersectional", is_flag=True, help="Also slice by all of them combined.")
-@click.option(
-    "--threshold",
-    type=float,
-    default=0.5,
-    show_default=True,
-    help="y_pred = y_score >= this, when there is no y_pred column.",
-)
-@click.option("--regression", is_flag=True, help="y_true and y_pred are numbers (mae, rmse).")
-@click.option("--metric", "aliases", metavar="PLAN_NAME=METRIC", help="Map plan names.")
-@click.option(
-    "--intervals", is_flag=True, help="Report intervals (rates and disparities: no replicates)."
-)
-@click.option(
-    "--bootstrap",
-    type=click.IntRange(min=0, max=100000),
-    default=0,
-    help="Replicates for the metrics that need them (implies --intervals).",
-)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--jobs", type=click.IntRange(min=1, max=64), help="Processes (default: every CPU).")
-@click.option("--level", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True)
-@click.option(
-    "--rate-interval",
-    type=click.Choice(["wilson", "clopper-pearson"]),
-    default="wilson",
-    show_default=True,
-    help="The interval of a rate (clopper-pearson: exact, never below the level, wider).",
-)
-@click.option(
-    "--adjust",
-    type=click.Choice(["none", "bonferroni"]),
-    default="none",
-    help="Widen each interval for the number of intervals (Bonferroni).",
-)
-@click.option("--dataset", metavar="NAME", help="The Dataset (default: AIGOV_DATASET).")
-@click.option("--max-bytes", type=click.IntRange(min=1), help="Largest predictions file.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
-@click.option(
-    "--append-to-result-file",
-    "append",
-    is_flag=True,
-    help="Append to AIGOV_RESULT_FILE (inside 'aigov test run').",
-)
-@repo_option
-@config_option
-def compute_command(
-    predictions: Path,
-    plan_name: str,
-    tests: tuple[str, ...],
-    columns: str | None,
-    protected: str | None,
-    intersectional: bool,
-    threshold: float,
-    regression: bool,
-    aliases: str | None,
-    intervals: bool,
-    bootstrap: int,
-    seed: int,
-    jobs: int | None,
-    level: float,
-    rate_interval: str,
-    adjust: str,
-    dataset: str | None,
-    max_bytes: int | None,
-    out: Path | None,
-    append: bool,
-    repo: Path | None,
-    config_path: Path | None,
-) -> None:
-    """The metrics PLAN's tests ask for, computed from PREDICTIONS (CSV or Parquet).
+_SHARED = [  # the options compute and merge share: the plan, slicing, intervals, output
+    click.option("--plan", "plan_name", required=True, metavar="PLAN", help="The TestPlan."),
+    click.option("--test", "tests", multiple=True, metavar="NAME", help="Only these tests."),
+    click.option("--intersectional", is_flag=True, help="Also slice by all of them combined."),
+    click.option(
+        "--threshold",
+        type=float,
+        default=0.5,
+        show_default=True,
+        help="y_pred = y_score >= this, when there is no y_pred column.",
+    ),
+    click.option("--metric", "aliases", metavar="PLAN_NAME=METRIC", help="Map plan names."),
+    click.option(
+        "--intervals",
+        is_flag=True,
+        help="Report intervals (rates and disparities: no replicates).",
+    ),
+    click.option(
+        "--bootstrap",
+        type=click.IntRange(min=0, max=100000),
+        default=0,
+        help="Replicates for the metrics that need them (implies --intervals).",
+    ),
+    click.option("--seed", type=int, default=0, show_default=True),
+    click.option(
+        "--jobs", type=click.IntRange(min=1, max=64), help="Processes (default: every CPU)."
+    ),
+    click.option("--level", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True),
+    click.option(
+        "--rate-interval",
+        type=click.Choice(["wilson", "clopper-pearson"]),
+        default="wilson",
+        show_default=True,
+        help="The interval of a rate (clopper-pearson: exact, never below the level, wider).",
+    ),
+    click.option(
+        "--adjust",
+        type=click.Choice(["none", "bonferroni"]),
+        default="none",
+        help="Widen each interval for the number of intervals (Bonferroni).",
+    ),
+    click.option("--dataset", metavar="NAME", help="The Dataset (default: AIGOV_DATASET)."),
+    click.option("--max-bytes", type=click.IntRange(min=1), help="Largest input (all files)."),
+    click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here."),
+    click.option(
+        "--append-to-result-file",
+        "append",
+        is_flag=True,
+        help="Append to AIGOV_RESULT_FILE (inside 'aigov test run').",
+    ),
+    repo_option,
+    config_option,
+]
 
-    Prints JSON lines (the result protocol of 'aigov test run'), each with n and, with
-    --bootstrap N, a percentile interval (seeded: the same seed gives the same interval).
-    Refuses a file whose row count differs from the Dataset's 'records', or whose declared
-    dataset digest differs from the Dataset's 'digest'. Method: docs/metrics.md.
-    """
+
+def _measuring(command: Callable[..., None]) -> Callable[..., None]:
+    """Add the shared options (:data:`_SHARED`, in that order) to a command."""
+    for option in reversed(_SHARED):
+        command = option(command)
+    return command
+
+
+@dataclass(frozen=True)
+class _Run:
+    """The plan, what it asks for, and how to measure: from the shared options."""
+
+    graph: Graph
+    plan: Checked
+    wanted: list[Request]
+    options: Options
+    dataset: str | None
+    max_bytes: int | None
+    out: Path | None
+    append: bool
+
+    @property
+    def plan_id(self) -> dict[str, str]:
+        from aigov_gate.measure.partial import plan_digest
+
+        return {"name": self.plan.model.metadata.name, "sha256": plan_digest(self.plan.raw.data)}
+
+    def slices(self, protected: list[str]) -> list[str]:
+        slices = protected + [p for r in self.wanted if r.slice_key for p in r.slice_key.split("&")]
+        return list(dict.fromkeys(s.strip() for s in slices if s.strip()))
+
+    def finish(self, data: Predictions, whole: bool = True) -> None:
+        """Bind the data to the Dataset, measure, and write the lines."""
+        from aigov_gate.measure import compute
+
+        _bind(self.graph, self.plan.organization, self.dataset, data, whole)
+        lines, warnings = compute.measure(self.wanted, data, self.options)
+        for warning in warnings:
+            say(f"warning: {warning}", err=True)
+        _emit("\n".join(lines) + "\n", self.append, self.out)
+
+
+def _run(regression: bool, **given: Any) -> _Run:
+    """The shared options, resolved: the repository's plan, its requests, the settings."""
     from aigov_gate.cli.context import find_repo
     from aigov_gate.config import find_config, load_config
     from aigov_gate.errors import UsageError
@@ -133,32 +148,159 @@ def compute_command(
             "aigov metrics needs numpy", hint="pip install 'aigov-gate[metrics]'"
         ) from None
     from aigov_gate.graph import Graph
-    from aigov_gate.measure import compute, resample, table
+    from aigov_gate.measure import compute, resample
     from aigov_gate.measure.intervals import Settings
     from aigov_gate.validation import validate_repo
 
-    root = find_repo(repo)
-    config = load_config(config_path or find_config(root))
+    root = find_repo(given["repo"])
+    config = load_config(given["config_path"] or find_config(root))
     graph = Graph(validate_repo(root, config).documents)
-    plans = [p for p in graph.by_kind.get("TestPlan", []) if p.model.metadata.name == plan_name]
+    name = given["plan_name"]
+    plans = [p for p in graph.by_kind.get("TestPlan", []) if p.model.metadata.name == name]
     if not plans:
         known = sorted(p.model.metadata.name for p in graph.by_kind.get("TestPlan", []))
-        raise UsageError(f"no TestPlan named '{plan_name}'", hint=f"plans: {', '.join(known)}")
-    wanted = compute.requests(plans[0], tests, _pairs(aliases, "--metric"))
-    cols = _columns(columns)
-    slices = [s for s in (protected or "").split(",") if s.strip()]
-    slices += [part for r in wanted if r.slice_key for part in r.slice_key.split("&")]
-    slices = list(dict.fromkeys(s.strip() for s in slices))
-    data = table.read(predictions, cols, slices, regression, max_bytes or table.DEFAULT_MAX_BYTES)
-    _bind(graph, plans[0].organization, dataset or os.environ.get("AIGOV_DATASET"), data)
-    settings = Settings(level, adjust, bootstrap, seed, rate_interval)
+        raise UsageError(f"no TestPlan named '{name}'", hint=f"plans: {', '.join(known)}")
+    wanted = compute.requests(plans[0], given["tests"], _pairs(given["aliases"], "--metric"))
+    g = given
+    settings = Settings(g["level"], g["adjust"], g["bootstrap"], g["seed"], g["rate_interval"])
     options = compute.Options(
-        threshold, regression, intersectional, intervals, settings, jobs or resample.cores()
+        g["threshold"],
+        regression,
+        g["intersectional"],
+        g["intervals"],
+        settings,
+        g["jobs"] or resample.cores(),
     )
-    lines, warnings = compute.measure(wanted, data, options)
-    for warning in warnings:
-        say(f"warning: {warning}", err=True)
-    _emit("\n".join(lines) + "\n", append, out)
+    dataset = g["dataset"] or os.environ.get("AIGOV_DATASET")
+    return _Run(graph, plans[0], wanted, options, dataset, g["max_bytes"], g["out"], g["append"])
+
+
+@metrics_group.command("compute")
+@click.argument("predictions", metavar="PREDICTIONS")
+@click.option(
+    "--columns",
+    metavar="y_true=COL,y_pred=COL,y_score=COL",
+    help="The file's columns (default: y_true, y_pred, y_score; y_pred and y_score optional).",
+)
+@click.option("--protected", metavar="COL,COL", help="Slice by these columns (and slice_keys).")
+@click.option("--regression", is_flag=True, help="y_true and y_pred are numbers (mae, rmse).")
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "numpy"]),
+    default="duckdb",
+    show_default=True,
+    help="Who counts the cells: DuckDB (globs, out of core) or numpy (one file in memory).",
+)
+@click.option(
+    "--score-precision",
+    type=click.IntRange(0, 15),
+    help="Round scores to this many decimals before counting (duckdb; fewer cells).",
+)
+@click.option(
+    "--partial",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the cells here (JSON) for 'aigov metrics merge', instead of the lines.",
+)
+@click.option(
+    "--min-cell-count",
+    type=click.IntRange(min=1),
+    help="With --partial: refuse cells of fewer rows than this (no row-level data).",
+)
+@_measuring
+def compute_command(
+    predictions: str,
+    columns: str | None,
+    protected: str | None,
+    regression: bool,
+    engine: str,
+    score_precision: int | None,
+    partial: Path | None,
+    min_cell_count: int | None,
+    **shared: Any,
+) -> None:
+    """The metrics PLAN's tests ask for, computed from PREDICTIONS (CSV or Parquet, or a glob).
+
+    Prints JSON lines (the result protocol of 'aigov test run'), each with n and, with
+    --bootstrap N, a percentile interval (seeded: the same seed gives the same interval).
+    Refuses a file whose row count differs from the Dataset's 'records', or whose declared
+    dataset digest differs from the Dataset's 'digest'. Method: docs/metrics.md.
+    """
+    from aigov_gate.errors import UsageError
+    from aigov_gate.measure import table
+
+    run = _run(regression, **shared)
+    slices = run.slices((protected or "").split(","))
+    how = (_columns(columns), slices, regression, run.max_bytes or table.DEFAULT_MAX_BYTES)
+    if partial is None:
+        if min_cell_count is not None:
+            raise UsageError("--min-cell-count goes with --partial", hint="add --partial OUT")
+        run.finish(_read(engine, predictions, how, score_precision))
+        return
+    if engine != "duckdb" or shared["bootstrap"] or shared["intervals"]:
+        raise UsageError(
+            "--partial writes cells: it needs --engine duckdb, and no --bootstrap or --intervals",
+            hint="give --bootstrap and --intervals to 'aigov metrics merge'",
+        )
+    from aigov_gate.measure import duck
+    from aigov_gate.measure import partial as partials
+
+    cells = duck.count(predictions, *how, score_precision)
+    _bind(run.graph, run.plan.organization, run.dataset, duck.predictions(cells), whole=False)
+    text = partials.dump(cells, run.plan_id, regression, score_precision, min_cell_count)
+    partial.write_text(text, encoding="utf-8")
+    say(f"{partial}: {len(cells.counts)} cells of {cells.rows} rows", err=True)
+
+
+@metrics_group.command("merge")
+@click.argument(
+    "partials", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@_measuring
+def merge_command(partials: tuple[Path, ...], **shared: Any) -> None:
+    """The lines one run over all the rows prints, from PARTIALS ('compute --partial').
+
+    Every partial must be of the same plan (its digest), counted with the same columns,
+    slices, score precision and minimum cell count, and of different predictions.
+    """
+    from aigov_gate.measure import duck
+    from aigov_gate.measure import partial as p
+
+    limit = shared["max_bytes"] or p.DEFAULT_MAX_BYTES
+    loaded = [p.load(path, limit) for path in partials]
+    run = _run(loaded[0].regression, **shared)
+    cells = p.merge(loaded, run.plan_id)
+    _needs(run.slices([]), cells.protected, partials[0])
+    run.finish(duck.predictions(cells))
+
+
+def _needs(slices: list[str], protected: list[str], path: Path) -> None:
+    from aigov_gate.errors import UsageError
+
+    missing = [s for s in slices if s not in protected]
+    if missing:
+        raise UsageError(
+            f"{path}: the plan slices by {', '.join(missing)}, the partials do not",
+            hint="recompute the partials with --protected " + ",".join(slices),
+        )
+
+
+def _read(
+    engine: str,
+    predictions: str,
+    how: tuple[dict[str, str | None], list[str], bool, int],
+    precision: int | None,
+) -> Predictions:
+    """The predictions, read by the engine chosen (numpy: rows; duckdb: counted cells)."""
+    from aigov_gate.errors import UsageError
+    from aigov_gate.measure import table
+
+    if engine == "numpy":
+        if precision is not None:
+            raise UsageError("--score-precision needs --engine duckdb", hint="drop one of them")
+        return table.read(Path(predictions), *how)
+    from aigov_gate.measure import duck
+
+    return duck.read(predictions, *how, precision)
 
 
 def _emit(text: str, append: bool, out: Path | None) -> None:
@@ -190,8 +332,13 @@ def _columns(columns: str | None) -> dict[str, str | None]:
     return {**defaults, **given}  # None: the column of that name, if the file has it
 
 
-def _bind(graph: Graph, organization: str, name: str | None, data: Predictions) -> None:
-    """Refuse predictions that do not match the Dataset's declared rows or digest."""
+def _bind(
+    graph: Graph, organization: str, name: str | None, data: Predictions, whole: bool = True
+) -> None:
+    """Refuse predictions that do not match the Dataset's declared rows or digest.
+
+    A partial (``whole=False``) is a shard: its rows are checked when merged.
+    """
     from aigov_gate.documents.assets import Dataset
     from aigov_gate.errors import UsageError
 
@@ -201,7 +348,7 @@ def _bind(graph: Graph, organization: str, name: str | None, data: Predictions) 
     if doc is None or not isinstance(doc.model, Dataset):
         raise UsageError(f"--dataset {name}: no such Dataset", hint="check the name")
     spec = doc.model.spec
-    if spec.records is not None and spec.records != data.rows:
+    if whole and spec.records is not None and spec.records != data.rows:
         raise UsageError(
             f"{data.path} has {data.rows} rows, but Dataset {name} declares records: "
             f"{spec.records}",

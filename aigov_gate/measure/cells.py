@@ -178,16 +178,19 @@ def prepare(
     y_score: Floats | None,
     groupings: list[Grouping],
     regression: bool = False,
+    counts: Floats | None = None,
 ) -> Data:
-    rows = len(y_true)
-    overall = Grouping("", ("",), np.zeros(rows, dtype=np.int64))
+    """The cells of these rows; ``counts`` says how many rows each entry stands for."""
+    entries = len(y_true)
+    rows = entries if counts is None else int(counts.sum())
+    overall = Grouping("", ("",), np.zeros(entries, dtype=np.int64))
     groups = (overall, *groupings)
     score_group, count = None, 0
     if y_score is not None:
         distinct, score_group = np.unique(y_score, return_inverse=True)
         count = len(distinct)
-    keep = np.arange(rows)
-    base = np.ones(rows)
+    keep = np.arange(entries)
+    base = np.ones(entries) if counts is None else counts
     inverse = None
     if not regression:
         parts = [(score_group, count)] if score_group is not None else []
@@ -196,10 +199,8 @@ def prepare(
         if y_pred is not None:
             parts.append((y_pred.astype(np.int64), 2))
         key, _ = pack(parts)
-        _, keep, inverse, counts = np.unique(
-            key, return_index=True, return_inverse=True, return_counts=True
-        )
-        base = counts.astype(np.float64)
+        _, keep, inverse = np.unique(key, return_index=True, return_inverse=True)
+        base = np.bincount(inverse, weights=counts, minlength=len(keep)).astype(np.float64)
     y = y_true[keep]
     pred = y_pred[keep] if y_pred is not None else None
     score = y_score[keep] if y_score is not None else None

@@ -131,7 +131,9 @@ def measure(
     for key in sorted(combined):
         joined = engine.intersect([named[k] for k in key.split("&")])
         groupings.append(exact(joined, str(data.path)))
-    prepared = engine.prepare(data.y_true, y_pred, data.y_score, groupings, options.regression)
+    prepared = engine.prepare(
+        data.y_true, y_pred, data.y_score, groupings, options.regression, data.counts
+    )
     table = engine.compute(prepared)
     found: dict[Key, tuple[float, float, Provenance]] = {}
     warnings: list[str] = []

@@ -34,9 +34,10 @@ class Predictions:
     y_score: Floats | None
     groupings: list[Grouping]
     dataset_digest: str | None = None  # declared by the file (Parquet metadata, sidecar)
+    counts: Floats | None = None  # rows per entry, when the entries are cells (duckdb)
 
 
-def _sha256(path: Path) -> str:
+def sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -44,7 +45,7 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _missing(name: str, role: str, header: list[str], path: Path) -> UsageError:
+def missing(name: str, role: str, header: list[str], path: Path) -> UsageError:
     close = difflib.get_close_matches(name, header, n=1)
     did = f"did you mean '{close[0]}'? " if close else ""
     return UsageError(
@@ -174,7 +175,7 @@ def read(
     wanted = {**given, **{role: role for role in optional if role in raw}}
     for role, name in [*wanted.items(), *(("--protected", n) for n in protected)]:
         if name not in raw:
-            raise _missing(name, role, header, path)
+            raise missing(name, role, header, path)
     data = {role: _numbers(raw[name], name, path, lines) for role, name in wanted.items()}
     if not regression:
         _classes(data, wanted, path)
@@ -184,7 +185,7 @@ def read(
     groups = [_grouping(name, _text(raw[name]), str(path)) for name in protected]
     return Predictions(
         path,
-        _sha256(path),
+        sha256(path),
         rows,
         data["y_true"],
         data.get("y_pred"),
@@ -225,10 +226,10 @@ def _csv(path: Path, names: list[str]) -> tuple[Raw, list[int], list[str], str |
     except csv.Error as exc:
         raise UsageError(f"{path}: not CSV: {exc}", hint="check the file") from None
     sidecar = path.with_name(path.name + ".meta.json")
-    return dict(out), lines, header, _declared(sidecar)
+    return dict(out), lines, header, declared(sidecar)
 
 
-def _declared(sidecar: Path) -> str | None:
+def declared(sidecar: Path) -> str | None:
     from aigov_gate.loading.safe_json import JsonError, load_file
 
     if not sidecar.is_file():
@@ -345,4 +346,14 @@ def _codes(column: object, where: str) -> Codes:
     return labels, indices.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-__all__ = ["DEFAULT_MAX_BYTES", "EMPTY", "NULL", "Predictions", "exact", "read"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "EMPTY",
+    "NULL",
+    "Predictions",
+    "declared",
+    "exact",
+    "missing",
+    "read",
+    "sha256",
+]

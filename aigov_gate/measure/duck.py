@@ -1,0 +1,363 @@
+"""Predictions as cells counted by DuckDB: one GROUP BY, out of core, on every core.
+
+``aigov metrics compute`` (the default engine) reads a CSV or Parquet file, or a glob of
+them, with DuckDB and never holds the rows: DuckDB groups them by every slice column (read
+as text, so ``01`` stays ``01``), the label, the predicted class and the score, and
+returns one row per cell with its count. The numpy engine (:mod:`cells`) then merges and
+measures those cells exactly as it would the rows: the same cells in the same order, so
+the same values and, for a seed, the same bootstrap intervals.
+
+The checks of :func:`table.read` happen on the cells: a value that is not a number, NaN
+or infinity, a label not 0/1, a score outside [0, 1] (each cell keeps its smallest and
+largest raw score, so rounding to ``--score-precision`` hides nothing). When a cell is
+bad, the file holding it is read again by :func:`table.read` for its exact message
+(file:line), if it is small enough; else the message names the file and the value.
+"""
+
+from __future__ import annotations
+
+import glob as globbing
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from aigov_gate.errors import UsageError
+from aigov_gate.measure import table
+from aigov_gate.measure.cells import Floats, Grouping
+from aigov_gate.measure.table import EMPTY, NULL, Predictions
+
+_MAGIC = set("*?[")
+
+
+@dataclass(frozen=True)
+class Source:
+    """The files a PREDICTIONS argument names, sorted, and what binds them."""
+
+    pattern: str
+    files: list[Path]
+    parquet: bool
+    sha256: str
+
+
+def files(pattern: str, max_bytes: int) -> Source:
+    """The files of a path or glob; their digest (a file's own, or over the sorted files')."""
+    if _MAGIC & set(pattern):
+        found = sorted(Path(p) for p in globbing.glob(pattern, recursive=True))  # noqa: PTH207
+        found = [p for p in found if p.is_file()]
+        if not found:
+            raise UsageError(f"{pattern}: no file matches", hint="check the glob")
+    else:
+        if not Path(pattern).is_file():
+            raise UsageError(f"{pattern}: no such file", hint="pass the predictions file")
+        found = [Path(pattern)]
+    kinds = {p.suffix.lower() in (".parquet", ".pq") for p in found}
+    if len(kinds) > 1:
+        raise UsageError(f"{pattern}: mixes Parquet and CSV files", hint="one format per glob")
+    size = sum(p.stat().st_size for p in found)
+    if size > max_bytes:
+        raise UsageError(
+            f"{pattern} is {size} bytes, over the limit of {max_bytes}",
+            hint="raise it with --max-bytes",
+        )
+    digests = [table.sha256(p) for p in found]
+    digest = digests[0]
+    if _MAGIC & set(pattern):
+        digest = combined(digests)
+    return Source(pattern, found, kinds.pop(), digest)
+
+
+def combined(digests: list[str]) -> str:
+    """One digest for several files: SHA-256 over their sorted hex digests, one a line."""
+    return hashlib.sha256("".join(d + "\n" for d in sorted(digests)).encode()).hexdigest()
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _group(name: str, kind: str, parquet: bool) -> str:
+    """A slice column as text, as :func:`table.read` names its values."""
+    col = _quote(name)
+    if not parquet:
+        return f"COALESCE({col}, '')"  # CSV has no nulls: an empty field is empty text
+    if kind == "BOOLEAN":
+        return f"CASE WHEN {col} IS NULL THEN NULL WHEN {col} THEN 'True' ELSE 'False' END"
+    return f"CAST({col} AS VARCHAR)"
+
+
+def _number(name: str) -> str:
+    return f"TRY_CAST({_quote(name)} AS DOUBLE)"
+
+
+def _connect() -> Any:
+    try:
+        import duckdb
+    except ImportError:
+        raise UsageError(
+            "the duckdb engine needs duckdb",
+            hint="pip install 'aigov-gate[metrics]', or pass --engine numpy",
+        ) from None
+    return duckdb.connect()
+
+
+def _relation(con: Any, src: Source) -> Any:
+    import duckdb
+
+    names = [str(p) for p in src.files]
+    try:
+        if src.parquet:
+            return con.read_parquet(names)
+        return con.read_csv(names, all_varchar=True, header=True)
+    except duckdb.Error as exc:
+        kind = "Parquet" if src.parquet else "CSV"
+        first = str(exc).strip().splitlines()[0]
+        raise UsageError(f"{src.pattern}: not {kind}: {first}", hint="check the file") from None
+
+
+@dataclass(frozen=True)
+class Cells:
+    """The counted cells, as DuckDB returns them: what a partial holds and merges add up.
+
+    ``groups`` are the raw slice values of each cell (text, or None for a null), one list
+    per protected column; ``numbers`` the label / class / score of each cell by role.
+    """
+
+    pattern: str
+    sha256: str
+    declared: str | None
+    columns: dict[str, str]  # role -> the file's column
+    protected: list[str]
+    groups: list[list[str | None]]
+    numbers: dict[str, Floats]
+    counts: Floats
+
+    @property
+    def rows(self) -> int:
+        return int(self.counts.sum())
+
+
+def read(
+    pattern: str,
+    columns: dict[str, str | None],
+    protected: list[str],
+    regression: bool = False,
+    max_bytes: int = table.DEFAULT_MAX_BYTES,
+    precision: int | None = None,
+) -> Predictions:
+    """Like :func:`table.read`, but the rows become cells inside DuckDB.
+
+    ``precision`` rounds scores to that many decimals before grouping (fewer cells).
+    """
+    return predictions(count(pattern, columns, protected, regression, max_bytes, precision))
+
+
+def predictions(cells: Cells) -> Predictions:
+    """The cells as :class:`Predictions` whose entries are weighted by ``counts``.
+
+    Entries are put in one order (slices, then label, class, score) and equal ones are
+    added up, so the cells of one run and the concatenated cells of its shards give the
+    same entries, whatever order DuckDB's threads returned them in.
+    """
+    pairs = zip(cells.protected, cells.groups, strict=True)
+    groups = [_grouping(n, v, cells.pattern) for n, v in pairs]
+    roles = [r for r in ("y_true", "y_pred", "y_score") if r in cells.numbers]
+    columns = [g.index.astype(np.float64) for g in groups] + [cells.numbers[r] for r in roles]
+    order = np.lexsort(columns[::-1])
+    ordered = [c[order] for c in columns]
+    same = np.ones(max(len(order) - 1, 0), dtype=bool)  # entry i+1 equals entry i
+    for c in ordered:
+        same &= c[1:] == c[:-1]
+    starts = np.flatnonzero(np.concatenate([[True], ~same]))
+    counts = np.add.reduceat(cells.counts[order], starts)
+    keep = order[starts]
+    numbers = {r: cells.numbers[r][keep] for r in roles}
+    groups = [Grouping(g.key, g.labels, g.index[keep]) for g in groups]
+    return Predictions(
+        Path(cells.pattern),
+        cells.sha256,
+        cells.rows,
+        numbers["y_true"],
+        numbers.get("y_pred"),
+        numbers.get("y_score"),
+        groups,
+        cells.declared,
+        counts,
+    )
+
+
+def count(
+    pattern: str,
+    columns: dict[str, str | None],
+    protected: list[str],
+    regression: bool = False,
+    max_bytes: int = table.DEFAULT_MAX_BYTES,
+    precision: int | None = None,
+) -> Cells:
+    """The cells of the rows of ``pattern``, checked (one GROUP BY in DuckDB)."""
+    import duckdb
+
+    src = files(pattern, max_bytes)
+    con = _connect()
+    rel = _relation(con, src)
+    types = {c: str(t) for c, t in zip(rel.columns, rel.types, strict=True)}
+    wanted = _roles(list(rel.columns), columns, protected, regression, pattern)
+    rel.create_view("predictions")
+    sql = _sql(protected, types, src.parquet, wanted, precision)
+    try:
+        cells = con.sql(sql).fetchnumpy()
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise UsageError(f"{pattern}: cannot read: {first}", hint="check the file") from None
+    counts = np.asarray(cells["n"], dtype=np.float64)
+    if not len(counts):
+        raise UsageError(f"{pattern} has no rows", hint="nothing to measure")
+    data = _checked(cells, wanted, regression)
+    if data is None:
+        _explain(con, src, columns, protected, regression, max_bytes, wanted)
+        raise UsageError(f"{pattern}: a value is not a number, NaN or out of range")
+    groups = [_raw(cells[f"g{i}"]) for i in range(len(protected))]
+    declared = _declared(con, src)
+    return Cells(pattern, src.sha256, declared, wanted, protected, groups, data, counts)
+
+
+def _roles(
+    header: list[str],
+    columns: dict[str, str | None],
+    protected: list[str],
+    regression: bool,
+    pattern: str,
+) -> dict[str, str]:
+    """Role -> column, every column checked to be there (as :func:`table.read`)."""
+    given = {role: name for role, name in columns.items() if name}
+    wanted = {**given, **{r: r for r, n in columns.items() if n is None and r in header}}
+    for role, name in [*wanted.items(), *(("--protected", n) for n in protected)]:
+        if name not in header:
+            raise table.missing(name, role, header, Path(pattern))
+    if "y_pred" not in wanted and "y_score" not in wanted and not regression:
+        raise UsageError(
+            f"{pattern}: no predictions: no y_pred or y_score column",
+            hint="name them with --columns y_pred=COL,y_score=COL",
+        )
+    return wanted
+
+
+def _sql(
+    protected: list[str],
+    types: dict[str, str],
+    parquet: bool,
+    wanted: dict[str, str],
+    precision: int | None,
+) -> str:
+    """The GROUP BY that counts the cells (and keeps each cell's raw score range)."""
+    select, keys = [], []
+    for i, name in enumerate(protected):
+        select.append(f"{_group(name, types[name], parquet)} AS g{i}")
+        keys.append(f"g{i}")
+    for role, name in wanted.items():
+        value = _number(name)
+        if role == "y_score":
+            select.append(f"min({value}) AS low, max({value}) AS high")
+            select.append(f"count({_quote(name)}) - count({value}) AS bad_score")
+            if precision is not None:
+                value = f"round({value}, {int(precision)})"
+        select.append(f"{value} AS {role}")
+        keys.append(role)
+    return f"SELECT {', '.join(select)}, count(*) AS n FROM predictions GROUP BY {', '.join(keys)}"
+
+
+def _checked(
+    cells: dict[str, Any], wanted: dict[str, str], regression: bool
+) -> dict[str, Floats] | None:
+    """The cells' number columns, or None if a row is bad (not a number, NaN, not 0/1)."""
+    out: dict[str, Floats] = {}
+    for role in wanted:
+        values = cells[role]
+        if np.ma.is_masked(values):
+            return None
+        array = np.asarray(values, dtype=np.float64)
+        if not np.isfinite(array).all():
+            return None
+        if not regression and role in ("y_true", "y_pred") and ((array != 0) & (array != 1)).any():
+            return None
+        out[role] = array
+    if "y_score" in wanted:
+        if int(np.asarray(cells["bad_score"]).sum()) or np.ma.is_masked(cells["low"]):
+            return None
+        low, high = np.asarray(cells["low"], float), np.asarray(cells["high"], float)
+        if not (np.isfinite(low).all() and np.isfinite(high).all()):
+            return None
+        if not regression and (low.min() < 0 or high.max() > 1):
+            return None
+    return out
+
+
+def _explain(
+    con: Any,
+    src: Source,
+    columns: dict[str, str | None],
+    protected: list[str],
+    regression: bool,
+    max_bytes: int,
+    wanted: dict[str, str],
+) -> None:
+    """Raise the exact error of the first bad file, read row by row if it is small enough."""
+    for path in src.files:
+        if path.stat().st_size <= min(max_bytes, 256 << 20):
+            table.read(path, columns, protected, regression, max_bytes)  # raises if bad
+    checks = " OR ".join(
+        f"{_number(n)} IS NULL OR NOT isfinite({_number(n)})" for n in wanted.values()
+    )
+    for path in src.files:
+        one = _relation(con, Source(str(path), [path], src.parquet, ""))
+        if one.filter(checks).limit(1).fetchall():
+            raise UsageError(
+                f"{path}: a value of {', '.join(wanted.values())} is empty, not a number, "
+                "NaN or infinity",
+                hint="fix or drop the row (labels are 0/1, scores in [0, 1])",
+            )
+
+
+def _raw(values: Any) -> list[str | None]:
+    """A fetched text column as a list, None for a null."""
+    data = [str(v) for v in np.ma.getdata(values)]
+    if not np.ma.is_masked(values):
+        return list(data)
+    mask = np.ma.getmaskarray(values)
+    return [None if m else v for v, m in zip(data, mask, strict=True)]
+
+
+def _grouping(key: str, raw: list[str | None], source: str) -> Grouping:
+    """A slice column's cells: labels sorted by their text (as :func:`table.read`)."""
+    distinct = sorted(set(raw), key=lambda v: (v is None, v or ""))
+    code = {v: i for i, v in enumerate(distinct)}
+    index = np.fromiter((code[v] for v in raw), np.int64, len(raw))
+    labels = tuple(NULL if v is None else (v or EMPTY) for v in distinct)
+    return table.exact(Grouping(key, labels, index), source)
+
+
+def _declared(con: Any, src: Source) -> str | None:
+    """The dataset digest the files declare (Parquet metadata, CSV sidecar); one or none."""
+    if src.parquet:
+        rows = con.execute(
+            "SELECT value FROM parquet_kv_metadata(?) WHERE key = 'dataset_digest'",
+            [[str(p) for p in src.files]],
+        ).fetchall()
+        found = {bytes(r[0]).decode() for r in rows}
+    else:
+        found = {
+            d
+            for p in src.files
+            if (d := table.declared(p.with_name(p.name + ".meta.json"))) is not None
+        }
+    if len(found) > 1:
+        raise UsageError(
+            f"{src.pattern}: the files declare different datasets: {', '.join(sorted(found))}",
+            hint="score one dataset per run",
+        )
+    return found.pop() if found else None
+
+
+__all__ = ["Cells", "Source", "combined", "count", "files", "predictions", "read"]

@@ -1,0 +1,184 @@
+"""Partial statistics: shards' cells merge to the lines of one run; mismatched ones are refused."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gate_repo as g
+import pytest
+from conftest import WriteRepo, invoke
+
+pytest.importorskip("numpy")
+pytest.importorskip("duckdb")
+pytest.importorskip("pyarrow")
+
+from test_metrics_duckdb import rows, write_csv, write_parquet
+
+PLAN = """\
+apiVersion: aigov/v1
+kind: TestPlan
+metadata: {name: p}
+spec:
+  applies_to: {models: [scorer]}
+  tests:
+    - name: quality
+      metrics:
+        - {name: roc_auc, operator: ">=", threshold: 0.6}
+        - {name: log_loss, operator: "<=", threshold: 0.9}
+        - {name: accuracy, operator: ">=", threshold: 0.5}
+    - name: fairness
+      metrics:
+        - {name: approval_rate, operator: ">=", threshold: 0.1, slice_key: sex}
+        - {name: demographic_parity_ratio, operator: ">=", threshold: 0.5, slice_key: sex}
+        - {name: roc_auc, operator: ">=", threshold: 0.5, slice_key: band}
+"""
+COLS = ("--columns", "y_true=label,y_score=score", "--metric", "approval_rate=selection_rate")
+BOOT = ("--bootstrap", "100", "--seed", "5", "--intervals", "--jobs", "1")
+
+
+@pytest.fixture
+def repo(write_repo: WriteRepo) -> Path:
+    root = write_repo(g.repo_files({"tests/p.yaml": PLAN}))
+    data = rows(2400)
+    (root / "preds").mkdir()
+    for i in range(4):
+        write_parquet(root / "preds" / f"part-{i}.parquet", data[i * 600 : (i + 1) * 600])
+    write_csv(root / "whole.csv", data)
+    return root
+
+
+def aigov(repo: Path, *args: str) -> Any:
+    cols = COLS if args[1] == "compute" else COLS[2:]  # merge: the partials know the columns
+    return invoke(*args, "--repo", str(repo), "--plan", "p", *cols)
+
+
+def partial(repo: Path, i: int, *extra: str) -> Path:
+    out = repo / f"part-{i}.json"
+    result = aigov(
+        repo,
+        "metrics",
+        "compute",
+        str(repo / "preds" / f"part-{i}.parquet"),
+        "--partial",
+        str(out),
+        *extra,
+    )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def metric_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith('{"name"')]
+
+
+def test_shards_merge_to_the_lines_of_one_run_intervals_included(repo: Path) -> None:
+    whole = aigov(repo, "metrics", "compute", str(repo / "preds" / "*.parquet"), *BOOT)
+    assert whole.exit_code == 0, whole.output
+    parts = [str(partial(repo, i, "--score-precision", "15")) for i in range(4)]
+    parts_full = [str(partial(repo, i)) for i in range(4)]
+    merged = aigov(repo, "metrics", "merge", *parts_full[::-1], *BOOT)  # any order
+    assert merged.exit_code == 0, merged.output
+    lines = metric_lines(whole.output)
+    assert len(lines) > 8 and any('"ci_low"' in line and "roc_auc" in line for line in lines)
+    assert metric_lines(merged.output) == lines  # the same text: values and intervals
+    binding = next(json.loads(x) for x in merged.output.splitlines() if '"predictions"' in x)
+    one = next(json.loads(x) for x in whole.output.splitlines() if '"predictions"' in x)
+    assert binding["predictions"]["sha256"] == one["predictions"]["sha256"]
+    assert binding["predictions"]["rows"] == 2400
+    # the same rows in one CSV file: the same lines again
+    csv = aigov(repo, "metrics", "compute", str(repo / "whole.csv"), *BOOT)
+    assert metric_lines(csv.output) == lines
+    # precision 15 keeps these 3-decimal scores: the same cells, the same lines
+    assert metric_lines(aigov(repo, "metrics", "merge", *parts, *BOOT).output) == lines
+
+
+def test_a_partial_holds_cells_and_the_bindings(repo: Path) -> None:
+    doc = json.loads(partial(repo, 0, "--score-precision", "2").read_text(encoding="utf-8"))
+    assert doc["kind"] == "aigov-metrics-partial" and doc["score_precision"] == 2
+    assert doc["plan"]["name"] == "p" and len(doc["plan"]["sha256"]) == 64
+    assert doc["predictions"]["rows"] == sum(doc["cells"]["n"]) == 600
+    assert doc["protected"] == ["sex", "band"]
+    assert set(doc["cells"]["groups"][1]) == {"01", "1", "10"}
+    assert all(round(s, 2) == s for s in doc["cells"]["y_score"])
+
+
+def test_min_cell_count_refuses_small_cells_and_writes_nothing(repo: Path) -> None:
+    out = repo / "small.json"
+    args = ("metrics", "compute", str(repo / "preds" / "part-0.parquet"), "--partial", str(out))
+    refused = aigov(repo, *args, "--min-cell-count", "5")
+    assert refused.exit_code == 2
+    assert "cells hold fewer than 5 rows" in refused.output and not out.exists()
+    assert aigov(repo, *args, "--score-precision", "0").exit_code == 0
+    smallest = min(json.loads(out.read_text(encoding="utf-8"))["cells"]["n"])
+    out.unlink()
+    coarse = (*args, "--score-precision", "0", "--min-cell-count")
+    assert aigov(repo, *coarse, str(smallest + 1)).exit_code == 2 and not out.exists()
+    kept = aigov(repo, *coarse, str(smallest))
+    assert kept.exit_code == 0, kept.output
+    assert min(json.loads(out.read_text(encoding="utf-8"))["cells"]["n"]) == smallest
+
+
+def refused(repo: Path, *args: str) -> str:
+    result = aigov(repo, "metrics", "merge", *args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    return str(result.output)
+
+
+def test_merge_refuses_partials_of_another_plan(repo: Path) -> None:
+    a, b = partial(repo, 0), partial(repo, 1)
+    plan = repo / "tests" / "p.yaml"
+    plan.write_text(PLAN.replace("threshold: 0.6", "threshold: 0.5"), encoding="utf-8")
+    assert "recompute the partial with this plan" in refused(repo, str(a), str(b))
+
+
+def test_merge_refuses_partials_counted_differently(repo: Path) -> None:
+    a = partial(repo, 0)
+    b = partial(repo, 1, "--score-precision", "2")
+    assert "score precision is 2" in refused(repo, str(a), str(b))
+    c = repo / "c.json"
+    args = ("metrics", "compute", str(repo / "preds" / "part-2.parquet"), "--partial", str(c))
+    assert aigov(repo, *args, "--protected", "band,sex").exit_code == 0
+    assert "protected" in refused(repo, str(a), str(c))
+    doc = json.loads(a.read_text(encoding="utf-8"))
+    doc["columns"]["y_score"] = "other"
+    doc["predictions"]["sha256"] = "0" * 64
+    (repo / "d.json").write_text(json.dumps(doc), encoding="utf-8")
+    assert "columns is" in refused(repo, str(a), str(repo / "d.json"))
+
+
+def test_merge_refuses_a_shard_twice_and_tampered_partials(repo: Path) -> None:
+    a = partial(repo, 0)
+    assert "pass each shard's partial once" in refused(repo, str(a), str(a))
+    doc = json.loads(a.read_text(encoding="utf-8"))
+    bad = repo / "bad.json"
+    changes: list[tuple[Callable[[dict[str, Any]], object], str]] = [
+        (lambda d: d["cells"]["n"].__setitem__(0, d["cells"]["n"][0] + 1), "cells hold 601 rows"),
+        (lambda d: d["cells"]["y_true"].__setitem__(0, 2), "'y_true' is not 0 or 1"),
+        (lambda d: d["cells"]["y_score"].__setitem__(0, 1.5), "outside [0, 1]"),
+        (lambda d: d["cells"]["n"].__setitem__(0, -1), "not a positive whole number"),
+        (lambda d: d.__setitem__("version", 9), "version 9"),
+        (lambda d: d["cells"]["groups"].pop(), "one list per protected column"),
+    ]
+    for change, message in changes:
+        copy = json.loads(json.dumps(doc))
+        change(copy)
+        bad.write_text(json.dumps(copy), encoding="utf-8")
+        assert message in refused(repo, str(bad))
+    bad.write_text('{"kind": "aigov-metrics-partial", "version": 1, "x": NaN}', encoding="utf-8")
+    assert "not JSON" in refused(repo, str(bad))
+    assert "over the limit" in refused(repo, str(a), "--max-bytes", "100")
+
+
+def test_partial_options_that_do_not_fit_are_refused(repo: Path) -> None:
+    src = str(repo / "preds" / "part-0.parquet")
+    out = str(repo / "x.json")
+    result = aigov(repo, "metrics", "compute", src, "--partial", out, "--bootstrap", "10")
+    assert result.exit_code == 2 and "give --bootstrap" in result.output
+    result = aigov(repo, "metrics", "compute", src, "--min-cell-count", "3")
+    assert result.exit_code == 2 and "goes with --partial" in result.output
+    result = aigov(repo, "metrics", "compute", src, "--engine", "numpy", "--score-precision", "2")
+    assert result.exit_code == 2 and "needs --engine duckdb" in result.output
