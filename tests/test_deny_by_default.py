@@ -88,6 +88,11 @@ def test_the_unchanged_example_passes_against_its_base(tmp_path: Path) -> None:
     assert code == 0 and _found(report, "authority.changed") == []
 
 
+def _said(finding: dict[str, Any]) -> str:
+    """A finding's message with its detail lines (was, now, the sign-off), as printed."""
+    return "\n".join([finding["message"], *finding["details"]])
+
+
 def test_fail_on_in_the_change_does_not_lower_the_bar(tmp_path: Path) -> None:
     repo = _repo(tmp_path, failing_run=True)
     _append(repo, "gate:\n  fail_on: critical\n")
@@ -126,7 +131,7 @@ def test_a_setting_the_change_adds_is_an_authority_change_at_its_line(
     assert changed["blocking"]
     assert changed["path"] == CONFIG
     assert changed["line"] == _line(repo, CONFIG, f"{section}:")
-    assert f"edits {section} " in changed["message"]
+    assert changed["message"].startswith(f"{section} changed: ")
 
 
 def test_ssrf_protection_stays_on(tmp_path: Path) -> None:
@@ -138,7 +143,7 @@ def test_ssrf_protection_stays_on(tmp_path: Path) -> None:
     assert code == 1
     [changed] = _found(report, "authority.changed")
     assert changed["line"] == _line(repo, CONFIG, "webhooks:")
-    assert '"block_private_addresses":true' in changed["message"]
+    assert '"block_private_addresses":true' in changed["details"][0]  # was: the base's
 
 
 def test_the_production_flag_stays_the_bases(tmp_path: Path) -> None:
@@ -166,7 +171,7 @@ def test_a_deleted_section_is_named_at_the_bases_line(tmp_path: Path) -> None:
     assert code == 1
     [changed] = _found(report, "authority.changed")
     assert (changed["path"], changed["line"], changed["column"]) == (CONFIG, base_line, 1)
-    assert "now deleted" in changed["message"]
+    assert "now: deleted" in _said(changed)
     assert any(c["framework"] == "gdpr" for c in report["compliance"])  # still assessed
 
 
@@ -210,8 +215,8 @@ def test_a_policy_of_the_base_applies_whatever_the_change_does_to_it(
     else:
         assert changes == {(path, base_line)}  # the base's file, where it is named
         [changed] = _found(report, "authority.changed")
-        word = "now deleted" if attack == "deleted" else "now edited"
-        assert "Policy owned-by-the-committee" in changed["message"] and word in changed["message"]
+        word = "now: deleted" if attack == "deleted" else "now: edited"
+        assert "Policy owned-by-the-committee" in changed["message"] and word in _said(changed)
 
 
 def test_a_framework_named_like_a_built_in_is_an_authority_change(tmp_path: Path) -> None:
