@@ -300,3 +300,22 @@ def test_insufficient_evidence_warns_at_merge_and_blocks_in_production(
         code == 1
         and "auc is 0.65 [0.6, 0.7], the plan requires auc >= 0.75 (lower_bound)" in f["message"]
     )
+
+
+def test_the_duckdb_engine_without_duckdb_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An install without the metrics extra's duckdb says what to install (exit 2), never
+    an internal error (exit 3)."""
+    import sys
+
+    from aigov_gate.errors import UsageError
+    from aigov_gate.measure import duck
+
+    predictions = tmp_path / "p.csv"
+    predictions.write_text("y_true,y_pred\n1,1\n0,1\n", encoding="utf-8")
+    monkeypatch.setitem(sys.modules, "duckdb", None)  # import duckdb raises ImportError
+    with pytest.raises(UsageError) as refused:
+        duck.count(str(predictions), {"y_true": "y_true", "y_pred": "y_pred"}, [])
+    assert refused.value.message == "the duckdb engine needs duckdb"
+    assert "--engine numpy" in (refused.value.hint or "")

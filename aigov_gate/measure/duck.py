@@ -197,10 +197,9 @@ def count(
     precision: int | None = None,
 ) -> Cells:
     """The cells of the rows of ``pattern``, checked (one GROUP BY in DuckDB)."""
-    import duckdb
-
     src = files(pattern, max_bytes)
-    con = _connect()
+    con = _connect()  # a clear usage error when duckdb is not installed
+    import duckdb
     rel = _relation(con, src)
     types = {c: str(t) for c, t in zip(rel.columns, rel.types, strict=True)}
     wanted = _roles(list(rel.columns), columns, protected, regression, pattern)
