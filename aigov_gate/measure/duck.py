@@ -200,6 +200,7 @@ def count(
     src = files(pattern, max_bytes)
     con = _connect()  # a clear usage error when duckdb is not installed
     import duckdb
+
     rel = _relation(con, src)
     types = {c: str(t) for c, t in zip(rel.columns, rel.types, strict=True)}
     wanted = _roles(list(rel.columns), columns, protected, regression, pattern)
