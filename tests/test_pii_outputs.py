@@ -1,8 +1,9 @@
 """Masking never corrupts a structured output (issue 35).
 
 The OSCAL export of NIST's own SP 800-53 catalog (tests/data/oscal, as NIST publishes
-it) is the same with masking on as with it off, every UUID in it stays an OSCAL UUID, and
-compliance-trestle loads it (in CI). A JSON document whose string values hold personal
+it: the full Rev. 5 catalog and the HIGH baseline's resolved catalog) is the same with
+masking on as with it off, every UUID in it stays an OSCAL UUID, and compliance-trestle
+loads it (in CI). A JSON document whose string values hold personal
 data is masked value by value and stays the same JSON; a SARIF line hash is left alone.
 """
 
@@ -23,13 +24,14 @@ from test_compliance import config, mapping, repo
 from aigov_gate.pii import mask, masker
 from aigov_gate.pii.structured import mask_output
 
-SP800_53 = (
-    ROOT
-    / "tests"
-    / "data"
-    / "oscal"
-    / "NIST_SP-800-53_rev5_HIGH-baseline-resolved-profile_catalog-min.json.gz"
-)  # NIST's bytes, gzipped (2.1 MB -> a tenth); the test writes the JSON out
+OSCAL_DATA = ROOT / "tests" / "data" / "oscal"
+#: NIST's bytes, gzipped (1.7 and 2.1 MB -> a fifth and a tenth); the test writes the JSON out.
+#: The full catalog (SP 800-53 5.0.1, OSCAL 1.0.0: every control) and the HIGH baseline
+#: resolved from the newer 5.1.1 (OSCAL 1.1.2).
+SP800_53 = {
+    "full": OSCAL_DATA / "NIST_SP-800-53_rev5_catalog-min.json.gz",
+    "high": OSCAL_DATA / "NIST_SP-800-53_rev5_HIGH-baseline-resolved-profile_catalog-min.json.gz",
+}
 AS_OF = "2027-12-10"
 #: The OSCAL JSON schema's UUID (oscal_assessment-results_schema.json, UUIDDatatype).
 OSCAL_UUID = re.compile(
@@ -47,13 +49,16 @@ def _uuids(value: Any) -> list[str]:
     return []
 
 
-@pytest.fixture(scope="module")
-def sp800_53_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+@pytest.fixture(scope="module", params=sorted(SP800_53))
+def sp800_53_export(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, str]:
     """The OSCAL assessment results of a repository that imported SP 800-53 and maps
     every control to the model: with masking on, and off."""
     root = tmp_path_factory.mktemp("sp800-53")
-    catalog_file = root / SP800_53.name.removesuffix(".gz")
-    catalog_file.write_bytes(gzip.decompress(SP800_53.read_bytes()))
+    source = SP800_53[request.param]
+    catalog_file = root / source.name.removesuffix(".gz")
+    catalog_file.write_bytes(gzip.decompress(source.read_bytes()))
     catalog = json.loads(catalog_file.read_text(encoding="utf-8"))["catalog"]
     controls = [c["id"].upper() for g in catalog["groups"] for c in g.get("controls", [])]
 
@@ -97,8 +102,9 @@ def test_the_oscal_export_of_sp800_53_is_the_same_with_masking_on(
     assert "[redacted:" not in on
     assert on == off
     uuids = _uuids(json.loads(on))
-    # 885 UUIDs: the masker before issue 35 turned two into "[redacted:card]-bc32-5992..."
-    # and "9a6ae7d7-040c-5ca9-[redacted:iban]", both twice, and the schema refused them
+    # 885 UUIDs for the HIGH baseline: the masker before issue 35 turned two into
+    # "[redacted:card]-bc32-5992..." and "9a6ae7d7-040c-5ca9-[redacted:iban]", both twice,
+    # and the schema refused them
     assert len(uuids) > 800
     assert [u for u in uuids if not OSCAL_UUID.match(u)] == []
 
