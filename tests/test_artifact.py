@@ -10,14 +10,17 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import gate_repo as g
 import pytest
 from conftest import EXAMPLES, WriteRepo, git, invoke
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from aigov_gate.artifact.manifest import ArtifactError, manifest
 
@@ -249,3 +252,224 @@ def test_the_signer_comes_from_the_base_not_the_change(
     shutil.rmtree(repo / ".git")
     code, report = gate(repo, *DEPLOY, "--model-artifact", str(folder))
     assert report["artifact"]["signature"] == "verified"
+
+
+# -- OMS certificate signatures: the chain and the identity the base names ---------------
+
+SIGNER = "ml-release@acme.example"
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Acme"),
+            x509.NameAttribute(NameOID.COMMON_NAME, cn),
+        ]
+    )
+
+
+def _certificate(
+    subject: x509.Name,
+    key: ec.EllipticCurvePrivateKey,
+    issuer: x509.Name,
+    issuer_key: ec.EllipticCurvePrivateKey,
+    extensions: list[tuple[x509.ExtensionType, bool]],
+) -> x509.Certificate:
+    now = datetime.now(UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=1))
+    )
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+class CA:
+    """A certificate authority made at test time, issuing model-signing certificates."""
+
+    def __init__(self, cn: str) -> None:
+        self.name = _name(cn)
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        usage = x509.KeyUsage(
+            digital_signature=False,
+            content_commitment=False,
+            key_encipherment=False,
+            data_encipherment=False,
+            key_agreement=False,
+            key_cert_sign=True,
+            crl_sign=True,
+            encipher_only=False,
+            decipher_only=False,
+        )
+        self.cert = _certificate(
+            self.name,
+            self.key,
+            self.name,
+            self.key,
+            [(x509.BasicConstraints(ca=True, path_length=0), True), (usage, True)],
+        )
+
+    def pem(self) -> bytes:
+        return self.cert.public_bytes(serialization.Encoding.PEM)
+
+    def issue(self, folder: Path, email: str) -> tuple[Path, Path]:
+        """A leaf for ``email`` (its private key and certificate, as PEM files)."""
+        key = ec.generate_private_key(ec.SECP256R1())
+        usage = x509.KeyUsage(
+            digital_signature=True,
+            content_commitment=False,
+            key_encipherment=False,
+            data_encipherment=False,
+            key_agreement=False,
+            key_cert_sign=False,
+            crl_sign=False,
+            encipher_only=False,
+            decipher_only=False,
+        )
+        leaf = _certificate(
+            _name(email),
+            key,
+            self.name,
+            self.key,
+            [
+                (x509.BasicConstraints(ca=False, path_length=None), True),
+                (usage, True),
+                (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), False),
+                (x509.SubjectAlternativeName([x509.RFC822Name(email)]), False),
+            ],
+        )
+        folder.mkdir(parents=True, exist_ok=True)
+        private = folder / f"{email}.key.pem"
+        private.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        certificate = folder / f"{email}.pem"
+        certificate.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+        return private, certificate
+
+
+def sign_with_certificate(folder: Path, private: Path, certificate: Path, ca: CA) -> None:
+    from model_signing import hashing, signing
+
+    chain = private.parent / "ca.pem"
+    chain.write_bytes(ca.pem())
+    config = hashing.Config().set_ignored_paths(paths=[folder / "model.sig"])  # type: ignore[no-untyped-call]
+    signing.Config().set_hashing_config(config).use_certificate_signer(  # type: ignore[no-untyped-call]
+        private_key=private, signing_certificate=certificate, certificate_chain=[chain]
+    ).sign(folder, folder / "model.sig")
+
+
+def cert_signing(identities: str = f"[{SIGNER}]", issuer: str = "") -> str:
+    return (
+        "deploy:\n  model_signing:\n    certificate_chain: [keys/ml-ca.pem]\n"
+        f"    certificate_identities: {identities}\n{issuer}    required: [high]\n"
+    )
+
+
+def cert_repo(write_repo: WriteRepo, folder: Path, ca: CA, signing: str) -> Path:
+    return write_repo(
+        with_digest(
+            manifest(folder).oms_digest,
+            {".aigov.yaml": g.CONFIG + signing, "keys/ml-ca.pem": ca.pem().decode()},
+        )
+    )
+
+
+def test_a_certificate_signature_verifies_for_the_configured_identity_only(
+    write_repo: WriteRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIGOV_PII_MASKING_ENABLED", "false")  # to read the signer's e-mail
+    ca = CA("ML Signing CA")
+    folder = model_dir(tmp_path / "m")
+    sign_with_certificate(folder, *ca.issue(tmp_path / "pki", SIGNER), ca)
+    repo = cert_repo(write_repo, folder, ca, cert_signing())
+    code, report = gate(repo, *DEPLOY, "--model-artifact", str(folder))
+    assert (code, report["findings"]) == (0, [])
+    assert report["artifact"]["signature"] == "verified"
+    assert (
+        f"signed by {SIGNER} (issued by CN=ML Signing CA,O=Acme)"
+        in (report["artifact"]["signature_detail"])
+    )
+    # the same CA issued a certificate to someone the base does not name: refused
+    sign_with_certificate(folder, *ca.issue(tmp_path / "pki", "mallory@acme.example"), ca)
+    code, report = gate(repo, *DEPLOY, "--model-artifact", str(folder))
+    assert code == 1 and rules(report) == ["deploy.signature-invalid"]
+    assert report["artifact"]["signature"] == "invalid"
+    finding = report["findings"][0]
+    text = " ".join([finding["message"], *finding.get("details", [])])
+    assert "email:mallory@acme.example" in text and "certificate_identities" in text
+
+
+def test_a_certificate_from_another_ca_or_issuer_is_refused(
+    write_repo: WriteRepo, tmp_path: Path
+) -> None:
+    ca, rogue = CA("ML Signing CA"), CA("Rogue CA")
+    folder = model_dir(tmp_path / "m")
+    sign_with_certificate(folder, *rogue.issue(tmp_path / "rogue", SIGNER), rogue)
+    repo = cert_repo(write_repo, folder, ca, cert_signing())
+    code, report = gate(repo, *DEPLOY, "--model-artifact", str(folder))
+    assert code == 1 and rules(report) == ["deploy.signature-invalid"]
+    # the right CA and SAN, but the base pins another issuing CA
+    sign_with_certificate(folder, *ca.issue(tmp_path / "pki", SIGNER), ca)
+    pinned = cert_repo(
+        write_repo, folder, ca, cert_signing(issuer="    certificate_issuer: CN=Other CA,O=Acme\n")
+    )
+    code, report = gate(pinned, *DEPLOY, "--model-artifact", str(folder))
+    assert code == 1 and rules(report) == ["deploy.signature-invalid"]
+    assert "certificate_issuer" in report["artifact"]["signature_detail"]
+    right = cert_signing(issuer="    certificate_issuer: CN=ML Signing CA,O=Acme\n")
+    code, report = gate(
+        cert_repo(write_repo, folder, ca, right), *DEPLOY, "--model-artifact", str(folder)
+    )
+    assert (code, report["artifact"]["signature"]) == (0, "verified")
+
+
+def test_the_signing_identity_comes_from_the_base_not_the_change(
+    write_repo: WriteRepo, tmp_path: Path
+) -> None:
+    ca = CA("ML Signing CA")
+    folder = model_dir(tmp_path / "m")
+    sign_with_certificate(folder, *ca.issue(tmp_path / "pki", "mallory@acme.example"), ca)
+    repo = cert_repo(write_repo, folder, ca, cert_signing())
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    config = repo / ".aigov.yaml"
+    config.write_text(
+        config.read_text().replace(f"[{SIGNER}]", f"[{SIGNER}, mallory@acme.example]")
+    )
+    git(repo, "commit", "-q", "-am", "let mallory sign models")
+    code, report = gate(repo, *DEPLOY, "--model-artifact", str(folder), "--base", "HEAD~1")
+    assert code == 1 and "deploy.signature-invalid" in rules(report)
+    assert report["artifact"]["signature"] == "invalid"
+    code, report = gate(repo, "--base", "HEAD~1")  # at the merge: a change of authority
+    assert code == 1 and "authority.changed" in rules(report)
+
+
+def test_a_certificate_chain_without_identities_is_a_config_error(
+    write_repo: WriteRepo, tmp_path: Path
+) -> None:
+    ca = CA("ML Signing CA")
+    folder = model_dir(tmp_path / "m")
+    signing = "deploy:\n  model_signing:\n    certificate_chain: [keys/ml-ca.pem]\n"
+    repo = cert_repo(write_repo, folder, ca, signing)
+    result = invoke(
+        "gate", "--repo", str(repo), "--as-of", AS_OF, *DEPLOY, "--model-artifact", str(folder)
+    )
+    assert result.exit_code == 2, result.output
+    assert "certificate_chain needs certificate_identities" in result.output
+    assert ".aigov.yaml" in result.output and "Traceback" not in result.output
+    bad = cert_signing(issuer="    certificate_issuer: 'O = Acme, CN = ML Signing CA'\n")
+    result = invoke("validate", "--repo", str(cert_repo(write_repo, folder, ca, bad)))
+    assert result.exit_code == 2, result.output
+    assert "not an RFC 4514 distinguished name" in result.output
