@@ -148,3 +148,72 @@ def test_a_file_is_read_to_its_end_in_pieces_with_lines_and_columns_kept() -> No
     pieces = scan_stream(io.BytesIO(text.encode()), Scanner(), chunk=64, longest=100)
     assert [(m.kind, m.line, m.column) for m in pieces] == whole
     assert whole == [("phone", 31, 4), ("email", 31, 102)]
+
+
+@pytest.mark.parametrize(
+    ("text", "regions", "masked"),
+    [
+        # a national number in parentheses that holds parentheses of its own (wave 3b)
+        ("(8 (301) 123-45-67)", ["RU"], "([redacted:phone])"),
+        ("see (8 (301) 123-45-67), then", ["RU"], "see ([redacted:phone]), then"),
+        ("((11) 2345-6789)", ["BR"], "([redacted:phone])"),
+        ("(030 901820)", ["DE"], "([redacted:phone])"),
+        ("(030) 901820", ["DE"], "[redacted:phone]"),
+        # outside the configured regions a national number is not one
+        ("(8 (301) 123-45-67)", ["US"], "(8 (301) 123-45-67)"),
+    ],
+)
+def test_a_number_wrapped_in_parentheses(text: str, regions: list[str], masked: str) -> None:
+    config = PiiConfig(phone_regions=regions)
+    assert Scanner(config).mask(text) == masked
+    assert Scanner(config)._spans(text) == oracle(text, config)
+
+
+def _pieces(rng: random.Random, count: int) -> list[str]:
+    """Digits (7 to 16, a trunk 0 or an international 00 in front now and then) with the
+    separators a written number uses between them."""
+    pieces = []
+    for _ in range(count):
+        digits = [rng.choice("0123456789") for _ in range(rng.randint(7, 16))]
+        seps = [rng.choice(["", "", " ", "-", ".", "/"]) for _ in digits]
+        piece = "".join(d + s for d, s in zip(digits, seps, strict=True)).rstrip(" -./")
+        pieces.append(rng.choice(["", "", "", "0", "00", "(0)", "+"]) + piece)
+    return pieces
+
+
+def test_the_region_prefilter_never_skips_a_number_libphonenumber_calls_valid() -> None:
+    # phone._could_be skips parse(piece, region) from libphonenumber's own metadata; where
+    # it says no, parse + is_valid_number must say no too (regions with and without a
+    # national prefix, shared country codes: US/CA/AG, GB/JE, RU/KZ; AR and BR have
+    # transform rules and are never skipped)
+    import phonenumbers
+
+    from aigov_gate.pii import phone
+
+    rng = random.Random(35)
+    regions = ["US", "CA", "AG", "GB", "JE", "DE", "FR", "IT", "ES", "RU", "KZ", "AR", "BR"]
+    examples = []
+    for region in regions:
+        for kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE):
+            number = phonenumbers.example_number_for_type(region, kind)
+            if number is not None:
+                fmt = phonenumbers.PhoneNumberFormat
+                examples += [
+                    phonenumbers.format_number(number, f) for f in (fmt.NATIONAL, fmt.INTERNATIONAL)
+                ]
+    skipped, wrong = 0, []
+    for piece in examples + _pieces(rng, 2_500):
+        for region in regions:
+            if phone._could_be(piece, region):
+                continue
+            skipped += 1
+            try:
+                valid = phonenumbers.is_valid_number(phonenumbers.parse(piece, region))
+            except phonenumbers.NumberParseException:
+                valid = False
+            if valid:
+                wrong.append((piece, region))
+    assert wrong == []
+    assert skipped > 10_000  # and it does skip most of them
+    for piece in examples:  # each example is valid in its own region, and not skipped there
+        assert any(phone._could_be(piece, r) for r in regions)

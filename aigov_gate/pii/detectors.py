@@ -150,10 +150,24 @@ def _solid(run: str) -> bool:
     return not any(c in run for c in phone.SPACES + "()")
 
 
+_IBAN_HEAD = re.compile(r"[A-Za-z]{2}[0-9]{2}[ -]")
+
+
+def _in_iban(text: str, at: int) -> bool:
+    """The digits at ``at`` are the rest of an IBAN the IBAN detector finds (``DE89 3704
+    0044 ...``): an account, not a phone number (and no matcher runs over them)."""
+    start = at - 5
+    if start < 0 or not _IBAN_HEAD.fullmatch(text, start, at):
+        return False
+    return any(a == start and b > at for a, b in _ibans(text, start, min(len(text), at + 80)))
+
+
 def phones(regions: tuple[str, ...], leniency: str) -> Finder:
     def find(text: str, lo: int, end: int) -> Iterator[tuple[int, int]]:
         for m in _RUN.finditer(text, lo, end):
             run = m.group(0)
+            if _in_iban(text, m.start()):
+                continue
             if _solid(run) and not (clean_before(text, m.start()) and clean_after(text, m.end())):
                 continue  # 1-52125425 in a UUID: any number in it would be glued to it
             if text[m.end() : m.end() + 1] in (",", ".") and not clean_after(text, m.end()):

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from re._constants import MAXREPEAT  # type: ignore[import-not-found]
+from re._parser import parse as sre_parse  # type: ignore[import-not-found]
+from typing import Any
 
 #: Spaces in numbers: plain, tab, no-break, narrow no-break, thin, figure (the characters
 #: themselves, so the pattern reads the same in Python and in RE2).
@@ -90,6 +93,57 @@ def _runs(run: str) -> list[tuple[int, str]]:
     return out
 
 
+@lru_cache(maxsize=512)
+def _national(region: str) -> tuple[Any, int | None, tuple[tuple[frozenset[int], Any], ...]] | None:
+    """What libphonenumber needs of a national number of ``region`` to call it valid, read
+    from its own metadata: (the region's international dialling prefix; the most digits
+    ``parse`` can strip from the front, the region's country code and twice its national
+    prefix; per region of the country code, its possible lengths and its general pattern).
+    None when that cannot be bounded (a prefix transform rule may add digits)."""
+    import phonenumbers
+    from phonenumbers import PhoneMetadata
+
+    own = PhoneMetadata.metadata_for_region(region)
+    if own is None or own.national_prefix_transform_rule:
+        return None
+    idd = re.compile(own.international_prefix or "(?!)")
+    strip: int | None = len(str(own.country_code))
+    if own.national_prefix_for_parsing:
+        width = sre_parse(own.national_prefix_for_parsing).getwidth()[1]
+        strip = None if width >= MAXREPEAT else strip + 2 * width
+    shapes = []
+    for other in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(own.country_code or 0, ()):
+        meta = PhoneMetadata.metadata_for_region(other)
+        desc = meta.general_desc if meta is not None else None
+        if desc is not None and desc.national_number_pattern:
+            lengths = frozenset(desc.possible_length or range(1, 18))
+            shapes.append((lengths, re.compile(desc.national_number_pattern)))
+    return idd, strip, tuple(shapes)
+
+
+def _could_be(piece: str, region: str) -> bool:
+    """False only where ``parse(piece, region)`` cannot give a valid number: the piece
+    is not dialled abroad (``+`` or the region's international prefix), and no ending of
+    its digits that ``parse`` could keep as the national number (it only strips digits
+    from the front) has a length and shape libphonenumber calls valid in the country.
+    ``tests/test_pii_engine.py`` checks that it never says False where ``parse`` and
+    ``is_valid_number`` say valid."""
+    shape = _national(region)
+    if shape is None or piece.lstrip("(").startswith("+"):
+        return True
+    idd, strip, shapes = shape
+    digits = "".join(_DIGITS.findall(piece))
+    if idd.match(digits):
+        return True
+    n = len(digits)
+    shortest = 0 if strip is None else n - strip
+    return any(
+        shortest <= k <= n and pattern.fullmatch(digits[n - k :])
+        for lengths, pattern in shapes
+        for k in lengths
+    )
+
+
 def _whole(piece: str, region: str, leniency: str) -> bool:
     """The piece is one number of ``region`` (parse and check, the matcher's first try;
     at the stricter leniencies only the matcher decides)."""
@@ -97,6 +151,8 @@ def _whole(piece: str, region: str, leniency: str) -> bool:
 
     if leniency not in ("possible", "valid"):
         return False
+    if leniency == "valid" and not _could_be(piece, region):
+        return False  # the shapes of the region's valid numbers: microseconds, not a parse
     try:
         number = phonenumbers.parse(piece, region)
     except phonenumbers.NumberParseException:
@@ -107,10 +163,15 @@ def _whole(piece: str, region: str, leniency: str) -> bool:
 
 
 def _unwrapped(offset: int, piece: str) -> tuple[int, str]:
-    """``(030 123848)`` without the parentheses around it (not ``(030) 123848``)."""
-    inner = piece[1:-1]
-    if piece[:1] == "(" and piece[-1:] == ")" and "(" not in inner and ")" not in inner:
-        return offset + 1, inner
+    """``(030 123848)`` or ``(8 (301) 123-45-67)`` without the parentheses around it: the
+    first ``(`` closes at the last character (not ``(030) 123848``)."""
+    if piece[:1] != "(" or piece[-1:] != ")":
+        return offset, piece
+    depth = 0
+    for i, c in enumerate(piece):
+        depth += (c == "(") - (c == ")")
+        if depth == 0:
+            return (offset + 1, piece[1:-1]) if i == len(piece) - 1 else (offset, piece)
     return offset, piece
 
 
