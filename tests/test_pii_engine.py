@@ -217,3 +217,17 @@ def test_the_region_prefilter_never_skips_a_number_libphonenumber_calls_valid() 
     assert skipped > 10_000  # and it does skip most of them
     for piece in examples:  # each example is valid in its own region, and not skipped there
         assert any(phone._could_be(piece, r) for r in regions)
+
+
+def test_email_windows_read_around_each_at_sign_are_the_whole_text_scan() -> None:
+    from aigov_gate.linear import compile_linear
+    from aigov_gate.pii.engine import _EMAIL_WINDOW, _email_windows
+
+    window = compile_linear(_EMAIL_WINDOW)
+    rng = random.Random(41)
+    pieces = [*ALPHABET, "@", "a@b.de", "x" * 70, "é" * 30, "..@@", "\ud800"]
+    for _ in range(4_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        data = text.encode("utf-8", "surrogatepass")
+        whole = [m.span() for m in window.finditer(data)]
+        assert list(_email_windows(data, window)) == whole, text

@@ -20,6 +20,7 @@ also start, the longer phone run is what RE2 reports, and the zone covers it all
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -131,6 +132,34 @@ def _zones(hits: Iterator[Any], subject: _Subject) -> list[tuple[int, int, bool]
     return zones
 
 
+#: A byte no address holds (the complement of _EMAIL_CHAR: every byte of a non-ASCII
+#: character is 0x80 or more), and the last such byte before a place.
+_NOT_EMAIL = re.compile(rb"[^0-9A-Za-z_.%+@\x80-\xff-]")
+_LAST_NOT_EMAIL = re.compile(rb"(?s).*[^0-9A-Za-z_.%+@\x80-\xff-]")
+
+
+def _email_windows(data: bytes, window: Any) -> Iterator[tuple[int, int]]:
+    """What ``window.finditer(data)`` finds, read only around each ``@``: a window is
+    made of address characters alone, so it lies in the run of them around an ``@``,
+    and RE2 (no anchors, no look-arounds) finds the same windows in that run alone.
+    Each run is read once: from its ``@`` back to its start and on to its end."""
+    at = data.find(b"@")
+    while at >= 0:
+        back, lo = 64, at
+        while True:  # the run's start: after the last byte no address holds
+            start = max(0, at - back)
+            last = _LAST_NOT_EMAIL.match(data, start, at)
+            if last is not None or start == 0:
+                lo = last.end() if last is not None else 0
+                break
+            back *= 4
+        stop = _NOT_EMAIL.search(data, at)
+        hi = stop.start() if stop is not None else len(data)
+        for m in window.finditer(data, lo, hi):
+            yield m.start(), m.end()
+        at = data.find(b"@", hi)
+
+
 def _resolve(found: list[tuple[int, int, int, str]]) -> list[tuple[int, int, str]]:
     """``(start, -end, rank, kind)`` candidates to non-overlapping spans: the earliest,
     at the same start the longest, then the lowest rank."""
@@ -178,8 +207,8 @@ class Scanner:
         found: list[tuple[int, int, int, str]] = []
         if email_window is not None and "@" in text and self._email is not None:
             rank = self.detectors.index(self._email)
-            for window in email_window.finditer(subject.data):
-                lo, hi = subject.char(window.start()), subject.char(window.end())
+            for a, b in _email_windows(subject.data, email_window):
+                lo, hi = subject.char(a), subject.char(b)
                 for start, end in self._email.find(text, lo, hi):
                     found.append((start, -end, rank, "email"))
         if trigger is not None:
