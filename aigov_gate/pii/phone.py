@@ -94,11 +94,11 @@ def _runs(run: str) -> list[tuple[int, str]]:
 
 
 @lru_cache(maxsize=512)
-def _national(region: str) -> tuple[Any, int | None, tuple[tuple[frozenset[int], Any], ...]] | None:
+def _national(region: str) -> tuple[Any, int | None, tuple[tuple[int, Any], ...]] | None:
     """What libphonenumber needs of a national number of ``region`` to call it valid, read
     from its own metadata: (the region's international dialling prefix; the most digits
     ``parse`` can strip from the front, the region's country code and twice its national
-    prefix; per region of the country code, its possible lengths and its general pattern).
+    prefix; per possible length of a region of the country code, their general patterns).
     None when that cannot be bounded (a prefix transform rule may add digits)."""
     import phonenumbers
     from phonenumbers import PhoneMetadata
@@ -111,14 +111,16 @@ def _national(region: str) -> tuple[Any, int | None, tuple[tuple[frozenset[int],
     if own.national_prefix_for_parsing:
         width = sre_parse(own.national_prefix_for_parsing).getwidth()[1]
         strip = None if width >= MAXREPEAT else strip + 2 * width
-    shapes = []
+    by_length: dict[int, list[str]] = {}
     for other in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(own.country_code or 0, ()):
         meta = PhoneMetadata.metadata_for_region(other)
         desc = meta.general_desc if meta is not None else None
         if desc is not None and desc.national_number_pattern:
-            lengths = frozenset(desc.possible_length or range(1, 18))
-            shapes.append((lengths, re.compile(desc.national_number_pattern)))
-    return idd, strip, tuple(shapes)
+            for k in desc.possible_length or range(1, 18):
+                by_length.setdefault(k, []).append(f"(?:{desc.national_number_pattern})")
+    # one pattern a length: it fully matches where one of the regions' patterns does
+    shapes = tuple((k, re.compile("|".join(p))) for k, p in sorted(by_length.items()))
+    return idd, strip, shapes
 
 
 def _could_be(piece: str, region: str) -> bool:
@@ -137,11 +139,7 @@ def _could_be(piece: str, region: str) -> bool:
         return True
     n = len(digits)
     shortest = 0 if strip is None else n - strip
-    return any(
-        shortest <= k <= n and pattern.fullmatch(digits[n - k :])
-        for lengths, pattern in shapes
-        for k in lengths
-    )
+    return any(shortest <= k <= n and pattern.fullmatch(digits[n - k :]) for k, pattern in shapes)
 
 
 def _whole(piece: str, region: str, leniency: str) -> bool:
