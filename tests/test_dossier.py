@@ -271,3 +271,58 @@ def test_the_command_writes_markdown_or_html_and_refuses_unknown_models(tmp_path
     assert "credit-scoring" in done.output  # the hint names what exists
     done = invoke("report", "annex-iv", "credit-scoring@9.9.9", "--repo", str(repo))
     assert done.exit_code == 2 and "no record of credit-scoring@9.9.9" in done.output
+
+
+# -- the gate: eu-ai-act.annex-iv-incomplete ------------------------------------------
+
+
+def gate_findings(repo: Path, stage: str, environment: str | None, day: date) -> list:  # type: ignore[type-arg]
+    from datetime import UTC, datetime
+
+    from aigov_gate.gate import GateOptions, build
+    from aigov_gate.gate.checks import AnnexIv
+
+    config = load_config(find_config(repo))
+    options = GateOptions(stage=stage, environment=environment, as_of=day)  # type: ignore[arg-type]
+    run = build(repo, config, options, datetime(2026, 12, 8, tzinfo=UTC), {})
+    return list(AnnexIv().evaluate(run))
+
+
+def test_a_production_deploy_with_gaps_is_blocked_from_the_day_annex_iv_applies(
+    tmp_path: Path,
+) -> None:
+    repo = example_in_git(tmp_path)
+    assert gate_findings(repo, "deploy", "production", date(2027, 12, 1)) == []
+    (finding,) = gate_findings(repo, "deploy", "production", date(2027, 12, 2))
+    assert finding.rule_id == "eu-ai-act.annex-iv-incomplete"
+    assert (
+        finding.message == "Annex IV technical documentation of credit-scoring@2.3.0 has 3 gap(s)"
+    )
+    assert finding.details == (
+        "point 3: No human oversight procedure (Art. 14) on record for `credit-scoring`; "
+        "to fill it: add an EvidenceArtifact with artifact_type: human_oversight_procedure",
+        "point 8: No EU declaration of conformity for `credit-scoring@2.3.0`; to fill it: add "
+        "an EvidenceArtifact with artifact_type: declaration_of_conformity (model_version set) "
+        "once it is drawn up",
+        "point 9: No post-market monitoring plan (Art. 72) for `credit-scoring`; to fill it: "
+        "add an EvidenceArtifact with artifact_type: monitoring_plan",
+    )
+    assert str(finding.location) == "governance/models/credit-scoring.yaml:5:9"
+    # not at a merge or a staging deploy, and not for a model below high risk
+    assert gate_findings(repo, "merge", None, date(2028, 1, 1)) == []
+    assert gate_findings(repo, "deploy", "staging", date(2028, 1, 1)) == []
+    model = repo / "governance/models/credit-scoring.yaml"
+    model.write_text(model.read_text().replace("risk_tier: high", "risk_tier: limited"))
+    assert gate_findings(repo, "deploy", "production", date(2028, 1, 1)) == []
+
+
+def test_the_date_annex_iv_applies_from_can_be_set_in_the_configuration(tmp_path: Path) -> None:
+    repo = example_in_git(tmp_path)
+    config = repo / ".aigov.yaml"
+    config.write_text(
+        config.read_text()
+        + "compliance:\n  applies_from:\n    eu-ai-act:\n      Annex IV:\n"
+        + "        applies_from: 2026-08-02\n        reason: counsel reads the original date\n"
+    )
+    (finding,) = gate_findings(repo, "deploy", "production", date(2026, 12, 8))
+    assert finding.rule_id == "eu-ai-act.annex-iv-incomplete"

@@ -246,6 +246,22 @@ class TimestampedBar:
         return bar.check(run.models.contexts, roots, authority.files, authority.signers)
 
 
+@dataclass(frozen=True, slots=True)
+class AnnexIv:
+    """A production deploy of a high-risk model needs its Annex IV documentation complete."""
+
+    name: str = "annex-iv"
+    rules: tuple[str, ...] = ("eu-ai-act.annex-iv-incomplete",)
+
+    def evaluate(self, run: Run) -> Sequence[Finding]:
+        if not run.situation.production_deploy:
+            return []
+        from aigov_gate.dossier.check import findings
+
+        contexts = run.models.contexts
+        return findings(run.root, run.graph, contexts, run.rules_of, run.situation.today)
+
+
 #: The built-in checks, in the order their findings are listed (before sorting).
 CHECKS: tuple[Check, ...] = (
     Validation(),
@@ -255,6 +271,7 @@ CHECKS: tuple[Check, ...] = (
     Models(),
     ModelBytes(),
     TimestampedBar(),
+    AnnexIv(),
     OtherDocuments(),
     Coverage(),
     SignOff(),
