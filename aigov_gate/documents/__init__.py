@@ -13,6 +13,7 @@ from aigov_gate.documents.base import API_VERSION, API_VERSIONS, Document, Refer
 from aigov_gate.documents.compliance import ComplianceMapping, Framework
 from aigov_gate.documents.integrations import ConnectorConfig, WebhookSubscription
 from aigov_gate.documents.policy import Policy, Waiver
+from aigov_gate.documents.records import ImpactAssessment, Incident
 from aigov_gate.documents.risk import RiskAssessment
 from aigov_gate.documents.testing import TestPlan, TestRun
 
@@ -31,6 +32,8 @@ KINDS: dict[str, type[AnyDocument]] = {
     "Waiver": Waiver,
     "ConnectorConfig": ConnectorConfig,
     "WebhookSubscription": WebhookSubscription,
+    "ImpactAssessment": ImpactAssessment,
+    "Incident": Incident,
 }
 
 __all__ = ["API_VERSION", "API_VERSIONS", "KINDS", "AnyDocument", "Reference"]

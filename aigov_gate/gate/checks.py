@@ -262,6 +262,29 @@ class AnnexIv:
         return findings(run.root, run.graph, contexts, run.rules_of, run.situation.today)
 
 
+@dataclass(frozen=True, slots=True)
+class Records:
+    """Serious incidents' reporting clocks; at a production deploy, the FRIA (Art. 27)."""
+
+    name: str = "records"
+    rules: tuple[str, ...] = (
+        "incident.report-overdue",
+        "incident.report-due",
+        "incident.reported-late",
+        "eu-ai-act.fria-missing",
+        "eu-ai-act.fria-not-notified",
+    )
+
+    def evaluate(self, run: Run) -> Sequence[Finding]:
+        from aigov_gate.dossier import obligations
+
+        today, config = run.situation.today, run.rules_of
+        out = obligations.incident_findings(run.graph, config, today, run.situation.model)
+        if run.situation.production_deploy:
+            out += obligations.fria_findings(run.graph, run.models.contexts, config, today)
+        return out
+
+
 #: The built-in checks, in the order their findings are listed (before sorting).
 CHECKS: tuple[Check, ...] = (
     Validation(),
@@ -272,6 +295,7 @@ CHECKS: tuple[Check, ...] = (
     ModelBytes(),
     TimestampedBar(),
     AnnexIv(),
+    Records(),
     OtherDocuments(),
     Coverage(),
     SignOff(),

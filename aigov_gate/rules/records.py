@@ -21,4 +21,62 @@ RECORD_RULES: tuple[RuleInfo, ...] = (
         "eu-ai-act:Annex IV",
         waivable=False,
     ),
+    rule(
+        "incident.report-overdue",
+        "A serious incident's report to the authority is overdue",
+        "high",
+        "For each Incident of a high-risk model that its provider became aware of once Art. 73 "
+        "applied (the framework pack's date, or `compliance.applies_from`): without "
+        "`reported_on`, the evaluation day is after the clock's last day. The clock counts "
+        "calendar days from `aware_on`: 2 for a widespread infringement or critical "
+        "infrastructure, 10 where a death may be linked, 15 otherwise. `gate --notify` "
+        "announces it as `incident.overdue`. Cannot be waived.",
+        "Art. 73 sets fixed deadlines for reporting serious incidents to the market "
+        "surveillance authority.",
+        "Report the incident and record `reported_on` (and `authority`, `reference`).",
+        "eu-ai-act:Art. 73",
+        waivable=False,
+    ),
+    rule(
+        "incident.report-due",
+        "A serious incident's report is due",
+        "low",
+        "As `incident.report-overdue`, while the clock still runs: the finding names the "
+        "last day and the days left.",
+        "So the deadline is seen before it passes.",
+        "Report the incident and record `reported_on`.",
+        "eu-ai-act:Art. 73",
+    ),
+    rule(
+        "incident.reported-late",
+        "A serious incident was reported after its deadline",
+        "medium",
+        "As `incident.report-overdue`, for an Incident whose `reported_on` is after the "
+        "clock's last day.",
+        "A late report is a fact the authority will ask about; the record should show it was seen.",
+        "Record why it was late in the incident's `description`, and waive with a reason.",
+        "eu-ai-act:Art. 73",
+    ),
+    rule(
+        "eu-ai-act.fria-missing",
+        "No fundamental rights impact assessment before deployment",
+        "high",
+        "At a production deploy, for each high-risk model of Annex III point 5(b) or 5(c) "
+        "(the cases Art. 27(1) names by point) that its organization deploys (role deployer, "
+        "or deployments recorded), once Art. 27 applies: an ImpactAssessment names the model "
+        "(for this version or any). Public bodies and providers of public services, the other "
+        "Art. 27 cases, are not known to the gate: write a Policy for them.",
+        "Art. 27 requires the assessment before first use.",
+        "Write an ImpactAssessment covering Art. 27(1) (a) to (f).",
+        "eu-ai-act:Art. 27",
+    ),
+    rule(
+        "eu-ai-act.fria-not-notified",
+        "The impact assessment was not notified to the authority",
+        "medium",
+        "At a production deploy, when every ImpactAssessment of the model lacks `notified_on`.",
+        "Art. 27(3): the deployer notifies the market surveillance authority of the results.",
+        "Notify the authority and record `notified_on`.",
+        "eu-ai-act:Art. 27",
+    ),
 )
