@@ -156,3 +156,53 @@ def test_the_example_records_its_fria_and_the_gate_wants_one_at_a_production_dep
         model.read_text().replace("annex_iii_category: 5(b)", "annex_iii_category: 4(a)")
     )
     assert records(repo, "2027-12-10", **production) == []
+
+
+SPECIAL = """\
+apiVersion: aigov/v1
+kind: SpecialCategoryProcessing
+metadata: {{name: cs-ethnicity, organization: acme-bank}}
+spec:
+  model: credit-scoring
+  categories: [{category}]
+  datasets: [loan-applications-2024]
+  purpose: Detect and correct approval-rate bias by ethnic origin.
+  strict_necessity: Synthetic data does not reproduce the proxy effects being measured.
+  pseudonymisation: Keyed hash of the applicant id; the key held by the DPO.
+  access_limits: Two named analysts, through the audited bias workspace only.
+  deletion_date: 2028-06-30
+"""
+
+
+def test_a_special_category_among_the_attributes_needs_its_safeguards_recorded(
+    tmp_path: Path,
+) -> None:
+    repo = example(tmp_path)
+    data = repo / "governance/datasets/loan-applications-2024.yaml"
+    data.write_text(data.read_text().replace("nationality]", "nationality, ethnic_origin]"))
+    assert "ethnic_origin" in data.read_text()
+    (found,) = records(repo, "2027-01-10")
+    assert (found.rule_id, found.message) == (
+        "data.special-category-unrecorded",
+        "`ethnic_origin` is a special category (racial or ethnic origin) with no record of "
+        "safeguards",
+    )
+    assert str(found.location).startswith("governance/datasets/loan-applications-2024.yaml:")
+    record = repo / "governance/records/special.yaml"
+    record.write_text(SPECIAL.format(category="health"))  # the wrong category covers nothing
+    assert [f.rule_id for f in records(repo, "2027-01-10")] == ["data.special-category-unrecorded"]
+    record.write_text(SPECIAL.format(category="racial_or_ethnic_origin"))
+    assert records(repo, "2027-01-10") == []
+    (kept,) = records(repo, "2028-07-02")
+    assert (kept.rule_id, kept.details) == (
+        "data.special-category-retained",
+        ("2 day(s) past the deletion date",),
+    )
+
+
+def test_sex_age_and_nationality_are_not_special_categories() -> None:
+    from aigov_gate.dossier.special import category
+
+    assert [category(a) for a in ("sex", "age_band", "nationality", "gender")] == [None] * 4
+    assert category("Health-Status") == "health"
+    assert category("sexual_orientation") == "sex_life_or_sexual_orientation"

@@ -13,7 +13,11 @@ from aigov_gate.documents.base import API_VERSION, API_VERSIONS, Document, Refer
 from aigov_gate.documents.compliance import ComplianceMapping, Framework
 from aigov_gate.documents.integrations import ConnectorConfig, WebhookSubscription
 from aigov_gate.documents.policy import Policy, Waiver
-from aigov_gate.documents.records import ImpactAssessment, Incident
+from aigov_gate.documents.records import (
+    ImpactAssessment,
+    Incident,
+    SpecialCategoryProcessing,
+)
 from aigov_gate.documents.risk import RiskAssessment
 from aigov_gate.documents.testing import TestPlan, TestRun
 
@@ -34,6 +38,7 @@ KINDS: dict[str, type[AnyDocument]] = {
     "WebhookSubscription": WebhookSubscription,
     "ImpactAssessment": ImpactAssessment,
     "Incident": Incident,
+    "SpecialCategoryProcessing": SpecialCategoryProcessing,
 }
 
 __all__ = ["API_VERSION", "API_VERSIONS", "KINDS", "AnyDocument", "Reference"]

@@ -108,3 +108,42 @@ class Incident(Document[IncidentSpec]):
 
     def references(self) -> Iterator[Reference]:
         yield Reference("Model", self.spec.model, ("spec", "model"))
+
+
+SpecialCategory = Literal[
+    "racial_or_ethnic_origin",
+    "political_opinions",
+    "religious_or_philosophical_beliefs",
+    "trade_union_membership",
+    "genetic",
+    "biometric",
+    "health",
+    "sex_life_or_sexual_orientation",
+]
+
+
+class SpecialCategoryProcessingSpec(Strict):
+    """The safeguards under which special categories are processed to detect and correct
+    bias (EU AI Act Art. 4a, as added by the Digital Omnibus; GDPR Art. 9)."""
+
+    model: Name
+    categories: list[SpecialCategory] = Field(min_length=1)
+    datasets: list[Name] = Field(default_factory=list, description="Where the data is held.")
+    purpose: Text = Field(description="The bias detection and correction it serves.")
+    strict_necessity: Text = Field(
+        description="Why other data (synthetic, anonymised) cannot serve the purpose."
+    )
+    pseudonymisation: Text = Field(description="How the data is pseudonymised.")
+    access_limits: Text = Field(description="Who may access it, and how that is enforced.")
+    deletion_date: Day = Field(description="When the data is deleted at the latest.")
+
+
+class SpecialCategoryProcessing(Document[SpecialCategoryProcessingSpec]):
+    """A record of the safeguards for processing special categories of personal data."""
+
+    kind: Literal["SpecialCategoryProcessing"]
+
+    def references(self) -> Iterator[Reference]:
+        yield Reference("Model", self.spec.model, ("spec", "model"))
+        for i, name in enumerate(self.spec.datasets):
+            yield Reference("Dataset", name, ("spec", "datasets", i))

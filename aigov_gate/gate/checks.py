@@ -111,6 +111,7 @@ class Models:
             "deploy.production-not-approved",
         }
         taken |= {*ModelBytes().rules, *TimestampedBar().rules}  # issue 41's checks
+        taken |= {*Records().rules}  # issue 42's
         built_in = tuple(r.id for r in BUILTIN if r.id.startswith(family) and r.id not in taken)
         return (*built_in, "policy.eval-error", "gate.model-unchecked")
 
@@ -264,7 +265,8 @@ class AnnexIv:
 
 @dataclass(frozen=True, slots=True)
 class Records:
-    """Serious incidents' reporting clocks; at a production deploy, the FRIA (Art. 27)."""
+    """Serious incidents' reporting clocks, special categories' safeguards; at a production
+    deploy, the FRIA (Art. 27)."""
 
     name: str = "records"
     rules: tuple[str, ...] = (
@@ -273,13 +275,16 @@ class Records:
         "incident.reported-late",
         "eu-ai-act.fria-missing",
         "eu-ai-act.fria-not-notified",
+        "data.special-category-unrecorded",
+        "data.special-category-retained",
     )
 
     def evaluate(self, run: Run) -> Sequence[Finding]:
-        from aigov_gate.dossier import obligations
+        from aigov_gate.dossier import obligations, special
 
         today, config = run.situation.today, run.rules_of
         out = obligations.incident_findings(run.graph, config, today, run.situation.model)
+        out += special.findings(run.graph, run.models.contexts, today)
         if run.situation.production_deploy:
             out += obligations.fria_findings(run.graph, run.models.contexts, config, today)
         return out

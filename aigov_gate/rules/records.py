@@ -79,4 +79,28 @@ RECORD_RULES: tuple[RuleInfo, ...] = (
         "Notify the authority and record `notified_on`.",
         "eu-ai-act:Art. 27",
     ),
+    rule(
+        "data.special-category-unrecorded",
+        "A special category of personal data is processed without a record of safeguards",
+        "high",
+        "For each gated model: every protected attribute of its datasets and every slice key "
+        "of its plans whose name holds a word of a special category (ethnicity, religion, "
+        "health, sexual orientation, ...; docs/dossiers.md lists them) is covered by a "
+        "SpecialCategoryProcessing record for the model naming that category: purpose, "
+        "strict necessity, pseudonymisation, access limits and a deletion date.",
+        "Special categories may be processed to detect and correct bias only under recorded "
+        "safeguards (EU AI Act Art. 4a as added by the Digital Omnibus; GDPR Art. 9).",
+        "Write a SpecialCategoryProcessing record for the model, or stop using the attribute.",
+        "gdpr:Art. 9",
+    ),
+    rule(
+        "data.special-category-retained",
+        "Special-category data is kept past its deletion date",
+        "medium",
+        "A SpecialCategoryProcessing record of a gated model whose `deletion_date` is before "
+        "the evaluation day.",
+        "The safeguards include deletion once bias is corrected or the retention period ends.",
+        "Delete the data and retire the record, or record a new deletion date with the reason.",
+        "gdpr:Art. 9",
+    ),
 )
