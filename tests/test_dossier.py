@@ -8,6 +8,7 @@ import shutil
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import EXAMPLES, MODEL, git, invoke
@@ -326,3 +327,27 @@ def test_the_date_annex_iv_applies_from_can_be_set_in_the_configuration(tmp_path
     )
     (finding,) = gate_findings(repo, "deploy", "production", date(2026, 12, 8))
     assert finding.rule_id == "eu-ai-act.annex-iv-incomplete"
+
+
+# -- in the real browser the dashboard tests use ---------------------------------------
+
+from test_dashboard import Opened, browser, needs_browser  # noqa: E402, F401
+
+
+@needs_browser
+def test_the_html_opens_cleanly_and_prints_a_page_per_point(browser: Any, tmp_path: Path) -> None:  # noqa: F811
+    repo = example_in_git(tmp_path)
+    path = tmp_path / "annex-iv.html"
+    path.write_text(page(dossier_of(repo, "credit-scoring")), encoding="utf-8")
+    opened = Opened(browser, path)
+    assert opened.errors == [] and opened.dialogs == []
+    assert opened.requests == [opened.url]  # the file itself, nothing else
+    assert opened.page.evaluate("window.__csp") == []
+    headings = opened.page.locator("section h2").all_inner_texts()
+    assert headings[0] == "1. General description of the AI system"
+    assert len(headings) == 9
+    assert "Gaps: 3" in opened.page.inner_text("#gap-count")
+    pdf = opened.page.pdf(format="A4")
+    pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+    assert pages >= 9  # each point starts a page when printed
+    opened.close()

@@ -100,6 +100,8 @@ def page(d: Dossier) -> str:
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
+        '<meta http-equiv="Content-Security-Policy" '
+        "content=\"default-src 'none'; style-src 'unsafe-inline'\">",
         f"<title>{html.escape(_title(d))}</title>",
         f"<style>{_STYLE}</style></head><body>",
         f"<h1>{html.escape(_title(d))}</h1>",
