@@ -351,3 +351,51 @@ def test_the_html_opens_cleanly_and_prints_a_page_per_point(browser: Any, tmp_pa
     pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
     assert pages >= 9  # each point starts a page when printed
     opened.close()
+
+
+# -- the evidence bundle's optional member ---------------------------------------------
+
+
+def test_a_bundle_of_a_high_risk_model_carries_its_dossier_and_verifies(tmp_path: Path) -> None:
+    import base64
+    import json
+    import tarfile
+
+    from click.testing import CliRunner
+
+    from aigov_gate.cli.main import cli
+
+    repo = example_in_git(tmp_path)
+    env = {"AIGOV_PRIVATE_KEY_DIR": str(tmp_path / "private")}
+    runner = CliRunner()
+
+    def aigov(*args: str) -> str:
+        done = runner.invoke(cli, [*args, "--repo", str(repo)], env=env, catch_exceptions=False)
+        assert done.exit_code == 0, done.output
+        return done.output
+
+    aigov("keys", "generate")
+    bundle = tmp_path / "b.tar.gz"
+    aigov(
+        "gate",
+        "--evidence",
+        str(bundle),
+        "--stage",
+        "deploy",
+        "-e",
+        "staging",
+        "--as-of",
+        "2026-12-08",
+    )
+    with tarfile.open(bundle, "r:gz") as tar:
+        found = {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}  # type: ignore[union-attr]
+    member = found["evidence/annex-iv.md"].decode()
+    assert member == markdown(dossier_of(repo, "credit-scoring@2.3.0"))
+    envelope = json.loads(found["signature.dsse.json"])
+    statement = json.loads(base64.b64decode(envelope["payload"]))
+    assert statement["predicate"]["parts"]["annexIv"] == "annex-iv.md"
+    assert "annex-iv.md" in {s["name"] for s in statement["subject"]}
+    verify = runner.invoke(
+        cli, ["evidence", "verify", str(bundle), "--keyring", str(repo / ".aigov/keys")], env=env
+    )
+    assert verify.exit_code == 0, verify.output

@@ -64,3 +64,27 @@ def annex_iv(root: Path, config: AigovConfig, model: str, today: date) -> Dossie
     dossier = build(ctx, catalog, config, today, history(root, paths, since))
     problems = sum(1 for f in validated.findings if f.severity >= Severity.HIGH)
     return replace(dossier, problems=problems)
+
+
+def high_risk_dossiers(
+    root: Path, config: AigovConfig, labels: list[str], today: date
+) -> list[Dossier]:
+    """The dossiers of the high-risk models among ``labels`` (``name@version``), for an
+    evidence bundle: one validation of the repository for all of them."""
+    from aigov_gate.dossier.annex_iv import FRAMEWORK, build, lifecycle_inputs
+    from aigov_gate.git import history
+    from aigov_gate.validation import validate_repo
+
+    graph = Graph(validate_repo(root, config).documents)
+    out = []
+    for label in labels:
+        try:
+            ctx = select(graph, label)
+        except UsageError:
+            continue
+        if ctx.spec.spec.risk_tier != "high":
+            continue
+        catalog = catalogs_for(graph.by_kind["Framework"], ctx.model.organization)[FRAMEWORK]
+        paths, since = lifecycle_inputs(ctx)
+        out.append(build(ctx, catalog, config, today, history(root, paths, since)))
+    return out
