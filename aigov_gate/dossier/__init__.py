@@ -12,15 +12,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from aigov_gate.loading import RawDocument
 from aigov_gate.result import Location
 
 
 @dataclass(frozen=True, slots=True)
 class Statement:
-    """One claim of the dossier and the record it comes from (None: derived from Git)."""
+    """One claim of the dossier and the record it comes from: the field at ``path`` in
+    ``record`` (no record: derived from Git). The line is found when asked for, so a check
+    that only counts gaps does not look for lines."""
 
     text: str
-    source: Location | None = None
+    record: RawDocument | None = None
+    path: tuple[str | int, ...] = ()
+
+    @property
+    def source(self) -> Location | None:
+        return None if self.record is None else self.record.locate(self.path)
 
 
 @dataclass(frozen=True, slots=True)

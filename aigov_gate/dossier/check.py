@@ -10,23 +10,11 @@ from datetime import date
 from pathlib import Path
 
 from aigov_gate.config import AigovConfig
-from aigov_gate.dossier import Dossier
+from aigov_gate.git import History
 from aigov_gate.graph import Graph, ModelContext
 from aigov_gate.result import Finding, Severity
 
 RULE = "eu-ai-act.annex-iv-incomplete"
-
-
-def dossier_for(
-    root: Path, graph: Graph, ctx: ModelContext, config: AigovConfig, today: date
-) -> Dossier:
-    from aigov_gate.dossier.annex_iv import FRAMEWORK, build, lifecycle_inputs
-    from aigov_gate.frameworks import catalogs_for
-    from aigov_gate.git import history
-
-    catalog = catalogs_for(graph.by_kind["Framework"], ctx.model.organization)[FRAMEWORK]
-    paths, since = lifecycle_inputs(ctx)
-    return build(ctx, catalog, config, today, history(root, paths, since))
 
 
 def findings(
@@ -36,12 +24,23 @@ def findings(
     config: AigovConfig,
     today: date,
 ) -> list[Finding]:
+    from aigov_gate.dossier.annex_iv import FRAMEWORK, applies_on, build, obliged
+    from aigov_gate.frameworks import catalogs_for
+    from aigov_gate.git import checkout
+
     out = []
+    git_state: list[History | None] = []
     for ctx in contexts:
         if ctx.spec.spec.risk_tier != "high":
             continue
-        dossier = dossier_for(root, graph, ctx, config, today)
-        if not dossier.obliged or not dossier.gaps:
+        catalog = catalogs_for(graph.by_kind["Framework"], ctx.model.organization)[FRAMEWORK]
+        since, _ = applies_on(catalog, config, ctx, today)
+        if not obliged(catalog, ctx) or since is None or today < since:
+            continue
+        if not git_state:  # the gaps need to know only whether the records are in Git
+            git_state.append(checkout(root))
+        dossier = build(ctx, catalog, config, today, git_state[0])
+        if not dossier.gaps:
             continue
         details = tuple(f"point {n}: {gap.what}; to fill it: {gap.fix}" for n, gap in dossier.gaps)
         out.append(

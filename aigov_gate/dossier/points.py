@@ -16,7 +16,7 @@ Filled = tuple[list[Statement], list[Gap]]
 
 
 def say(text: str, doc: Checked, *path: str | int) -> Statement:
-    return Statement(text, doc.raw.locate(path))
+    return Statement(text, doc.raw, path)
 
 
 def num(value: float | int | None) -> str:
