@@ -206,3 +206,23 @@ def test_sex_age_and_nationality_are_not_special_categories() -> None:
     assert [category(a) for a in ("sex", "age_band", "nationality", "gender")] == [None] * 4
     assert category("Health-Status") == "health"
     assert category("sexual_orientation") == "sex_life_or_sexual_orientation"
+
+
+def test_the_dossier_states_the_fria_and_the_incidents_with_their_sources(tmp_path: Path) -> None:
+    from aigov_gate.dossier.assemble import annex_iv
+
+    repo = example(tmp_path)
+    incident(repo, reported_on="2028-01-05", authority="Bundesnetzagentur")
+    dossier = annex_iv(repo, load_config(find_config(repo)), "credit-scoring", date(2028, 2, 1))
+    risk, post = dossier.points[4], dossier.points[8]
+    (fria,) = [s for s in risk.statements if "Art. 27" in s.text]
+    assert fria.text.startswith(
+        "Fundamental rights impact assessment (Art. 27) `credit-scoring-fria-2026`"
+    )
+    assert str(fria.source) == f"{FRIA}:30:16"
+    (told,) = [s for s in post.statements if "Serious incident" in s.text]
+    assert told.text == (
+        "Serious incident `inc-1` (serious harm to health), aware 2028-01-01: "
+        "reported 2028-01-05 to Bundesnetzagentur."
+    )
+    assert str(told.source) == "governance/incidents/inc-1.yaml:10:13"

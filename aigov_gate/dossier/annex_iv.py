@@ -13,10 +13,11 @@ function of its inputs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from aigov_gate.config import AigovConfig
+from aigov_gate.documents.records import ImpactAssessment, Incident
 from aigov_gate.documents.risk import RiskAssessment
 from aigov_gate.documents.testing import TestRun
 from aigov_gate.dossier import Dossier, Gap, Point, Statement
@@ -33,7 +34,8 @@ from aigov_gate.dossier.points import (
 )
 from aigov_gate.frameworks import Catalog
 from aigov_gate.git import History
-from aigov_gate.graph import ModelContext, run_time
+from aigov_gate.graph import Graph, ModelContext, run_time
+from aigov_gate.references import Checked
 
 FRAMEWORK = "eu-ai-act"
 ANNEX = "Annex IV"
@@ -46,19 +48,21 @@ def build(
     config: AigovConfig,
     today: date,
     history: History | None,
+    records: Sequence[Checked] = (),
 ) -> Dossier:
-    """The nine points, filled from ``ctx``; ``history`` is Git's (None outside Git)."""
+    """The nine points, filled from ``ctx``; ``history`` is Git's (None outside Git);
+    ``records`` the model's ImpactAssessments and Incidents (``records_of``)."""
     since, why = applies_on(catalog, config, ctx, today)
     fillers: list[Callable[[], Filled]] = [
         lambda: general(ctx),
         lambda: development(ctx),
         lambda: functioning(ctx),
         lambda: metrics_rationale(ctx),
-        lambda: risk_management(ctx),
+        lambda: _with(risk_management(ctx), fria_statements(records)),
         lambda: lifecycle(ctx, history),
         lambda: standards(ctx),
         lambda: declaration(ctx),
-        lambda: post_market(ctx),
+        lambda: _with(post_market(ctx), incident_statements(records)),
     ]
     points = []
     for n, fill in enumerate(fillers, start=1):
@@ -81,6 +85,51 @@ def build(
         caveat=(source.caveat or "") if source is not None else "",
         points=tuple(points),
     )
+
+
+def _with(filled: Filled, more: list[Statement]) -> Filled:
+    return [*filled[0], *more], filled[1]
+
+
+def records_of(graph: Graph, ctx: ModelContext) -> list[Checked]:
+    """The model's ImpactAssessments and Incidents (this version's, or any version's)."""
+    return [
+        doc
+        for kind in ("ImpactAssessment", "Incident")
+        for doc in graph.by_kind[kind]
+        if isinstance(doc.model, ImpactAssessment | Incident)
+        and doc.organization == ctx.model.organization
+        and doc.model.spec.model == ctx.name
+        and doc.model.spec.model_version in (None, ctx.version)
+    ]
+
+
+def fria_statements(records: Sequence[Checked]) -> list[Statement]:
+    out = []
+    for doc in records:
+        if isinstance(doc.model, ImpactAssessment):
+            spec = doc.model.spec
+            told = f", notified to the authority {spec.notified_on}" if spec.notified_on else ""
+            text = (
+                f"Fundamental rights impact assessment (Art. 27) `{doc.raw.name}` by "
+                f"{spec.deployer}, {spec.assessed_on}{told}: "
+                f"{len(spec.risks_of_harm)} risk(s) of harm, {len(spec.measures)} measure(s)."
+            )
+            out.append(say(text, doc, "spec", "assessed_on"))
+    return out
+
+
+def incident_statements(records: Sequence[Checked]) -> list[Statement]:
+    out = []
+    for doc in records:
+        if isinstance(doc.model, Incident):
+            spec = doc.model.spec
+            kind = spec.incident_type.replace("_", " ")
+            to = f" to {spec.authority}" if spec.authority else ""
+            state = f"reported {spec.reported_on}{to}" if spec.reported_on else "not reported"
+            text = f"Serious incident `{doc.raw.name}` ({kind}), aware {spec.aware_on}: {state}."
+            out.append(say(text, doc, "spec", "aware_on"))
+    return out
 
 
 def applies_on(

@@ -52,7 +52,7 @@ def select(graph: Graph, model: str) -> ModelContext:
 def annex_iv(root: Path, config: AigovConfig, model: str, today: date) -> Dossier:
     """The dossier of ``model`` on ``today``; it counts the validation problems (documents
     that fail their schema are left out, and their absence shows as gaps)."""
-    from aigov_gate.dossier.annex_iv import FRAMEWORK, build, lifecycle_inputs
+    from aigov_gate.dossier.annex_iv import FRAMEWORK, build, lifecycle_inputs, records_of
     from aigov_gate.git import history
     from aigov_gate.validation import validate_repo
 
@@ -61,7 +61,8 @@ def annex_iv(root: Path, config: AigovConfig, model: str, today: date) -> Dossie
     ctx = select(graph, model)
     catalog = catalogs_for(graph.by_kind["Framework"], ctx.model.organization)[FRAMEWORK]
     paths, since = lifecycle_inputs(ctx)
-    dossier = build(ctx, catalog, config, today, history(root, paths, since))
+    found = history(root, paths, since)
+    dossier = build(ctx, catalog, config, today, found, records_of(graph, ctx))
     problems = sum(1 for f in validated.findings if f.severity >= Severity.HIGH)
     return replace(dossier, problems=problems)
 
@@ -71,7 +72,7 @@ def high_risk_dossiers(
 ) -> list[Dossier]:
     """The dossiers of the high-risk models among ``labels`` (``name@version``), for an
     evidence bundle: one validation of the repository for all of them."""
-    from aigov_gate.dossier.annex_iv import FRAMEWORK, build, lifecycle_inputs
+    from aigov_gate.dossier.annex_iv import FRAMEWORK, build, lifecycle_inputs, records_of
     from aigov_gate.git import history
     from aigov_gate.validation import validate_repo
 
@@ -86,5 +87,6 @@ def high_risk_dossiers(
             continue
         catalog = catalogs_for(graph.by_kind["Framework"], ctx.model.organization)[FRAMEWORK]
         paths, since = lifecycle_inputs(ctx)
-        out.append(build(ctx, catalog, config, today, history(root, paths, since)))
+        found = history(root, paths, since)
+        out.append(build(ctx, catalog, config, today, found, records_of(graph, ctx)))
     return out
