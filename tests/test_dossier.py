@@ -399,3 +399,32 @@ def test_a_bundle_of_a_high_risk_model_carries_its_dossier_and_verifies(tmp_path
         cli, ["evidence", "verify", str(bundle), "--keyring", str(repo / ".aigov/keys")], env=env
     )
     assert verify.exit_code == 0, verify.output
+
+
+def test_a_change_cannot_postpone_annex_iv_for_itself(tmp_path: Path) -> None:
+    """The date in force is the base's: a PR moving it in .aigov.yaml does not pass."""
+    from datetime import UTC, datetime
+
+    from aigov_gate.gate import GateOptions, build
+    from aigov_gate.gate.checks import AnnexIv
+
+    repo = example_in_git(tmp_path)
+    git(repo, "checkout", "-q", "-b", "change")
+    config = repo / ".aigov.yaml"
+    config.write_text(
+        config.read_text()
+        + "compliance:\n  applies_from:\n    eu-ai-act:\n      Annex IV:\n"
+        + "        applies_from: 2030-01-01\n        reason: our own reading\n"
+    )
+    git(repo, "commit", "-q", "-am", "Postpone Annex IV")
+
+    def found(base: str | None) -> list[str]:
+        options = GateOptions(
+            stage="deploy", environment="production", as_of=date(2028, 1, 1), base=base
+        )
+        now = datetime(2026, 12, 8, tzinfo=UTC)
+        run = build(repo, load_config(find_config(repo)), options, now, {})
+        return [f.rule_id for f in AnnexIv().evaluate(run)]
+
+    assert found(None) == []  # the change's own reading, when nothing else judges
+    assert found("main") == ["eu-ai-act.annex-iv-incomplete"]
