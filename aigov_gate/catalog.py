@@ -16,10 +16,11 @@ from aigov_gate.rules import DOCS_URL, RuleInfo
 from aigov_gate.rules.artifact import ARTIFACT_RULES
 from aigov_gate.rules.change import CHANGE_RULES
 from aigov_gate.rules.models import MODEL_RULES
+from aigov_gate.rules.records import RECORD_RULES
 from aigov_gate.rules.validation import VALIDATION
 
 PACKS = ("baseline", "eu-ai-act-high-risk", "nist-ai-rmf", "iso-42001")
-BUILTIN: tuple[RuleInfo, ...] = (*MODEL_RULES, *CHANGE_RULES, *ARTIFACT_RULES)
+BUILTIN: tuple[RuleInfo, ...] = (*MODEL_RULES, *CHANGE_RULES, *ARTIFACT_RULES, *RECORD_RULES)
 
 RULES: dict[str, RuleInfo] = {rule.id: rule for rule in (*BUILTIN, *VALIDATION)}
 

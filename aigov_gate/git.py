@@ -280,3 +280,77 @@ def describe(root: Path) -> dict[str, Any]:
         "dirty": repo.is_dirty(untracked_files=False),
         "root": _prefix(repo, root),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One commit that touched some of a model's records: short id, day, subject."""
+
+    sha: str
+    day: str
+    subject: str
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """Commits reachable from HEAD that touched ``paths``, newest first; ``since`` the commit
+    the range starts after ('' for all); ``shallow`` when the clone's history is cut."""
+
+    changes: tuple[Change, ...]
+    since: str
+    shallow: bool
+    head: str
+
+
+def history(root: Path, paths: list[str], since_path: str | None = None) -> History | None:
+    """The commits that changed ``paths`` (relative to ``root``) since the commit that added
+    ``since_path`` (exclusive), or since the start; None outside Git or without commits."""
+    import git
+
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+        head = repo.head.commit.hexsha
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
+        return None
+    prefix = _prefix(repo, root)
+    full = [f"{prefix}/{p}" if prefix else p for p in sorted(set(paths))]
+    cut = Path(repo.git_dir) / "shallow"
+    boundary = set(cut.read_text().split()) if cut.exists() else set()
+    since = ""
+    if since_path is not None:
+        added = _run_log(repo, "--diff-filter=A", "--format=%H", "--", _full(prefix, since_path))
+        since = added.split()[-1] if added.split() else ""
+        # at a shallow clone's cut every file seems added: the range cannot start there
+        since = "" if since in boundary else since
+    span = [f"{since}..HEAD"] if since else ["HEAD"]
+    text = _run_log(repo, *span, "--format=%h%x09%cs%x09%s", "--", *full)
+    changes = tuple(
+        Change(*line.split("\t", 2)) for line in text.splitlines() if line.count("\t") >= 2
+    )
+    return History(changes, since[:12], bool(boundary), head[:12])
+
+
+def _full(prefix: str, path: str) -> str:
+    return f"{prefix}/{path}" if prefix else path
+
+
+def _run_log(repo: Any, *args: str) -> str:
+    import git
+
+    try:
+        return str(repo.git.log(*args))
+    except git.GitCommandError:
+        return ""
+
+
+def checkout(root: Path) -> History | None:
+    """Whether ``root`` is in a Git checkout with a commit, as an empty History (no log
+    read): what the gate's Annex IV check needs to know of Git."""
+    import git
+
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+        head = repo.head.commit.hexsha
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
+        return None
+    return History((), "", (Path(repo.git_dir) / "shallow").exists(), head[:12])

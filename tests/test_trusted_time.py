@@ -122,6 +122,7 @@ def test_a_production_decision_carries_an_svr_that_validates(repo: Repo, tmp_pat
     assert main["predicate"]["parts"] == {
         "report": "report.json",
         "verificationResult": "attestations/svr.dsse.json",
+        "annexIv": "annex-iv.md",  # a high-risk model's dossier (issue 42)
     }
     code, checks = verify(repo, bundle)
     assert code == 0, checks

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from aigov_gate.cli.context import config_option, repo_option
 from aigov_gate.cli.gate import gate_options
 from aigov_gate.cli.output import say
 
@@ -44,3 +45,64 @@ def html_command(output: Path, **selection: Any) -> None:
         f"open it in a browser",
         err=True,
     )
+
+
+@report_group.command("annex-iv")
+@click.argument("model")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (replaced if it exists) instead of standard output.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "html"]),
+    default="markdown",
+    show_default=True,
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The day the law is read for (default: today).",
+)
+@repo_option
+@config_option
+def annex_iv_command(
+    model: str,
+    output: Path | None,
+    fmt: str,
+    as_of: Any,
+    repo: Path | None,
+    config_path: Path | None,
+) -> None:
+    """MODEL[@VERSION]'s technical documentation under the EU AI Act's Annex IV: the nine
+    points in order, each statement with the record (file:line) it comes from, each point
+    the records cannot fill named and counted as a gap; the lifecycle point from Git.
+
+    Exits 0 when it wrote the document (gaps or not: the gate decides), 2 when it could
+    not (no such model or version, an unreadable configuration).
+    """
+    from datetime import date
+
+    from aigov_gate.app.files import write_report
+    from aigov_gate.cli.context import find_repo
+    from aigov_gate.cli.output import use_config
+    from aigov_gate.config import find_config, load_config
+    from aigov_gate.dossier.assemble import annex_iv
+    from aigov_gate.dossier.render import FORMATS
+
+    root = find_repo(repo)
+    config = load_config(config_path or find_config(root))
+    day = as_of.date() if as_of else date.today()
+    dossier = annex_iv(root, config, model, day)
+    text = use_config(config)(FORMATS[fmt](dossier))
+    gaps = f"{len(dossier.gaps)} gap(s)"
+    if output is None:
+        say(text, nl=False)
+        say(f"{dossier.model}@{dossier.version}: {gaps}", err=True)
+        return
+    write_report(output, text)
+    say(f"wrote {output}: {dossier.model}@{dossier.version}, {gaps}", err=True)

@@ -13,6 +13,11 @@ from aigov_gate.documents.base import API_VERSION, API_VERSIONS, Document, Refer
 from aigov_gate.documents.compliance import ComplianceMapping, Framework
 from aigov_gate.documents.integrations import ConnectorConfig, WebhookSubscription
 from aigov_gate.documents.policy import Policy, Waiver
+from aigov_gate.documents.records import (
+    ImpactAssessment,
+    Incident,
+    SpecialCategoryProcessing,
+)
 from aigov_gate.documents.risk import RiskAssessment
 from aigov_gate.documents.testing import TestPlan, TestRun
 
@@ -31,6 +36,9 @@ KINDS: dict[str, type[AnyDocument]] = {
     "Waiver": Waiver,
     "ConnectorConfig": ConnectorConfig,
     "WebhookSubscription": WebhookSubscription,
+    "ImpactAssessment": ImpactAssessment,
+    "Incident": Incident,
+    "SpecialCategoryProcessing": SpecialCategoryProcessing,
 }
 
 __all__ = ["API_VERSION", "API_VERSIONS", "KINDS", "AnyDocument", "Reference"]

@@ -141,6 +141,7 @@ ArtifactType = Literal[
     "monitoring_plan",
     "human_oversight_procedure",
     "technical_documentation",
+    "declaration_of_conformity",
     "other",
 ]
 

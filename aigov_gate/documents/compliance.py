@@ -28,6 +28,11 @@ class Source(Strict):
     version: str | None = None
     date: Day | None = None
     url: str | None = None
+    caveat: str | None = Field(
+        default=None,
+        description="What about the source was not verified; documents built from the catalog "
+        "repeat it.",
+    )
 
 
 class Applicability(Strict):

@@ -41,6 +41,7 @@ EVENT_TYPES = (
     "evidence.published",
     "key.rotated",
     "review.overdue",
+    "incident.overdue",
     "webhook.test",
 )
 

@@ -8,6 +8,7 @@ Layout (sorted, as written)::
     evidence/documents/<path>       every governance document file evaluated
     evidence/artifacts/<path>       every file an EvidenceArtifact points to
     evidence/attestations/svr.dsse.json   v3: the decision as an in-toto SVR (DSSE, same key)
+    evidence/annex-iv.md            v3, for high-risk models: the Annex IV dossier (issue 42)
     signature.dsse.json             DSSE envelope; payload = in-toto Statement v1
     timestamp.tsr                   v3, only with --timestamp: RFC 3161 token over the signature
     wrapped-keys.json               only when something is encrypted (see below)

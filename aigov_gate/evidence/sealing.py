@@ -128,6 +128,8 @@ def seal(
     members = bundle.plan(root, config, result, report_json, git_info, env, now.date(), mask)
     digests = svr.model_digests(root, result)
     has_svr = _add_svr(members, result, digests, signer, now)
+    report = json.loads(report_json)
+    has_dossier = _add_dossiers(members, root, config, result, report, mask)
     wrapping = wrapper_for(keyring, organization)
     sensitive = [m.name for m in members if m.sensitive]
     if sensitive and wrapping is None:
@@ -136,7 +138,9 @@ def seal(
             f"and must be encrypted, but {organization} has no encryption key",
             hint="create one with `aigov keys generate --purpose encryption`",
         )
-    predicate = _predicate(json.loads(report_json), result, organization, digests, has_svr, tsa)
+    predicate = _predicate(report, result, organization, digests, has_svr, tsa)
+    if has_dossier:
+        predicate["parts"]["annex_iv"] = DOSSIER
     committed = git_info.get("committed_at")
     mtime = int(datetime.fromisoformat(committed).timestamp()) if committed else 0
     built = bundle.build(
@@ -168,6 +172,37 @@ def _add_svr(
     payload = json.dumps(verification, indent=2).encode() + b"\n"
     until = next(m.retain_until for m in members if m.name == "report.json")
     members.append(bundle.Planned(svr.MEMBER, dsse.sign(payload, signer), False, until))
+    members.sort(key=lambda m: m.name)
+    return True
+
+
+#: The bundle's Annex IV member (issue 42): an optional part, named in ``parts``.
+DOSSIER = "annex-iv.md"
+
+
+def _add_dossiers(
+    members: list[bundle.Planned],
+    root: Path,
+    config: AigovConfig,
+    result: GateResult,
+    report: dict[str, Any],
+    mask: Callable[[str], str],
+) -> bool:
+    """Add the Annex IV dossiers of the run's high-risk models (masked), as of the run's
+    day, one after the other in one Markdown member."""
+    from datetime import date
+
+    from aigov_gate.dossier.assemble import high_risk_dossiers
+    from aigov_gate.dossier.render import markdown
+
+    labels = [m.label for m in result.models]
+    day = date.fromisoformat(report["as_of"])
+    dossiers = high_risk_dossiers(root, config, labels, day)
+    if not dossiers:
+        return False
+    text = "\n---\n\n".join(markdown(d) for d in dossiers)
+    until = next(m.retain_until for m in members if m.name == "report.json")
+    members.append(bundle.Planned(DOSSIER, mask(text).encode(), False, until))
     members.sort(key=lambda m: m.name)
     return True
 

@@ -111,6 +111,7 @@ class Models:
             "deploy.production-not-approved",
         }
         taken |= {*ModelBytes().rules, *TimestampedBar().rules}  # issue 41's checks
+        taken |= {*Records().rules}  # issue 42's
         built_in = tuple(r.id for r in BUILTIN if r.id.startswith(family) and r.id not in taken)
         return (*built_in, "policy.eval-error", "gate.model-unchecked")
 
@@ -246,6 +247,49 @@ class TimestampedBar:
         return bar.check(run.models.contexts, roots, authority.files, authority.signers)
 
 
+@dataclass(frozen=True, slots=True)
+class AnnexIv:
+    """A production deploy of a high-risk model needs its Annex IV documentation complete."""
+
+    name: str = "annex-iv"
+    rules: tuple[str, ...] = ("eu-ai-act.annex-iv-incomplete",)
+
+    def evaluate(self, run: Run) -> Sequence[Finding]:
+        if not run.situation.production_deploy:
+            return []
+        from aigov_gate.dossier.check import findings
+
+        contexts = run.models.contexts
+        return findings(run.root, run.graph, contexts, run.rules_of, run.situation.today)
+
+
+@dataclass(frozen=True, slots=True)
+class Records:
+    """Serious incidents' reporting clocks, special categories' safeguards; at a production
+    deploy, the FRIA (Art. 27)."""
+
+    name: str = "records"
+    rules: tuple[str, ...] = (
+        "incident.report-overdue",
+        "incident.report-due",
+        "incident.reported-late",
+        "eu-ai-act.fria-missing",
+        "eu-ai-act.fria-not-notified",
+        "data.special-category-unrecorded",
+        "data.special-category-retained",
+    )
+
+    def evaluate(self, run: Run) -> Sequence[Finding]:
+        from aigov_gate.dossier import obligations, special
+
+        today, config = run.situation.today, run.rules_of
+        out = obligations.incident_findings(run.graph, config, today, run.situation.model)
+        out += special.findings(run.graph, run.models.contexts, today)
+        if run.situation.production_deploy:
+            out += obligations.fria_findings(run.graph, run.models.contexts, config, today)
+        return out
+
+
 #: The built-in checks, in the order their findings are listed (before sorting).
 CHECKS: tuple[Check, ...] = (
     Validation(),
@@ -255,6 +299,8 @@ CHECKS: tuple[Check, ...] = (
     Models(),
     ModelBytes(),
     TimestampedBar(),
+    AnnexIv(),
+    Records(),
     OtherDocuments(),
     Coverage(),
     SignOff(),

@@ -95,7 +95,8 @@ def gate_events(
     result: GateResult, default_org: str, run: Mapping[str, Any], moment: datetime
 ) -> list[Event]:
     """gate.passed / gate.failed per organization of the gated models, then the
-    risk_assessment.* and test_run.completed changes, then review.overdue findings.
+    risk_assessment.* and test_run.completed changes, then review.overdue and
+    incident.overdue findings.
 
     ``run`` describes where this happened: commit, branch, run_url, and ``links`` (the
     reports and evidence bundle this run wrote).
@@ -110,6 +111,12 @@ def gate_events(
         if finding.rule_id in _REVIEW_RULES:
             org = _finding_org(finding, result, default_org)
             events.append(make("review.overdue", org, _review_data(finding, run), moment))
+        elif finding.rule_id == "incident.report-overdue":
+            org = _finding_org(finding, result, default_org)
+            data = _review_data(finding, run)
+            data["incident"] = data.pop("assessment")
+            data["details"] = list(finding.details)
+            events.append(make("incident.overdue", org, data, moment))
     return events
 
 
