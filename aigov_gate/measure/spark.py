@@ -45,7 +45,9 @@ def session(master: str | None) -> Any:
         return active
     builder = SparkSession.builder.appName("aigov metrics")
     if not remote_url:
-        builder = builder.master(master or DEFAULT_MASTER).config("spark.ui.enabled", "false")
+        builder = builder.master(master or DEFAULT_MASTER)
+        builder = builder.config("spark.ui.enabled", "false")
+        builder = builder.config("spark.ui.showConsoleProgress", "false")  # no bars on stderr
     try:
         return builder.getOrCreate()
     except Exception as exc:  # Java missing, a master or a Connect server not reachable
