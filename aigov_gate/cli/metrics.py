@@ -12,6 +12,7 @@ import click
 
 from aigov_gate.cli.context import config_option, repo_option
 from aigov_gate.cli.output import say
+from aigov_gate.cli.sources import Where, where_options
 
 if TYPE_CHECKING:
     from aigov_gate.graph import Graph
@@ -176,7 +177,6 @@ def _run(regression: bool, **given: Any) -> _Run:
 
 
 @metrics_group.command("compute")
-@click.argument("predictions", metavar="PREDICTIONS")
 @click.option(
     "--columns",
     metavar="y_true=COL,y_pred=COL,y_score=COL",
@@ -185,16 +185,9 @@ def _run(regression: bool, **given: Any) -> _Run:
 @click.option("--protected", metavar="COL,COL", help="Slice by these columns (and slice_keys).")
 @click.option("--regression", is_flag=True, help="y_true and y_pred are numbers (mae, rmse).")
 @click.option(
-    "--engine",
-    type=click.Choice(["duckdb", "numpy"]),
-    default="duckdb",
-    show_default=True,
-    help="Who counts the cells: DuckDB (globs, out of core) or numpy (one file in memory).",
-)
-@click.option(
     "--score-precision",
     type=click.IntRange(0, 15),
-    help="Round scores to this many decimals before counting (duckdb; fewer cells).",
+    help="Round scores to this many decimals before counting (not numpy; fewer cells).",
 )
 @click.option(
     "--partial",
@@ -207,18 +200,19 @@ def _run(regression: bool, **given: Any) -> _Run:
     help="With --partial: refuse cells of fewer rows than this (no row-level data).",
 )
 @_measuring
+@where_options
 def compute_command(
-    predictions: str,
+    where: Where,
     columns: str | None,
     protected: str | None,
     regression: bool,
-    engine: str,
     score_precision: int | None,
     partial: Path | None,
     min_cell_count: int | None,
     **shared: Any,
 ) -> None:
-    """The metrics PLAN's tests ask for, computed from PREDICTIONS (CSV or Parquet, or a glob).
+    """The metrics PLAN's tests ask for, computed from PREDICTIONS (CSV or Parquet, or a glob)
+    or from a warehouse table (--connection URL --table NAME).
 
     Prints JSON lines (the result protocol of 'aigov test run'), each with n and, with
     --bootstrap N, a percentile interval (seeded: the same seed gives the same interval).
@@ -234,17 +228,17 @@ def compute_command(
     if partial is None:
         if min_cell_count is not None:
             raise UsageError("--min-cell-count goes with --partial", hint="add --partial OUT")
-        run.finish(_read(engine, predictions, how, score_precision))
+        run.finish(where.read(how, score_precision))
         return
-    if engine != "duckdb" or shared["bootstrap"] or shared["intervals"]:
+    if shared["bootstrap"] or shared["intervals"]:
         raise UsageError(
-            "--partial writes cells: it needs --engine duckdb, and no --bootstrap or --intervals",
+            "--partial writes cells: no --bootstrap or --intervals",
             hint="give --bootstrap and --intervals to 'aigov metrics merge'",
         )
     from aigov_gate.measure import duck
     from aigov_gate.measure import partial as partials
 
-    cells = duck.count(predictions, *how, score_precision)
+    cells = where.count(how, score_precision)
     _bind(run.graph, run.plan.organization, run.dataset, duck.predictions(cells), whole=False)
     text = partials.dump(cells, run.plan_id, regression, score_precision, min_cell_count)
     partial.write_text(text, encoding="utf-8")
@@ -282,25 +276,6 @@ def _needs(slices: list[str], protected: list[str], path: Path) -> None:
             f"{path}: the plan slices by {', '.join(missing)}, the partials do not",
             hint="recompute the partials with --protected " + ",".join(slices),
         )
-
-
-def _read(
-    engine: str,
-    predictions: str,
-    how: tuple[dict[str, str | None], list[str], bool, int],
-    precision: int | None,
-) -> Predictions:
-    """The predictions, read by the engine chosen (numpy: rows; duckdb: counted cells)."""
-    from aigov_gate.errors import UsageError
-    from aigov_gate.measure import table
-
-    if engine == "numpy":
-        if precision is not None:
-            raise UsageError("--score-precision needs --engine duckdb", hint="drop one of them")
-        return table.read(Path(predictions), *how)
-    from aigov_gate.measure import duck
-
-    return duck.read(predictions, *how, precision)
 
 
 def _emit(text: str, append: bool, out: Path | None) -> None:

@@ -218,12 +218,26 @@ def interval_problem(value: float, low: float | None, high: float | None) -> str
     return ""
 
 
+class TableSource(Strict):
+    """The warehouse table a result was counted in (aigov metrics compute --connection)."""
+
+    connection: str = Field(description="The URL without user, password or parameters.")
+    table: str
+    query: str = Field(description="The SQL that counted the cells.")
+    rows: int = Field(ge=0)
+    snapshot: str | None = Field(default=None, description="The table's snapshot id.")
+    unbound: str | None = Field(default=None, description="What the binding cannot hold.")
+
+
 class PredictionsRef(Strict):
-    """The predictions file a result was computed from (aigov metrics compute)."""
+    """The predictions a result was computed from (aigov metrics compute): a file or glob
+    (``sha256`` of the file, or over the files' digests) or a table (``sha256`` of the
+    counted cells, and ``source``)."""
 
     path: str
     sha256: Sha256
     rows: int | None = Field(default=None, ge=0)
+    source: TableSource | None = None
 
 
 class TestResult(Strict):

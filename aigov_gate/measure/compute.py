@@ -97,8 +97,11 @@ def lines(
                 line["ci_low"], line["ci_high"] = low, high
                 line["interval"] = provenance.as_json()
             out.append(json.dumps(line))
-    binding = {"path": str(predictions.path.name), "sha256": predictions.sha256}
-    out.append(json.dumps({"predictions": {**binding, "rows": predictions.rows}}))
+    binding: dict[str, object] = {"path": predictions.path.name, "sha256": predictions.sha256}
+    binding["rows"] = predictions.rows
+    if predictions.source is not None:  # a table: the connection, query, snapshot...
+        binding["source"] = predictions.source
+    out.append(json.dumps({"predictions": binding}))
     return out, warnings
 
 

@@ -35,6 +35,7 @@ class Predictions:
     groupings: list[Grouping]
     dataset_digest: str | None = None  # declared by the file (Parquet metadata, sidecar)
     counts: Floats | None = None  # rows per entry, when the entries are cells (duckdb)
+    source: dict[str, object] | None = None  # a table's binding (measure/warehouse.py)
 
 
 def sha256(path: Path) -> str:

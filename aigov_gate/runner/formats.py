@@ -144,7 +144,7 @@ def bindings(text: str) -> list[dict[str, Any]]:
             continue  # read_jsonl reports the line
         ref = raw.get("predictions")
         if isinstance(ref, dict) and isinstance(ref.get("sha256"), str):
-            out.append({k: ref[k] for k in ("path", "sha256", "rows") if k in ref})
+            out.append({k: ref[k] for k in ("path", "sha256", "rows", "source") if k in ref})
     return out
 
 
