@@ -209,6 +209,10 @@ def _commands(repo: Path, tmp: Path) -> dict[str, list[list[str]]]:
         "webhooks new-secret": [["webhooks", "new-secret"]],
         "doctor": [["doctor", *r], ["doctor", *r, "--format", "json"]],
         "report html": [["report", "html", *r, "--as-of", AS_OF, "--output", str(tmp / "d.html")]],
+        "report annex-iv": [
+            ["report", "annex-iv", "credit-scoring@2.3.0", *r, "--as-of", AS_OF],
+            ["report", "annex-iv", "credit-scoring", *r, "--as-of", AS_OF, "--format", "html"],
+        ],
         "test run": [["test", "run", *r, "--dry-run"]],
         "metrics compute": [
             [
