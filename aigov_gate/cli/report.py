@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from aigov_gate.cli.conventions import force_option, output_option, refuse_overwrite
 from aigov_gate.cli.gate import gate_options
 from aigov_gate.cli.output import say
 
@@ -17,16 +18,10 @@ def report_group() -> None:
 
 
 @report_group.command("html")
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("aigov-dashboard.html"),
-    show_default=True,
-    help="Where to write the dashboard.",
-)
+@output_option("Where to write the dashboard.", default=Path("aigov-dashboard.html"), deprecated=())
+@force_option
 @gate_options
-def html_command(output: Path, **selection: Any) -> None:
+def html_command(output: Path, force: bool, **selection: Any) -> None:
     """Write the compliance dashboard: the decision and why, the clause x model matrix,
     each model's assessment, sign-off, waivers, evidence and metric trends.
 
@@ -36,6 +31,7 @@ def html_command(output: Path, **selection: Any) -> None:
     from aigov_gate.app.files import write_report
     from aigov_gate.cli.gate import run
 
+    refuse_overwrite([output], force)
     gate = run(**selection, dashboard=True)
     text = gate.report("html")
     write_report(output, text)
