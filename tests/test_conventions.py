@@ -4,7 +4,6 @@ on writers, the --format json envelope, schema export --repo. In-process (CliRun
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -95,4 +94,4 @@ def test_writers_refuse_to_overwrite_before_doing_anything(tmp_path: Path) -> No
         assert done.exit_code == 2, (args, done.output)
         assert f"{target} already exists; not overwriting it" in done.stderr, args
         assert target.read_text() == "mine", args
-    assert os.listdir(tmp_path) == ["taken"]
+    assert [p.name for p in tmp_path.iterdir()] == ["taken"]
