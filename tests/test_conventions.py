@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import invoke
+from conftest import WriteRepo, invoke
 
 
 def test_schema_export_goes_to_the_repository_never_to_a_subfolder(
@@ -58,18 +58,18 @@ def test_the_old_out_still_works_and_says_it_is_deprecated(tmp_path: Path) -> No
     assert "-o, --output" in shown and "--out " not in shown
 
 
-def _envelope(*args: str) -> dict[str, object]:
-    done = invoke(*args, "--format", "json")
+def _envelope(command: str, *args: str) -> dict[str, object]:
+    done = invoke(*command.split(), *args, "--format", "json")
     assert done.exit_code in (0, 1), done.output
     body: dict[str, object] = json.loads(done.stdout)
     assert body["schema_version"] == 1
     assert body["tool"] == {"name": "aigov-gate", "version": body["tool"]["version"]}  # type: ignore[index]
-    assert body["command"] == " ".join(a for a in args if not a.startswith(("-", "/")))
+    assert body["command"] == command
     return body
 
 
 def test_frameworks_list_prints_the_envelope() -> None:
-    body = _envelope("frameworks", "list")
+    body = _envelope("frameworks list")
     ids = [f["id"] for f in body["frameworks"]]  # type: ignore[attr-defined]
     assert "eu-ai-act" in ids and "iso-iec-42001" in ids
 
@@ -95,3 +95,104 @@ def test_writers_refuse_to_overwrite_before_doing_anything(tmp_path: Path) -> No
         assert f"{target} already exists; not overwriting it" in done.stderr, args
         assert target.read_text() == "mine", args
     assert [p.name for p in tmp_path.iterdir()] == ["taken"]
+
+
+def test_explain_prints_one_rule_or_the_list_in_the_envelope() -> None:
+    body = _envelope("explain", "test.required-missing")
+    rule = body["rule"]
+    assert rule["id"] == "test.required-missing" and rule["builtin"] is True  # type: ignore[index]
+    assert rule["help_uri"].endswith("#testrequired-missing")  # type: ignore[index]
+    listed = _envelope("explain", "--list")
+    ids = [r["id"] for r in listed["rules"]]  # type: ignore[attr-defined]
+    assert ids == sorted(ids) and "test.required-missing" in ids
+
+
+def test_policy_test_prints_cases_and_the_verdict_in_the_envelope(write_repo: WriteRepo) -> None:
+    from conftest import ROOT
+
+    body = _envelope("policy test", "--pack", "eu-ai-act-high-risk")
+    summary = body["summary"]
+    assert body["passed"] is True and summary["failed"] == 0  # type: ignore[index]
+    assert summary["passed"] == len(body["cases"]) > 0  # type: ignore[index, arg-type]
+    config = "organization: acme\npolicy_packs: []\n"
+    repo = write_repo({".aigov.yaml": config, "p.yaml": FAILING_POLICY})
+    done = invoke("policy", "test", "--repo", str(repo), "--format", "json")
+    assert done.exit_code == 1
+    body = json.loads(done.stdout)
+    (case,) = body["cases"]
+    assert body["passed"] is False and case["passed"] is False
+    assert (case["policy"], case["name"], case["path"]) == ("always-fails", "says ok", "p.yaml")
+    assert ROOT.name not in done.stdout  # repository-relative paths
+
+
+FAILING_POLICY = """\
+apiVersion: aigov/v1
+kind: Policy
+metadata: {name: always-fails}
+spec:
+  title: Always fails
+  severity: high
+  applies_to: {kinds: [Model]}
+  rule: "false"
+  message: never
+  tests:
+    - name: says ok
+      given:
+        model:
+          metadata: {name: m, owner: lena}
+          spec: {model_type: tabular, version: "1.0.0", risk_tier: minimal}
+      expect: pass
+"""
+
+
+def test_test_run_prints_its_tests_and_runs_in_the_envelope(write_repo: WriteRepo) -> None:
+    import sys
+
+    emit = (
+        "import json, os; open(os.environ['AIGOV_RESULT_FILE'], 'a')"
+        ".write(json.dumps({'name': 'score', 'value': 0.9}) + '\\n')"
+    )
+    repo = write_repo({
+        ".aigov.yaml": "organization: acme\n",
+        "m.yaml": "apiVersion: aigov/v1\nkind: Model\nmetadata: {name: m, owner: lena}\n"
+        "spec: {model_type: tabular, version: '1.0.0', risk_tier: minimal}\n",
+        "p.yaml": "apiVersion: aigov/v1\nkind: TestPlan\nmetadata: {name: p}\nspec:\n"
+        "  applies_to: {models: [m]}\n  tests:\n    - name: t\n"
+        f"      command: [{json.dumps(sys.executable)}, -c, {json.dumps(emit)}]\n"
+        "      metrics: [{name: score, operator: '>=', threshold: 0.5}]\n",
+    })  # fmt: skip
+    logs = repo / "logs"
+    logs.mkdir()
+    (logs / "old.log").write_text("kept")
+    args = ("test", "run", "--repo", str(repo), "--isolation", "none", "-o", str(logs))
+    refused = invoke(*args)
+    assert refused.exit_code == 2 and "pass --force" in refused.stderr
+    dry = json.loads(invoke(*args, "--dry-run", "--format", "json").stdout)
+    assert dry["command"] == "test run" and [t["test"] for t in dry["would_run"]] == [
+        "p/t for m@1.0.0"
+    ]
+    done = invoke(*args, "--force", "--format", "json")
+    assert done.exit_code == 0, done.output
+    body = json.loads(done.stdout)  # stdout holds the envelope and nothing else
+    assert (body["schema_version"], body["command"], body["passed"]) == (1, "test run", True)
+    (test,) = body["tests"]
+    assert (test["test"], test["status"], test["metrics"]) == ("p/t for m@1.0.0", "passed", 1)
+    (run,) = body["runs"]
+    assert run["status"] == "completed" and (repo / run["path"]).is_file()
+    assert body["logs"] == str(logs.absolute())
+
+
+def test_keys_list_prints_the_keys_in_the_envelope(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / ".aigov.yaml").write_text("organization: acme\n")
+    monkeypatch.setenv("AIGOV_PRIVATE_KEY_DIR", str(tmp_path / "private"))
+    assert invoke("keys", "generate", "--repo", str(repo)).exit_code == 0
+    body = _envelope("keys list", "--repo", str(repo))
+    keys = body["keys"]
+    assert isinstance(keys, list) and keys  # a key per purpose
+    assert {(k["organization"], k["status"], k["rotation_due"]) for k in keys} == {
+        ("acme", "active", False)
+    }
