@@ -196,3 +196,79 @@ def test_keys_list_prints_the_keys_in_the_envelope(
     assert {(k["organization"], k["status"], k["rotation_due"]) for k in keys} == {
         ("acme", "active", False)
     }
+
+
+def test_the_iso_pack_answers_to_its_framework_s_name_too(write_repo: WriteRepo) -> None:
+    from aigov_gate.config import load_config
+
+    repo = write_repo({".aigov.yaml": "organization: acme\npolicy_packs: [iso-iec-42001]\n"})
+    assert load_config(repo / ".aigov.yaml").policy_packs == ["iso-42001"]
+    both = "organization: acme\npolicy_packs: [iso-42001, iso-iec-42001, baseline]\n"
+    (repo / ".aigov.yaml").write_text(both)
+    assert load_config(repo / ".aigov.yaml").policy_packs == ["iso-42001", "baseline"]
+    by_alias = _envelope("policy test", "--pack", "iso-iec-42001")
+    by_name = _envelope("policy test", "--pack", "iso-42001")
+    assert by_alias["cases"] == by_name["cases"] and by_alias["passed"] is True
+    policies = {case["policy"] for case in by_alias["cases"]}  # type: ignore[attr-defined]
+    assert policies and all(p.startswith("iso-42001.") for p in policies)
+    (repo / ".aigov.yaml").write_text("organization: acme\npolicy_packs: [iso-4200]\n")
+    done = invoke("validate", "--repo", str(repo))
+    assert done.exit_code == 2 and "unknown policy pack 'iso-4200'" in done.output
+
+
+def test_approvals_status_exits_2_when_it_could_not_ask_as_documented(tmp_path: Path) -> None:
+    """docs/ci.md: 0 signed off, 1 not, 2 when the provider could not be asked."""
+    import shutil
+
+    from conftest import ROOT
+
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "examples" / "credit-scoring", repo)
+    risk = repo / "governance" / "risk" / "credit-scoring-2.3.0.yaml"
+    done = invoke("approvals", "status", "--repo", str(repo))
+    assert done.exit_code == 1 and "still needed: 1 more approval" in done.stdout  # not yet
+    # github, no pull request: the approved assessment's merged PR is looked up in the Git
+    # history, and there is none (no checkout): nothing could be checked
+    config = repo / ".aigov.yaml"
+    config.write_text(config.read_text() + "signoff:\n  provider: github\n")
+    risk.write_text(
+        risk.read_text().replace("approval_status: under_review", "approval_status: approved")
+    )
+    done = invoke("approvals", "status", "--repo", str(repo), "--format", "json")
+    assert done.exit_code == 2, done.output
+    (entry,) = json.loads(done.stdout)["signoff"]  # the report is still printed, whole
+    assert entry["assessment"] == "credit-scoring-2.3.0"
+    assert (
+        "1 sign-off(s) could not be checked" in done.stderr
+        and "not inside a Git repository" in done.stderr
+    )
+    # an assessment that does not exist is a usage error, not "nothing to show" and exit 0
+    done = invoke("approvals", "status", "--repo", str(repo), "-a", "credit-scoring-2.3")
+    assert done.exit_code == 2
+    assert "no RiskAssessment named 'credit-scoring-2.3'" in done.stderr
+    assert "did you mean 'credit-scoring-2.3.0'?" in done.stderr
+
+
+def test_shell_completion_scripts_are_produced_and_complete() -> None:
+    """docs/cli.md: click's own completion, through the environment variable."""
+    from click.testing import CliRunner
+
+    from aigov_gate.cli.main import cli
+
+    def run(env: dict[str, str]) -> str:
+        done = CliRunner().invoke(cli, [], env=env, prog_name="aigov")
+        assert done.exit_code == 0, done.output
+        return done.stdout
+
+    assert "complete -o nosort -F _aigov_completion aigov" in run(
+        {"_AIGOV_COMPLETE": "bash_source"}
+    )
+    assert "compdef _aigov_completion aigov" in run({"_AIGOV_COMPLETE": "zsh_source"})
+    assert "complete --no-files --command aigov" in run({"_AIGOV_COMPLETE": "fish_source"})
+    # the script asks aigov itself: a command name, then an option's choices
+    words = run({"_AIGOV_COMPLETE": "bash_complete", "COMP_WORDS": "aigov sch", "COMP_CWORD": "1"})
+    assert words.splitlines() == ["plain,schema"]
+    words = run({
+        "_AIGOV_COMPLETE": "bash_complete", "COMP_WORDS": "aigov gate --stage ", "COMP_CWORD": "3"
+    })  # fmt: skip
+    assert words.splitlines() == ["plain,merge", "plain,deploy"]

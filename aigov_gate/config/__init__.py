@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
 
-from aigov_gate.catalog import PACKS
+from aigov_gate.catalog import PACKS, pack_name
 from aigov_gate.config.sections import (
     ComplianceConfig,
     DateOverride,
@@ -78,7 +78,7 @@ class AigovConfig(Strict):
     policy_packs: list[Name] = Field(
         default_factory=lambda: ["baseline"],
         description="Built-in policy packs to enable: baseline, eu-ai-act-high-risk, "
-        "nist-ai-rmf, iso-42001.",
+        "nist-ai-rmf, iso-42001 (also called iso-iec-42001, as its framework is).",
     )
     gate: GateConfig = Field(default_factory=GateConfig)
     evidence: EvidenceConfig = Field(default_factory=EvidenceConfig)
@@ -87,10 +87,11 @@ class AigovConfig(Strict):
     @field_validator("policy_packs")
     @classmethod
     def _known_packs(cls, packs: list[str]) -> list[str]:
-        unknown = [p for p in packs if p not in PACKS]
+        named = list(dict.fromkeys(pack_name(p) for p in packs))
+        unknown = [p for p in named if p not in PACKS]
         if unknown:
             raise ValueError(f"unknown policy pack '{unknown[0]}' (known: {', '.join(PACKS)})")
-        return packs
+        return named
 
     environments: dict[Name, Environment] = Field(default_factory=dict)
     roles: dict[Role, list[Member]] = Field(
