@@ -272,3 +272,28 @@ def test_shell_completion_scripts_are_produced_and_complete() -> None:
         "_AIGOV_COMPLETE": "bash_complete", "COMP_WORDS": "aigov gate --stage ", "COMP_CWORD": "3"
     })  # fmt: skip
     assert words.splitlines() == ["plain,merge", "plain,deploy"]
+
+
+def test_the_field_reference_describes_every_field_and_is_committed(tmp_path: Path) -> None:
+    from conftest import ROOT
+
+    from aigov_gate.scaffold.fields import field_reference, undocumented
+
+    assert undocumented() == []  # every field of every kind and of .aigov.yaml
+    committed = (ROOT / "docs" / "fields.md").read_text(encoding="utf-8")
+    assert committed == field_reference(), "run: aigov schema doc --force -o docs/fields.md"
+    out = tmp_path / "fields.md"
+    assert invoke("schema", "doc", "-o", str(out)).exit_code == 0
+    assert out.read_text(encoding="utf-8") == committed
+    assert "| `risk_tier` |" in committed and "### MetricRequirement" in committed
+    assert invoke("schema", "doc", "-o", str(out), "--check").exit_code == 0
+    out.write_text("old")
+    stale = invoke("schema", "doc", "-o", str(out), "--check")
+    assert stale.exit_code == 1 and "differs from the models" in stale.stdout
+    refused = invoke("schema", "doc", "-o", str(out))
+    assert refused.exit_code == 2 and "pass --force" in refused.stderr
+    assert out.read_text() == "old"
+    assert invoke("schema", "doc", "-o", str(out), "--force").exit_code == 0
+    # to stdout it goes through the writer, which masks what looks like personal data
+    # (the example phone numbers of pii.phone_regions' description)
+    assert invoke("schema", "doc").stdout.startswith("# Field reference\n")

@@ -1,4 +1,5 @@
-"""``aigov schema export``: write the JSON Schemas, or check committed ones for drift."""
+"""``aigov schema export`` and ``aigov schema doc``: the JSON Schemas and the field
+reference (docs/fields.md), written or checked for drift."""
 
 from __future__ import annotations
 
@@ -50,3 +51,34 @@ def export_command(output: Path | None, check: bool, force: bool, repo: Path | N
 
 
 schema_group.add_command(export_command)
+
+
+@schema_group.command("doc")
+@output_option("Write the reference here, e.g. docs/fields.md (default: stdout).", deprecated=())
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the file at -o differs.")
+@force_option
+def doc_command(output: Path | None, check: bool, force: bool) -> None:
+    """The field reference: every field of every kind and of .aigov.yaml, with its type,
+    default and description, as Markdown (docs/fields.md is this output)."""
+    from aigov_gate.cli.conventions import refuse_overwrite
+    from aigov_gate.errors import UsageError
+    from aigov_gate.scaffold.fields import field_reference
+
+    text = field_reference()
+    if output is None:
+        if check:
+            raise UsageError("--check compares with a file", hint="add -o docs/fields.md")
+        say(text, nl=False)
+        return
+    same = output.is_file() and output.read_text(encoding="utf-8") == text
+    if check:
+        if not same:
+            say(f"{output}: differs from the models; run: aigov schema doc --force -o {output}")
+            decided(False)
+        say(f"ok: {output} matches the models")
+        return
+    if not same:
+        refuse_overwrite([output], force)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    say(f"wrote {output}")
