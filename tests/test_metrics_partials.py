@@ -56,7 +56,9 @@ def aigov(repo: Path, *args: str) -> Any:
 
 
 def partial(repo: Path, i: int, *extra: str) -> Path:
-    out = repo / f"part-{i}.json"
+    # a file per option set: the same name twice would need --force (and once, unseen,
+    # overwrote the precision-15 partials the last assertion below means to merge)
+    out = repo / f"part-{i}{''.join(extra).replace('-', '_')}.json"
     result = aigov(
         repo,
         "metrics",

@@ -78,7 +78,7 @@ def refuse_overwrite(paths: Iterable[Path | None], force: bool) -> None:
         if path is not None and path.exists() and not (path.is_dir() and not any(path.iterdir())):
             raise UsageError(
                 f"{path} already exists; not overwriting it",
-                hint="pass --force to overwrite it, or write elsewhere with -o/--output",
+                hint="pass --force to overwrite it, or write somewhere else",
             )
 
 
