@@ -87,6 +87,8 @@ def test_writers_refuse_to_overwrite_before_doing_anything(tmp_path: Path) -> No
         ["compliance", "report", "--repo", example, "-o", str(target)],
         ["report", "html", "--repo", example, "-o", str(target)],
         ["gate", "--repo", example, "-o", f"json={target}"],
+        ["gate", "--repo", example, "--evidence", str(target)],
+        ["evidence", "build", "--repo", example, "-o", str(target)],
         ["frameworks", "export-mapping", "eu-ai-act", "iso-iec-42001", "-o", str(target)],
     ]
     for args in commands:
