@@ -44,12 +44,38 @@ if [[ -n "${INPUT_EXTRA_ARGS:-}" ]]; then
 fi
 
 set +e
-"$aigov" "${args[@]}"
+"$aigov" "${args[@]}" 2> "$out/stderr.txt"
 code=$?
 set -e
+cat "$out/stderr.txt" >&2
 
 if [[ -f "$out/summary.md" && -n "${GITHUB_STEP_SUMMARY:-}" ]]; then
   cat "$out/summary.md" >> "$GITHUB_STEP_SUMMARY"
+fi
+# The gate could not run (2: usage or configuration, 3: internal): no report, so say why
+# where GitHub shows it, an annotation and the step summary, not only in the log.
+if [[ "$code" -ne 0 && "$code" -ne 1 && ! -f "$out/report.json" ]]; then
+  why="$(cat "$out/stderr.txt")"
+  [[ -n "$why" ]] || why="aigov exited $code without a message"
+  shown="${why//'%'/'%25'}"
+  shown="${shown//$'\r'/'%0D'}"
+  shown="${shown//$'\n'/'%0A'}"
+  echo "::error title=aigov gate could not run (exit $code)::$shown"
+  if [[ -n "${GITHUB_STEP_SUMMARY:-}" ]]; then
+    {
+      echo "## ⚠️ aigov gate could not run (exit $code)"
+      echo
+      echo '```'
+      echo "$why"
+      echo '```'
+      echo
+      if [[ "$code" -eq 2 ]]; then
+        echo "Exit 2 is a usage or configuration error: fix what the message names and run again."
+      else
+        echo "Exit $code is not a decision: the gate did not decide (exit 3 is a bug; please report it)."
+      fi
+    } >> "$GITHUB_STEP_SUMMARY"
+  fi
 fi
 if [[ -n "${GITHUB_OUTPUT:-}" ]]; then
   if [[ -f "$out/report.json" ]]; then

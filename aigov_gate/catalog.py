@@ -20,6 +20,15 @@ from aigov_gate.rules.records import RECORD_RULES
 from aigov_gate.rules.validation import VALIDATION
 
 PACKS = ("baseline", "eu-ai-act-high-risk", "nist-ai-rmf", "iso-42001")
+#: Other names a pack answers to: the framework's id for the pack that follows it.
+PACK_ALIASES = {"iso-iec-42001": "iso-42001"}
+
+
+def pack_name(name: str) -> str:
+    """The pack's own name for ``name`` (itself, or what its alias stands for)."""
+    return PACK_ALIASES.get(name, name)
+
+
 BUILTIN: tuple[RuleInfo, ...] = (*MODEL_RULES, *CHANGE_RULES, *ARTIFACT_RULES, *RECORD_RULES)
 
 RULES: dict[str, RuleInfo] = {rule.id: rule for rule in (*BUILTIN, *VALIDATION)}
@@ -51,9 +60,11 @@ __all__ = [
     "BUILTIN",
     "DOCS_URL",
     "PACKS",
+    "PACK_ALIASES",
     "RULES",
     "VALIDATION",
     "RuleInfo",
     "always_blocks",
+    "pack_name",
     "waivable",
 ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from aigov_gate.catalog import PACKS
+from aigov_gate.catalog import PACKS, pack_name
 from aigov_gate.data import read_text as shipped_text
 from aigov_gate.documents.policy import Policy
 from aigov_gate.errors import ConfigError
@@ -28,6 +28,7 @@ def pack_path(name: str) -> str:
 
 
 def pack_text(name: str) -> str:
+    name = pack_name(name)
     if name not in PACKS:
         raise ConfigError(
             f"unknown policy pack '{name}'",
@@ -53,7 +54,8 @@ def load_pack(name: str) -> tuple[Checked, ...]:
 
 def pack_policies(names: list[str]) -> list[tuple[str, Checked]]:
     """``(pack, policy)`` for every policy of the enabled packs, in pack order."""
-    return [(name, doc) for name in names for doc in load_pack(name)]
+    canonical = list(dict.fromkeys(pack_name(name) for name in names))
+    return [(name, doc) for name in canonical for doc in load_pack(name)]
 
 
 def policy_names(names: list[str]) -> frozenset[str]:

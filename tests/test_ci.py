@@ -182,6 +182,23 @@ def test_action_script_fetches_the_pull_requests_base_and_caps_annotations(
     assert report["base"] == "origin/main" and len(report["changed"]) == 12
 
 
+def test_action_script_says_why_when_the_gate_could_not_run(tmp_path: Path) -> None:
+    """A usage error (exit 2) is an annotation and a summary, not only a line in the log."""
+    example = tmp_path / "ws" / "credit-scoring"
+    shutil.copytree(EXAMPLES / "credit-scoring", example)
+    env = action_env(tmp_path, repo="credit-scoring", extra_args="--fail-on 100%")
+    done = run_action(env, tmp_path / "ws")
+    assert done.returncode == 2, done.stderr
+    (error,) = [line for line in done.stdout.splitlines() if line.startswith("::error ")]
+    assert error.startswith("::error title=aigov gate could not run (exit 2)::")
+    assert "'100%25' is not one of" in error and "\n" not in error  # escaped, one line
+    summary = (tmp_path / "summary.md").read_text()
+    assert "## ⚠️ aigov gate could not run (exit 2)" in summary
+    assert "'100%' is not one of" in summary and "usage or configuration error" in summary
+    assert "'100%' is not one of" in done.stderr  # the log still has it
+    assert outputs(tmp_path) == {"decision": "error"}
+
+
 def test_annotation_values_are_escaped() -> None:
     assert escape_data("50% done\r\nnext") == "50%25 done%0D%0Anext"
     assert escape_property("a:b,c%") == "a%3Ab%2Cc%25"

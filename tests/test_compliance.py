@@ -657,7 +657,7 @@ def test_import_errors_are_usage_errors(
 
 def test_frameworks_list_and_show(tmp_path: Path) -> None:
     listed = invoke("frameworks", "list", "--repo", str(tmp_path), "--format", "json")
-    rows = {r["id"]: r for r in json.loads(listed.output)}
+    rows = {r["id"]: r for r in json.loads(listed.output)["frameworks"]}
     assert rows["nist-ai-rmf"]["leaves"] == 72 and rows["iso-iec-42001"]["leaves"] == 38
     shown = invoke(
         "frameworks", "show", "eu-ai-act", "--repo", str(tmp_path), "--as-of", "2026-06-01"

@@ -84,17 +84,21 @@ def test_a_model_index_becomes_a_model_and_a_run_per_dataset_revision(tmp_path: 
 def test_the_same_card_gives_the_same_bytes_and_nothing_is_overwritten(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
     card = CARDS / "sample_simple_model_index.md"
-    assert _import(repo, card, "--out", str(tmp_path / "a"))[0] == 0
-    assert _import(repo, card, "--out", str(tmp_path / "b"))[0] == 0
+    assert _import(repo, card, "-o", str(tmp_path / "a"))[0] == 0
+    assert _import(repo, card, "--output", str(tmp_path / "b"))[0] == 0
     assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
     before = _tree(tmp_path / "a")
     (tmp_path / "a/runs/my-cool-model-1.0.0-beans.yaml").unlink()
-    code, _, err = _import(repo, card, "--out", str(tmp_path / "a"))
-    assert code == 2 and "already exists; an import never overwrites a file" in err
+    code, _, err = _import(repo, card, "-o", str(tmp_path / "a"))
+    assert code == 2 and "already exists; not overwriting it" in err and "--force" in err
     # Nothing was written, not even the run file that was missing.
     assert _tree(tmp_path / "a") == {
         k: v for k, v in before.items() if k != "runs/my-cool-model-1.0.0-beans.yaml"
     }
+    # --force writes them all again; the deprecated --out still works, and says so.
+    code, _, err = _import(repo, card, "--out", str(tmp_path / "a"), "--force")
+    assert code == 0 and "--out is deprecated; use -o/--output" in err
+    assert _tree(tmp_path / "a") == before
 
 
 def test_results_without_a_dataset_are_left_out_and_said(tmp_path: Path) -> None:
@@ -198,17 +202,19 @@ def test_an_exported_card_is_read_by_huggingface_hub_and_imports_back(tmp_path: 
     assert _run_metrics(back) == _run_metrics(source)
 
 
-def test_export_names_what_is_wrong_and_never_overwrites(tmp_path: Path) -> None:
+def test_export_names_what_is_wrong_and_overwrites_only_with_force(tmp_path: Path) -> None:
     done = run_aigov("export", "model-card", "nope", "--repo", str(EXAMPLE))
     assert done.returncode == 2 and "no Model named 'nope'" in done.stderr
     assert "credit-scoring" in done.stderr
     out = tmp_path / "README.md"
-    args = ("export", "model-card", "credit-scoring", "--repo", str(EXAMPLE), "--out", str(out))
+    args = ("export", "model-card", "credit-scoring", "--repo", str(EXAMPLE), "-o", str(out))
     assert run_aigov(*args).returncode == 0
     first = out.read_bytes()
+    out.write_text("mine")
     done = run_aigov(*args)
-    assert done.returncode == 2 and "never overwrites" in done.stderr
-    assert out.read_bytes() == first
+    assert done.returncode == 2 and "already exists; not overwriting it" in done.stderr
+    assert "--force" in done.stderr and out.read_text() == "mine"
+    assert run_aigov(*args, "--force").returncode == 0 and out.read_bytes() == first
     # A version without a run: the card says so instead of inventing results.
     done = run_aigov("export", "model-card", "credit-scoring@9.9.9", "--repo", str(EXAMPLE))
     assert done.returncode == 0 and "model-index" not in done.stdout

@@ -151,6 +151,7 @@ def _commands(repo: Path, tmp: Path) -> dict[str, list[list[str]]]:
         ],
         "init": [["init", str(tmp / "new")]],
         "schema export": [["schema", "export", "--out", str(tmp / "schemas")]],
+        "schema doc": [["schema", "doc"]],
         "frameworks list": [["frameworks", "list", *r]],
         "frameworks show": [
             ["frameworks", "show", "acme-model-risk", *r],

@@ -56,7 +56,9 @@ def aigov(repo: Path, *args: str) -> Any:
 
 
 def partial(repo: Path, i: int, *extra: str) -> Path:
-    out = repo / f"part-{i}.json"
+    # a file per option set: the same name twice would need --force (and once, unseen,
+    # overwrote the precision-15 partials the last assertion below means to merge)
+    out = repo / f"part-{i}{''.join(extra).replace('-', '_')}.json"
     result = aigov(
         repo,
         "metrics",
@@ -182,3 +184,18 @@ def test_partial_options_that_do_not_fit_are_refused(repo: Path) -> None:
     assert result.exit_code == 2 and "goes with --partial" in result.output
     result = aigov(repo, "metrics", "compute", src, "--engine", "numpy", "--score-precision", "2")
     assert result.exit_code == 2 and "needs --engine duckdb" in result.output
+
+
+def test_a_partial_or_the_lines_are_not_written_over_without_force(repo: Path) -> None:
+    first = partial(repo, 0)
+    before = first.read_bytes()
+    again = aigov(
+        repo, "metrics", "compute", str(repo / "preds" / "part-1.parquet"), "--partial", str(first)
+    )
+    assert again.exit_code == 2 and "already exists; not overwriting it" in again.output
+    assert first.read_bytes() == before  # refused before anything was counted
+    lines = repo / "lines.jsonl"
+    args = ("metrics", "compute", str(repo / "preds" / "part-1.parquet"), "-o", str(lines))
+    assert aigov(repo, *args).exit_code == 0 and lines.read_text().count("\n") > 3
+    assert aigov(repo, *args).exit_code == 2
+    assert aigov(repo, *args, "--force").exit_code == 0

@@ -22,9 +22,9 @@ COMMITTED = ROOT / "schemas"
 def test_committed_schemas_match_the_models() -> None:
     generated = generate_schemas(AigovConfig)
     committed = {p.name: p.read_text(encoding="utf-8") for p in COMMITTED.glob("*.json")}
-    assert sorted(committed) == sorted(generated), "run: aigov schema export --out schemas"
+    assert sorted(committed) == sorted(generated), "run: aigov schema export -o schemas"
     for name, text in generated.items():
-        assert committed[name] == text, f"{name} drifted: run aigov schema export --out schemas"
+        assert committed[name] == text, f"{name} drifted: run aigov schema export -o schemas"
 
 
 @pytest.mark.parametrize("name", sorted(generate_schemas(AigovConfig)))

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from aigov_gate.artifact.manifest import ArtifactError, Manifest, manifest, signature_path
-from aigov_gate.config.sections import ModelSigningConfig
+from aigov_gate.config.trust import ModelSigningConfig
 from aigov_gate.deployed import ArtifactVerdict
 from aigov_gate.documents.assets import Model
 from aigov_gate.references import Checked

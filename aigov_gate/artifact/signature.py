@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aigov_gate.artifact.manifest import SIGNATURE
-from aigov_gate.config.sections import ModelSigningConfig
+from aigov_gate.config.trust import ModelSigningConfig
 
 if TYPE_CHECKING:
     from cryptography import x509

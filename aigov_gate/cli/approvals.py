@@ -16,7 +16,9 @@ from aigov_gate.cli.output import decided, say
 if TYPE_CHECKING:
     from aigov_gate.authority import Authority
     from aigov_gate.config import AigovConfig
+    from aigov_gate.graph import Graph
     from aigov_gate.references import Checked
+    from aigov_gate.result import SignOff
     from aigov_gate.signoff.sign import Entry
 
 
@@ -36,9 +38,7 @@ def approvals_group() -> None:
 )
 @repo_option
 @config_option
-@click.pass_context
 def status_command(
-    ctx: click.Context,
     pr: int | None,
     assessment: str | None,
     fmt: str,
@@ -65,14 +65,14 @@ def status_command(
 
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
-    if base:
-        from aigov_gate import git
+    from aigov_gate import git
 
-        trust = from_base(root, config, git.open_base(root, base))
-    else:
-        trust = from_worktree(root, config)
+    trust = (
+        from_base(root, config, git.open_base(root, base)) if base else from_worktree(root, config)
+    )
     context = from_env(trust.config.signoff, os.environ, pr)
     graph = Graph(validate_repo(root, config).documents)
+    _known_assessment(graph, assessment)
     signoffs = status(root, trust, graph, context, assessment)
     ok = all(s.satisfied for s in signoffs)
     if fmt == "json":
@@ -86,7 +86,38 @@ def status_command(
         if not signoffs:
             say("  no risk assessment to show")
         say("\n".join(report.text_lines(signoffs)))
+    _could_ask(signoffs)
     decided(ok)
+
+
+def _known_assessment(graph: Graph, name: str | None) -> None:
+    """``--assessment NAME`` names a RiskAssessment of the repository, or it is a usage error."""
+    import difflib
+
+    from aigov_gate.errors import UsageError
+
+    names = sorted({doc.model.metadata.name for doc in graph.by_kind.get("RiskAssessment", [])})
+    if name is None or name in names:
+        return
+    close = difflib.get_close_matches(name, names, n=1)
+    raise UsageError(
+        f"no RiskAssessment named '{name}'",
+        hint=(f"did you mean '{close[0]}'? " if close else "")
+        + f"assessments: {', '.join(names) or 'none'}",
+    )
+
+
+def _could_ask(signoffs: list[SignOff]) -> None:
+    """Exit 2 (after the report) when a sign-off could not be checked at all: the provider
+    could not be asked, or there was no pull request to ask about (docs/ci.md)."""
+    from aigov_gate.errors import ProviderError
+
+    failed = [s for s in signoffs if s.error]
+    if failed:
+        raise ProviderError(
+            f"{len(failed)} sign-off(s) could not be checked: {failed[0].error}",
+            hint=failed[0].error_hint or "see the report above",
+        )
 
 
 @approvals_group.command("sign")

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from aigov_gate.cli.context import config_option, repo_option
+from aigov_gate.cli.conventions import force_option, output_option, refuse_overwrite, say_json
 from aigov_gate.cli.output import say
 from aigov_gate.reporters import COMPLIANCE_REPORTER_BY_NAME
 from aigov_gate.rules import STAGES, Stage
@@ -56,7 +57,7 @@ def list_command(fmt: str, repo: Path | None, config_path: Path | None) -> None:
         for name, c in sorted(catalogs.items())
     ]
     if fmt == "json":
-        say(json.dumps(rows, indent=2))
+        say_json("frameworks list", frameworks=rows)
         return
     for row in rows:
         say(f"{row['id']:16} {row['version']:34} {row['leaves']:>4} clauses  {row['source']}")
@@ -123,17 +124,19 @@ def _notes(catalog: Any, number: str, day: date) -> list[str]:
     return notes
 
 
+_to_file = output_option("Write here (default: stdout).", deprecated=())
+
+
 @frameworks_group.command("import-oscal")
 @click.argument("catalog_path", type=click.Path(path_type=Path))
 @click.option("--name", help="Framework id (default: from the catalog's title).")
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write here (default: stdout).",
-)
-def import_oscal_command(catalog_path: Path, name: str | None, output: Path | None) -> None:
+@_to_file
+@force_option
+def import_oscal_command(
+    catalog_path: Path, name: str | None, output: Path | None, force: bool
+) -> None:
     """Turn an OSCAL 1.1/1.2 catalog (JSON or YAML) into a Framework document."""
+    refuse_overwrite([output], force)
     import yaml
 
     from aigov_gate.compliance.oscal import read_catalog
@@ -168,16 +171,18 @@ def import_oscal_command(catalog_path: Path, name: str | None, output: Path | No
 @frameworks_group.command("export-mapping")
 @click.argument("source")
 @click.argument("target")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
+@_to_file
+@force_option
 @repo_option
 @config_option
 def export_mapping_command(
-    source: str, target: str, output: Path | None, repo: Path | None, config_path: Path | None
+    source: str, target: str, output: Path | None, force: bool, **where: Any
 ) -> None:
     """The crosswalk SOURCE -> TARGET as an OSCAL 1.2 mapping-collection (JSON)."""
+    refuse_overwrite([output], force)
     from aigov_gate.compliance.mapping import export_mapping
 
-    catalogs = _catalogs(repo, config_path)
+    catalogs = _catalogs(where["repo"], where["config_path"])
     text = json.dumps(
         export_mapping(_known(catalogs, source), _known(catalogs, target)),
         indent=2,
@@ -190,7 +195,8 @@ def export_mapping_command(
 @click.argument("mapping_path", type=click.Path(path_type=Path))
 @click.option("--source", help="Framework the mapping is from (default: as the file records).")
 @click.option("--target", help="Framework it maps to (default: as the file records).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
+@_to_file
+@force_option
 @repo_option
 @config_option
 def import_mapping_command(
@@ -198,10 +204,12 @@ def import_mapping_command(
     source: str | None,
     target: str | None,
     output: Path | None,
+    force: bool,
     repo: Path | None,
     config_path: Path | None,
 ) -> None:
     """Add an OSCAL mapping-collection's links to SOURCE as equivalents: writes the Framework."""
+    refuse_overwrite([output], force)
     import yaml
 
     from aigov_gate.compliance.mapping import frameworks_named, import_mapping, read_mapping
@@ -265,7 +273,8 @@ def compliance_group() -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True
 )
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
+@_to_file
+@force_option
 @click.option("--stage", type=click.Choice(STAGES), default="merge", show_default=True)
 @click.option("--environment", "-e", help="Deploy environment (from .aigov.yaml).")
 @click.option(
@@ -278,6 +287,7 @@ def report_command(
     model: str | None,
     fmt: str,
     output: Path | None,
+    force: bool,
     stage: Stage,
     environment: str | None,
     as_of: object,
@@ -294,6 +304,7 @@ def report_command(
     from aigov_gate.cli.context import find_repo
     from aigov_gate.config import find_config, load_config
 
+    refuse_overwrite([output], force)
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
     today = as_of.date() if hasattr(as_of, "date") else None

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from aigov_gate.cli.context import config_option, repo_option
+from aigov_gate.cli.conventions import force_option, output_option, refuse_overwrite
 from aigov_gate.cli.gate import gate_options, notify_option, run, timestamp_option, warn
 from aigov_gate.cli.keys import keyring_option, open_keyring
 from aigov_gate.cli.output import decided, say
@@ -45,23 +46,18 @@ def evidence_group() -> None:
 
 @evidence_group.command("build")
 @gate_options
-@click.option(
-    "--out",
-    "-o",
-    "out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="Where to write the bundle (.tar.gz).",
-)
+@output_option("Where to write the bundle (.tar.gz).", dest="out", required=True)
+@force_option
 @timestamp_option
 @notify_option
-def build_command(out: Path, tsa: str | None, notify: bool, **selection: Any) -> None:
+def build_command(out: Path, force: bool, tsa: str | None, notify: bool, **selection: Any) -> None:
     """Run the gate and seal the run in a bundle, whatever the decision (it is recorded).
 
     Exit codes: 0 the bundle was written, 2 it could not be.
     """
     from aigov_gate.app.gate import announce, seal
 
+    refuse_overwrite([out], force)
     gate = run(**selection, evidence=True)
     built = seal(gate, out, os.environ, warn, tsa=tsa)
     say(f"decision recorded: {gate.result.decision}")
@@ -229,26 +225,22 @@ def inspect_command(ctx: click.Context, bundle: Path, fmt: str) -> None:
 
 @evidence_group.command("decrypt")
 @bundle_argument
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Folder to write the bundle's files into (decrypted).",
+@output_option(
+    "Folder to write the bundle's files into (decrypted).", folder=True, dest="out", required=True
 )
+@force_option
 @keyring_option
 @repo_option
 @config_option
-@click.pass_context
 def decrypt_command(
-    ctx: click.Context,
     bundle: Path,
     out: Path,
+    force: bool,
     keyring_path: Path | None,
     repo: Path | None,
     config_path: Path | None,
 ) -> None:
-    """Verify the bundle, then write its files to --out with encrypted ones decrypted.
+    """Verify the bundle, then write its files to -o with encrypted ones decrypted.
 
     Needs the organization's encryption key: its private half in keys.private_key_dir
     (or AIGOV_ENCRYPTION_KEY), or access to the KMS key the keyring names.
@@ -257,6 +249,7 @@ def decrypt_command(
     from aigov_gate.evidence.verify import data_key, decrypt_to, verify
 
     _existing(bundle)
+    refuse_overwrite([out], force)
     config, keyring = open_keyring(repo, config_path, keyring_path, missing_ok=False)
     result = verify(bundle, keyring)
     if not result.ok:
@@ -265,8 +258,6 @@ def decrypt_command(
                 say(f"FAIL {c.name}: {c.detail}", err=True)
         say("not decrypted: the bundle does not verify", err=True)
         decided(False)
-    if out.exists() and any(out.iterdir()):
-        raise UsageError(f"{out} is not empty", hint="choose a new or empty folder")
     key = data_key(result, unwrapper(config, keyring))
     written = decrypt_to(result, key, out)
     say(f"wrote {len(written)} files to {out} (decrypted files are mode 0600)")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from aigov_gate.cli.context import config_option, pr_option, repo_option
+from aigov_gate.cli.conventions import force_option, refuse_overwrite
 from aigov_gate.cli.output import decided, say
 from aigov_gate.reporters import GATE_REPORTER_BY_NAME
 from aigov_gate.rules import SEVERITIES, STAGES, Stage
@@ -159,6 +160,7 @@ notify_option = click.option(
     metavar="PATH",
     help="Also write a signed evidence bundle (.tar.gz) of this run (docs/evidence.md).",
 )
+@force_option
 @timestamp_option
 @notify_option
 @click.pass_context
@@ -168,6 +170,7 @@ def gate_command(
     fmt: str,
     outputs: tuple[str, ...],
     evidence: Path | None,
+    force: bool,
     tsa: str | None,
     notify: bool,
     **selection: Any,
@@ -181,6 +184,7 @@ def gate_command(
     from aigov_gate.app.gate import announce, seal
 
     files = _outputs(outputs)
+    refuse_overwrite([*(path for _, path in files), evidence], force)
     if tsa and evidence is None:
         from aigov_gate.errors import UsageError
 

@@ -8,26 +8,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from aigov_gate.cli.context import config_option, repo_option
+from aigov_gate.cli.importing import import_options, write_import
 from aigov_gate.cli.output import say
 from aigov_gate.errors import UsageError
 
 if TYPE_CHECKING:
     from aigov_gate.config import AigovConfig
-    from aigov_gate.documents.assets import Model
-    from aigov_gate.graph import Graph
-    from aigov_gate.references import Checked
 
 _RISK_TIERS = ("prohibited", "high", "limited", "minimal")
-into_option = click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write into (default: the first of the config's paths).",
-)
-to_file_option = click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write it here (an existing file is never overwritten); default: stdout.",
-)
 _MODEL_TYPES = ("tabular", "nlp", "vision", "speech", "llm", "recommender", "timeseries", "other")
 
 
@@ -47,7 +35,7 @@ def import_group() -> None:
 )
 @click.option("--name", help="The Model's name (default: the model-index name, as a Name).")
 @click.option("--model-type", type=click.Choice(_MODEL_TYPES), help="Default: from the task.")
-@into_option
+@import_options
 @repo_option
 @config_option
 def model_card_command(
@@ -56,21 +44,20 @@ def model_card_command(
     risk_tier: str,
     name: str | None,
     model_type: str | None,
-    out: Path | None,
     repo: Path | None,
     config_path: Path | None,
+    **given: Any,
 ) -> None:
     """A Hugging Face model card's front matter -> a Model and a TestRun per dataset.
 
-    Writes models/NAME.yaml and runs/NAME-VERSION-DATASET.yaml under --out; never
-    overwrites a file. Exit codes: 0 written, 2 could not import.
+    Writes models/NAME.yaml and runs/NAME-VERSION-DATASET.yaml under -o; overwrites a
+    file only with --force. Exit codes: 0 written, 2 could not import.
     """
     from aigov_gate.cli.context import find_repo
     from aigov_gate.cli.output import use_config
     from aigov_gate.config import find_config, load_config
     from aigov_gate.interchange import importer
     from aigov_gate.interchange.model_card import front_matter
-    from aigov_gate.interchange.writing import planned, write_all
 
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
@@ -79,12 +66,9 @@ def model_card_command(
     imported = importer("model-card")(
         metadata, name=name, version=version, risk_tier=risk_tier, model_type=model_type
     )
-    plan = planned(out or root / config.paths[0], imported.documents)
-    write_all(plan, f"Imported from {card.name} by aigov import model-card")
-    _wrote(plan)
-    for note in imported.skipped:
-        say(f"skipped: {note}", err=True)
     (model,) = imported.of_kind("Model")
+    write_import(root, config, imported, f"Imported from {card.name} by aigov import model-card",
+                 given)  # fmt: skip
     datasets = [use["name"] for use in model["spec"].get("datasets", [])]
     if datasets:
         say(
@@ -92,40 +76,6 @@ def model_card_command(
             + ", ".join(datasets),
             err=True,
         )
-
-
-@click.group("export")
-def export_group() -> None:
-    """Write other tools' formats from governance documents."""
-
-
-@export_group.command("model-card")
-@click.argument("model")
-@to_file_option
-@repo_option
-@config_option
-def export_model_card_command(
-    model: str, out: Path | None, repo: Path | None, config_path: Path | None
-) -> None:
-    """MODEL[@VERSION] as a Hugging Face model card (README.md): front matter with the
-    model-index of its latest completed TestRun for that version, and a body with the
-    sections of the model-card convention and the EU AI Act's Annex IV.
-
-    Exit codes: 0 written, 2 could not export.
-    """
-    from aigov_gate.cli.context import find_repo
-    from aigov_gate.cli.output import use_config
-    from aigov_gate.config import find_config, load_config
-    from aigov_gate.graph import Graph
-    from aigov_gate.interchange.card_export import render_card
-    from aigov_gate.validation import validate_repo
-
-    root = find_repo(repo)
-    config = load_config(config_path or find_config(root))
-    name, _, version = model.partition("@")
-    graph = Graph(validate_repo(root, config).documents)
-    found = _models_named(graph, name)
-    _emit(use_config(config)(render_card(graph.model_context(found[0], version or None))), out)
 
 
 @import_group.command("cyclonedx")
@@ -136,21 +86,21 @@ def export_model_card_command(
     help="For components without an aigov:risk_tier property (an import does not guess).",
 )
 @click.option("--version", "version", help="For components without a version.")
-@into_option
+@import_options
 @repo_option
 @config_option
 def import_cyclonedx_command(
     bom: Path,
     risk_tier: str | None,
     version: str | None,
-    out: Path | None,
     repo: Path | None,
     config_path: Path | None,
+    **given: Any,
 ) -> None:
     """A CycloneDX 1.6 or 1.7 ML-BOM (JSON) -> a Model per machine-learning-model
     component, and a TestRun of its performance metrics.
 
-    The BOM is checked against the official schema first. Never overwrites a file.
+    The BOM is checked against the official schema first. Overwrites only with --force.
     Exit codes: 0 written, 2 could not import.
     """
     from aigov_gate.cli.context import find_repo
@@ -158,55 +108,14 @@ def import_cyclonedx_command(
     from aigov_gate.config import find_config, load_config
     from aigov_gate.interchange import importer
     from aigov_gate.interchange.cyclonedx_in import read_bom
-    from aigov_gate.interchange.writing import planned, write_all
 
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
     use_config(config)
     bom_data = read_bom(_read(bom, "a JSON BOM"), str(bom))
     imported = importer("cyclonedx")(bom_data, risk_tier, version)
-    plan = planned(out or root / config.paths[0], imported.documents)
-    write_all(plan, f"Imported from {bom.name} by aigov import cyclonedx")
-    _wrote(plan)
-    for note in imported.skipped:
-        say(f"skipped: {note}", err=True)
-
-
-@export_group.command("cyclonedx")
-@click.option("--model", "model", help="MODEL[@VERSION]; default: every model.")
-@click.option("--spec-version", type=click.Choice(["1.6", "1.7"]), default="1.6", show_default=True)
-@to_file_option
-@repo_option
-@config_option
-def export_cyclonedx_command(
-    model: str | None,
-    spec_version: str,
-    out: Path | None,
-    repo: Path | None,
-    config_path: Path | None,
-) -> None:
-    """The models as a CycloneDX ML-BOM (JSON): machine-learning-model and data
-    components, model cards with the latest completed run's metrics, dependencies.
-
-    Exit codes: 0 written, 2 could not export.
-    """
-    import json
-
-    from aigov_gate.cli.context import find_repo
-    from aigov_gate.cli.output import use_config
-    from aigov_gate.config import find_config, load_config
-    from aigov_gate.graph import Graph
-    from aigov_gate.interchange.cyclonedx import export_bom
-    from aigov_gate.validation import validate_repo
-
-    root = find_repo(repo)
-    config = load_config(config_path or find_config(root))
-    graph = Graph(validate_repo(root, config).documents)
-    name, _, version = (model or "").partition("@")
-    chosen = _models_named(graph, name)
-    chosen.sort(key=lambda doc: (doc.organization, doc.raw.name))
-    bom = export_bom([graph.model_context(d, version or None) for d in chosen], spec_version)
-    _emit(use_config(config)(json.dumps(bom, indent=2, ensure_ascii=False) + "\n"), out)
+    write_import(root, config, imported, f"Imported from {bom.name} by aigov import cyclonedx",
+                 given)  # fmt: skip
 
 
 @import_group.command("mlflow")
@@ -221,7 +130,7 @@ def export_cyclonedx_command(
               "secret_envs.token).")  # fmt: skip
 @click.option("--base", metavar="REF", help="Take --connector as REF has it; only then is its "
               "token sent.")  # fmt: skip
-@click.option("--model", "model", required=True, help="The Model the runs evaluated.")
+@click.option("--model", "-m", "model", required=True, help="The Model the runs evaluated.")
 @click.option("--version", "version", required=True, help="The model version they evaluated.")
 @click.option("--dataset", help="The Dataset they ran on.")
 @click.option(
@@ -231,7 +140,7 @@ def export_cyclonedx_command(
 )
 @click.option("--risk-tier", type=click.Choice(_RISK_TIERS), help="With --write-model.")
 @click.option("--model-type", type=click.Choice(_MODEL_TYPES), default="other", show_default=True)
-@into_option
+@import_options
 @repo_option
 @config_option
 def import_mlflow_command(
@@ -247,9 +156,9 @@ def import_mlflow_command(
     write_model: bool,
     risk_tier: str | None,
     model_type: str,
-    out: Path | None,
     repo: Path | None,
     config_path: Path | None,
+    **given: Any,
 ) -> None:
     """MLflow runs -> TestRuns (metrics, params, source commit, status, times), from a
     file store, a SQLite tracking database or a tracking server; no mlflow package needed.
@@ -263,7 +172,6 @@ def import_mlflow_command(
     from aigov_gate.config import find_config, load_config
     from aigov_gate.interchange import importer
     from aigov_gate.interchange.mlflow import Selection, read_runs
-    from aigov_gate.interchange.writing import planned, write_all
 
     if (run_id is None) == (experiment is None):
         raise UsageError("name either --run ID or --experiment NAME")
@@ -287,11 +195,7 @@ def import_mlflow_command(
         else None
     )
     imported = importer("mlflow")(runs, model, version, dataset, spec)
-    plan = planned(out or root / config.paths[0], imported.documents)
-    write_all(plan, "Imported from MLflow by aigov import mlflow")
-    _wrote(plan)
-    for note in imported.skipped:
-        say(f"skipped: {note}", err=True)
+    write_import(root, config, imported, "Imported from MLflow by aigov import mlflow", given)
 
 
 def _mlflow_connector(
@@ -330,34 +234,6 @@ def _mlflow_connector(
     raise UsageError(
         f"no ConnectorConfig named '{name}'{where}", hint="aigov doctor lists connectors"
     )
-
-
-def _models_named(graph: Graph, name: str) -> list[Checked[Model]]:
-    """The Models named ``name`` (every Model for ""), or a usage error listing them."""
-    chosen = [doc for doc in graph.models if not name or doc.raw.name == name]
-    if not chosen:
-        known = ", ".join(sorted(doc.raw.name for doc in graph.models)) or "none"
-        raise UsageError(f"no Model named '{name}'", hint=f"known models: {known}")
-    return chosen
-
-
-def _emit(text: str, out: Path | None) -> None:
-    """An export to stdout, or to a new file (never over an existing one)."""
-    if out is None:
-        say(text, nl=False)
-        return
-    if out.exists():
-        raise UsageError(f"{out} already exists; an export never overwrites a file")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("x", encoding="utf-8") as handle:
-        handle.write(text)
-    say(f"wrote {out}", err=True)
-
-
-def _wrote(plan: list[tuple[Path, dict[str, Any]]]) -> None:
-    for path, doc in plan:
-        shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
-        say(f"wrote {shown} ({doc['kind']} '{doc['metadata']['name']}')")
 
 
 def _read(path: Path, what: str) -> str:

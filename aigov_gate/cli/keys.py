@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from aigov_gate.cli.context import config_option, repo_option
+from aigov_gate.cli.conventions import say_json
 from aigov_gate.cli.output import decided, say
 
 if TYPE_CHECKING:
@@ -136,7 +137,7 @@ def list_command(
     keys = [k for k in keyring.data.keys if organization in (None, k.organization)]
     if fmt == "json":
         rows = [{**k.model_dump(), "rotation_due": k.id in due_ids} for k in keys]
-        say(json.dumps(rows, indent=2))
+        say_json("keys list", keys=rows)
         return
     for k in keys:
         due = " DUE" if k.id in due_ids else ""

@@ -20,9 +20,10 @@ from aigov_gate.cli.compliance import compliance_group, frameworks_group
 from aigov_gate.cli.doctor import doctor_command
 from aigov_gate.cli.evidence import evidence_group
 from aigov_gate.cli.explain import explain_command
+from aigov_gate.cli.exports import export_group
 from aigov_gate.cli.gate import gate_command
 from aigov_gate.cli.init import init_command
-from aigov_gate.cli.interchange import export_group, import_group
+from aigov_gate.cli.interchange import import_group
 from aigov_gate.cli.keys import keys_group
 from aigov_gate.cli.metrics import metrics_group
 from aigov_gate.cli.output import say

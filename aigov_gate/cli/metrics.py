@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from aigov_gate.cli.context import config_option, repo_option
+from aigov_gate.cli.conventions import force_option, output_option, refuse_overwrite
 from aigov_gate.cli.output import say
 from aigov_gate.cli.sources import Where, where_options
 
@@ -40,7 +41,9 @@ def _pairs(value: str | None, option: str) -> dict[str, str]:
     return out
 
 
-_SHARED = [  # the options compute and merge share: the plan, slicing, intervals, output
+_SHARED: list[
+    Callable[[Callable[..., Any]], Callable[..., Any]]
+] = [  # compute and merge share them
     click.option("--plan", "plan_name", required=True, metavar="PLAN", help="The TestPlan."),
     click.option("--test", "tests", multiple=True, metavar="NAME", help="Only these tests."),
     click.option("--intersectional", is_flag=True, help="Also slice by all of them combined."),
@@ -83,7 +86,8 @@ _SHARED = [  # the options compute and merge share: the plan, slicing, intervals
     ),
     click.option("--dataset", metavar="NAME", help="The Dataset (default: AIGOV_DATASET)."),
     click.option("--max-bytes", type=click.IntRange(min=1), help="Largest input (all files)."),
-    click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here."),
+    output_option("Write the lines here (default: stdout).", dest="out"),
+    force_option,
     click.option(
         "--append-to-result-file",
         "append",
@@ -153,6 +157,7 @@ def _run(regression: bool, **given: Any) -> _Run:
     from aigov_gate.measure.intervals import Settings
     from aigov_gate.validation import validate_repo
 
+    refuse_overwrite([given["out"], given.get("partial")], given["force"])
     root = find_repo(given["repo"])
     config = load_config(given["config_path"] or find_config(root))
     graph = Graph(validate_repo(root, config).documents)
@@ -222,7 +227,7 @@ def compute_command(
     from aigov_gate.errors import UsageError
     from aigov_gate.measure import table
 
-    run = _run(regression, **shared)
+    run = _run(regression, partial=partial, **shared)
     slices = run.slices((protected or "").split(","))
     how = (_columns(columns), slices, regression, run.max_bytes or table.DEFAULT_MAX_BYTES)
     if partial is None:
@@ -286,7 +291,7 @@ def _emit(text: str, append: bool, out: Path | None) -> None:
         if not target:
             raise UsageError(
                 "--append-to-result-file: AIGOV_RESULT_FILE is not set",
-                hint="use it inside 'aigov test run', or pass --out FILE",
+                hint="use it inside 'aigov test run', or pass -o FILE",
             )
         with Path(target).open("a", encoding="utf-8") as f:
             f.write(text)

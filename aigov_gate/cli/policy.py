@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING
 import click
 
 from aigov_gate.cli.context import config_option, repo_option
+from aigov_gate.cli.conventions import say_json
 from aigov_gate.cli.output import decided, say
 
 if TYPE_CHECKING:
+    from aigov_gate.policy.unit_tests import CaseResult
     from aigov_gate.references import Checked
+    from aigov_gate.result import Finding
 
 
 @click.group("policy")
@@ -26,15 +29,15 @@ def policy_group() -> None:
 @repo_option
 @config_option
 @click.option("--verbose", "-v", is_flag=True, help="List passing cases too.")
-@click.pass_context
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def policy_test_command(
-    ctx: click.Context,
     paths: tuple[Path, ...],
     packs: tuple[str, ...],
     all_packs: bool,
     repo: Path | None,
     config_path: Path | None,
     verbose: bool,
+    fmt: str,
 ) -> None:
     """Run the test cases of policies (like conftest verify).
 
@@ -45,8 +48,7 @@ def policy_test_command(
     from aigov_gate.cli.context import find_repo
     from aigov_gate.config import find_config, load_config
     from aigov_gate.packs import PACKS, pack_policies
-    from aigov_gate.policy.unit_tests import run_policy_tests, untested
-    from aigov_gate.reporters.text import render_finding
+    from aigov_gate.policy.unit_tests import run_policy_tests
     from aigov_gate.validation import validate_repo
 
     root = find_repo(repo)
@@ -61,9 +63,25 @@ def policy_test_command(
         if not paths:
             chosen_packs = list(config.policy_packs)
     policies += pack_policies(chosen_packs)
+    results = run_policy_tests(policies)
+    ok = _report(results, policies, problems, verbose) if fmt == "text" else None
+    if ok is None:
+        ok = _report_json(results, policies, problems)
+    decided(ok)
+
+
+def _report(
+    results: list[CaseResult],
+    policies: list[tuple[str | None, Checked]],
+    problems: list[Finding],
+    verbose: bool,
+) -> bool:
+    """The text report; whether every case passed and nothing was invalid."""
+    from aigov_gate.policy.unit_tests import untested
+    from aigov_gate.reporters.text import render_finding
+
     for finding in problems:
         say(render_finding(finding, colour=False))
-    results = run_policy_tests(policies)
     for r in results:
         if not r.ok:
             say(f"FAIL {r.location}: {r.policy} > {r.name}: {r.detail}")
@@ -79,4 +97,41 @@ def policy_test_command(
     )
     if not results:
         say("error: no policy test cases found: nothing was verified", err=True)
-    decided(not (failed or problems or not results))
+    return not (failed or problems or not results)
+
+
+def _report_json(
+    results: list[CaseResult], policies: list[tuple[str | None, Checked]], problems: list[Finding]
+) -> bool:
+    """The ``--format json`` envelope (docs/json-output.md); the same verdict as the text."""
+    from aigov_gate.policy.unit_tests import untested
+    from aigov_gate.reporters.json_report import finding_to_json
+
+    failed = sum(1 for r in results if not r.ok)
+    passed = bool(results) and not (failed or problems)
+    cases = [
+        {
+            "policy": r.policy,
+            "name": r.name,
+            "passed": r.ok,
+            "path": r.location.path,
+            "line": r.location.line,
+            "column": r.location.column,
+            "detail": r.detail,
+        }
+        for r in results
+    ]
+    say_json(
+        "policy test",
+        passed=passed,
+        summary={
+            "passed": len(results) - failed,
+            "failed": failed,
+            "policies": len(policies),
+            "invalid": len(problems),
+        },
+        cases=cases,
+        untested=untested(policies),
+        problems=[finding_to_json(f) for f in problems],
+    )
+    return passed

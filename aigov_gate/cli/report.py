@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from aigov_gate.cli.context import config_option, repo_option
+from aigov_gate.cli.conventions import force_option, output_option, refuse_overwrite
 from aigov_gate.cli.gate import gate_options
 from aigov_gate.cli.output import say
 
@@ -18,16 +19,10 @@ def report_group() -> None:
 
 
 @report_group.command("html")
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("aigov-dashboard.html"),
-    show_default=True,
-    help="Where to write the dashboard.",
-)
+@output_option("Where to write the dashboard.", default=Path("aigov-dashboard.html"), deprecated=())
+@force_option
 @gate_options
-def html_command(output: Path, **selection: Any) -> None:
+def html_command(output: Path, force: bool, **selection: Any) -> None:
     """Write the compliance dashboard: the decision and why, the clause x model matrix,
     each model's assessment, sign-off, waivers, evidence and metric trends.
 
@@ -37,6 +32,7 @@ def html_command(output: Path, **selection: Any) -> None:
     from aigov_gate.app.files import write_report
     from aigov_gate.cli.gate import run
 
+    refuse_overwrite([output], force)
     gate = run(**selection, dashboard=True)
     text = gate.report("html")
     write_report(output, text)
@@ -49,12 +45,8 @@ def html_command(output: Path, **selection: Any) -> None:
 
 @report_group.command("annex-iv")
 @click.argument("model")
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file (replaced if it exists) instead of standard output.",
-)
+@output_option("Write to this file instead of standard output.", deprecated=())
+@force_option
 @click.option(
     "--format",
     "fmt",
@@ -73,6 +65,7 @@ def html_command(output: Path, **selection: Any) -> None:
 def annex_iv_command(
     model: str,
     output: Path | None,
+    force: bool,
     fmt: str,
     as_of: Any,
     repo: Path | None,
@@ -94,6 +87,7 @@ def annex_iv_command(
     from aigov_gate.dossier.assemble import annex_iv
     from aigov_gate.dossier.render import FORMATS
 
+    refuse_overwrite([output], force)
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
     day = as_of.date() if as_of else date.today()

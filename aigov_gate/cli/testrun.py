@@ -7,11 +7,12 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from aigov_gate.cli.context import config_option, repo_option
+from aigov_gate.cli.conventions import force_option, output_option
 from aigov_gate.cli.output import decided, say
 
 if TYPE_CHECKING:
@@ -41,11 +42,10 @@ def test_group() -> None:
     type=click.FloatRange(min=0, min_open=True),
     help="Seconds per test, overriding every test's own.",
 )
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for logs and result files (default: .aigov/test-runs/RUN_ID).",
+@output_option(
+    "Folder for logs and result files (default: .aigov/test-runs/RUN_ID).", folder=True, dest="out"
 )
+@force_option
 @click.option("--dry-run", is_flag=True, help="Say what would run; run nothing, write nothing.")
 @click.option(
     "--base",
@@ -60,20 +60,21 @@ def test_group() -> None:
     help="Where commands run: their own user+PID namespace (Linux); auto refuses to run "
     "next to a secret it cannot isolate them from (docs/testing.md).",
 )
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @repo_option
 @config_option
-@click.pass_context
 def run_command(
-    ctx: click.Context,
     plans: tuple[str, ...],
     model: str | None,
     dataset: str | None,
     jobs: int | None,
     timeout: float | None,
     out: Path | None,
+    force: bool,
     dry_run: bool,
     base: str | None,
     isolation: str,
+    fmt: str,
     repo: Path | None,
     config_path: Path | None,
 ) -> None:
@@ -88,45 +89,83 @@ def run_command(
     bad results, 2 usage, 130 cancelled (Ctrl-C; the TestRun is still written).
     """
     from aigov_gate.cli.context import find_repo
-    from aigov_gate.cli.output import use_config
+    from aigov_gate.cli.conventions import refuse_overwrite
     from aigov_gate.config import find_config, load_config
-    from aigov_gate.graph import Graph
-    from aigov_gate.runner import record, select
-    from aigov_gate.runner.run import new_run_id, plans_of, run_all
-    from aigov_gate.validation import validate_repo
+    from aigov_gate.runner.run import new_run_id, run_all
 
+    refuse_overwrite([out], force or dry_run)  # a dry run writes nothing
+    report = _Report(fmt == "json")
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
-    mask = use_config(config)
-    validation = validate_repo(root, config)
-    graph = Graph(validation.documents)
-    chosen = plans_of(graph.by_kind.get("TestPlan", []), plans)
-    todo, skipped = select(graph, chosen, model, dataset)
+    graph, todo = _todo(root, config, plans, model, dataset, report)
     width = jobs or min(config.testing.max_concurrent, os.cpu_count() or 1)
     run_id = new_run_id()
+    if dry_run:
+        _dry(todo, config.testing.timeout, timeout, width, report)
+        decided(True)
+    if not todo:
+        report.say("nothing to run: no test with a 'command' applies (docs/testing.md)")
+        report.done(True, False)
+    where = (out or root / ".aigov" / "test-runs" / run_id).absolute()
+    settings = _settings(root, config, graph, (where, width, timeout, run_id), base, isolation)
+    started = datetime.now(UTC)
+    live = _Live(len(todo), time.monotonic(), sys.stdout.isatty() and not report.json, report)
+    outcomes, cancelled = run_all(todo, settings, live)
+    live.close()
+    _record(root, config, outcomes, cancelled, (started, datetime.now(UTC), run_id, width), report)
+    report.say(f"logs: {settings.out}", logs=str(settings.out))
+    report.done(all(o.ok for o in outcomes), cancelled)
+
+
+def _todo(
+    root: Path,
+    config: AigovConfig,
+    plans: tuple[str, ...],
+    model: str | None,
+    dataset: str | None,
+    report: _Report,
+) -> tuple[Graph, list[Job]]:
+    """The repository's graph and the tests to run; what is skipped is said."""
+    from aigov_gate.cli.output import use_config
+    from aigov_gate.graph import Graph
+    from aigov_gate.runner import select
+    from aigov_gate.runner.run import plans_of
+    from aigov_gate.validation import validate_repo
+
+    use_config(config)
+    validation = validate_repo(root, config)
+    graph = Graph(validation.documents)
+    todo, skipped = select(
+        graph, plans_of(graph.by_kind.get("TestPlan", []), plans), model, dataset
+    )
     if validation.findings:
         count = len(validation.findings)
         say(f"note: {count} validation finding(s); 'aigov validate' lists them", err=True)
     for line in skipped:
-        say(f"skipped  {line}")
-    if dry_run:
-        _dry(todo, root, config.testing.timeout, timeout, width)
-        decided(True)
-    if not todo:
-        say("nothing to run: no test with a 'command' applies (docs/testing.md)")
-        decided(True)
-    where = (out or root / ".aigov" / "test-runs" / run_id).absolute()
-    settings = _settings(root, config, graph, (where, width, timeout, run_id), base, isolation)
-    started = datetime.now(UTC)
-    clock = time.monotonic()
-    live = _Live(len(todo), clock, sys.stdout.isatty())
-    outcomes, cancelled = run_all(todo, settings, live)
-    finished = datetime.now(UTC)
-    live.close()
+        report.say(f"skipped  {line}")
+        report.body.setdefault("skipped", []).append(line)
+    return graph, todo
+
+
+def _record(
+    root: Path,
+    config: AigovConfig,
+    outcomes: list[Outcome],
+    cancelled: bool,
+    run: tuple[datetime, datetime, str, int],
+    report: _Report,
+) -> None:
+    """Write one TestRun per plan and model version."""
+    from aigov_gate.cli.output import use_config
+    from aigov_gate.runner import record
+
+    started, finished, run_id, width = run
+    mask = use_config(config)
     folder = record.runs_dir(root, config)
     groups: dict[tuple[str, str, str, str], list[Outcome]] = {}
     for outcome in outcomes:
         groups.setdefault(outcome.job.group, []).append(outcome)
+        report.body["tests"].append(_test_json(outcome))
     for outs in groups.values():
         status = record.status_of(outs, cancelled)
         job = outs[0].job
@@ -135,10 +174,42 @@ def run_command(
         doc = record.document(
             name, outs, status, (started, finished), parameters, record.executor(os.environ), mask
         )
-        path = record.write(folder, name, doc, run_id)
-        say(f"wrote {path.relative_to(root.resolve())} ({status})")
-    say(f"logs: {settings.out}")
-    decided(all(o.ok for o in outcomes), cancelled=cancelled)
+        shown = record.write(folder, name, doc, run_id).relative_to(root.resolve()).as_posix()
+        report.say(f"wrote {shown} ({status})")
+        report.body["runs"].append({"name": name, "path": shown, "status": status})
+    report.body["run_id"] = run_id
+
+
+def _test_json(outcome: Outcome) -> dict[str, object]:
+    return {
+        "test": outcome.job.label,
+        "status": outcome.status,
+        "passed": outcome.ok,
+        "duration_seconds": round(outcome.duration, 3),
+        "metrics": len(outcome.metrics),
+        "error": outcome.error or None,
+        "problems": list(outcome.problems),
+    }
+
+
+class _Report:
+    """Text lines as they happen, or with --format json one envelope at the end."""
+
+    def __init__(self, json: bool) -> None:
+        self.json = json
+        self.body: dict[str, Any] = {"tests": [], "runs": []}
+
+    def say(self, line: str, **fields: Any) -> None:
+        if not self.json:
+            say(line)
+        self.body.update(fields)
+
+    def done(self, passed: bool, cancelled: bool) -> NoReturn:
+        if self.json:
+            from aigov_gate.cli.conventions import say_json
+
+            say_json("test run", passed=passed, cancelled=cancelled, **self.body)
+        decided(passed, cancelled=cancelled)
 
 
 def _settings(
@@ -179,9 +250,10 @@ def _settings(
 class _Live:
     """Progress: a line per finished test; on a TTY also a status line kept up to date."""
 
-    def __init__(self, total: int, start: float, tty: bool) -> None:
+    def __init__(self, total: int, start: float, tty: bool, report: _Report) -> None:
         self.total, self.start, self.tty = total, start, tty
         self.shown = False
+        self.err = report.json  # stdout holds the one JSON envelope
 
     def __call__(
         self, event: str, outcome: Outcome | None, done: int, running: int, failed: int
@@ -190,7 +262,7 @@ class _Live:
             say("\r\x1b[2K", nl=False)
             self.shown = False
         if outcome is not None:
-            say(_line(outcome))
+            say(_line(outcome), err=self.err)
         if self.tty:
             elapsed = time.monotonic() - self.start
             status = (
@@ -215,11 +287,19 @@ def _line(outcome: Outcome) -> str:
     return "\n".join([text, *(f"          {p}" for p in extra)])
 
 
-def _dry(todo: list[Job], root: Path, default: float, override: float | None, width: int) -> None:
-    say(f"would run {len(todo)} test(s), {width} at a time:")
+def _dry(
+    todo: list[Job], default: float, override: float | None, width: int, report: _Report
+) -> None:
+    report.say(f"would run {len(todo)} test(s), {width} at a time:", dry_run=True, jobs=width)
+    would = []
     for job in todo:
         test = job.test
         assert test.command is not None
         seconds = override or test.timeout or default
         cwd = test.cwd or "."
-        say(f"  {job.label}: {' '.join(test.command)}  (cwd {cwd}, timeout {seconds:g} s)")
+        report.say(f"  {job.label}: {' '.join(test.command)}  (cwd {cwd}, timeout {seconds:g} s)")
+        would.append({"test": job.label, "command": test.command, "cwd": cwd, "timeout": seconds})
+    if report.json:
+        from aigov_gate.cli.conventions import say_json
+
+        say_json("test run", passed=True, cancelled=False, would_run=would, **report.body)

@@ -18,11 +18,10 @@ from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
 
-from aigov_gate.catalog import PACKS
+from aigov_gate.catalog import PACKS, pack_name
 from aigov_gate.config.sections import (
     ComplianceConfig,
     DateOverride,
-    DeployConfig,
     Environment,
     EvidenceConfig,
     GateConfig,
@@ -36,7 +35,6 @@ from aigov_gate.config.sections import (
     RetentionConfig,
     RetryConfig,
     TestingConfig,
-    TimestampsConfig,
     WebhooksConfig,
 )
 from aigov_gate.config.signoff import (
@@ -47,6 +45,7 @@ from aigov_gate.config.signoff import (
     SignOffConfig,
     WaiversConfig,
 )
+from aigov_gate.config.trust import DeployConfig, TimestampsConfig
 from aigov_gate.documents.base import Name, Strict
 from aigov_gate.documents.diagnostics import explain
 from aigov_gate.errors import ConfigError
@@ -69,7 +68,10 @@ class AigovConfig(Strict):
     exclude: list[str] = Field(
         default_factory=list, description="Glob patterns of repo-relative paths to skip."
     )
-    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    limits: LimitsConfig = Field(
+        default_factory=LimitsConfig,
+        description="Limits on what a file may hold (size, depth, aliases).",
+    )
     frameworks: list[Name] = Field(
         default_factory=list,
         description="Frameworks that apply to every model (built-in: eu-ai-act, nist-ai-rmf, "
@@ -78,35 +80,65 @@ class AigovConfig(Strict):
     policy_packs: list[Name] = Field(
         default_factory=lambda: ["baseline"],
         description="Built-in policy packs to enable: baseline, eu-ai-act-high-risk, "
-        "nist-ai-rmf, iso-42001.",
+        "nist-ai-rmf, iso-42001 (also called iso-iec-42001, as its framework is).",
     )
-    gate: GateConfig = Field(default_factory=GateConfig)
-    evidence: EvidenceConfig = Field(default_factory=EvidenceConfig)
-    compliance: ComplianceConfig = Field(default_factory=ComplianceConfig)
+    gate: GateConfig = Field(
+        default_factory=GateConfig,
+        description="How the gate decides (fail_on, warning days, insufficient evidence).",
+    )
+    evidence: EvidenceConfig = Field(
+        default_factory=EvidenceConfig, description="Evidence ages by type."
+    )
+    compliance: ComplianceConfig = Field(
+        default_factory=ComplianceConfig, description="Compliance dates and the minimum coverage."
+    )
 
     @field_validator("policy_packs")
     @classmethod
     def _known_packs(cls, packs: list[str]) -> list[str]:
-        unknown = [p for p in packs if p not in PACKS]
+        named = list(dict.fromkeys(pack_name(p) for p in packs))
+        unknown = [p for p in named if p not in PACKS]
         if unknown:
             raise ValueError(f"unknown policy pack '{unknown[0]}' (known: {', '.join(PACKS)})")
-        return packs
+        return named
 
-    environments: dict[Name, Environment] = Field(default_factory=dict)
+    environments: dict[Name, Environment] = Field(
+        default_factory=dict, description="Deploy environments by name."
+    )
     roles: dict[Role, list[Member]] = Field(
         default_factory=dict,
         description="Role -> user names or '@org/team' (risk_assessor, risk_approver, "
         "security_admin, key_administrator, key_operator, security_analyst).",
     )
-    signoff: SignOffConfig = Field(default_factory=SignOffConfig)
-    waivers: WaiversConfig = Field(default_factory=WaiversConfig)
-    testing: TestingConfig = Field(default_factory=TestingConfig)
-    pii: PiiConfig = Field(default_factory=PiiConfig)
-    keys: KeysConfig = Field(default_factory=KeysConfig)
-    retention: RetentionConfig = Field(default_factory=RetentionConfig)
-    webhooks: WebhooksConfig = Field(default_factory=WebhooksConfig)
-    deploy: DeployConfig = Field(default_factory=DeployConfig)
-    timestamps: TimestampsConfig = Field(default_factory=TimestampsConfig)
+    signoff: SignOffConfig = Field(
+        default_factory=SignOffConfig,
+        description="How risk sign-off is checked (provider, rules, retries).",
+    )
+    waivers: WaiversConfig = Field(
+        default_factory=WaiversConfig, description="What a waiver needs (approvals, roles)."
+    )
+    testing: TestingConfig = Field(
+        default_factory=TestingConfig, description="How aigov test run runs tests."
+    )
+    pii: PiiConfig = Field(
+        default_factory=PiiConfig, description="Masking of personal data in outputs."
+    )
+    keys: KeysConfig = Field(
+        default_factory=KeysConfig,
+        description="The keyring: where keys live, rotation, signing and encryption keys.",
+    )
+    retention: RetentionConfig = Field(
+        default_factory=RetentionConfig, description="How long evidence is kept."
+    )
+    webhooks: WebhooksConfig = Field(
+        default_factory=WebhooksConfig, description="Delivery of governance events."
+    )
+    deploy: DeployConfig = Field(
+        default_factory=DeployConfig, description="Checks at deploy time (model signing)."
+    )
+    timestamps: TimestampsConfig = Field(
+        default_factory=TimestampsConfig, description="Trusted time-stamping (RFC 3161) roots."
+    )
 
     def members(self, roles: Collection[str]) -> list[str]:
         """The user names and ``@org/team`` entries holding any of ``roles``."""

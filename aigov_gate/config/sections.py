@@ -8,7 +8,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import Field, field_validator, model_validator
 
 from aigov_gate.documents.assets import ArtifactType
-from aigov_gate.documents.base import Day, Name, RiskTier, Strict
+from aigov_gate.documents.base import Day, Name, Strict
 from aigov_gate.loading.safe_yaml import (
     DEFAULT_MAX_ALIAS_NODES,
     DEFAULT_MAX_DEPTH,
@@ -29,16 +29,27 @@ Member = Annotated[
 class LimitsConfig(Strict):
     """Per-file bounds for the loader (see docs/loading.md)."""
 
-    max_file_bytes: int = Field(default=DEFAULT_MAX_FILE_BYTES, ge=1024)
-    max_depth: int = Field(default=DEFAULT_MAX_DEPTH, ge=16, le=1000)
-    max_alias_nodes: int = Field(default=DEFAULT_MAX_ALIAS_NODES, ge=100)
+    max_file_bytes: int = Field(
+        default=DEFAULT_MAX_FILE_BYTES, ge=1024, description="The largest governance file read."
+    )
+    max_depth: int = Field(
+        default=DEFAULT_MAX_DEPTH,
+        ge=16,
+        le=1000,
+        description="The deepest nesting of YAML collections.",
+    )
+    max_alias_nodes: int = Field(
+        default=DEFAULT_MAX_ALIAS_NODES,
+        ge=100,
+        description="The most nodes YAML aliases may expand to.",
+    )
 
     def to_limits(self) -> Limits:
         return Limits(self.max_file_bytes, self.max_depth, self.max_alias_nodes)
 
 
 class Environment(Strict):
-    description: str | None = None
+    description: str | None = Field(default=None, description="What the environment is.")
     production: bool = Field(
         default=False, description="Production gating (approved risk assessment) applies."
     )
@@ -92,7 +103,9 @@ class EvidenceConfig(Strict):
 class DateOverride(Strict):
     """Your counsel's reading of when a clause applies, in place of the catalog's."""
 
-    applies_from: Day
+    applies_from: Day = Field(
+        description="The day the clause applies from, as this organization reads it."
+    )
     reason: str = Field(min_length=10, description="Why (shown in every report that uses it).")
 
 
@@ -193,7 +206,9 @@ KeyProvider = Literal["local", "aws-kms", "azure-key-vault", "gcp-kms"]
 class KeySource(Strict):
     """Where a private key lives: on disk or in an environment variable (local), or in a KMS."""
 
-    provider: KeyProvider = "local"
+    provider: KeyProvider = Field(
+        default="local", description="local, or a KMS: aws-kms, azure-key-vault, gcp-kms."
+    )
     key: str | None = Field(
         default=None,
         description="KMS key: an AWS key id or ARN, an Azure Key Vault key URL "
@@ -230,8 +245,12 @@ class KeysConfig(Strict):
         description="Folder of local private keys, outside Git (default: AIGOV_PRIVATE_KEY_DIR, "
         "else ~/.config/aigov/keys).",
     )
-    signer: KeySource = Field(default_factory=KeySource)
-    encryption: KeySource = Field(default_factory=KeySource)
+    signer: KeySource = Field(
+        default_factory=KeySource, description="The key that signs evidence bundles."
+    )
+    encryption: KeySource = Field(
+        default_factory=KeySource, description="The key that encrypts personal data in bundles."
+    )
 
 
 def _days(years: int) -> int:
@@ -277,11 +296,15 @@ class WebhooksConfig(Strict):
         "(AIGOV_WEBHOOK_OUTBOX overrides); keep it out of Git and across CI runs.",
     )
     concurrency: int = Field(default=4, ge=1, le=64, description="Requests in flight at once.")
-    connect_timeout: float = Field(default=5, gt=0, le=120)
+    connect_timeout: float = Field(
+        default=5, gt=0, le=120, description="Seconds to connect to a receiver."
+    )
     read_timeout: float = Field(
         default=15, gt=0, le=300, description="Seconds to wait for the response status."
     )
-    retry: RetryConfig = Field(default_factory=RetryConfig)
+    retry: RetryConfig = Field(
+        default_factory=RetryConfig, description="How failed deliveries are retried."
+    )
     allow_http: list[str] = Field(
         default_factory=list,
         description="Hosts that may be sent to over plain http (loopback always may).",
@@ -321,80 +344,3 @@ class TestingConfig(Strict):
         description="Where TestRuns are written, relative to the repo (default: the first of "
         "'paths', then runs/).",
     )
-
-
-class ModelSigningConfig(Strict):
-    """Who signs model artifacts (OpenSSF Model Signing), as the base revision says."""
-
-    public_key: str | None = Field(
-        default=None,
-        description="PEM public key (EC) in the repository that OMS signatures are verified "
-        "with (key-based signing).",
-    )
-    certificate_chain: list[str] = Field(
-        default_factory=list,
-        description="PEM certificates in the repository: the roots (and intermediates) an "
-        "OMS certificate signature must chain to. Needs certificate_identities.",
-    )
-    certificate_identities: list[str] = Field(
-        default_factory=list,
-        description="Who may sign with a certificate of certificate_chain: the signing "
-        "certificate must carry one of these as a subject alternative name (an e-mail "
-        "address, a URI or a DNS name, compared exactly; DNS names in any case).",
-    )
-    certificate_issuer: str | None = Field(
-        default=None,
-        description="The signing certificate's issuer must be this distinguished name "
-        "(RFC 4514, e.g. 'CN=ML Signing CA,O=Acme'), when set.",
-    )
-    required: list[RiskTier] = Field(
-        default_factory=list,
-        description="Risk tiers whose deploys with --model-artifact need a valid OMS "
-        "signature (deploy.artifact-unsigned).",
-    )
-
-    @field_validator("certificate_issuer")
-    @classmethod
-    def _issuer_is_a_name(cls, value: str | None) -> str | None:
-        from cryptography import x509
-
-        try:
-            if value is not None and not len(x509.Name.from_rfc4514_string(value)):
-                raise ValueError
-        except ValueError:
-            raise ValueError(
-                f"certificate_issuer {value!r} is not an RFC 4514 distinguished name (most "
-                "specific first, no space after a comma, e.g. 'CN=ML Signing CA,O=Acme')"
-            ) from None
-        return value
-
-    @model_validator(mode="after")
-    def _chain_needs_identities(self) -> ModelSigningConfig:
-        if bool(self.certificate_chain) != bool(self.certificate_identities):
-            raise ValueError(
-                "certificate_chain needs certificate_identities (the subject alternative names, "
-                "e-mail, URI or DNS, allowed to sign), and they need the chain: a chain alone "
-                "would let any certificate it issued sign models"
-            )
-        if self.certificate_issuer and not self.certificate_chain:
-            raise ValueError("certificate_issuer needs certificate_chain and its identities")
-        return self
-
-
-class DeployConfig(Strict):
-    """What a deploy gate checks of the model's bytes (docs/gate.md)."""
-
-    model_signing: ModelSigningConfig = Field(default_factory=ModelSigningConfig)
-
-
-class TimestampsConfig(Strict):
-    """RFC 3161 time-stamping (docs/evidence.md)."""
-
-    tsa_roots: list[str] = Field(
-        default_factory=list,
-        description="PEM certificates in the repository: the roots a time-stamping "
-        "authority's certificate must chain to (read from the base revision).",
-    )
-
-    def files(self) -> list[str]:
-        return list(self.tsa_roots)

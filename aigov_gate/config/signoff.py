@@ -84,9 +84,16 @@ class SignOffConfig(Strict):
         description="API base URL (default: GITHUB_API_URL / CI_API_V4_URL, then the public "
         "service).",
     )
-    timeout_seconds: float = Field(default=20, gt=0, le=300)
-    max_retries: int = Field(default=3, ge=0, le=10)
-    recorded: RecordedConfig = Field(default_factory=RecordedConfig)
+    timeout_seconds: float = Field(
+        default=20, gt=0, le=300, description="Seconds per request to the provider."
+    )
+    max_retries: int = Field(
+        default=3, ge=0, le=10, description="Retries of a failed request to the provider."
+    )
+    recorded: RecordedConfig = Field(
+        default_factory=RecordedConfig,
+        description="Settings of the recorded provider (allowed signers, signatures).",
+    )
     authority_role: Role = Field(
         default="security_admin",
         description="Who signs off a change to roles, sign-off, waiver rules, policy packs or "

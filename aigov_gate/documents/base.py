@@ -167,16 +167,23 @@ class Metadata(Strict):
     organization: Name | None = Field(
         default=None, description="Defaults to the organization in .aigov.yaml."
     )
-    owner: str | None = None
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
+    owner: str | None = Field(
+        default=None, description="The person or team accountable for the document (a user name)."
+    )
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="Key-value labels; TestPlans and policies select models by them.",
+    )
+    annotations: dict[str, str] = Field(
+        default_factory=dict, description="Free-form key-value notes; the gate does not read them."
+    )
 
 
 class ClauseRef(Strict):
     """A clause of a framework, by the framework's name and the clause's official id."""
 
     framework: Name
-    clause: Text
+    clause: Text = Field(description="The clause's official id in that framework (e.g. 'Art. 9').")
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,10 +206,12 @@ SpecT = TypeVar("SpecT", bound=Strict)
 class Document(Strict, Generic[SpecT]):
     """The envelope. Subclasses fix ``kind`` and the spec type."""
 
-    api_version: Literal["aigov/v1"] = Field(alias="apiVersion")
+    api_version: Literal["aigov/v1"] = Field(
+        alias="apiVersion", description="The schema version of the document: always aigov/v1."
+    )
     kind: str
-    metadata: Metadata
-    spec: SpecT
+    metadata: Metadata = Field(description="Name, organization, owner, labels and annotations.")
+    spec: SpecT = Field(description="The kind's own fields.")
 
     def references(self) -> Iterator[Reference]:
         """Cross-document references this document makes (none by default)."""
@@ -216,10 +225,12 @@ class Approval(Strict):
     of the approval's statement, made by ``aigov approvals sign`` (docs/ci.md).
     """
 
-    approver: Text
+    approver: Text = Field(
+        description="Who approves: their user name, as roles in .aigov.yaml list it."
+    )
     role: Name
-    date: Day
-    notes: str | None = None
+    date: Day = Field(description="The day of the approval.")
+    notes: str | None = Field(default=None, description="Conditions or remarks of the approver.")
     digest: Sha256 = Field(
         description="sha256 of the document without its approvals, when approved."
     )

@@ -24,10 +24,10 @@ ComplianceLevel = Literal["mandatory", "recommended", "voluntary"]
 
 
 class Source(Strict):
-    publication: Text
-    version: str | None = None
-    date: Day | None = None
-    url: str | None = None
+    publication: Text = Field(description="The publication's title or reference.")
+    version: str | None = Field(default=None, description="The version of the publication.")
+    date: Day | None = Field(default=None, description="Its date.")
+    url: str | None = Field(default=None, description="Where to read it.")
     caveat: str | None = Field(
         default=None,
         description="What about the source was not verified; documents built from the catalog "
@@ -38,7 +38,9 @@ class Source(Strict):
 class Applicability(Strict):
     """Which systems a clause applies to; empty lists mean all."""
 
-    risk_tiers: list[RiskTier] = Field(default_factory=list)
+    risk_tiers: list[RiskTier] = Field(
+        default_factory=list, description="EU AI Act risk tiers it applies to (empty: all)."
+    )
     roles: list[AiActRole] = Field(
         default_factory=list,
         description="EU AI Act roles; a model without an eu_ai_act block counts as provider.",
@@ -68,7 +70,7 @@ class Amendment(Strict):
     in force wins); as of an earlier day (``--as-of``) the law is evaluated as it then stood.
     """
 
-    applies_from: Day
+    applies_from: Day = Field(description="The day the amended clause applies from.")
     in_force: Day = Field(description="When the amending act became law.")
     amended_by: Text = Field(description="The amending act, e.g. 'Regulation (EU) 2026/1744'.")
     on_market_before: Day | None = Field(
@@ -81,17 +83,29 @@ class Amendment(Strict):
 class OscalIds(Strict):
     """Where an imported clause came from in its OSCAL catalog, so exports use the same ids."""
 
-    control_id: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$")]
-    statement_id: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$")] | None = None
+    control_id: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$")] = Field(
+        description="The OSCAL control id."
+    )
+    statement_id: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$")] | None = Field(
+        default=None,
+        description="The OSCAL statement part id, when the clause is one statement of a control.",
+    )
 
 
 class Clause(Strict):
     clause_number: Text = Field(description="The official id, e.g. 'Art. 9', 'MEASURE 2.11'.")
-    title: Text
+    title: Text = Field(description="The clause's title.")
     description: str | None = Field(default=None, description="In our own words.")
-    requirements: list[Text] = Field(default_factory=list)
-    compliance_level: ComplianceLevel = "mandatory"
-    applies_to: Applicability = Field(default_factory=Applicability)
+    requirements: list[Text] = Field(
+        default_factory=list, description="What it requires, in short statements."
+    )
+    compliance_level: ComplianceLevel = Field(
+        default="mandatory", description="mandatory, recommended or voluntary."
+    )
+    applies_to: Applicability = Field(
+        default_factory=Applicability,
+        description="Which models it applies to (tiers, roles, Annex III areas, personal data).",
+    )
     applies_from: Day | None = Field(
         default=None, description="When the clause applies, as first enacted (see amendments)."
     )
@@ -122,7 +136,9 @@ class Clause(Strict):
         description="Crosswalk: clauses of other frameworks that ask for the same thing. "
         "Evidence for one counts toward the other as supporting, marked 'via crosswalk'.",
     )
-    oscal: OscalIds | None = None
+    oscal: OscalIds | None = Field(
+        default=None, description="Its ids in the OSCAL catalog it came from."
+    )
 
     @property
     def successors(self) -> tuple[str, ...]:
@@ -135,19 +151,22 @@ class Clause(Strict):
 
 
 class FrameworkSpec(Strict):
-    title: Text
-    version: Text
-    description: str | None = None
-    scope: str | None = None
-    compliance_level: ComplianceLevel = "mandatory"
-    source: Source | None = None
-    clauses: list[Clause] = Field(min_length=1)
+    title: Text = Field(description="The framework's title.")
+    version: Text = Field(description="The version or consolidation used.")
+    description: str | None = Field(default=None, description="What the framework is.")
+    scope: str | None = Field(default=None, description="What and whom it covers.")
+    compliance_level: ComplianceLevel = Field(
+        default="mandatory",
+        description="mandatory, recommended or voluntary (the default of its clauses).",
+    )
+    source: Source | None = Field(default=None, description="The publication it was taken from.")
+    clauses: list[Clause] = Field(min_length=1, description="Its clauses (articles, controls).")
 
 
 class Framework(Document[FrameworkSpec]):
     """A clause catalog (EU AI Act, NIST AI RMF, ISO/IEC 42001, or the organization's own)."""
 
-    kind: Literal["Framework"]
+    kind: Literal["Framework"] = Field(description="The document kind: always Framework.")
 
     def references(self) -> Iterator[Reference]:
         for i, clause in enumerate(self.spec.clauses):
@@ -157,28 +176,48 @@ class Framework(Document[FrameworkSpec]):
 
 
 class SatisfiedBy(Strict):
-    policies: list[Name] = Field(default_factory=list)
-    test_plans: list[Name] = Field(default_factory=list)
-    evidence: list[Name] = Field(default_factory=list)
-    risk_assessment_fields: list[Text] = Field(default_factory=list)
+    policies: list[Name] = Field(
+        default_factory=list, description="Policy names (or built-in rule ids) that check it."
+    )
+    test_plans: list[Name] = Field(
+        default_factory=list, description="TestPlans whose tests evidence it."
+    )
+    evidence: list[Name] = Field(
+        default_factory=list, description="EvidenceArtifacts that document it."
+    )
+    risk_assessment_fields: list[Text] = Field(
+        default_factory=list,
+        description="RiskAssessment fields that must be filled (e.g. risk_factors).",
+    )
 
 
 class ComplianceMappingSpec(Strict):
     framework: Name
-    clause: Text
+    clause: Text = Field(description="The clause's id in the framework.")
     models: list[Name] = Field(
         default_factory=list, description="Models this mapping is for; empty means all."
     )
-    satisfied_by: SatisfiedBy
-    mapping_type: Literal["direct", "partial", "supporting"] = "direct"
-    description: str | None = None
-    compliance_status: ComplianceStatus = "not_assessed"
+    satisfied_by: SatisfiedBy = Field(
+        description="What satisfies it: policies, test plans, evidence, risk assessment fields."
+    )
+    mapping_type: Literal["direct", "partial", "supporting"] = Field(
+        default="direct", description="direct, partial or supporting."
+    )
+    description: str | None = Field(
+        default=None, description="How the clause is met, for auditors."
+    )
+    compliance_status: ComplianceStatus = Field(
+        default="not_assessed",
+        description="The declared status; the gate derives its own and reports a contradiction.",
+    )
 
 
 class ComplianceMapping(Document[ComplianceMappingSpec]):
     """What satisfies one clause of one framework, and the status the organization declares."""
 
-    kind: Literal["ComplianceMapping"]
+    kind: Literal["ComplianceMapping"] = Field(
+        description="The document kind: always ComplianceMapping."
+    )
 
     def references(self) -> Iterator[Reference]:
         spec = self.spec

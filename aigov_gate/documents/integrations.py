@@ -15,19 +15,25 @@ ConnectorType = Literal[
 
 
 class ConnectorConfigSpec(Strict):
-    connector_type: ConnectorType
-    configuration: dict[str, Any] = Field(default_factory=dict)
+    connector_type: ConnectorType = Field(description="The system connected (mlflow, s3, ...).")
+    configuration: dict[str, Any] = Field(
+        default_factory=dict, description="Its settings (no secrets: name them in secret_envs)."
+    )
     secret_envs: dict[str, EnvVarName] = Field(
         default_factory=dict, description="Setting name -> env var holding the secret."
     )
-    status: Literal["active", "inactive", "error"] = "active"
-    description: str | None = None
+    status: Literal["active", "inactive", "error"] = Field(
+        default="active", description="active, inactive or error."
+    )
+    description: str | None = Field(default=None, description="What it connects to, for people.")
 
 
 class ConnectorConfig(Document[ConnectorConfigSpec]):
     """Settings for an external system (model registry, storage, key management)."""
 
-    kind: Literal["ConnectorConfig"]
+    kind: Literal["ConnectorConfig"] = Field(
+        description="The document kind: always ConnectorConfig."
+    )
 
 
 #: Every event aigov sends (docs/webhooks.md has a payload for each).
@@ -88,15 +94,19 @@ class WebhookSubscriptionSpec(Strict):
         + ", ".join(EVENT_TYPES)
         + ").",
     )
-    status: Literal["active", "paused", "disabled"] = "active"
+    status: Literal["active", "paused", "disabled"] = Field(
+        default="active", description="active, paused or disabled."
+    )
     secret_env: EnvVarName = Field(
         description="The env var holding the signing secret (whsec_<base64>); while a secret "
         "rotates, the new and the old separated by a space."
     )
-    description: str | None = None
+    description: str | None = Field(default=None, description="Who receives it and why.")
 
 
 class WebhookSubscription(Document[WebhookSubscriptionSpec]):
     """Who receives signed governance events."""
 
-    kind: Literal["WebhookSubscription"]
+    kind: Literal["WebhookSubscription"] = Field(
+        description="The document kind: always WebhookSubscription."
+    )

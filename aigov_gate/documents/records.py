@@ -54,7 +54,9 @@ class ImpactAssessmentSpec(Strict):
 class ImpactAssessment(Document[ImpactAssessmentSpec]):
     """A fundamental rights impact assessment (FRIA, EU AI Act Art. 27)."""
 
-    kind: Literal["ImpactAssessment"]
+    kind: Literal["ImpactAssessment"] = Field(
+        description="The document kind: always ImpactAssessment."
+    )
 
     def references(self) -> Iterator[Reference]:
         yield Reference("Model", self.spec.model, ("spec", "model"))
@@ -75,7 +77,9 @@ class IncidentSpec(Strict):
     """A serious incident (Art. 3(49)) and its report (Art. 73)."""
 
     model: Name
-    model_version: str | None = None
+    model_version: str | None = Field(
+        default=None, description="The model version involved, when known."
+    )
     incident_type: IncidentType = Field(
         description="death: a death may be linked (10 days); critical_infrastructure (2 "
         "days); the others 15 days, 2 when widespread."
@@ -83,8 +87,8 @@ class IncidentSpec(Strict):
     widespread: bool = Field(
         default=False, description="A widespread infringement (Art. 3(61)): 2 days."
     )
-    description: Text
-    occurred_on: Day | None = None
+    description: Text = Field(description="What happened, and its consequences.")
+    occurred_on: Day | None = Field(default=None, description="When it happened, if known.")
     aware_on: Day = Field(description="When the provider became aware: the clock starts.")
     reported_on: Day | None = Field(
         default=None, description="When it was reported to the market surveillance authority."
@@ -104,7 +108,7 @@ class IncidentSpec(Strict):
 class Incident(Document[IncidentSpec]):
     """A serious incident and its report to the authority (EU AI Act Art. 73)."""
 
-    kind: Literal["Incident"]
+    kind: Literal["Incident"] = Field(description="The document kind: always Incident.")
 
     def references(self) -> Iterator[Reference]:
         yield Reference("Model", self.spec.model, ("spec", "model"))
@@ -127,7 +131,9 @@ class SpecialCategoryProcessingSpec(Strict):
     bias (EU AI Act Art. 4a, as added by the Digital Omnibus; GDPR Art. 9)."""
 
     model: Name
-    categories: list[SpecialCategory] = Field(min_length=1)
+    categories: list[SpecialCategory] = Field(
+        min_length=1, description="The special categories of data (GDPR Art. 9(1)) processed."
+    )
     datasets: list[Name] = Field(default_factory=list, description="Where the data is held.")
     purpose: Text = Field(description="The bias detection and correction it serves.")
     strict_necessity: Text = Field(
@@ -141,7 +147,9 @@ class SpecialCategoryProcessingSpec(Strict):
 class SpecialCategoryProcessing(Document[SpecialCategoryProcessingSpec]):
     """A record of the safeguards for processing special categories of personal data."""
 
-    kind: Literal["SpecialCategoryProcessing"]
+    kind: Literal["SpecialCategoryProcessing"] = Field(
+        description="The document kind: always SpecialCategoryProcessing."
+    )
 
     def references(self) -> Iterator[Reference]:
         yield Reference("Model", self.spec.model, ("spec", "model"))

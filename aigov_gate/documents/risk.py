@@ -23,22 +23,24 @@ Likelihood = Literal["low", "medium", "high"]
 
 
 class RiskFactor(Strict):
-    name: Text
-    description: str | None = None
-    likelihood: Likelihood = "medium"
-    impact: Likelihood = "medium"
+    name: Text = Field(description="A short name of the risk.")
+    description: str | None = Field(default=None, description="What could go wrong, and for whom.")
+    likelihood: Likelihood = Field(default="medium", description="low, medium or high.")
+    impact: Likelihood = Field(default="medium", description="low, medium or high.")
 
 
 class Mitigation(Strict):
-    description: Text
-    status: Literal["planned", "in_progress", "implemented"] = "planned"
-    owner: str | None = None
+    description: Text = Field(description="What is done about the risk.")
+    status: Literal["planned", "in_progress", "implemented"] = Field(
+        default="planned", description="planned, in_progress or implemented."
+    )
+    owner: str | None = Field(default=None, description="Who is responsible for it.")
     risk_factors: list[Text] = Field(default_factory=list, description="Names of factors.")
 
 
 class DeploymentCondition(Strict):
-    description: Text
-    met: bool = False
+    description: Text = Field(description="What must hold before production.")
+    met: bool = Field(default=False, description="Whether it holds now.")
     evidence: Name | None = Field(default=None, description="An EvidenceArtifact showing it.")
 
 
@@ -47,22 +49,49 @@ class RiskAssessmentSpec(Strict):
     model_version: str | None = Field(
         default=None, description="The version assessed; the model's current one if omitted."
     )
-    risk_level: RiskLevel
-    assessor: Text
-    assessment_date: Day
-    approval_status: Literal["draft", "under_review", "approved", "rejected"] = "draft"
-    approvals: list[Approval] = Field(default_factory=list)
-    risk_factors: list[RiskFactor] = Field(default_factory=list)
-    mitigation_measures: list[Mitigation] = Field(default_factory=list)
-    compliance_requirements: list[ClauseRef] = Field(default_factory=list)
+    risk_level: RiskLevel = Field(description="The assessed risk level.")
+    assessor: Text = Field(
+        description="Who assessed it (cannot also approve it: separation of duties)."
+    )
+    assessment_date: Day = Field(description="The day of the assessment.")
+    approval_status: Literal["draft", "under_review", "approved", "rejected"] = Field(
+        default="draft",
+        description="draft, under_review, approved or rejected; 'approved' "
+        "is a claim the sign-off must back.",
+    )
+    approvals: list[Approval] = Field(
+        default_factory=list,
+        description="Signed approvals, recorded in the document (signoff.provider: recorded).",
+    )
+    risk_factors: list[RiskFactor] = Field(
+        default_factory=list, description="The risks identified, with likelihood and impact."
+    )
+    mitigation_measures: list[Mitigation] = Field(
+        default_factory=list, description="What reduces them, with status and owner."
+    )
+    compliance_requirements: list[ClauseRef] = Field(
+        default_factory=list, description="Clauses this assessment addresses."
+    )
     evidence_documents: list[Name] = Field(
         default_factory=list, description="EvidenceArtifact names."
     )
-    production_approved: bool = False
-    production_deployment_date: Day | None = None
-    deployment_conditions: list[DeploymentCondition] = Field(default_factory=list)
-    next_review_date: Day | None = None
-    review_frequency_months: int = Field(default=12, ge=1, le=120)
+    production_approved: bool = Field(
+        default=False,
+        description="Whether production use is approved (a production deploy needs it).",
+    )
+    production_deployment_date: Day | None = Field(
+        default=None, description="The planned or actual first production day."
+    )
+    deployment_conditions: list[DeploymentCondition] = Field(
+        default_factory=list, description="Conditions a production deploy must meet."
+    )
+    next_review_date: Day | None = Field(
+        default=None,
+        description="When it must be reviewed again (the gate warns before and blocks after).",
+    )
+    review_frequency_months: int = Field(
+        default=12, ge=1, le=120, description="Months between reviews."
+    )
 
     @model_validator(mode="after")
     def _dates(self) -> RiskAssessmentSpec:
@@ -74,7 +103,7 @@ class RiskAssessmentSpec(Strict):
 class RiskAssessment(Document[RiskAssessmentSpec]):
     """A model's risk assessment for one version, with approvals and production gating."""
 
-    kind: Literal["RiskAssessment"]
+    kind: Literal["RiskAssessment"] = Field(description="The document kind: always RiskAssessment.")
 
     def references(self) -> Iterator[Reference]:
         yield Reference("Model", self.spec.model, ("spec", "model"))

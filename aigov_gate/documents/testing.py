@@ -31,7 +31,9 @@ TestType = Literal[
 class Disparity(Strict):
     """Largest allowed gap between slices: ``ratio`` is min/max (four-fifths rule: 0.8)."""
 
-    measure: Literal["ratio", "difference"]
+    measure: Literal["ratio", "difference"] = Field(
+        description="ratio (smallest over largest) or difference (largest minus smallest)."
+    )
     limit: Finite = Field(description="ratio: at least this; difference: at most this.")
 
 
@@ -45,9 +47,15 @@ class MetricRequirement(Strict):
         }
     )
 
-    name: Text
-    operator: Operator
-    threshold: Finite | None = None
+    name: Text = Field(
+        description="The metric's name, as results report it (auc, approval_rate, ...)."
+    )
+    operator: Operator = Field(
+        description="How the value is compared: >=, <=, >, <, == or between."
+    )
+    threshold: Finite | None = Field(
+        default=None, description="The bar, for every operator but between."
+    )
     range: list[Finite] | None = Field(
         default=None,
         min_length=2,
@@ -62,7 +70,9 @@ class MetricRequirement(Strict):
         description="Values of slice_key that must each have a value (e.g. every age band); "
         "a slice the baseline run had is required too.",
     )
-    max_disparity: Disparity | None = None
+    max_disparity: Disparity | None = Field(
+        default=None, description="The largest gap allowed between slices of slice_key."
+    )
     max_regression: Finite | None = Field(
         default=None, ge=0, description="Allowed worsening against the baseline run."
     )
@@ -103,11 +113,21 @@ EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 class TestSpecItem(Strict):
     __test__ = False  # not a pytest class
-    name: Text
-    type: TestType = "performance"
-    description: str | None = None
-    required: bool = True
-    metrics: list[MetricRequirement] = Field(min_length=1)
+    name: Text = Field(
+        description="The test's name; a TestRun's result must carry it as test_name."
+    )
+    type: TestType = Field(
+        default="performance",
+        description="performance, fairness, robustness, "
+        "explainability, privacy, security or other.",
+    )
+    description: str | None = Field(default=None, description="What the test does.")
+    required: bool = Field(
+        default=True, description="Whether a missing result blocks (test.required-missing)."
+    )
+    metrics: list[MetricRequirement] = Field(
+        min_length=1, description="The metrics it must report, each with its bar."
+    )
     command: list[Text] | None = Field(
         default=None,
         min_length=1,
@@ -141,15 +161,19 @@ class TestSpecItem(Strict):
 class PlanScope(Strict):
     """Which models a plan applies to: by name, by labels, or both (either matches)."""
 
-    models: list[Name] = Field(default_factory=list)
-    labels: dict[str, str] = Field(default_factory=dict)
+    models: list[Name] = Field(default_factory=list, description="Model names it applies to.")
+    labels: dict[str, str] = Field(
+        default_factory=dict, description="Labels a Model must all have for it to apply."
+    )
 
 
 class TestPlanSpec(Strict):
     __test__ = False  # not a pytest class
-    description: str | None = None
-    applies_to: PlanScope
-    tests: list[TestSpecItem] = Field(min_length=1)
+    description: str | None = Field(default=None, description="What the plan checks and why.")
+    applies_to: PlanScope = Field(description="The models it applies to.")
+    tests: list[TestSpecItem] = Field(
+        min_length=1, description="The tests, each with the metrics and thresholds it requires."
+    )
     approvals: list[Approval] = Field(
         default_factory=list,
         description="Signed approvals of the plan's digest (recorded provider): a plan "
@@ -162,7 +186,7 @@ class TestPlan(Document[TestPlanSpec]):
 
     __test__ = False  # not a pytest class
 
-    kind: Literal["TestPlan"]
+    kind: Literal["TestPlan"] = Field(description="The document kind: always TestPlan.")
 
     def references(self) -> Iterator[Reference]:
         for i, model in enumerate(self.spec.applies_to.models):
@@ -174,7 +198,9 @@ class IntervalProvenance(Strict):
 
     method: Text = Field(description="wilson, simultaneous-wilson, percentile-bootstrap, ...")
     level: Finite = Field(gt=0, lt=1, description="The confidence level asked for.")
-    adjustment: Literal["none", "bonferroni"] = "none"
+    adjustment: Literal["none", "bonferroni"] = Field(
+        default="none", description="none, or bonferroni for intervals reported together."
+    )
     intervals: int = Field(default=1, ge=1, description="m: the intervals reported together.")
     line_level: Finite = Field(gt=0, lt=1, description="This interval's level, adjusted.")
     seed: int | None = Field(default=None, description="The bootstrap's seed.")
@@ -182,12 +208,16 @@ class IntervalProvenance(Strict):
 
 
 class MetricValue(Strict):
-    name: Text
-    value: Finite
-    threshold: Finite | None = None
+    name: Text = Field(description="The metric's name.")
+    value: Finite = Field(description="The measured value.")
+    threshold: Finite | None = Field(
+        default=None, description="The bar the tool used (the plan's bar is what the gate checks)."
+    )
     passed: bool | None = Field(default=None, description="A claim; the gate recomputes it.")
-    slice_key: str | None = None
-    slice_value: str | None = None
+    slice_key: str | None = Field(
+        default=None, description="The attribute this value is for (e.g. 'sex'); none: overall."
+    )
+    slice_value: str | None = Field(default=None, description="The slice (e.g. 'female').")
     n: int | None = Field(
         default=None,
         ge=0,
@@ -196,7 +226,9 @@ class MetricValue(Strict):
     )
     ci_low: Finite | None = Field(default=None, description="Confidence interval, lower end.")
     ci_high: Finite | None = Field(default=None, description="Confidence interval, upper end.")
-    interval: IntervalProvenance | None = None
+    interval: IntervalProvenance | None = Field(
+        default=None, description="How ci_low and ci_high were computed."
+    )
 
     @model_validator(mode="after")
     def _interval(self) -> MetricValue:
@@ -222,9 +254,9 @@ class TableSource(Strict):
     """The warehouse table a result was counted in (aigov metrics compute --connection)."""
 
     connection: str = Field(description="The URL without user, password or parameters.")
-    table: str
+    table: str = Field(description="The table, as the warehouse names it.")
     query: str = Field(description="The SQL that counted the cells.")
-    rows: int = Field(ge=0)
+    rows: int = Field(ge=0, description="The table's row count when it was counted.")
     snapshot: str | None = Field(default=None, description="The table's snapshot id.")
     unbound: str | None = Field(default=None, description="What the binding cannot hold.")
 
@@ -234,41 +266,67 @@ class PredictionsRef(Strict):
     (``sha256`` of the file, or over the files' digests) or a table (``sha256`` of the
     counted cells, and ``source``)."""
 
-    path: str
+    path: str = Field(description="The file, relative to the repository (or as given).")
     sha256: Sha256
-    rows: int | None = Field(default=None, ge=0)
-    source: TableSource | None = None
+    rows: int | None = Field(default=None, ge=0, description="Its row count.")
+    source: TableSource | None = Field(
+        default=None, description="The warehouse table it was counted in (--connection)."
+    )
 
 
 class TestResult(Strict):
     __test__ = False  # not a pytest class
-    test_name: Text
-    summary: str | None = None
+    test_name: Text = Field(description="The plan's test this is the result of.")
+    summary: str | None = Field(default=None, description="A line about the outcome, for people.")
     passed: bool | None = Field(default=None, description="A claim; the gate recomputes it.")
-    contains_pii: bool = False
-    data_classification: Classification = "internal"
-    metrics: list[MetricValue] = Field(default_factory=list)
+    contains_pii: bool = Field(default=False, description="Whether the result holds personal data.")
+    data_classification: Classification = Field(
+        default="internal", description="public, internal, confidential or restricted."
+    )
+    metrics: list[MetricValue] = Field(
+        default_factory=list, description="The values measured, overall and per slice."
+    )
     exit_code: int | None = Field(default=None, description="The test command's exit code.")
-    duration_seconds: float | None = Field(default=None, ge=0)
+    duration_seconds: float | None = Field(
+        default=None, ge=0, description="How long the test took."
+    )
     attempts: int | None = Field(default=None, ge=1, description="Runs, retries included.")
     error: str | None = Field(default=None, description="Why it did not complete.")
     stderr_tail: str | None = Field(default=None, description="The end of stderr (masked).")
-    predictions: PredictionsRef | None = None
+    predictions: PredictionsRef | None = Field(
+        default=None, description="The predictions file the metrics were computed from."
+    )
 
 
 class TestRunSpec(Strict):
     __test__ = False  # not a pytest class
     model: Name
-    model_version: Text
-    dataset: Name | None = None
+    model_version: Text = Field(description="The model version evaluated.")
+    dataset: Name | None = Field(default=None, description="The Dataset evaluated on.")
     dataset_digest: str | None = Field(default=None, description="The dataset's at run time.")
-    test_plan: Name | None = None
-    status: Literal["pending", "running", "completed", "failed", "cancelled"]
-    parameters: dict[str, Any] = Field(default_factory=dict)
-    started_at: Instant | None = None
-    finished_at: Instant | None = None
+    test_plan: Name | None = Field(
+        default=None,
+        description="The TestPlan it ran (for people; the gate applies every plan of the model).",
+    )
+    status: Literal["pending", "running", "completed", "failed", "cancelled"] = Field(
+        description="pending, running, completed, failed or cancelled; "
+        "only completed runs are judged."
+    )
+    parameters: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Run parameters (seed, commit, tool settings), for reproducibility.",
+    )
+    started_at: Instant | None = Field(
+        default=None, description="When it started (date-time with an offset)."
+    )
+    finished_at: Instant | None = Field(
+        default=None,
+        description="When it finished; the newest completed run is the one the gate judges.",
+    )
     executor: str | None = Field(default=None, description="CI job URL or system that ran it.")
-    results: list[TestResult] = Field(default_factory=list)
+    results: list[TestResult] = Field(
+        default_factory=list, description="One result per test, named as the plan names it."
+    )
 
     @model_validator(mode="after")
     def _times(self) -> TestRunSpec:
@@ -282,7 +340,7 @@ class TestRun(Document[TestRunSpec]):
 
     __test__ = False  # not a pytest class
 
-    kind: Literal["TestRun"]
+    kind: Literal["TestRun"] = Field(description="The document kind: always TestRun.")
 
     def references(self) -> Iterator[Reference]:
         yield Reference("Model", self.spec.model, ("spec", "model"))

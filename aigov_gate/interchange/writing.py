@@ -35,16 +35,19 @@ def planned(out: Path, documents: Sequence[dict[str, Any]]) -> list[tuple[Path, 
     return plan
 
 
-def write_all(plan: Sequence[tuple[Path, dict[str, Any]]], header: str) -> None:
-    """Write every file, or none: an existing file stops the import before anything."""
+def write_all(
+    plan: Sequence[tuple[Path, dict[str, Any]]], header: str, force: bool = False
+) -> None:
+    """Write every file, or none: an existing file stops the import before anything,
+    unless ``force``."""
     taken = [path for path, _ in plan if path.exists()]
-    if taken:
+    if taken and not force:
         raise UsageError(
-            f"{taken[0]} already exists; an import never overwrites a file",
-            hint="move it away, or import with --out into another folder",
+            f"{taken[0]} already exists; not overwriting it",
+            hint="pass --force to overwrite it, or import with -o into another folder",
         )
     for path, doc in plan:
         path.parent.mkdir(parents=True, exist_ok=True)
         text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
-        with path.open("x", encoding="utf-8") as handle:
+        with path.open("w" if force else "x", encoding="utf-8") as handle:
             handle.write(f"# {header}\n{text}")
