@@ -35,7 +35,7 @@ def signer_for(config: AigovConfig, keyring: Keyring, organization: str) -> tupl
     entry = keyring.active(organization, "signing")
     if entry is None:
         raise KeyringError(
-            f"{organization} has no active signing key in {keyring.dir}",
+            f"{organization} has no active signing key in {keyring.shown or keyring.dir}",
             hint="create one with `aigov keys generate`",
         )
     signer: Signer
@@ -103,6 +103,7 @@ def unwrapper(
 
 
 def seal(
+    keyring: Keyring,
     root: Path,
     config: AigovConfig,
     result: GateResult,
@@ -113,8 +114,8 @@ def seal(
     mask: Callable[[str], str],
     tsa: str | None = None,
 ) -> bundle.Built:
-    """Write the evidence bundle of a gate run to ``out`` (``tsa``: a TSA's URL to stamp it)."""
-    keyring = Keyring.load(keyring_dir(root, config))
+    """Write the evidence bundle of a gate run to ``out``, signed and encrypted with the
+    keys of ``keyring`` (the base's with ``--base``; ``tsa``: a TSA's URL to stamp it)."""
     organization = config.organization
     signer, entry = signer_for(config, keyring, organization)
     warnings = tuple(
