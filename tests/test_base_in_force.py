@@ -104,6 +104,8 @@ def test_gate_evidence_is_encrypted_to_the_bases_key_not_the_changes(
     assert base_key is not None
     git(repo, "checkout", "-q", "-b", "change")
     theirs = _their_encryption_key(repo, monkeypatch, tmp_path / "theirs")
+    with (repo / ".aigov.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("retention:\n  test_runs: 1\n")
     _commit(repo, "the change")
     assert theirs != base_key.id  # the working tree now encrypts to the author
 
@@ -115,6 +117,11 @@ def test_gate_evidence_is_encrypted_to_the_bases_key_not_the_changes(
     built = seal_gate(gate, out, {}, said.append)
     assert built.encrypted  # the data sheet holds personal data
     assert _wrapped_to(out) == [base_key.id]
+    # the configuration the run used, as the bundle records it, is the base's
+    with tarfile.open(out, "r:gz") as archive:
+        member = archive.extractfile("evidence/config/.aigov.yaml")
+        assert member is not None
+        assert member.read().decode() == git(repo, "show", "main:.aigov.yaml") + "\n"
     assert any(f.rule_id == "authority.changed" for f in gate.result.findings)
     # signed by the base's key, so the base's keyring verifies it
     git(repo, "worktree", "add", "-q", str(tmp_path / "base"), "main")

@@ -165,9 +165,26 @@ def seal(
 
     report = gate.report("json")
     moment = now_utc() if now is None else now
+    config_file = None
+    if gate.base is not None:  # the configuration the run used: the base's
+        from aigov_gate import git
+        from aigov_gate.config import CONFIG_FILE
+
+        limit = gate.config.limits.max_file_bytes
+        config_file = git.read_at(gate.base, CONFIG_FILE, limit) or b""
     with keyring_in_force(gate.root, gate.config, gate.base) as keyring:
         built = seal_run(
-            keyring, gate.root, gate.config, gate.result, report, out, env, moment, gate.mask, tsa
+            keyring,
+            gate.root,
+            gate.config,
+            gate.result,
+            report,
+            out,
+            env,
+            moment,
+            gate.mask,
+            tsa,
+            config_file,
         )
     for warning in built.warnings:
         log(f"warning: {warning}")
