@@ -112,6 +112,7 @@ class Catalog:
     def __post_init__(self) -> None:
         self._applies: dict[str, Applies] = {}
         self._parts: dict[str, list[str]] = {}
+        self._alone: dict[str, bool] = {}
         self.clauses = {}
         self.positions = {}
         self.children = {}
@@ -180,9 +181,12 @@ class Catalog:
     def assessed_alone(self, number: str) -> bool:
         """Whether the clause is a requirement of its own: a leaf, or a base control with
         enhancements (SP 800-53's AC-2). Other clauses with children are roll-ups."""
-        if self.is_leaf(number):
-            return True
-        return any(self.enhances(child, number) for child in self.children[number])
+        found = self._alone.get(number)
+        if found is None:
+            children = self.children.get(number, [])
+            found = not children or any(self.enhances(c, number) for c in children)
+            self._alone[number] = found
+        return found
 
     def requirements_under(self, number: str) -> list[str]:
         """The clauses below ``number`` that are requirements of their own (cached)."""
