@@ -262,6 +262,7 @@ def _parquet(
         every = [n for n in dict.fromkeys([*names, *protected]) if n in header]
         _within(path, parquet.metadata, every, max_bytes)
         table = _decode_bounded(path, parquet, every, max_bytes)
+        table.validate(full=True)  # text that is not UTF-8 (a damaged or hostile file)
     except (OSError, ValueError, pa.ArrowException) as exc:
         raise UsageError(f"{path}: not Parquet: {exc}", hint="check the file") from None
     meta = schema.metadata or {}
