@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import WriteRepo, invoke, run_aigov
+from conftest import ROOT, WriteRepo, invoke, run_aigov
 
 from aigov_gate.errors import UsageError
 from aigov_gate.interchange import mlflow
@@ -276,6 +276,18 @@ def test_a_parquet_text_column_that_is_not_utf8_is_a_usage_error(
     columns: dict[str, str | None] = {"y_true": "y", "y_pred": "g"}
     with pytest.raises(UsageError, match=r"not Parquet: .*Invalid UTF8"):
         table.read(path, columns, protected, regression=True, max_bytes=100_000)
+
+
+def test_a_parquet_footer_that_aborts_pyarrow_is_a_usage_error() -> None:
+    # Found by the same fuzz run (the example it was writing when the process died): asked
+    # for this damaged column chunk's metadata, pyarrow 26 throws a C++ exception that
+    # nothing catches and the interpreter aborts (exit 134). The footer check no longer asks.
+    pytest.importorskip("pyarrow")
+    from aigov_gate.measure import table
+
+    path = ROOT / "tests" / "data" / "parquet" / "damaged-histogram.parquet"
+    with pytest.raises(UsageError, match="not Parquet: Definition level histogram"):
+        table.read(path, {"y_true": "y"}, ["g"], regression=True, max_bytes=100_000)
 
 
 # -- item 11: a mapping with an int key and a str key in a policy message -------------------
