@@ -3,16 +3,17 @@
 Checks, in order: the config, the governance documents, the evidence keys (present,
 usable on this machine, not due for rotation, audit log consistent), the webhook
 subscriptions (secret set and well-formed, url allowed, queue state; with
-``send_test`` a webhook.test to each active one), the connectors (with ``base``, the
-base's: a credential goes only to a host the base names, never to one from the working
-tree, which may be the change under review), the sign-off provider's token when
-running in CI, and the Git checkout (a repository, history deep enough, the outbox
-not tracked). Nothing here prints; the CLI renders the list.
+``send_test`` a webhook.test to each active one), the connectors (a credential goes only
+to a host the base names, never to one from the working tree, which may be the change
+under review), the sign-off provider's token when running in CI, and the Git checkout (a
+repository, history deep enough, the outbox not tracked). With ``base``, the
+configuration, keyring, subscriptions and connectors checked are the base's. Nothing
+here prints; the CLI renders the list.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,8 +23,11 @@ from aigov_gate.errors import AigovError
 from aigov_gate.result import Subscription
 
 if TYPE_CHECKING:
+    from aigov_gate.authority import AuthorityChange
     from aigov_gate.documents.integrations import ConnectorConfig
+    from aigov_gate.git import BaseRef
     from aigov_gate.graph import Graph
+    from aigov_gate.references import Checked
 
 STATUSES = ("ok", "warn", "fail")
 
@@ -43,23 +47,64 @@ def diagnose(
     send_test: bool,
     base: str | None = None,
 ) -> list[Check]:
+    """Every check; with ``base``, of what is in force for a change going into it: the
+    base's configuration, keyring, subscriptions and connectors (the working tree's
+    documents are still the ones validated)."""
+    from aigov_gate.authority import CONTROL_KINDS
+    from aigov_gate.gate.base import read_base, with_base_controls
+    from aigov_gate.graph import Graph
+
     checks: list[Check] = []
     try:
         config = load_config(config_path or find_config(root), env)
+        before = read_base(root, config, base, env) if base else None
     except AigovError as exc:
         checks.append(Check("config", "fail", exc.message, exc.hint))
         checks.extend(_git(root, None))
         return checks
-    shown = config_path or find_config(root)
-    where = str(shown) if shown else "no .aigov.yaml (defaults)"
-    checks.append(Check("config", "ok", f"{where}: valid (organization {config.organization})"))
+    config = before.authority.config if before is not None else config
     graph, documents = _documents(root, config)
+    if before is not None:
+        with_base_controls(before, [d for k in CONTROL_KINDS for d in graph.by_kind[k]])
+        checks.extend(_in_force(base or "", config, before.authority.changes))
+    else:
+        shown = config_path or find_config(root)
+        where = str(shown) if shown else "no .aigov.yaml (defaults)"
+        checks.append(Check("config", "ok", f"{where}: valid (organization {config.organization})"))
     checks.append(documents)
-    checks.extend(_keys(root, config, env))
-    checks.extend(_webhooks(root, config, graph.subscriptions(), env, send_test))
-    checks.extend(_connectors(root, config, graph, env, base))
+    ref = before.ref if before is not None else None
+    checks.extend(_keys(root, config, env, ref))
+    subs = Graph(before.controls).subscriptions() if before is not None else graph.subscriptions()
+    checks.extend(_webhooks(root, config, subs, env, send_test))
+    connectors = before.controls if before is not None else graph.by_kind["ConnectorConfig"]
+    checks.extend(_connectors(root, connectors, env, trusted=before is not None))
     checks.append(_approvals(config, env))
     checks.extend(_git(root, config))
+    return checks
+
+
+def _in_force(base: str, config: AigovConfig, changes: list[AuthorityChange]) -> list[Check]:
+    """The base's configuration, and what the change edits that only counts once merged."""
+    checks = [
+        Check("config", "ok", f"{base}:.aigov.yaml: in force (organization {config.organization})")
+    ]
+    if changes:
+        keyring = sum(1 for c in changes if c.what.startswith("keyring file "))
+        named = ", ".join(
+            dict.fromkeys(
+                f"the keyring ({keyring} file(s))" if c.what.startswith("keyring file ") else c.what
+                for c in changes
+            )
+        )
+        checks.append(
+            Check(
+                "authority",
+                "warn",
+                f"the working tree changes {named}: {base}'s apply until the change merges",
+                "the gate blocks on authority.changed until the base's "
+                f"signoff.authority_role ({config.signoff.authority_role}) signs off",
+            )
+        )
     return checks
 
 
@@ -83,21 +128,13 @@ def _documents(root: Path, config: AigovConfig) -> tuple[Graph, Check]:
 
 
 def _connectors(
-    root: Path, config: AigovConfig, graph: Graph, env: Mapping[str, str], base: str | None
+    root: Path, docs: Sequence[Checked], env: Mapping[str, str], trusted: bool
 ) -> list[Check]:
-    """Each active ConnectorConfig (the base's with ``base``): its secret variables set,
-    and an mlflow one reachable (a file store there, a SQLite schema revision known, a
-    server answering the token; the token only with ``base``)."""
+    """Each active ConnectorConfig of ``docs`` (the base's when ``trusted``): its secret
+    variables set, and an mlflow one reachable (a file store there, a SQLite schema
+    revision known, a server answering the token; the token only when ``trusted``)."""
     from aigov_gate.documents.integrations import ConnectorConfig
 
-    docs = graph.by_kind["ConnectorConfig"]
-    if base is not None:
-        from aigov_gate import git
-
-        try:
-            docs = git.base_documents(root, base, config, ("ConnectorConfig",))
-        except AigovError as exc:
-            return [Check("connectors", "fail", exc.message, exc.hint)]
     checks = []
     for doc in docs:
         connector = doc.model
@@ -111,7 +148,7 @@ def _connectors(
             )
             continue
         if connector.spec.connector_type == "mlflow":
-            checks.append(_mlflow(root, name, connector, env, trusted=base is not None))
+            checks.append(_mlflow(root, name, connector, env, trusted=trusted))
         else:
             kind = connector.spec.connector_type
             checks.append(Check(name, "ok", f"{kind}: secret variables set"))
@@ -143,56 +180,17 @@ def _mlflow(
     return Check(name, "ok", f"mlflow at {uri}: readable")
 
 
-def _keys(root: Path, config: AigovConfig, env: Mapping[str, str]) -> list[Check]:
-    from aigov_gate.evidence import audit, rotation
-    from aigov_gate.evidence.keyring import Keyring, now_utc
-    from aigov_gate.evidence.sealing import keyring_dir, signer_for
+def _keys(
+    root: Path, config: AigovConfig, env: Mapping[str, str], base: BaseRef | None
+) -> list[Check]:
+    from aigov_gate.evidence.at_base import keyring_in_force
+    from aigov_gate.evidence.health import keyring_health
 
-    folder = keyring_dir(root, config)
     try:
-        keyring = Keyring.load(folder, missing_ok=True)
+        with keyring_in_force(root, config, base, missing_ok=True) as keyring:
+            return [Check(*row) for row in keyring_health(config, keyring)]
     except AigovError as exc:
         return [Check("keys", "fail", exc.message, exc.hint)]
-    orgs = keyring.organizations()
-    if not orgs:
-        return [
-            Check(
-                "keys",
-                "warn",
-                f"no keyring at {folder}: evidence bundles cannot be signed",
-                "run `aigov keys generate` and commit the keyring folder",
-            )
-        ]
-    checks = []
-    problems = audit.problems(keyring)
-    if problems:
-        checks.append(
-            Check(
-                "keys audit",
-                "fail",
-                f"the audit log and keyring do not add up: {problems[0]}",
-                "run `aigov keys audit --verify`; restore the keyring from Git history",
-            )
-        )
-    for org in orgs:
-        try:
-            signer_for(config, keyring, org)
-        except AigovError as exc:
-            checks.append(
-                Check(f"keys {org}", "warn", f"cannot sign here: {exc.message}", exc.hint)
-            )
-        else:
-            checks.append(Check(f"keys {org}", "ok", "the active signing key is usable here"))
-    for due in rotation.due(keyring, orgs, now_utc(), False, config.keys.rotation_days):
-        checks.append(
-            Check(
-                f"keys {due.organization}",
-                "warn",
-                f"the {due.purpose} key {due.old.id[:16]} is {due.reason}",
-                "run `aigov keys rotate` (then `aigov evidence rewrap` for encryption keys)",
-            )
-        )
-    return checks
 
 
 def _webhooks(

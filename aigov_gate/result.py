@@ -51,9 +51,7 @@ class Location:
     column: int = 0
 
     def __str__(self) -> str:
-        if self.line:
-            return f"{self.path}:{self.line}:{self.column}"
-        return self.path
+        return f"{self.path}:{self.line}:{self.column}" if self.line else self.path
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,10 +165,12 @@ class ClauseStatus:
     basis: tuple[Basis, ...] = ()
     declared: str | None = None
     parent: str | None = None
-    leaf: bool = True
+    leaf: bool = True  # assessed on its own: a leaf, or a base control (SP 800-53's AC-2)
     counted: bool = True
     #: Not applicable only because its date (applies_from, in force) is after the day.
     ahead: bool = False
+    #: In force on the day: the date it applies from (None: no date set, it always has).
+    since: date | None = None
     #: The ids in the OSCAL catalog the clause was imported from (None: built here).
     control_id: str | None = None
     statement_id: str | None = None

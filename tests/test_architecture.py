@@ -27,7 +27,7 @@ MAIN = PACKAGE / "cli" / "main.py"
 #: other may join. docs/architecture.md ("Size") says which are next and why they wait.
 LONG_MODULES: dict[str, int] = {
     "aigov_gate/compliance/oscal.py": 449,
-    "aigov_gate/compliance/status.py": 523,
+    "aigov_gate/compliance/status.py": 475,
     "aigov_gate/loading/safe_yaml.py": 535,
     "aigov_gate/policy/expressions.py": 456,
     "aigov_gate/result.py": 449,
@@ -44,7 +44,6 @@ LONG_FUNCTIONS: dict[str, int] = {
     "aigov_gate/cli/policy.py:policy_test_command": 53,
     "aigov_gate/cli/testrun.py:run_command": 82,
     "aigov_gate/compliance/mapping.py:export_mapping": 59,
-    "aigov_gate/compliance/status.py:_framework": 55,
     "aigov_gate/doctor.py:_webhooks": 56,
     "aigov_gate/evidence/bundle.py:plan": 55,
     "aigov_gate/evidence/bundle.py:build": 66,

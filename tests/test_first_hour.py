@@ -141,6 +141,13 @@ def test_the_compliance_report_lists_every_clause_with_its_status_and_date() -> 
     later = invoke(*args, "--framework", "eu-ai-act", "--as-of", "2028-01-05").output
     art9 = next(line for line in later.splitlines() if " Art. 9  " in line)
     assert art9.split()[0] in ("ok", "partial", "FAIL", "none")
+    # a clause in force says since when: the amended date, or the date as enacted
+    assert art9.endswith("(applies since 2027-12-02)"), art9
+    art5 = next(line for line in lines if " Art. 5(1)(a)  " in line)
+    assert art5.endswith("(applies since 2025-02-02)"), art5
+    since = {c["clause"]: c["applies_since"] for fw in report["frameworks"] for c in fw["clauses"]}
+    assert since["Art. 5(1)(a)"] == "2025-02-02"
+    assert since["Art. 9"] is None and since["Annex III(1)"] is None  # later; does not apply
     markdown = invoke(
         *args, "--framework", "eu-ai-act", "--as-of", "2026-12-07", "--format", "markdown"
     )

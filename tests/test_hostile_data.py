@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import WriteRepo, invoke, run_aigov
+from conftest import ROOT, WriteRepo, invoke, run_aigov
 
 from aigov_gate.errors import UsageError
 from aigov_gate.interchange import mlflow
@@ -258,6 +258,36 @@ def test_a_parquet_file_is_bounded_by_its_decoded_size_and_rows(tmp_path: Path) 
     only: dict[str, str | None] = {"y_true": "y", "y_pred": "y"}
     read = table.read(long, only, ["g"], max_bytes=20_000_000)
     assert read.groupings[0].labels == ("x" * 100_000,)
+
+
+@pytest.mark.parametrize("protected", [["g"], []])
+def test_a_parquet_text_column_that_is_not_utf8_is_a_usage_error(
+    tmp_path: Path, protected: list[str]
+) -> None:
+    # Found by the 20,000-example fuzz run: a damaged string column gave UnicodeDecodeError
+    # (exit 3) when its values were read as slice labels or as text.
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from aigov_gate.measure import table
+
+    labels = pa.array([b"ok", b"\x80", b"x"], pa.binary()).view(pa.string())  # not checked
+    path = tmp_path / "bad.parquet"
+    pq.write_table(pa.table({"y": [0.0, 1.0, 0.5], "g": labels}), path)
+    columns: dict[str, str | None] = {"y_true": "y", "y_pred": "g"}
+    with pytest.raises(UsageError, match=r"not Parquet: .*Invalid UTF8"):
+        table.read(path, columns, protected, regression=True, max_bytes=100_000)
+
+
+def test_a_parquet_footer_that_aborts_pyarrow_is_a_usage_error() -> None:
+    # Found by the same fuzz run (the example it was writing when the process died): asked
+    # for this damaged column chunk's metadata, pyarrow 26 throws a C++ exception that
+    # nothing catches and the interpreter aborts (exit 134). The footer check no longer asks.
+    pytest.importorskip("pyarrow")
+    from aigov_gate.measure import table
+
+    path = ROOT / "tests" / "data" / "parquet" / "damaged-histogram.parquet"
+    with pytest.raises(UsageError, match="not Parquet: Definition level histogram"):
+        table.read(path, {"y_true": "y"}, ["g"], regression=True, max_bytes=100_000)
 
 
 # -- item 11: a mapping with an int key and a str key in a policy message -------------------

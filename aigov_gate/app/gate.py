@@ -15,6 +15,7 @@ from aigov_gate.app import Log
 if TYPE_CHECKING:
     from aigov_gate.config import AigovConfig
     from aigov_gate.evidence.bundle import Built
+    from aigov_gate.git import BaseRef
     from aigov_gate.loading.loader import Report
     from aigov_gate.result import GateResult
     from aigov_gate.rules import Stage
@@ -57,6 +58,8 @@ class GateRun:
     result: GateResult
     mask: Callable[[str], str]
     rendered: dict[tuple[str, bool], str] = field(default_factory=dict)
+    #: With ``--base``: the base, whose keyring seals the evidence (never the change's).
+    base: BaseRef | None = None
 
     def report(self, fmt: str, colour: bool = False) -> str:
         from aigov_gate.reporters import GATE_REPORTER_BY_NAME
@@ -105,7 +108,7 @@ def run(
     built = build(request.root, request.config, options, moment, environ)
     result = run_gate(built)
     # The configuration in force (the base's with --base) masks, keeps and announces.
-    return GateRun(request.root, built.config, result, masker(built.config))
+    return GateRun(request.root, built.config, result, masker(built.config), base=built.before.ref)
 
 
 def web_url(env: Mapping[str, str]) -> str:
@@ -154,13 +157,35 @@ def seal(
 ) -> Built:
     """Write the evidence bundle of ``gate``, signed at ``now`` (the clock when None); say
     so, and any warning, through ``log``. ``tsa``: an RFC 3161 time-stamping authority's
-    URL, asked to stamp the signature."""
+    URL, asked to stamp the signature. With ``--base`` the base's keyring signs and
+    encrypts: the change may have edited its own."""
+    from aigov_gate.evidence.at_base import keyring_in_force
     from aigov_gate.evidence.keyring import now_utc
     from aigov_gate.evidence.sealing import seal as seal_run
 
     report = gate.report("json")
     moment = now_utc() if now is None else now
-    built = seal_run(gate.root, gate.config, gate.result, report, out, env, moment, gate.mask, tsa)
+    config_file = None
+    if gate.base is not None:  # the configuration the run used: the base's
+        from aigov_gate import git
+        from aigov_gate.config import CONFIG_FILE
+
+        limit = gate.config.limits.max_file_bytes
+        config_file = git.read_at(gate.base, CONFIG_FILE, limit) or b""
+    with keyring_in_force(gate.root, gate.config, gate.base) as keyring:
+        built = seal_run(
+            keyring,
+            gate.root,
+            gate.config,
+            gate.result,
+            report,
+            out,
+            env,
+            moment,
+            gate.mask,
+            tsa,
+            config_file,
+        )
     for warning in built.warnings:
         log(f"warning: {warning}")
     encrypted = f", {len(built.encrypted)} encrypted" if built.encrypted else ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,6 +64,23 @@ def hooks_of(root: Path, config: AigovConfig) -> Hooks:
     documents = validate_repo(root, config).documents
     kept = [d for d in documents if d.model.kind == "WebhookSubscription"]
     return Hooks(root, config, Graph(kept).subscriptions())
+
+
+def hooks_in_force(
+    root: Path, config: AigovConfig, base: str | None, env: Mapping[str, str]
+) -> Hooks:
+    """The subscriptions and settings that send: with ``base``, the base's (its
+    configuration, every section, its WebhookSubscriptions as its discovery finds them, its
+    outbox), never the change's; without, the working tree's."""
+    if not base:
+        return hooks_of(root, config)
+    from aigov_gate.gate.base import read_base
+    from aigov_gate.graph import Graph
+
+    before = read_base(root, config, base, env)
+    judge = before.authority.config
+    kept = [d for d in before.controls if d.model.kind == "WebhookSubscription"]
+    return Hooks(root, judge, Graph(kept).subscriptions(), judge.webhooks.outbox)
 
 
 def base_outbox(root: Path, base: str | None, limit: int) -> str | None:

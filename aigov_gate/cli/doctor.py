@@ -30,7 +30,8 @@ _MARK = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}
 @click.option(
     "--base",
     metavar="REF",
-    help="Check the connectors as REF has them; only then are their credentials sent.",
+    help="Check what is in force for a change going into REF: its .aigov.yaml, keyring, "
+    "webhook subscriptions and connectors (only then are connector credentials sent).",
 )
 @repo_option
 @config_option

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,7 @@ from aigov_gate.cli.output import decided, say
 from aigov_gate.errors import UsageError
 
 if TYPE_CHECKING:
+    from aigov_gate.evidence.keyring import Keyring
     from aigov_gate.evidence.verify import Verification
 
 bundle_argument = click.argument(
@@ -313,12 +314,19 @@ def rewrap_command(
 @click.option(
     "--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Judge retention on this date."
 )
+@click.option(
+    "--base",
+    metavar="REF",
+    help="Verify with the keyring (and .aigov.yaml) as REF has them, never the working "
+    "tree's: what a change edits does not decide what is deleted.",
+)
 @keyring_option
 @repo_option
 def prune_command(
     folder: Path,
     dry_run: bool,
     as_of: datetime | None,
+    base: str | None,
     keyring_path: Path | None,
     repo: Path | None,
 ) -> None:
@@ -328,15 +336,14 @@ def prune_command(
     and its date is before today; anything else is kept and said why. Deletions are
     appended to DIR/prune-log.jsonl.
     """
+    from contextlib import nullcontext
+
     from aigov_gate.evidence.keyring import Keyring
-    from aigov_gate.evidence.retention import PruneLog, judge
 
     if not folder.is_dir():
         raise UsageError(f"no such folder: {folder}")
-    if keyring_path is not None:
-        keyring = Keyring.load(keyring_path)
-    else:
-        _, keyring = open_keyring(repo, None, None, missing_ok=False)
+    if base is not None and keyring_path is not None:
+        raise UsageError("--base and --keyring exclude each other", hint="pass one of them")
     now = datetime.now(UTC).date()
     today = as_of.date() if as_of else now
     if today > now and not dry_run:
@@ -344,6 +351,24 @@ def prune_command(
             f"--as-of {today} is in the future: it would delete bundles still under retention",
             hint="add --dry-run to see what will be due then; deletion runs on today's date",
         )
+    if base is not None:
+        from aigov_gate.cli.trust import base_keyring
+
+        chosen = base_keyring(repo, base)
+    elif keyring_path is not None:
+        chosen = nullcontext(Keyring.load(keyring_path))
+    else:
+        chosen = nullcontext(open_keyring(repo, None, None, missing_ok=False)[1])
+    with chosen as keyring:
+        deleted, kept = _prune(folder, keyring, today, dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    say(f"{verb} {deleted}, kept {kept}" + (" (dry run: nothing changed)" if dry_run else ""))
+
+
+def _prune(folder: Path, keyring: Keyring, today: date, dry_run: bool) -> tuple[int, int]:
+    """Judge every bundle under ``folder`` on ``today``; delete (or say) what is due."""
+    from aigov_gate.evidence.retention import PruneLog, judge
+
     log = PruneLog(folder)
     for problem in log.problems:
         say(f"warning: {log.path}: {problem}", err=True)
@@ -359,5 +384,4 @@ def prune_command(
             log.delete(verdict, today, datetime.now(UTC), os.environ)
             say(f"deleted {verdict.path}: {verdict.reason}")
             deleted += 1
-    verb = "would delete" if dry_run else "deleted"
-    say(f"{verb} {deleted}, kept {kept}" + (" (dry run: nothing changed)" if dry_run else ""))
+    return deleted, kept

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,18 +14,31 @@ if TYPE_CHECKING:
     from aigov_gate.evidence.keyring import Keyring
 
 
-def keyring_at(repo: Path | None, ref: str, dest: Path) -> Keyring:
-    """The keyring folder as it is in commit ``ref`` of the repository, copied to ``dest``."""
-    from aigov_gate import git
+def base_keyring(repo: Path | None, base: str) -> AbstractContextManager[Keyring]:
+    """The keyring in force at ``base``: the folder its own ``.aigov.yaml`` names
+    (``keys.dir``), as committed there, for as long as the block runs."""
     from aigov_gate.cli.context import find_repo
     from aigov_gate.config import find_config, load_config
-    from aigov_gate.evidence.keyring import Keyring
+    from aigov_gate.evidence.at_base import keyring_in_force
+    from aigov_gate.gate.base import read_base
 
     root = find_repo(repo)
-    config = load_config(find_config(root))
-    base = git.open_base(root, ref)
-    git.export_folder(base, config.keys.dir, dest)
-    return Keyring.load(dest)
+    before = read_base(root, load_config(find_config(root)), base, os.environ)
+    return keyring_in_force(root, before.authority.config, before.ref)
+
+
+def keyring_at(repo: Path | None, ref: str, dest: Path) -> Keyring:
+    """The keyring folder as it is in commit ``ref`` of the repository (where that
+    commit's ``.aigov.yaml`` puts it), copied to ``dest``."""
+    from aigov_gate.cli.context import find_repo
+    from aigov_gate.config import find_config, load_config
+    from aigov_gate.evidence.at_base import keyring_at as copied
+    from aigov_gate.gate.base import read_base
+
+    root = find_repo(repo)
+    before = read_base(root, load_config(find_config(root)), ref, os.environ)
+    assert before.ref is not None
+    return copied(before.ref, before.authority.config, dest)
 
 
 def keyring(repo: Path | None, path: Path | None, ref: str | None, tmp: Path) -> Keyring:

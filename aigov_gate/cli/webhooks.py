@@ -34,17 +34,28 @@ wait_option = click.option(
 )
 
 
-def load(repo: Path | None, config_path: Path | None) -> Hooks:
-    """The repository's subscriptions (aigov_gate/app/hooks.py)."""
-    from aigov_gate.app.hooks import hooks_of
+base_option = click.option(
+    "--base",
+    metavar="REF",
+    help="Take .aigov.yaml, the WebhookSubscriptions and the outbox as REF has them (the "
+    "branch changes go into), never from the working tree (docs/webhooks.md).",
+)
+
+
+def load(repo: Path | None, config_path: Path | None, base: str | None = None) -> Hooks:
+    """The repository's subscriptions; with ``base``, the base's (aigov_gate/app/hooks.py)."""
+    from aigov_gate.app.hooks import hooks_in_force
     from aigov_gate.cli.context import find_repo
     from aigov_gate.cli.output import use_config
     from aigov_gate.config import find_config, load_config
 
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
-    use_config(config)
-    return hooks_of(root, config)
+    if base is None:
+        use_config(config)  # with --base, only the base's settings may turn masking off
+    hooks = hooks_in_force(root, config, base, os.environ)
+    use_config(hooks.config)
+    return hooks
 
 
 def _echo_report(report: Report, outbox: Path, err: bool = False) -> None:
@@ -73,14 +84,15 @@ def webhooks_group() -> None:
 
 @webhooks_group.command("list")
 @format_option
+@base_option
 @repo_option
 @config_option
-def list_command(fmt: str, repo: Path | None, config_path: Path | None) -> None:
+def list_command(fmt: str, base: str | None, repo: Path | None, config_path: Path | None) -> None:
     """The WebhookSubscriptions, whether their secret is set (never its value), and their
     queue."""
     from aigov_gate.webhooks.safety import refusal, shown
 
-    hooks = load(repo, config_path)
+    hooks = load(repo, config_path, base)
     outbox_exists = hooks.outbox_path.exists()
     counts: dict[str, dict[str, int]] = {}
     gone: dict[str, tuple[float, str]] = {}
@@ -127,11 +139,17 @@ def list_command(fmt: str, repo: Path | None, config_path: Path | None) -> None:
 @webhooks_group.command("test")
 @click.argument("name")
 @format_option
+@base_option
 @repo_option
 @config_option
 @click.pass_context
 def test_command(
-    ctx: click.Context, name: str, fmt: str, repo: Path | None, config_path: Path | None
+    ctx: click.Context,
+    name: str,
+    fmt: str,
+    base: str | None,
+    repo: Path | None,
+    config_path: Path | None,
 ) -> None:
     """Send a webhook.test event to subscription NAME now (one attempt) and show the result."""
     from aigov_gate.errors import UsageError
@@ -140,7 +158,7 @@ def test_command(
     from aigov_gate.webhooks.safety import refusal, shown
     from aigov_gate.webhooks.signing import secrets_from_env
 
-    hooks = load(repo, config_path)
+    hooks = load(repo, config_path, base)
     sub = hooks.named(name)
     settings = hooks.config.webhooks
     why = refusal(sub.url, settings.allow_http, settings.block_private_addresses)
@@ -173,6 +191,7 @@ def test_command(
 @wait_option
 @click.option("--subscription", "names", multiple=True, help="Only this subscription (repeat).")
 @format_option
+@base_option
 @repo_option
 @config_option
 @click.pass_context
@@ -181,11 +200,12 @@ def deliver_command(
     wait_seconds: float,
     names: tuple[str, ...],
     fmt: str,
+    base: str | None,
     repo: Path | None,
     config_path: Path | None,
 ) -> None:
     """Send what is due in the outbox, retrying failures for up to --wait seconds."""
-    hooks = load(repo, config_path)
+    hooks = load(repo, config_path, base)
     only = {hooks.named(n).key for n in names} if names else None
     quiet = fmt == "json"
     from aigov_gate.app.hooks import run_delivery
@@ -203,6 +223,7 @@ def deliver_command(
 @click.option("--subscription", "names", multiple=True, help="Only this subscription (repeat).")
 @wait_option
 @format_option
+@base_option
 @repo_option
 @config_option
 @click.pass_context
@@ -212,12 +233,13 @@ def retry_command(
     names: tuple[str, ...],
     wait_seconds: float,
     fmt: str,
+    base: str | None,
     repo: Path | None,
     config_path: Path | None,
 ) -> None:
     """Send pending deliveries now instead of at their next attempt (with --failed, the
     failed ones too, attempts counted afresh; same webhook-id and body)."""
-    hooks = load(repo, config_path)
+    hooks = load(repo, config_path, base)
     only = {hooks.named(n).key for n in names} if names else None
     outbox = hooks.open()
     try:
@@ -240,11 +262,14 @@ def retry_command(
 @webhooks_group.command("status")
 @click.option("--limit", type=click.IntRange(1, 10000), default=20, show_default=True)
 @format_option
+@base_option
 @repo_option
 @config_option
-def status_command(fmt: str, limit: int, repo: Path | None, config_path: Path | None) -> None:
+def status_command(
+    fmt: str, limit: int, base: str | None, repo: Path | None, config_path: Path | None
+) -> None:
     """The outbox: deliveries per subscription and state, the latest failures, what is next."""
-    hooks = load(repo, config_path)
+    hooks = load(repo, config_path, base)
     path = hooks.outbox_path
     if not path.exists():
         if fmt == "json":
@@ -309,11 +334,14 @@ def _line(d: Any) -> str:
 
 @webhooks_group.command("enable")
 @click.argument("name")
+@base_option
 @repo_option
 @config_option
-def enable_command(name: str, repo: Path | None, config_path: Path | None) -> None:
+def enable_command(
+    name: str, base: str | None, repo: Path | None, config_path: Path | None
+) -> None:
     """Send to subscription NAME again after its receiver answered 410 Gone."""
-    hooks = load(repo, config_path)
+    hooks = load(repo, config_path, base)
     sub = hooks.named(name)
     outbox = hooks.open()
     try:

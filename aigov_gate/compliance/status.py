@@ -24,7 +24,11 @@ The status, in order:
 - partially_compliant: anything else (some pass, waived failures, only partial,
   supporting or crosswalk bases).
 
-A clause with children takes the roll-up of its leaves.
+A clause is a requirement of its own when it has no children, or when its children are
+enhancements of it (SP 800-53: AC-2(1) of AC-2, ``Catalog.enhances``): a base control is
+assessed on its own bases, and a mapping to it does not reach its enhancements, which are
+separate requirements. Any other clause with children (a family, a CSF category) takes the
+roll-up of the requirements below it.
 """
 
 from __future__ import annotations
@@ -36,10 +40,11 @@ from datetime import date
 from typing import Any
 
 from aigov_gate.catalog import RULES, RuleInfo
+from aigov_gate.compliance.applicability import applicable
 from aigov_gate.compliance.evidence import freshness
 from aigov_gate.config import AigovConfig
 from aigov_gate.documents.assets import EvidenceArtifact
-from aigov_gate.documents.compliance import Applicability, Clause, ComplianceMapping
+from aigov_gate.documents.compliance import Clause, ComplianceMapping
 from aigov_gate.documents.testing import TestRun
 from aigov_gate.frameworks import Catalog, ClauseKey
 from aigov_gate.graph import Graph, ModelContext, latest_completed
@@ -241,50 +246,25 @@ def _plan_of(run: Checked[TestRun]) -> str | None:
 def _framework(
     ctx: ModelContext, catalog: Catalog, sources: _Sources, inputs: Inputs
 ) -> FrameworkCompliance:
-    name = catalog.name
     replaced: dict[str, list[str]] = defaultdict(list)
     for number, clause in catalog.clauses.items():
         for successor in clause.successors:
             replaced[successor].append(number)
     statuses: dict[str, ClauseStatus] = {}
+    for number in catalog.clauses:
+        if catalog.assessed_alone(number):
+            statuses[number] = _requirement(ctx, catalog, number, replaced, sources, inputs)
     for number, clause in catalog.clauses.items():
-        if not catalog.is_leaf(number):
+        if number in statuses:
             continue
-        basis = _bases(catalog, number, replaced, sources, inputs)
-        applicable, why_not, ahead = _applicable(catalog, number, ctx, inputs)
-        declared = _declared(sources.declared.get((name, number), []))
-        if clause.successors:
-            status, reason = "not_applicable", f"superseded by {', '.join(clause.successors)}"
-        elif not applicable:
-            status, reason = "not_applicable", why_not
-        else:
-            status, reason = _status(basis)
+        status, reason = _rollup(statuses[d] for d in catalog.requirements_under(number))
         statuses[number] = ClauseStatus(
             number,
             clause.title,
             status,
             reason,
-            tuple(basis),
-            declared,
-            clause.parent,
-            leaf=True,
-            counted=status != "not_applicable" and clause.compliance_level != "voluntary",
-            ahead=ahead and not clause.successors,
-            **_oscal_ids(clause),
-        )
-    for number, clause in catalog.clauses.items():
-        if catalog.is_leaf(number):
-            continue
-        leaves = [statuses[d] for d in catalog.leaves_under(number)]
-        status, reason = _rollup(leaves)
-        declared = _declared(sources.declared.get((name, number), []))
-        statuses[number] = ClauseStatus(
-            number,
-            clause.title,
-            status,
-            reason,
-            tuple(sources.direct.get((name, number), [])),
-            declared,
+            tuple(sources.direct.get((catalog.name, number), [])),
+            _declared(sources.declared.get((catalog.name, number), [])),
             clause.parent,
             leaf=False,
             counted=False,
@@ -292,7 +272,43 @@ def _framework(
         )
     spec = catalog.framework.spec
     ordered = tuple(statuses[n] for n in catalog.clauses)
-    return FrameworkCompliance(name, spec.title, spec.version, ctx.label, catalog.path, ordered)
+    return FrameworkCompliance(
+        catalog.name, spec.title, spec.version, ctx.label, catalog.path, ordered
+    )
+
+
+def _requirement(
+    ctx: ModelContext,
+    catalog: Catalog,
+    number: str,
+    replaced: Mapping[str, list[str]],
+    sources: _Sources,
+    inputs: Inputs,
+) -> ClauseStatus:
+    """A clause assessed on its own bases: a leaf, or a base control with enhancements."""
+    clause = catalog.clauses[number]
+    basis = _bases(catalog, number, replaced, sources, inputs)
+    standing = applicable(catalog, number, ctx, inputs)
+    if clause.successors:
+        status, reason = "not_applicable", f"superseded by {', '.join(clause.successors)}"
+    elif not standing.applies:
+        status, reason = "not_applicable", standing.why
+    else:
+        status, reason = _status(basis)
+    return ClauseStatus(
+        number,
+        clause.title,
+        status,
+        reason,
+        tuple(basis),
+        _declared(sources.declared.get((catalog.name, number), [])),
+        clause.parent,
+        leaf=True,
+        counted=status != "not_applicable" and clause.compliance_level != "voluntary",
+        ahead=standing.ahead and not clause.successors,
+        since=standing.since if status != "not_applicable" else None,
+        **_oscal_ids(clause),
+    )
 
 
 def _bases(
@@ -308,6 +324,8 @@ def _bases(
         own += [_via(b, f"replaces {old}") for b in sources.direct.get((name, old), [])]
     if not own:
         for ancestor in catalog.ancestors(number):
+            if catalog.enhances(number, ancestor):
+                continue  # an enhancement is a requirement the base control does not meet
             inherited = sources.direct.get((name, ancestor), [])
             if inherited:
                 own = [_via(b, f"parent {ancestor}") for b in inherited]
@@ -390,72 +408,6 @@ def _oscal_ids(clause: Clause) -> dict[str, Any]:
     if clause.oscal is None:
         return {}
     return {"control_id": clause.oscal.control_id, "statement_id": clause.oscal.statement_id}
-
-
-def _applicable(
-    catalog: Catalog, number: str, ctx: ModelContext, inputs: Inputs
-) -> tuple[bool, str, bool]:
-    """Whether the clause applies to the model, why not, and whether only its date is ahead."""
-    applies, today = catalog.applies(number), inputs.today
-    if applies.law_from is not None and today < applies.law_from:
-        why = f"not yet law: added by {applies.added_by}, in force from {applies.law_from}"
-        return False, why, True
-    since, why = applies_from(catalog, number, ctx, inputs)
-    if since is not None and today < since:
-        return False, why, True
-    matches, why = _matches(applies.to, ctx)
-    return matches, why, False
-
-
-def applies_from(
-    catalog: Catalog, number: str, ctx: ModelContext, inputs: Inputs
-) -> tuple[date | None, str]:
-    """When a clause applies to a model as the law stood on the evaluation day, and why.
-
-    The nearest override in ``.aigov.yaml`` (the clause's or an ancestor's up to the clause
-    that dates it) wins; else the latest amendment in force, else the date as enacted.
-    """
-    applies = catalog.applies(number)
-    overrides = inputs.config.compliance.applies_from.get(catalog.name, {})
-    for clause in (number, *catalog.ancestors(number)):
-        override = overrides.get(clause)
-        if override is not None:
-            day = override.applies_from
-            return day, f"applies from {day} (set in .aigov.yaml: {override.reason})"
-        if clause == applies.origin:
-            break
-    since, by = applies.since_on(inputs.today, ctx.spec.spec.released)
-    return since, f"applies from {since}" + (f" as amended by {by}" if by else "")
-
-
-def _matches(to: Applicability, ctx: ModelContext) -> tuple[bool, str]:
-    spec = ctx.spec.spec
-    if to.risk_tiers and spec.risk_tier not in to.risk_tiers:
-        return False, f"for {'/'.join(to.risk_tiers)}-risk systems; {ctx.name} is {spec.risk_tier}"
-    act = spec.eu_ai_act
-    role = act.role if act is not None else "provider"
-    if to.roles and role not in to.roles:
-        return False, f"for {'/'.join(to.roles)}s; {ctx.name} is a {role}"
-    if to.annex_iii_areas:
-        area = (act.annex_iii_category or "")[:1] if act else ""
-        if area not in to.annex_iii_areas:
-            shown = (
-                f"Annex III {act.annex_iii_category}" if area and act else "in no Annex III area"
-            )
-            return (
-                False,
-                f"for Annex III area {'/'.join(to.annex_iii_areas)}; {ctx.name} is {shown}",
-            )
-    if to.personal_data is not None and to.personal_data != _personal_data(ctx):
-        state = "processes" if _personal_data(ctx) else "does not process"
-        return False, f"{ctx.name} {state} personal data (contains_pii)"
-    return True, ""
-
-
-def _personal_data(ctx: ModelContext) -> bool:
-    if ctx.spec.spec.contains_pii:
-        return True
-    return any(d.model.spec.contains_pii for d in ctx.datasets)
 
 
 def _declared(docs: list[Checked[ComplianceMapping]]) -> str | None:

@@ -116,6 +116,8 @@ class Keyring:
 
     dir: Path
     data: KeyringFile = field(default_factory=KeyringFile)
+    #: How messages name the folder when ``dir`` is a copy (``REF:.aigov/keys``).
+    shown: str = ""
 
     @classmethod
     def load(cls, path: Path, *, missing_ok: bool = False) -> Keyring:

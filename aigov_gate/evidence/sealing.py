@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from aigov_gate.config import AigovConfig, KeySource
+from aigov_gate.config import CONFIG_FILE, AigovConfig, KeySource
 from aigov_gate.evidence import bundle, dsse, rotation, svr
 from aigov_gate.evidence.keyring import KeyEntry, Keyring, KeyringError, stamp
 from aigov_gate.evidence.keys import (
@@ -35,7 +35,7 @@ def signer_for(config: AigovConfig, keyring: Keyring, organization: str) -> tupl
     entry = keyring.active(organization, "signing")
     if entry is None:
         raise KeyringError(
-            f"{organization} has no active signing key in {keyring.dir}",
+            f"{organization} has no active signing key in {keyring.shown or keyring.dir}",
             hint="create one with `aigov keys generate`",
         )
     signer: Signer
@@ -103,6 +103,7 @@ def unwrapper(
 
 
 def seal(
+    keyring: Keyring,
     root: Path,
     config: AigovConfig,
     result: GateResult,
@@ -112,20 +113,21 @@ def seal(
     now: datetime,
     mask: Callable[[str], str],
     tsa: str | None = None,
+    config_file: bytes | None = None,
 ) -> bundle.Built:
-    """Write the evidence bundle of a gate run to ``out`` (``tsa``: a TSA's URL to stamp it)."""
-    keyring = Keyring.load(keyring_dir(root, config))
+    """Write the evidence bundle of a gate run to ``out``, signed and encrypted with the
+    keys of ``keyring`` (the base's with ``--base``; ``tsa``: a TSA's URL to stamp it).
+    ``config_file``: with ``--base``, the base's ``.aigov.yaml`` (b"" when it has none),
+    the configuration the run used, in place of the working tree's."""
     organization = config.organization
     signer, entry = signer_for(config, keyring, organization)
-    warnings = tuple(
-        f"the {p.purpose} key {p.old.id[:16]} of {organization} is {p.reason}: "
-        "run `aigov keys rotate`"
-        for p in rotation.due(keyring, [organization], now, False, config.keys.rotation_days)
-    )
+    warnings = _due(keyring, config, now)
     from aigov_gate import git
 
     git_info = git.describe(root)
     members = bundle.plan(root, config, result, report_json, git_info, env, now.date(), mask)
+    if config_file is not None:
+        members = _with_config(members, config_file)
     digests = svr.model_digests(root, result)
     has_svr = _add_svr(members, result, digests, signer, now)
     report = json.loads(report_json)
@@ -156,6 +158,25 @@ def seal(
         (lambda signature: request(tsa, signature)) if tsa else None,
     )
     return replace(built, warnings=warnings)
+
+
+def _due(keyring: Keyring, config: AigovConfig, now: datetime) -> tuple[str, ...]:
+    """Warnings for the organization's keys due for rotation."""
+    organization = config.organization
+    return tuple(
+        f"the {p.purpose} key {p.old.id[:16]} of {organization} is {p.reason}: "
+        "run `aigov keys rotate`"
+        for p in rotation.due(keyring, [organization], now, False, config.keys.rotation_days)
+    )
+
+
+def _with_config(members: list[bundle.Planned], data: bytes) -> list[bundle.Planned]:
+    """``members`` with ``data`` as the configuration member (none when ``data`` is b"")."""
+    name = f"config/{CONFIG_FILE}"
+    until = next(m.retain_until for m in members if m.name == "report.json")
+    kept = [m for m in members if m.name != name]
+    added = [bundle.Planned(name, data, False, until)] if data else []
+    return sorted(kept + added, key=lambda m: m.name)
 
 
 def _add_svr(

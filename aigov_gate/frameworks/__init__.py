@@ -111,7 +111,8 @@ class Catalog:
 
     def __post_init__(self) -> None:
         self._applies: dict[str, Applies] = {}
-        self._under: dict[str, list[str]] = {}
+        self._parts: dict[str, list[str]] = {}
+        self._alone: dict[str, bool] = {}
         self.clauses = {}
         self.positions = {}
         self.children = {}
@@ -166,12 +167,33 @@ class Catalog:
             yield child
             stack.extend(reversed(self.children.get(child, [])))
 
-    def leaves_under(self, number: str) -> list[str]:
-        """The leaf clauses below ``number`` (cached: every model's roll-up asks)."""
-        found = self._under.get(number)
+    def enhances(self, number: str, base: str) -> bool:
+        """Whether ``number`` is an enhancement of ``base`` in the catalog it was imported
+        from: its OSCAL id is the base control's plus ``.N`` (SP 800-53: ``ac-2.1`` under
+        ``ac-2``; not CSF's ``gv.oc-01`` under ``gv.oc``). An enhancement is a requirement
+        of its own, which the base control does not satisfy."""
+        mine, theirs = self.clauses[number].oscal, self.clauses[base].oscal
+        if mine is None or theirs is None:
+            return False
+        head, dot, tail = mine.control_id.rpartition(".")
+        return dot == "." and head == theirs.control_id and tail.isdigit()
+
+    def assessed_alone(self, number: str) -> bool:
+        """Whether the clause is a requirement of its own: a leaf, or a base control with
+        enhancements (SP 800-53's AC-2). Other clauses with children are roll-ups."""
+        found = self._alone.get(number)
         if found is None:
-            found = [d for d in self.descendants(number) if self.is_leaf(d)]
-            self._under[number] = found
+            children = self.children.get(number, [])
+            found = not children or any(self.enhances(c, number) for c in children)
+            self._alone[number] = found
+        return found
+
+    def requirements_under(self, number: str) -> list[str]:
+        """The clauses below ``number`` that are requirements of their own (cached)."""
+        found = self._parts.get(number)
+        if found is None:
+            found = [d for d in self.descendants(number) if self.assessed_alone(d)]
+            self._parts[number] = found
         return found
 
     def applies(self, number: str) -> Applies:

@@ -55,6 +55,7 @@ def clause_to_json(c: ClauseStatus) -> dict[str, Any]:
         "parent": c.parent,
         "leaf": c.leaf,
         "counted": c.counted,
+        "applies_since": c.since.isoformat() if c.since else None,
         "basis": [
             {
                 "source": b.source,
@@ -107,7 +108,8 @@ def render_compliance_text(result: GateResult, colour: bool = False) -> str:
             indent = "  " * _depth(c.clause, parents)
             declared = f" [declared {c.declared}]" if c.declared and c.declared != c.status else ""
             mark = "later" if c.ahead else _MARK[c.status]  # not applicable until its date
-            out.append(f"  {indent}{mark:<7} {c.clause}  {c.title}{declared}")
+            since = f" (applies since {c.since})" if c.since else ""
+            out.append(f"  {indent}{mark:<7} {c.clause}  {c.title}{declared}{since}")
             if c.leaf and c.reason:
                 out.append(f"  {indent}        {c.reason}")
     return "\n".join(out) + "\n"
