@@ -7,7 +7,8 @@
   rejected re-enters through under_review; any content change after approval returns it
   to under_review; ``production_approved: true`` needs ``approved`` (``risk.workflow``).
 * :func:`rewritten`: a TestRun completed at the base that the change edits or deletes
-  (``test.run-rewritten``): completed runs are append-only.
+  (``test.run-rewritten``): completed runs are append-only; and an Incident the base has
+  that the change deletes or edits beyond recording its report (``incident.rewritten``).
 
 Nothing here does I/O: the base documents are read by ``git.documents_at``.
 """
@@ -15,9 +16,11 @@ Nothing here does I/O: the base documents are read by ``git.documents_at``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, timedelta
 
 from aigov_gate.authority import Authority, AuthorityChange
+from aigov_gate.documents.records import Incident
 from aigov_gate.documents.risk import RiskAssessment
 from aigov_gate.documents.testing import TestRun
 from aigov_gate.graph import Graph
@@ -25,7 +28,9 @@ from aigov_gate.references import Checked
 from aigov_gate.result import Change, Finding, Severity, SignOff
 from aigov_gate.signoff.rules import digest
 
-BASE_KINDS = ("TestRun", "RiskAssessment", "TestPlan", "Model")
+BASE_KINDS = ("TestRun", "RiskAssessment", "TestPlan", "Model", "Incident")
+#: What may be added to an Incident the base has: its report (nothing else changes).
+_REPORT = ("reported_on", "authority", "reference")
 Path = tuple[str | int, ...]
 _MISSING = object()
 
@@ -168,16 +173,20 @@ def rewritten(
     """TestRuns completed at the base that the change edits or deletes, keyed by
     organization and name (not path). Completed runs are append-only: each is an authority
     change (``test.run-rewritten``) unless it is deleted after its retention date
-    (``finished_at`` plus the base's ``retention.test_runs`` days)."""
+    (``finished_at`` plus the base's ``retention.test_runs`` days). Incidents the base has
+    are kept the same way (``incident.rewritten``, :func:`_incident`)."""
     config = authority.base_config
     if config is None:
         return []
     now: dict[tuple[str, str, str], list[Checked]] = {}
-    for doc in graph.by_kind.get("TestRun", []):
+    for doc in [*graph.by_kind.get("TestRun", []), *graph.by_kind.get("Incident", [])]:
         now.setdefault(_key(doc), []).append(doc)
     out = []
     for old in base:
         run = old.model
+        if isinstance(run, Incident):
+            out.extend(_incident(old, now.get(_key(old), []), authority.source))
+            continue
         if not isinstance(run, TestRun) or run.spec.status != "completed":
             continue
         docs = now.get(_key(old), [])
@@ -188,6 +197,28 @@ def rewritten(
             continue
         out.append(_rewrite(old, edited, authority.source))
     return out
+
+
+def _incident(old: Checked, docs: list[Checked], source: str) -> list[AuthorityChange]:
+    """An Incident the base has stays on record: deleting it or editing anything but adding
+    its report (``_REPORT`` fields the base leaves empty) silences its Art. 73 clock."""
+    was = old.raw.data.get("spec") or {}
+    for doc in docs:
+        spec = doc.raw.data.get("spec") or {}
+        added = {k for k in _REPORT if was.get(k) is None}
+        if {**doc.raw.data, "spec": {k: v for k, v in spec.items() if k not in added}} == {
+            **old.raw.data,
+            "spec": {k: v for k, v in was.items() if k not in added},
+        }:
+            return []
+    change = _rewrite(old, docs[0] if docs else None, source)
+    name = old.model.metadata.name
+    verb = change.note.partition("this change ")[2]
+    note = (
+        f"Incident {name} is on record at {source}, and its reporting clock (Art. 73) runs "
+        f"from it: this change {verb}"
+    )
+    return [replace(change, what=f"Incident/{name}", rule="incident.rewritten", note=note)]
 
 
 def _expired(run: TestRun, days: int, today: date) -> bool:

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, invoke
+from conftest import EXAMPLES, git, invoke
 
 from aigov_gate.config import find_config, load_config
 from aigov_gate.gate import GateOptions, build, run_gate
@@ -226,3 +226,54 @@ def test_the_dossier_states_the_fria_and_the_incidents_with_their_sources(tmp_pa
         "reported 2028-01-05 to Bundesnetzagentur."
     )
     assert str(told.source) == "governance/incidents/inc-1.yaml:10:13"
+
+
+# -- with --base, a recorded incident stays on record (attack review, wave 3) -----------
+
+
+def _based_with_incident(tmp_path: Path) -> tuple[Path, Path]:
+    """The example with an overdue incident on ``main``, checked out on a branch."""
+    repo = example(tmp_path)
+    path = incident(repo)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base: an incident on record")
+    git(repo, "checkout", "-q", "-b", "change")
+    return repo, path
+
+
+def based_gate(repo: Path, day: str) -> list[Finding]:
+    config = load_config(find_config(repo))
+    options = GateOptions(base="main", as_of=date.fromisoformat(day))
+    return list(run_gate(build(repo, config, options, NOW, {})).blocking)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (None, None),  # deleted
+        ("aware_on: 2028-01-01", "aware_on: 2028-01-30"),  # the clock restarted
+        ("serious_harm_to_health", "fundamental_rights\n  reported_on: 2028-01-02"),
+    ],
+    ids=["deleted", "aware_on moved", "retyped and backdated"],
+)
+def test_an_incident_the_base_has_cannot_be_deleted_or_rewritten_to_silence_its_clock(
+    tmp_path: Path, old: str | None, new: str | None
+) -> None:
+    repo, path = _based_with_incident(tmp_path)
+    assert [f.rule_id for f in based_gate(repo, "2028-02-01")] == ["incident.report-overdue"]
+    if old is None or new is None:
+        path.unlink()
+    else:
+        path.write_text(path.read_text().replace(old, new))
+    git(repo, "commit", "-q", "-am", "the incident goes away")
+    blocked = based_gate(repo, "2028-02-01")
+    assert [(f.rule_id, f.target) for f in blocked] == [("incident.rewritten", "Incident/inc-1")]
+    assert "Incident inc-1 is on record at main" in blocked[0].message
+
+
+def test_recording_the_report_of_an_incident_the_base_has_is_no_rewrite(tmp_path: Path) -> None:
+    repo, path = _based_with_incident(tmp_path)
+    path.write_text(path.read_text() + "  reported_on: 2028-01-20\n  authority: MSA\n")
+    git(repo, "commit", "-q", "-am", "reported")
+    assert based_gate(repo, "2028-02-01") == []

@@ -184,6 +184,7 @@ class SignOff:
         "authority.changed",
         "test.threshold-loosened",
         "test.run-rewritten",
+        "incident.rewritten",
     )
 
     def evaluate(self, run: Run) -> Sequence[Finding]:

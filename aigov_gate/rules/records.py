@@ -38,6 +38,22 @@ RECORD_RULES: tuple[RuleInfo, ...] = (
         waivable=False,
     ),
     rule(
+        "incident.rewritten",
+        "An incident on record was deleted or rewritten",
+        "high",
+        "With `--base`: an Incident the base has (keyed by organization and name, not by "
+        "path) is deleted by the change, or edited in anything but recording its report "
+        "(`reported_on`, `authority`, `reference` where the base leaves them empty). Its "
+        "Art. 73 clock runs from the record: moving `aware_on`, changing the type or deleting "
+        "the file would silence `incident.report-overdue`. Stands only with the sign-off of "
+        "the base's `signoff.authority_role` ('aigov approvals sign --authority'). Blocks "
+        "whatever `--fail-on` says; cannot be waived.",
+        "A reporting deadline the reported party can move is no deadline.",
+        "Restore the incident as the base has it; record the report by adding `reported_on`.",
+        "eu-ai-act:Art. 73",
+        always_blocks=True,
+    ),
+    rule(
         "incident.report-due",
         "A serious incident's report is due",
         "low",
