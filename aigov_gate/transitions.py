@@ -20,6 +20,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from aigov_gate.authority import Authority, AuthorityChange
+from aigov_gate.documents.assets import Model
 from aigov_gate.documents.records import Incident
 from aigov_gate.documents.risk import RiskAssessment
 from aigov_gate.documents.testing import TestRun
@@ -179,11 +180,15 @@ def rewritten(
     if config is None:
         return []
     now: dict[tuple[str, str, str], list[Checked]] = {}
-    for doc in [*graph.by_kind.get("TestRun", []), *graph.by_kind.get("Incident", [])]:
-        now.setdefault(_key(doc), []).append(doc)
+    for kind in ("TestRun", "Incident", "Model"):
+        for doc in graph.by_kind.get(kind, []):
+            now.setdefault(_key(doc), []).append(doc)
     out = []
     for old in base:
         run = old.model
+        if isinstance(run, Model):
+            out.extend(_tier(old, now.get(_key(old), [])))
+            continue
         if isinstance(run, Incident):
             out.extend(_incident(old, now.get(_key(old), []), authority.source))
             continue
@@ -197,6 +202,32 @@ def rewritten(
             continue
         out.append(_rewrite(old, edited, authority.source))
     return out
+
+
+#: Risk tiers from the least to the most checked.
+_TIERS = ("minimal", "limited", "high", "prohibited")
+
+
+def _tier(old: Checked, docs: list[Checked]) -> list[AuthorityChange]:
+    """A Model the base has whose ``risk_tier`` the change lowers: which checks apply, the
+    sign-off needed and the incident clocks follow the tier (``risk.tier-lowered``)."""
+    was = old.model.spec.risk_tier
+    for doc in docs:
+        tier = doc.model.spec.risk_tier
+        if _TIERS.index(tier) < _TIERS.index(was):
+            name = old.model.metadata.name
+            return [
+                AuthorityChange(
+                    f"Model/{name}",
+                    doc.raw.locate(("spec", "risk_tier")),
+                    was,
+                    tier,
+                    "risk.tier-lowered",
+                    f"Model {name} lowers its risk_tier {was} -> {tier}: the checks, sign-off "
+                    "and incident clocks that judge it follow the tier (now ",
+                )
+            ]
+    return []
 
 
 def _incident(old: Checked, docs: list[Checked], source: str) -> list[AuthorityChange]:

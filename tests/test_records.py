@@ -277,3 +277,31 @@ def test_recording_the_report_of_an_incident_the_base_has_is_no_rewrite(tmp_path
     path.write_text(path.read_text() + "  reported_on: 2028-01-20\n  authority: MSA\n")
     git(repo, "commit", "-q", "-am", "reported")
     assert based_gate(repo, "2028-02-01") == []
+
+
+@pytest.mark.parametrize("tier", ["minimal", "limited"])
+def test_lowering_the_risk_tier_of_a_model_the_base_has_needs_sign_off(
+    tmp_path: Path, tier: str
+) -> None:
+    """One edited line stopped every high-risk check, the incident clock included."""
+    repo, _ = _based_with_incident(tmp_path)
+    model = repo / "governance/models/credit-scoring.yaml"
+    model.write_text(model.read_text().replace("risk_tier: high", f"risk_tier: {tier}"))
+    git(repo, "commit", "-q", "-am", "a lower tier")
+    blocked = based_gate(repo, "2028-02-01")
+    assert [(f.rule_id, f.target) for f in blocked] == [
+        ("risk.tier-lowered", "Model/credit-scoring")
+    ]
+    assert f"lowers its risk_tier high -> {tier}" in blocked[0].message
+    assert blocked[0].message.endswith(f"(now {tier}); it stands only with sign-off")
+
+
+def test_raising_the_risk_tier_is_no_authority_change(tmp_path: Path) -> None:
+    repo = example(tmp_path)
+    model = repo / "governance/models/credit-scoring.yaml"
+    model.write_text(model.read_text().replace("risk_tier: high", "risk_tier: limited"))
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    model.write_text(model.read_text().replace("risk_tier: limited", "risk_tier: high"))
+    assert [f for f in based_gate(repo, "2026-12-08") if f.rule_id == "risk.tier-lowered"] == []

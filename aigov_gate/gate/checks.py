@@ -108,6 +108,7 @@ class Models:
             "risk.workflow",
             "test.threshold-loosened",
             "test.run-rewritten",
+            "risk.tier-lowered",
             "deploy.production-not-approved",
         }
         taken |= {*ModelBytes().rules, *TimestampedBar().rules}  # issue 41's checks
@@ -185,6 +186,7 @@ class SignOff:
         "test.threshold-loosened",
         "test.run-rewritten",
         "incident.rewritten",
+        "risk.tier-lowered",
     )
 
     def evaluate(self, run: Run) -> Sequence[Finding]:

@@ -166,6 +166,21 @@ CHANGE_RULES: tuple[RuleInfo, ...] = (
         waivable=False,
     ),
     rule(
+        "risk.tier-lowered",
+        "A model's risk tier was lowered",
+        "high",
+        "With `--base`: a Model the base has (keyed by organization and name) whose "
+        "`risk_tier` the change lowers (prohibited > high > limited > minimal). Which checks "
+        "and policies apply, the sign-off an assessment needs and the incident clocks all "
+        "follow the tier, so lowering it silences them. Stands only with the sign-off of the "
+        "base's `signoff.authority_role` ('aigov approvals sign --authority'). Blocks "
+        "whatever `--fail-on` says; cannot be waived.",
+        "A model cannot reclassify itself out of the checks that judge it.",
+        "Restore the tier, and land a reclassification on its own, signed off.",
+        "eu-ai-act:Art. 6",
+        always_blocks=True,
+    ),
+    rule(
         "test.run-rewritten",
         "A completed test run was edited or deleted",
         "high",
