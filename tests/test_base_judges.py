@@ -258,6 +258,20 @@ def test_a_completed_run_deleted_before_its_retention_date_is_rewritten(
     assert found(gate(repo, today=finished + timedelta(days=31)), "test.run-rewritten") == []
 
 
+def test_a_lowered_risk_tier_signed_off_by_the_authority_role_stands(
+    write_repo: WriteRepo,
+) -> None:
+    repo = based(write_repo)
+    model = repo / "models/scorer.yaml"
+    model.write_text(model.read_text().replace("risk_tier: high", "risk_tier: limited"))
+    commit(repo, "reclassified")
+    [f] = found(gate(repo), "risk.tier-lowered")
+    assert (f.rule_id, f.target) == ("risk.tier-lowered", "Model/scorer")
+    sign_authority(repo)  # 'aigov approvals sign --authority' binds the reclassification
+    result = gate(repo)
+    assert found(result, "risk.tier-lowered") == [] and found(result, "authority.changed") == []
+
+
 def test_a_run_rewrite_signed_off_by_the_authority_role_stands(write_repo: WriteRepo) -> None:
     repo = based(write_repo)
     write(repo, RUN, g.run(female=0.46))  # e.g. a value recomputed without personal data
