@@ -8,7 +8,9 @@
   to under_review; ``production_approved: true`` needs ``approved`` (``risk.workflow``).
 * :func:`rewritten`: a TestRun completed at the base that the change edits or deletes
   (``test.run-rewritten``): completed runs are append-only; and an Incident the base has
-  that the change deletes or edits beyond recording its report (``incident.rewritten``).
+  that the change deletes or edits beyond recording its report (``incident.rewritten``);
+  a Model whose ``risk_tier`` it lowers (``risk.tier-lowered``), and a Model or Dataset
+  it deletes or whose scope it narrows (``scope.narrowed``, :func:`_narrowed`).
 
 Nothing here does I/O: the base documents are read by ``git.documents_at``.
 """
@@ -20,16 +22,16 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from aigov_gate.authority import Authority, AuthorityChange
-from aigov_gate.documents.assets import Model
+from aigov_gate.documents.assets import Dataset, Model
 from aigov_gate.documents.records import Incident
 from aigov_gate.documents.risk import RiskAssessment
 from aigov_gate.documents.testing import TestRun
 from aigov_gate.graph import Graph
 from aigov_gate.references import Checked
-from aigov_gate.result import Change, Finding, Severity, SignOff
+from aigov_gate.result import Change, Finding, Location, Severity, SignOff
 from aigov_gate.signoff.rules import digest
 
-BASE_KINDS = ("TestRun", "RiskAssessment", "TestPlan", "Model", "Incident")
+BASE_KINDS = ("TestRun", "RiskAssessment", "TestPlan", "Model", "Incident", "Dataset")
 #: What may be added to an Incident the base has: its report (nothing else changes).
 _REPORT = ("reported_on", "authority", "reference")
 Path = tuple[str | int, ...]
@@ -180,14 +182,15 @@ def rewritten(
     if config is None:
         return []
     now: dict[tuple[str, str, str], list[Checked]] = {}
-    for kind in ("TestRun", "Incident", "Model"):
+    for kind in ("TestRun", "Incident", "Model", "Dataset"):
         for doc in graph.by_kind.get(kind, []):
             now.setdefault(_key(doc), []).append(doc)
     out = []
     for old in base:
         run = old.model
-        if isinstance(run, Model):
-            out.extend(_tier(old, now.get(_key(old), [])))
+        if isinstance(run, Model | Dataset):
+            tier = _tier(old, now.get(_key(old), [])) if isinstance(run, Model) else []
+            out.extend([*tier, *_narrowed(old, now.get(_key(old), []), authority.source)])
             continue
         if isinstance(run, Incident):
             out.extend(_incident(old, now.get(_key(old), []), authority.source))
@@ -228,6 +231,80 @@ def _tier(old: Checked, docs: list[Checked]) -> list[AuthorityChange]:
                 )
             ]
     return []
+
+
+#: The fields that decide which checks apply to a Model or Dataset: removing or changing
+#: what they name, or turning ``contains_pii`` off, narrows its scope (``scope.narrowed``).
+_SCOPE: dict[str, tuple[Path, ...]] = {
+    "Model": (
+        ("spec", "eu_ai_act", "annex_iii_category"),
+        ("spec", "frameworks"),
+        ("spec", "contains_pii"),
+    ),
+    "Dataset": (("spec", "contains_pii"), ("spec", "protected_attributes")),
+}
+
+
+def _narrowed(old: Checked, docs: list[Checked], source: str) -> list[AuthorityChange]:
+    """A Model or Dataset the base has that the change deletes (or renames), or whose
+    ``_SCOPE`` fields it narrows: each is an authority change (``scope.narrowed``)."""
+    kind, name = old.model.kind, old.model.metadata.name
+    if not docs:
+        at = old.raw.locate(("metadata", "name"))
+        where = Location(at.path.partition(":")[2] or at.path, at.line, at.column)
+        note = (
+            f"{kind} {name} is on record at {source}, and the checks that apply follow from "
+            "it: this change deletes or renames it (now "
+        )
+        return [AuthorityChange(f"{kind}/{name}", where, "on record", "deleted", _RULE, note)]
+    out = []
+    for path in _SCOPE[kind]:
+        was = _value(old.raw.data, path)
+        for doc in docs:
+            now = _value(doc.raw.data, path)
+            if _narrower(was, now):
+                field = path[-1]
+                note = (
+                    f"{kind} {name} narrows {field}, which decides the checks that apply to "
+                    "it (now "
+                )
+                before, after = f"{field}: {_show(was)}", f"{field}: {_show(now)}"
+                out.append(
+                    AuthorityChange(
+                        f"{kind}/{name}", doc.raw.locate(path), before, after, _RULE, note
+                    )
+                )
+                break
+    return out
+
+
+_RULE = "scope.narrowed"
+
+
+def _value(data: object, path: Path) -> object:
+    for step in path:
+        data = data.get(step) if isinstance(data, dict) else None
+    return data
+
+
+def _narrower(was: object, now: object) -> bool:
+    """Whether ``now`` covers less than ``was``: a name removed from a list, ``true`` turned
+    off, a value removed or changed (the base's value is what the checks were chosen by)."""
+    if isinstance(was, list):
+        return bool(
+            {str(v) for v in was} - {str(v) for v in (now if isinstance(now, list) else [])}
+        )
+    if isinstance(was, bool):
+        return was and now is not True
+    return was is not None and now != was
+
+
+def _show(value: object) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(map(str, value)) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "(none)" if value is None else str(value)
 
 
 def _incident(old: Checked, docs: list[Checked], source: str) -> list[AuthorityChange]:

@@ -272,6 +272,29 @@ def test_a_lowered_risk_tier_signed_off_by_the_authority_role_stands(
     assert found(result, "risk.tier-lowered") == [] and found(result, "authority.changed") == []
 
 
+def test_a_narrowed_scope_signed_off_by_the_authority_role_stands_and_binds_the_change(
+    write_repo: WriteRepo,
+) -> None:
+    repo = based(write_repo)
+    write(repo, "models/scorer.yaml", g.model(pii=False))
+    commit(repo, "the model holds no personal data")
+    [f] = found(gate(repo), "scope.narrowed")
+    assert (f.target, f.details[:2]) == (
+        "Model/scorer",
+        ("was: contains_pii: true", "now: contains_pii: false"),
+    )
+    sign_authority(repo)  # 'aigov approvals sign --authority' binds this narrowing
+    result = gate(repo)
+    assert found(result, "scope.narrowed") == [] and found(result, "authority.changed") == []
+    data = repo / "data/loans.yaml"  # the approval does not cover a further narrowing
+    data.write_text(data.read_text().replace("contains_pii: true", "contains_pii: false"))
+    commit(repo, "and neither does the data")
+    assert sorted(f.target for f in found(gate(repo), "scope.narrowed")) == [
+        "Dataset/loans",
+        "Model/scorer",
+    ]
+
+
 def test_a_run_rewrite_signed_off_by_the_authority_role_stands(write_repo: WriteRepo) -> None:
     repo = based(write_repo)
     write(repo, RUN, g.run(female=0.46))  # e.g. a value recomputed without personal data

@@ -305,3 +305,83 @@ def test_raising_the_risk_tier_is_no_authority_change(tmp_path: Path) -> None:
     git(repo, "commit", "-q", "-m", "base")
     model.write_text(model.read_text().replace("risk_tier: limited", "risk_tier: high"))
     assert [f for f in based_gate(repo, "2026-12-08") if f.rule_id == "risk.tier-lowered"] == []
+
+
+MODEL = "governance/models/credit-scoring.yaml"
+DATA = "governance/datasets/loan-applications-2024.yaml"
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new", "target", "field"),
+    [
+        (MODEL, "    annex_iii_category: 5(b)\n", "", "Model/credit-scoring", "annex_iii_category"),
+        (MODEL, "annex_iii_category: 5(b)", "annex_iii_category: 5(a)", "Model/credit-scoring",
+         "annex_iii_category"),
+        (MODEL, "frameworks: [acme-model-risk]", "frameworks: []", "Model/credit-scoring",
+         "frameworks"),
+        (MODEL, "contains_pii: true", "contains_pii: false", "Model/credit-scoring",
+         "contains_pii"),
+        (DATA, "contains_pii: true", "contains_pii: false", "Dataset/loan-applications-2024",
+         "contains_pii"),
+        (DATA, "protected_attributes: [sex, age_band, nationality]",
+         "protected_attributes: [age_band]", "Dataset/loan-applications-2024",
+         "protected_attributes"),
+    ],
+    ids=["annex dropped", "annex changed", "framework removed", "model pii", "dataset pii",
+         "protected narrowed"],
+)  # fmt: skip
+def test_narrowing_what_judges_a_model_or_dataset_the_base_has_needs_sign_off(
+    tmp_path: Path, path: str, old: str, new: str, target: str, field: str
+) -> None:
+    """One edited line switched off the checks that follow from the field."""
+    repo, _ = _based_with_incident(tmp_path)
+    file = repo / path
+    text = file.read_text()
+    assert old in text
+    file.write_text(text.replace(old, new))
+    git(repo, "commit", "-q", "-am", "a narrower scope")
+    narrowed = [f for f in based_gate(repo, "2027-01-01") if f.rule_id == "scope.narrowed"]
+    assert [(f.target, f.location.path) for f in narrowed] == [(target, path)]
+    (finding,) = narrowed
+    marker = new.strip() or "role: provider"  # a dropped field: the block that held it
+    lines = file.read_text().splitlines()
+    assert finding.location.line == next(i for i, t in enumerate(lines, 1) if marker in t)
+    assert f"narrows {field}" in finding.message
+    assert finding.message.endswith("; it stands only with sign-off")
+    assert finding.details[0].startswith("was: ") and finding.details[1].startswith("now: ")
+    assert finding.details[0] != finding.details[1]
+
+
+@pytest.mark.parametrize(
+    ("path", "target"),
+    [(MODEL, "Model/credit-scoring"), (DATA, "Dataset/loan-applications-2024")],
+)
+def test_deleting_a_model_or_dataset_the_base_has_needs_sign_off(
+    tmp_path: Path, path: str, target: str
+) -> None:
+    repo, _ = _based_with_incident(tmp_path)
+    git(repo, "rm", "-q", path)
+    git(repo, "commit", "-q", "-m", "gone")
+    narrowed = [f for f in based_gate(repo, "2027-01-01") if f.rule_id == "scope.narrowed"]
+    assert [(f.target, f.location.path, f.details[1]) for f in narrowed] == [
+        (target, path, "now: deleted")
+    ]
+    assert "deletes or renames it" in narrowed[0].message
+
+
+def test_widening_the_scope_is_no_authority_change(tmp_path: Path) -> None:
+    repo, _ = _based_with_incident(tmp_path)
+    model, data = repo / MODEL, repo / DATA
+    model.write_text(
+        model.read_text()
+        .replace("frameworks: [acme-model-risk]", "frameworks: [acme-model-risk, eu-ai-act]")
+        .replace("annex_iii_category: 5(b)\n", "annex_iii_category: 5(b)\n    gpai: true\n")
+    )
+    data.write_text(
+        data.read_text().replace(
+            "[sex, age_band, nationality]", "[sex, age_band, nationality, race]"
+        )
+    )
+    git(repo, "commit", "-q", "-am", "wider")
+    found = based_gate(repo, "2027-01-01")
+    assert [f for f in found if f.rule_id in ("scope.narrowed", "authority.changed")] == []

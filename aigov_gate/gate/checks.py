@@ -109,6 +109,7 @@ class Models:
             "test.threshold-loosened",
             "test.run-rewritten",
             "risk.tier-lowered",
+            "scope.narrowed",
             "deploy.production-not-approved",
         }
         taken |= {*ModelBytes().rules, *TimestampedBar().rules}  # issue 41's checks
@@ -187,6 +188,7 @@ class SignOff:
         "test.run-rewritten",
         "incident.rewritten",
         "risk.tier-lowered",
+        "scope.narrowed",
     )
 
     def evaluate(self, run: Run) -> Sequence[Finding]:

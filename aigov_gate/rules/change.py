@@ -181,6 +181,23 @@ CHANGE_RULES: tuple[RuleInfo, ...] = (
         always_blocks=True,
     ),
     rule(
+        "scope.narrowed",
+        "A model's or dataset's scope was narrowed",
+        "high",
+        "With `--base`: a Model or Dataset the base has (keyed by organization and name) "
+        "that the change deletes or renames, or whose fields that decide which checks apply "
+        "it narrows: a Model's `eu_ai_act.annex_iii_category` removed or changed, a framework "
+        "removed from `frameworks`, `contains_pii` turned off; a Dataset's `contains_pii` "
+        "turned off or a name removed from `protected_attributes`. One finding per field, at "
+        "its line, naming was and now; adding to them is no finding. Stands only with the "
+        "sign-off of the base's `signoff.authority_role` ('aigov approvals sign --authority'). "
+        "Blocks whatever `--fail-on` says; cannot be waived.",
+        "A change cannot take its model or data out of the checks that judge it.",
+        "Restore the field (or the document), and land the narrowing on its own, signed off.",
+        "eu-ai-act:Art. 6",
+        always_blocks=True,
+    ),
+    rule(
         "test.run-rewritten",
         "A completed test run was edited or deleted",
         "high",
