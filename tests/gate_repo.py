@@ -142,6 +142,13 @@ def model(pii: bool = True, classification: str = "confidential") -> str:
     return MODEL.format(pii=str(pii).lower(), classification=classification, digest="ab" * 32)
 
 
+#: The scorer as Acme deploys it (a vendor's model): the EU AI Act's Annex IV technical
+#: documentation is its provider's duty, so tests of production-deploy sign-off pass in any
+#: year without it (from 2027-12-02 a provider's high-risk deploy needs it complete; Annex
+#: IV itself is tested on the example, tests/test_dossier.py).
+DEPLOYED = {"models/scorer.yaml": model() + "  eu_ai_act:\n    role: deployer\n"}
+
+
 def run(
     version: str = "2.0.0",
     auc: float = 0.80,

@@ -364,13 +364,14 @@ def test_typed_approvals_do_not_count_unless_the_config_says_unsigned_is_fine(
 ) -> None:
     text = g.RISK.format(status="approved", prod="true", review=g.REVIEW, met="true")
     typed = g.record(text, (("miguel", "risk_approver"), ("sam", "security_admin")), signed=False)
-    code, report = gate(write_repo(g.repo_files({RISK: typed})), *PROD)
+    code, report = gate(write_repo(g.repo_files({RISK: typed, **g.DEPLOYED})), *PROD)
     assert code == 1 and "signoff.unverified" in blocking(report)
     reasons = {d["user"]: d["reason"] for d in report["signoff"][0]["not_counted"]}
     assert reasons["miguel"].startswith("unsigned: sign it with 'aigov approvals sign'")
 
     lax = g.CONFIG + "signoff:\n  recorded:\n    require_signatures: false\n"
-    code, report = gate(write_repo(g.repo_files({RISK: typed, ".aigov.yaml": lax})), *PROD)
+    files = g.repo_files({RISK: typed, ".aigov.yaml": lax, **g.DEPLOYED})
+    code, report = gate(write_repo(files), *PROD)
     assert code == 0
     assert report["signoff"][0]["notes"] == [
         "unsigned approvals counted (miguel, sam): signoff.recorded.require_signatures is false"
@@ -431,7 +432,8 @@ def test_approvals_sign_with_real_ssh_keys_and_ssh_keygen_agrees(
         f"{key.with_suffix('.pub').read_text().split(' ')[1]}\n"
         for who, key in keys.items()
     )
-    repo = write_repo(g.repo_files({RISK: g.risk(approvers=()), g.SIGNERS_FILE: signers}))
+    files = {RISK: g.risk(approvers=()), g.SIGNERS_FILE: signers, **g.DEPLOYED}
+    repo = write_repo(g.repo_files(files))
     code, report = gate(repo, *PROD)
     assert code == 1 and "signoff.unverified" in blocking(report)
     for who, role in (("miguel", "risk_approver"), ("sam", "security_admin")):

@@ -50,7 +50,9 @@ def gl_env(base: str, **extra: str) -> dict[str, str]:
 def pr_repo(write_repo: WriteRepo, config: str = GH_CONFIG) -> tuple[Path, str]:
     """main: the assessment under review; branch 'change': it says approved. -> (repo, head)."""
     repo = write_repo(
-        g.repo_files({".aigov.yaml": config, RISK: g.risk(status="under_review", approvers=())})
+        g.repo_files(
+            {".aigov.yaml": config, RISK: g.risk(status="under_review", approvers=()), **g.DEPLOYED}
+        )
     )
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
