@@ -255,6 +255,7 @@ def pre_commit(
     )
 
 
+@pytest.mark.xdist_group("pre-commit")  # one worker builds the hook environment once
 def test_pre_commit_hooks_from_a_config(
     write_repo: WriteRepo, hooks_repo: tuple[Path, str, Path]
 ) -> None:
@@ -282,6 +283,7 @@ def test_pre_commit_hooks_from_a_config(
     assert len(list(home.glob("repo*/py_env-*"))) == 1  # one hook environment for all runs
 
 
+@pytest.mark.xdist_group("pre-commit")  # one worker builds the hook environment once
 def test_init_then_the_printed_next_steps_reach_a_passing_gate_with_green_hooks(
     tmp_path: Path, hooks_repo: tuple[Path, str, Path]
 ) -> None:
