@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -48,10 +49,7 @@ def ci_free_env() -> dict[str, str]:
     """This process's environment without the CI's own variables (see CI_PREFIXES), with
     the validate cache on and in the session's temporary folder."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(CI_PREFIXES)}
-    if CACHE_DIR:
-        env.update(AIGOV_CACHE="on", AIGOV_CACHE_DIR=str(CACHE_DIR[0]))
-    else:
-        env["AIGOV_CACHE"] = "off"
+    env.update(ci_free_env_overrides())
     return env
 
 
@@ -90,20 +88,47 @@ def aigov_script() -> str:
 
 
 def run_aigov(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 60
+    *args: str,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+    process: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the installed ``aigov`` console script in a subprocess (``env``: extra variables)."""
-    full_env = ci_free_env()
-    full_env.update(env or {})
-    return subprocess.run(
-        [aigov_script(), *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=full_env,
-        check=False,
-    )
+    """Run ``aigov ARGS`` in ``cwd`` with the extra variables ``env``: exit code, stdout and
+    stderr as a user sees them.
+
+    In-process through click's runner by default (the console script's ``main`` adds only
+    the GC threshold and the last flush, so the command group decides the same exit code
+    and output); ``process=True`` starts the installed console script in a subprocess, for
+    the end-to-end tests that need a real process (signals, pipes, start-up, imports).
+    """
+    if process:
+        full_env = ci_free_env()
+        full_env.update(env or {})
+        return subprocess.run(
+            [aigov_script(), *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=full_env,
+            check=False,
+        )
+    changes: dict[str, str | None] = {k: None for k in os.environ if k.startswith(CI_PREFIXES)}
+    changes.update(ci_free_env_overrides())
+    changes.update(env or {})
+    with contextlib.chdir(cwd or Path.cwd()):
+        done = CliRunner(env=changes).invoke(
+            cli, list(args), prog_name="aigov", catch_exceptions=False
+        )
+    return subprocess.CompletedProcess(["aigov", *args], done.exit_code, done.stdout, done.stderr)
+
+
+def ci_free_env_overrides() -> dict[str, str]:
+    """What :func:`ci_free_env` sets on top of this process's environment."""
+    if CACHE_DIR:
+        return {"AIGOV_CACHE": "on", "AIGOV_CACHE_DIR": str(CACHE_DIR[0])}
+    return {"AIGOV_CACHE": "off"}
 
 
 def git(repo: Path, *args: str) -> str:

@@ -14,19 +14,20 @@ from typing import Any
 
 import gate_repo as g
 import pytest
+from click.testing import CliRunner
 from conftest import EXAMPLES, ROOT, WriteRepo, aigov_script, ci_free_env, git
 
 from aigov_gate.reporters.github import escape_data, escape_property
 
 
 def schema_check(schema: str, path: Path) -> subprocess.CompletedProcess[str]:
-    exe = Path(sys.executable).parent / "check-jsonschema"
-    return subprocess.run(
-        [str(exe), "--builtin-schema", schema, str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    """``check-jsonschema --builtin-schema SCHEMA PATH``: its own command, in-process (its
+    start-up in this virtualenv costs about 2 s of CPU; a check, about 0.01 s)."""
+    from check_jsonschema.cli.main_command import main
+
+    args = ["--builtin-schema", schema, str(path)]
+    done = CliRunner().invoke(main, args, prog_name="check-jsonschema")
+    return subprocess.CompletedProcess(args, done.exit_code, done.stdout, done.stderr)
 
 
 @pytest.mark.parametrize(
@@ -256,6 +257,7 @@ def pre_commit(
     )
 
 
+@pytest.mark.xdist_group("pre-commit")  # one worker builds the hook environment once
 def test_pre_commit_hooks_from_a_config(
     write_repo: WriteRepo, hooks_repo: tuple[Path, str, Path]
 ) -> None:
@@ -283,6 +285,7 @@ def test_pre_commit_hooks_from_a_config(
     assert len(list(home.glob("repo*/py_env-*"))) == 1  # one hook environment for all runs
 
 
+@pytest.mark.xdist_group("pre-commit")  # one worker builds the hook environment once
 def test_init_then_the_printed_next_steps_reach_a_passing_gate_with_green_hooks(
     tmp_path: Path, hooks_repo: tuple[Path, str, Path]
 ) -> None:

@@ -25,7 +25,7 @@ from aigov_gate import __version__
 
 def test_version() -> None:
     assert invoke("--version").output.strip() == f"aigov, version {__version__}"
-    assert run_aigov("--version").stdout.strip() == f"aigov, version {__version__}"
+    assert run_aigov("--version", process=True).stdout.strip() == f"aigov, version {__version__}"
 
 
 def test_json_output_is_stable_and_documented_shape(write_repo: WriteRepo) -> None:
@@ -64,7 +64,7 @@ def test_given_paths_are_checked_against_the_whole_repo(write_repo: WriteRepo) -
             "broken/elsewhere.yaml": "apiVersion: aigov/v1\nkind: [\n",
         }
     )
-    ok = run_aigov("validate", "runs/r.yaml", cwd=repo)
+    ok = run_aigov("validate", "runs/r.yaml", cwd=repo, process=True)
     assert ok.returncode == 0, ok.stdout
     assert ok.stdout == "ok: 1 document(s) in 1 file(s) valid\n"
     bad = run_aigov("validate", "runs/r.yaml", "runs/orphan.yaml", cwd=repo)
@@ -174,7 +174,7 @@ def test_internal_error_exits_3_and_debug_shows_the_traceback(
 
 def test_init_scaffolds_a_repo_that_validates_clean(tmp_path: Path) -> None:
     target = tmp_path / "gov"
-    created = run_aigov("init", str(target), "--organization", "acme-bank")
+    created = run_aigov("init", str(target), "--organization", "acme-bank", process=True)
     assert created.returncode == 0, created.stderr
     assert (target / ".aigov.yaml").read_text(encoding="utf-8").count("acme-bank") == 2
     assert (target / ".aigov/schemas/model.json").is_file()
@@ -228,7 +228,7 @@ def keyed_example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[
     shutil.copytree(EXAMPLES / "credit-scoring", repo)
     git(repo, "init", "-q", "-b", "main")
     env = {"AIGOV_PRIVATE_KEY_DIR": str(repo.parent / "private")}
-    assert run_aigov("keys", "generate", "--repo", str(repo), env=env).returncode == 0
+    assert run_aigov("keys", "generate", "--repo", str(repo), env=env, process=True).returncode == 0
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "governance and keys")
     return repo, env

@@ -32,7 +32,7 @@ def doctor(
 
 def test_a_new_user_is_told_what_is_missing(tmp_path: Path) -> None:
     repo = hook_repo(tmp_path, "https://hooks.acme-bank.example/aigov")
-    done = run_aigov("doctor", "--repo", str(repo))
+    done = run_aigov("doctor", "--repo", str(repo), process=True)
     assert done.returncode == 1
     assert f"FAIL  webhook risk-office  the webhook secret env var {ENV} is not set" in done.stdout
     assert "fix: export " in done.stdout

@@ -216,7 +216,7 @@ V1 = Path(__file__).parent / "data" / "evidence-v1"
 def test_a_v1_bundle_still_verifies_and_inspects() -> None:
     # Written by the last release with the snake_case predicate (tests/data/evidence-v1).
     bundle, keys = V1 / "credit-scoring-v1.tar.gz", V1 / "keys"
-    done = run_aigov("evidence", "verify", str(bundle), "--keyring", str(keys))
+    done = run_aigov("evidence", "verify", str(bundle), "--keyring", str(keys), process=True)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "predicateType https://aigov-gate.dev/attestation/evidence/v1" in done.stdout
     assert "ok   signature:" in done.stdout and "signed at 2026-12-02T14:35:58Z" in done.stdout
@@ -779,7 +779,7 @@ def test_custom_patterns_scan_and_the_undeclared_finding(tmp_path: Path) -> None
         "apiVersion: aigov/v1\nkind: Dataset\nmetadata:\n  name: staff\nspec:\n"
         "  version: '1'\n  description: 'owner EMP-004211'\n"
     )
-    scan = run_aigov("pii", "scan", str(repo / "data.yaml"), "--repo", str(repo))
+    scan = run_aigov("pii", "scan", str(repo / "data.yaml"), "--repo", str(repo), process=True)
     assert scan.returncode == 1
     assert "data.yaml:7:23: employee-id" in scan.stdout
     assert "EMP-004211" not in scan.stdout

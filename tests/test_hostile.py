@@ -86,7 +86,7 @@ def test_the_largest_depth_limit_is_ours_not_libyamls(levels: int, write_repo: W
             "m.yaml": HEADER + "spec: " + "[" * levels + "]" * levels + "\n",
         }
     )
-    result = run_aigov("validate", cwd=repo)
+    result = run_aigov("validate", cwd=repo, process=True)  # a real process's stack
     assert result.returncode == 1, result.stdout + result.stderr
     expected = "m.yaml:3:1006: error [yaml.too-deep] nesting deeper than 1000 levels"
     assert expected in result.stdout

@@ -174,7 +174,9 @@ def _run_metrics(path: Path) -> list[tuple[str, str, dict[str, object]]]:
 def test_an_exported_card_is_read_by_huggingface_hub_and_imports_back(tmp_path: Path) -> None:
     from huggingface_hub import ModelCard, ModelCardData
 
-    done = run_aigov("export", "model-card", "credit-scoring@2.3.0", "--repo", str(EXAMPLE))
+    done = run_aigov(
+        "export", "model-card", "credit-scoring@2.3.0", "--repo", str(EXAMPLE), process=True
+    )
     assert done.returncode == 0, done.stderr
     again = run_aigov("export", "model-card", "credit-scoring", "--repo", str(EXAMPLE))
     assert again.stdout == done.stdout  # the manifest's version is 2.3.0; same bytes
@@ -256,7 +258,7 @@ def test_an_exported_ml_bom_imports_back(tmp_path: Path) -> None:
     bom = tmp_path / "bom.json"
     bom.write_text(run_aigov("export", "cyclonedx", "--repo", str(EXAMPLE)).stdout)
     repo = _repo(tmp_path)
-    done = run_aigov("import", "cyclonedx", str(bom), "--repo", str(repo))
+    done = run_aigov("import", "cyclonedx", str(bom), "--repo", str(repo), process=True)
     assert done.returncode == 0, done.stderr
     run = repo / "governance/runs/credit-scoring-2.3.0-cyclonedx.yaml"
     source = EXAMPLE / "governance/tests/credit-scoring-2.3.0-run-1.yaml"

@@ -281,7 +281,7 @@ def test_policy_test_command_runs_pack_and_repo_cases(write_repo: WriteRepo) -> 
         "      given: {model: {spec: {risk_tier: minimal}}}\n"
     )
     repo = write_repo({"p.yaml": broken})
-    failed = run_aigov("policy", "test", "--repo", str(repo), str(repo / "p.yaml"))
+    failed = run_aigov("policy", "test", "--repo", str(repo), str(repo / "p.yaml"), process=True)
     assert failed.returncode == 1
     assert "FAIL p.yaml:11:13: p > high passes: expected pass, got fail" in failed.stdout
     empty = write_repo({"p.yaml": policy("true")})
@@ -296,7 +296,7 @@ def test_explain_describes_rules_and_policies() -> None:
     assert "four-fifths" in result.output and "eu-ai-act:Art. 10" in result.output
     result = invoke("explain", "eu-ai-act.art27-fria")
     assert "eu-ai-act:Art. 27" in result.output
-    unknown = run_aigov("explain", "metric.disparty")
+    unknown = run_aigov("explain", "metric.disparty", process=True)
     assert unknown.returncode == 2 and "did you mean metric.disparity" in unknown.stderr
 
 

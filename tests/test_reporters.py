@@ -192,7 +192,7 @@ def test_several_outputs_in_one_run_are_byte_identical_across_runs(
     for attempt in ("a", "b"):
         folder = tmp_path / attempt
         args = [f"--output={fmt}={folder / fmt}" for fmt in ("json", "sarif", "junit")]
-        result = run_aigov("gate", "--repo", str(repo), "--as-of", AS_OF, *args)
+        result = run_aigov("gate", "--repo", str(repo), "--as-of", AS_OF, *args, process=True)
         assert result.returncode == 1, result.stderr
         outputs.append({fmt: (folder / fmt).read_bytes() for fmt in ("json", "sarif", "junit")})
     assert outputs[0] == outputs[1]

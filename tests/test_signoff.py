@@ -269,7 +269,9 @@ def test_approvals_status_command(write_repo: WriteRepo, forge: tuple[Forge, str
     repo, head = github_pr(write_repo, state)
     state.review(7, "miguel", "APPROVED", head)
     state.review(7, "lena", "APPROVED", head)
-    done = run_aigov("approvals", "status", "--repo", str(repo), "--pr", "7", env=gh_env(base))
+    done = run_aigov(
+        "approvals", "status", "--repo", str(repo), "--pr", "7", env=gh_env(base), process=True
+    )
     assert done.returncode == 1, done.stderr
     assert done.stdout.splitlines()[0] == "sign-off (github, PR #7)"
     assert "      approved: miguel as risk_approver" in done.stdout

@@ -131,7 +131,7 @@ def test_the_example_plan_runs_and_the_gate_accepts_the_run(tmp_path: Path) -> N
     ages = results(run)["fairness-age"]["metrics"]
     assert [m["slice_value"] for m in ages] == ["18-24", "25-44", "45-64", "65+"]
     assert run_aigov("validate", "--repo", str(repo)).returncode == 0
-    gate = run_aigov("gate", "--repo", str(repo), "--format", "json")
+    gate = run_aigov("gate", "--repo", str(repo), "--format", "json", process=True)
     assert gate.returncode == 0, gate.stdout
     # the run counts: the same run, edited to miss the plan's bar, blocks
     failing = written.read_text().replace(f"value: {auc['value']}", "value: 0.6")

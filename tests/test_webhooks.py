@@ -91,7 +91,7 @@ def test_gate_events_arrive_signed_and_the_official_library_verifies_them(
     tmp_path: Path, receiver: Receiver
 ) -> None:
     repo = hook_repo(tmp_path, receiver.url())
-    done = run_aigov("gate", "--repo", str(repo), "--notify", env={ENV: SECRET})
+    done = run_aigov("gate", "--repo", str(repo), "--notify", env={ENV: SECRET}, process=True)
     assert done.returncode == 0, done.stderr
     [got] = receiver.at("/hook")
     [payload] = verified(SECRET, [got])
