@@ -43,6 +43,9 @@ def _validate_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     CACHE_DIR.append(tmp_path_factory.mktemp("aigov-cache"))
     # Also for the tests that build their own environment from this one (pre-commit, CI).
     os.environ["AIGOV_CACHE_DIR"] = str(CACHE_DIR[0])
+    # A test that forgets to name a private-key folder writes its keys here, not into the
+    # user's ~/.config/aigov/keys (tests never write outside the repository or tmp).
+    os.environ["AIGOV_PRIVATE_KEY_DIR"] = str(tmp_path_factory.mktemp("aigov-private-keys"))
 
 
 def ci_free_env() -> dict[str, str]:
