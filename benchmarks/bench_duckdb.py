@@ -101,8 +101,7 @@ def partials_for(glob: str) -> None:
     plan = {"name": "bench", "sha256": "0" * 64}
     for path in sorted(Path(glob).parent.glob("*.parquet")):
         cells = duck.count(str(path), COLUMNS, SLICES, precision=4)
-        text = partials.dump(cells, plan, False, 4, None)
-        path.with_suffix(".json").write_text(text, encoding="utf-8")
+        partials.write(path.with_suffix(".json"), cells, plan, False, 4, None)
 
 
 def child(name: str, glob: str, replicates: int) -> None:
