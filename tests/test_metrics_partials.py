@@ -228,3 +228,26 @@ def test_tampered_parquet_partials_are_refused(repo: Path) -> None:
         assert message in refused(repo, str(bad))
     bad.write_bytes(b"PAR1" + b"\0" * 40)
     assert "not Parquet" in refused(repo, str(bad))
+
+
+def test_cells_from_raw_values_measure_like_coded_ones(tmp_path: Path) -> None:
+    import numpy as np
+
+    from aigov_gate.measure import counted, duck
+
+    path = tmp_path / "p.parquet"
+    write_parquet(path, rows(300))
+    cols: dict[str, str | None] = {"y_true": "label", "y_pred": None, "y_score": "score"}
+    coded = duck.count(str(path), cols, ["sex", "band"])
+    raw = [
+        [labels[c] for c in codes] for labels, codes in zip(coded.labels, coded.codes, strict=True)
+    ]
+    head = (coded.pattern, coded.sha256, coded.declared, coded.columns, coded.protected)
+    again = counted.Cells.of_values(head, raw, coded.numbers, coded.counts)
+    a, b = counted.predictions(coded), counted.predictions(again)
+    assert [g.labels for g in a.groupings] == [g.labels for g in b.groupings]
+    assert all(
+        np.array_equal(x.index, y.index) for x, y in zip(a.groupings, b.groupings, strict=True)
+    )
+    assert np.array_equal(a.counts, b.counts) and np.array_equal(a.y_score, b.y_score)
+    assert a.rows == 300 and "01" in a.groupings[1].labels

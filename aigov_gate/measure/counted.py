@@ -51,6 +51,25 @@ class Cells:
     def rows(self) -> int:
         return int(self.counts.sum())
 
+    @classmethod
+    def of_values(
+        cls,
+        head: tuple[str, str, str | None, dict[str, str], list[str]],
+        groups: list[list[str | None]],
+        numbers: dict[str, Floats],
+        counts: Floats,
+    ) -> Cells:
+        """Cells from each cell's raw slice values (an engine that returns no codes).
+
+        ``head`` is (pattern, sha256, declared, columns, protected).
+        """
+        labels, index = [], []
+        for values in groups:
+            code: dict[str | None, int] = {}
+            index.append(np.fromiter((code.setdefault(v, len(code)) for v in values), np.int64))
+            labels.append(list(code))
+        return cls(*head, labels, index, numbers, counts)
+
 
 def checked(
     numbers: dict[str, Floats], regression: bool, low: Floats | None, high: Floats | None
