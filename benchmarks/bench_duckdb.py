@@ -89,11 +89,16 @@ def phase(name: str, glob: str, replicates: int) -> str:
     if name == "bootstrap":
         options = compute.Options(intervals=True, settings=Settings(replicates=replicates), jobs=2)
     if name.startswith("merge"):  # merge-json, merge-parquet: glob names the partials
+        start = time.perf_counter()
         loaded = [partials.load(p) for p in sorted(Path(glob).parent.glob(Path(glob).name))]
         plan = loaded[0].plan
         data = duck.predictions(partials.merge(loaded, plan))
+        merged = time.perf_counter() - start
         lines, _ = compute.measure(wanted(), data, options)
-        return f"{len(loaded)} partials, {len(data.y_true)} cells, {len(lines)} lines"
+        return (
+            f"{len(loaded)} partials, {len(data.y_true)} cells, {len(lines)} lines; "
+            f"load + merge {merged:.2f} s"
+        )
     data = duck.read(glob, COLUMNS, SLICES)
     lines, _ = compute.measure(wanted(), data, options)
     return f"{len(data.y_true)} cells, {len(lines)} lines"
