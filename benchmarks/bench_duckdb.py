@@ -82,6 +82,7 @@ def phase(name: str, glob: str, replicates: int) -> str:
         import duckdb
 
         con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")  # as aigov's own connection
         sql = "SELECT a, b, c, label, pred, score, count(*) AS n FROM read_parquet(?) GROUP BY ALL"
         cells = con.execute(sql, [glob]).fetchnumpy()
         return f"{len(cells['n'])} cells"

@@ -22,9 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from aigov_gate.errors import UsageError
 from aigov_gate.measure import table
-from aigov_gate.measure.counted import Cells, checked, codes, floats, predictions
+from aigov_gate.measure.cells import Floats
+from aigov_gate.measure.counted import Cells, checked, predictions
 from aigov_gate.measure.table import Predictions
 
 _MAGIC = set("*?[")
@@ -98,7 +101,9 @@ def _connect() -> Any:
             "the duckdb engine needs duckdb",
             hint="pip install 'aigov-gate[metrics]', or pass --engine numpy",
         ) from None
-    return duckdb.connect()
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # only the CLI prints
+    return con
 
 
 def _relation(con: Any, src: Source) -> Any:
@@ -149,26 +154,47 @@ def count(
     rel.create_view("predictions")
     sql = _sql(protected, types, src.parquet, wanted, precision)
     try:
-        cells = con.sql(sql).to_arrow_table()
+        labels, cells = _coded(con, sql, len(protected))
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
         raise UsageError(f"{pattern}: cannot read: {first}", hint="check the file") from None
-    if not cells.num_rows:
+    if not len(cells["n"]):
         raise UsageError(f"{pattern} has no rows", hint="nothing to measure")
-    data = {role: floats(cells[role]) for role in wanted}
+    data = {role: _floats(cells[role]) for role in wanted}
     low = high = None
     bad = 0
     if "y_score" in wanted:
-        low, high = floats(cells["low"]), floats(cells["high"])
-        bad = int(floats(cells["bad_score"]).sum())
+        low, high = _floats(cells["low"]), _floats(cells["high"])
+        bad = int(_floats(cells["bad_score"]).sum())
     if bad or not checked(data, regression, low, high):
         _explain(con, src, columns, protected, regression, max_bytes, wanted)
         raise UsageError(f"{pattern}: a value is not a number, NaN or out of range")
-    coded = [codes(cells[f"g{i}"]) for i in range(len(protected))]
-    labels, index = [c[0] for c in coded], [c[1] for c in coded]
-    counts = floats(cells["n"])
+    index = [np.asarray(cells[f"g{i}"], dtype=np.int64) for i in range(len(protected))]
+    counts = _floats(cells["n"])
     declared = _declared(con, src)
     return Cells(pattern, src.sha256, declared, wanted, protected, labels, index, data, counts)
+
+
+def _coded(con: Any, sql: str, groups: int) -> tuple[list[list[str | None]], dict[str, Any]]:
+    """The cells, each slice column as integer codes, and the labels the codes index.
+
+    DuckDB ranks each slice column's distinct values (``dense_rank``), so no Python object
+    is made per cell, and no Arrow (nor pandas) is loaded.
+    """
+    con.execute(f"CREATE TEMP TABLE cells AS {sql}")
+    labels, ranks = [], []
+    for i in range(groups):
+        order = f"ORDER BY g{i} NULLS LAST"
+        rows = con.execute(f"SELECT DISTINCT g{i} FROM cells {order}").fetchall()
+        labels.append([r[0] for r in rows])
+        ranks.append(f"dense_rank() OVER ({order}) - 1 AS g{i}")
+    rest = f"* EXCLUDE ({', '.join(f'g{i}' for i in range(groups))})" if groups else "*"
+    return labels, con.sql(f"SELECT {', '.join([*ranks, rest])} FROM cells").fetchnumpy()
+
+
+def _floats(values: Any) -> Floats:
+    """A fetched number column as float64 (a null becomes NaN, which the checks refuse)."""
+    return np.asarray(np.ma.filled(np.ma.asarray(values).astype(np.float64), np.nan))
 
 
 def _roles(
