@@ -31,6 +31,7 @@ from aigov_gate.measure.counted import Cells, checked, predictions
 from aigov_gate.measure.table import Predictions
 
 _MAGIC = set("*?[")
+_NUMERIC = {"DOUBLE", "FLOAT", "REAL", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT"}
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,7 @@ def count(
     data = {role: _floats(cells[role]) for role in wanted}
     low = high = None
     bad = 0
-    if "y_score" in wanted:
+    if "low" in cells:
         low, high = _floats(cells["low"]), _floats(cells["high"])
         bad = int(_floats(cells["bad_score"]).sum())
     if bad or not checked(data, regression, low, high):
@@ -232,11 +233,13 @@ def _sql(
         keys.append(f"g{i}")
     for role, name in wanted.items():
         value = _number(name)
-        if role == "y_score":
+        # A cell's raw score range and its count of non-numbers: needed when scores are
+        # rounded (the key hides them) or are text (CSV); else the key is the raw score.
+        if role == "y_score" and (precision is not None or types[name] not in _NUMERIC):
             select.append(f"min({value}) AS low, max({value}) AS high")
             select.append(f"count({_quote(name)}) - count({value}) AS bad_score")
-            if precision is not None:
-                value = f"round({value}, {int(precision)})"
+        if role == "y_score" and precision is not None:
+            value = f"round({value}, {int(precision)})"
         select.append(f"{value} AS {role}")
         keys.append(role)
     return f"SELECT {', '.join(select)}, count(*) AS n FROM predictions GROUP BY {', '.join(keys)}"
