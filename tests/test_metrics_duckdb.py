@@ -219,7 +219,12 @@ def test_score_precision_rounds_before_counting(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("score", "label", "message"),
-    [(1.5, 1, "outside"), (float("nan"), 1, "score is nan"), (None, 1, "empty"), (0.4, 2, "0 or 1")],
+    [
+        (1.5, 1, "outside"),
+        (float("nan"), 1, "score is nan"),
+        (None, 1, "empty"),
+        (0.4, 2, "0 or 1"),
+    ],
 )
 def test_bad_numbers_in_a_parquet_file_are_refused(
     score: float | None, label: int, message: str, tmp_path: Path

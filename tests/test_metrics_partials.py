@@ -249,5 +249,7 @@ def test_cells_from_raw_values_measure_like_coded_ones(tmp_path: Path) -> None:
     assert all(
         np.array_equal(x.index, y.index) for x, y in zip(a.groupings, b.groupings, strict=True)
     )
+    assert a.counts is not None and b.counts is not None
+    assert a.y_score is not None and b.y_score is not None
     assert np.array_equal(a.counts, b.counts) and np.array_equal(a.y_score, b.y_score)
     assert a.rows == 300 and "01" in a.groupings[1].labels
