@@ -12,8 +12,14 @@ Each phase runs in its own process, so that its wall time and peak RSS are its o
   digest) and every metric for every slice (``compute.measure``, no bootstrap);
 * ``full``: the same with scores NOT rounded (every distinct score its own cell);
 * ``bootstrap``: ``cells`` plus ``--replicates`` replicates (roc_auc and log_loss too);
-* ``merge``: one partial per shard written first (not timed), then load + merge +
-  measure.
+* ``merge-json``, ``merge-parquet``: one partial per shard written first (not timed),
+  then load + merge + measure.
+
+``--write DIR`` only writes the data (DIR/rounded, DIR/full, DIR/partials-json,
+DIR/partials-parquet), so that ``farm-bench`` can time two phases against each other::
+
+    farm-bench -- python benchmarks/bench_duckdb.py --child cells --glob 'DIR/rounded/*.parquet' \
+        --vs "python benchmarks/bench_duckdb.py --child bare --glob 'DIR/rounded/*.parquet'"
 
 Prints one line per phase with the machine's load average. Wall time on a shared machine
 varies: run it twice.
@@ -76,33 +82,52 @@ def phase(name: str, glob: str, replicates: int) -> str:
         import duckdb
 
         con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")  # as aigov's own connection
         sql = "SELECT a, b, c, label, pred, score, count(*) AS n FROM read_parquet(?) GROUP BY ALL"
         cells = con.execute(sql, [glob]).fetchnumpy()
         return f"{len(cells['n'])} cells"
     options = compute.Options(jobs=2)
     if name == "bootstrap":
         options = compute.Options(intervals=True, settings=Settings(replicates=replicates), jobs=2)
-    if name == "merge":
-        folder = Path(glob).parent
-        loaded = [partials.load(p) for p in sorted(folder.glob("*.json"))]
+    if name.startswith("merge"):  # merge-json, merge-parquet: glob names the partials
+        start = time.perf_counter()
+        loaded = [partials.load(p) for p in sorted(Path(glob).parent.glob(Path(glob).name))]
         plan = loaded[0].plan
         data = duck.predictions(partials.merge(loaded, plan))
+        merged = time.perf_counter() - start
         lines, _ = compute.measure(wanted(), data, options)
-        return f"{len(loaded)} partials, {len(data.y_true)} cells, {len(lines)} lines"
+        return (
+            f"{len(loaded)} partials, {len(data.y_true)} cells, {len(lines)} lines; "
+            f"load + merge {merged:.2f} s"
+        )
     data = duck.read(glob, COLUMNS, SLICES)
     lines, _ = compute.measure(wanted(), data, options)
     return f"{len(data.y_true)} cells, {len(lines)} lines"
 
 
 def partials_for(glob: str) -> None:
+    """One JSON and one Parquet partial per shard, in DIR/json and DIR/parquet."""
     from aigov_gate.measure import duck
     from aigov_gate.measure import partial as partials
 
     plan = {"name": "bench", "sha256": "0" * 64}
-    for path in sorted(Path(glob).parent.glob("*.parquet")):
+    folder = Path(glob).parent
+    for kind in ("json", "parquet"):
+        (folder.parent / f"partials-{kind}").mkdir(exist_ok=True)
+    for path in sorted(folder.glob("*.parquet")):
         cells = duck.count(str(path), COLUMNS, SLICES, precision=4)
-        text = partials.dump(cells, plan, False, 4, None)
-        path.with_suffix(".json").write_text(text, encoding="utf-8")
+        for kind in ("json", "parquet"):
+            out = folder.parent / f"partials-{kind}" / f"{path.stem}.{kind}"
+            partials.write(out, cells, plan, False, 4, None)
+
+
+def prepare(folder: Path, rows: int, shards: int) -> None:
+    """Data and partials to time phase by phase (``--child NAME --glob DIR/rounded/*.parquet``)."""
+    for name, digits in (("rounded", 4), ("full", None)):
+        (folder / name).mkdir(parents=True, exist_ok=True)
+        glob = write(folder / name, rows, shards, digits)
+    partials_for(str(folder / "rounded" / "*.parquet"))
+    print(f"wrote {folder}: {glob}")
 
 
 def child(name: str, glob: str, replicates: int) -> None:
@@ -135,9 +160,13 @@ def main() -> None:
     parser.add_argument("--replicates", type=int, default=1000)
     parser.add_argument("--child")
     parser.add_argument("--glob")
+    parser.add_argument("--write", metavar="DIR", help="Only write the data (for farm-bench).")
     args = parser.parse_args()
     if args.child:
         child(args.child, args.glob, args.replicates)
+        return
+    if args.write:
+        prepare(Path(args.write), args.rows, args.shards)
         return
     print(f"{args.rows:,} rows in {args.shards} Parquet shards, 3 protected attributes; ", end="")
     print(f"load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} CPUs")
@@ -157,7 +186,10 @@ def main() -> None:
             ),
         }
         partials_for(glob)
-        results[f"merge {args.shards} partials + metrics"] = run("merge", glob, args.replicates)
+        for kind in ("json", "parquet"):
+            results[f"merge {args.shards} {kind} partials + metrics"] = run(
+                f"merge-{kind}", str(rounded.parent / f"partials-{kind}" / "*"), args.replicates
+            )
     for name, r in results.items():
         print(f"{name:45s} {r['wall']:7.2f} s wall  {r['rss_mib']:7.0f} MiB peak  ({r['what']})")
     base = results["bare GROUP BY (DuckDB)"]["wall"]

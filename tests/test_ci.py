@@ -39,6 +39,8 @@ def schema_check(schema: str, path: Path) -> subprocess.CompletedProcess[str]:
         ("vendor.github-workflows", EXAMPLES / "ci/github-tests.yml"),
         ("vendor.github-workflows", EXAMPLES / "ci/github-gate.yml"),
         ("vendor.gitlab-ci", EXAMPLES / "ci/gitlab-two-jobs.yml"),
+        ("vendor.github-workflows", EXAMPLES / "ci/github-test-shards.yml"),
+        ("vendor.gitlab-ci", EXAMPLES / "ci/gitlab-test-shards.yml"),
     ],
 )
 def test_ci_files_validate_against_the_public_schemas(
@@ -362,3 +364,21 @@ def test_init_then_the_printed_next_steps_reach_a_passing_gate_with_green_hooks(
     )
     assert tried.returncode == 0, tried.stdout + tried.stderr
     assert tried.stdout.count("Passed") == 2, tried.stdout
+
+
+def test_the_shard_examples_run_every_shard_and_merge_them() -> None:
+    import yaml
+
+    hub = yaml.safe_load((EXAMPLES / "ci/github-test-shards.yml").read_text())
+    shards = hub["jobs"]["shard"]["strategy"]["matrix"]["shard"]
+    run = _steps_text(hub["jobs"]["shard"])
+    assert f'--shard \\"$SHARD/{len(shards)}\\"' in run and shards == list(range(1, 5))
+    merge = hub["jobs"]["merge"]
+    assert merge["needs"] == "shard" and "!cancelled()" in merge["if"]
+    assert "aigov test merge" in _steps_text(merge) and "secrets." not in json.dumps(hub)
+    lab = yaml.safe_load((EXAMPLES / "ci/gitlab-test-shards.yml").read_text())
+    matrix = lab["aigov-tests"]["parallel"]["matrix"][0]["SHARD"]
+    assert len(matrix) == int(lab["variables"]["SHARDS"]) and matrix == ["1", "2", "3", "4"]
+    assert '--shard "$SHARD/$SHARDS"' in " ".join(lab["aigov-tests"]["script"])
+    assert lab["aigov-tests-merged"]["needs"][0]["job"] == "aigov-tests"
+    assert "aigov test merge" in " ".join(lab["aigov-tests-merged"]["script"])

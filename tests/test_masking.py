@@ -128,6 +128,7 @@ def _commands(repo: Path, tmp: Path) -> dict[str, list[list[str]]]:
     """Each command -> the invocations run, in order (later ones may use earlier output)."""
     r = ["--repo", str(repo)]
     bundle = str(tmp / "b.tar.gz")
+    shard = str(tmp / "shard")
     data = ROOT / "tests" / "data"
     card = tmp / "card.md"
     card.write_text(
@@ -215,6 +216,10 @@ def _commands(repo: Path, tmp: Path) -> dict[str, list[list[str]]]:
             ["report", "annex-iv", "credit-scoring", *r, "--as-of", AS_OF, "--format", "html"],
         ],
         "test run": [["test", "run", *r, "--dry-run"]],
+        "test merge": [
+            ["test", "run", *r, "--shard", "1/1", "--isolation", "none", "--out", str(shard)],
+            ["test", "merge", str(shard), *r],
+        ],
         "metrics compute": [
             [
                 "metrics",

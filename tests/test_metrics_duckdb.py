@@ -215,3 +215,24 @@ def test_score_precision_rounds_before_counting(tmp_path: Path) -> None:
     assert rounded.y_score is not None
     assert set(np.round(rounded.y_score * 10, 9)) <= set(range(11))
     assert rounded.rows == full.rows
+
+
+@pytest.mark.parametrize(
+    ("score", "label", "message"),
+    [
+        (1.5, 1, "outside"),
+        (float("nan"), 1, "score is nan"),
+        (None, 1, "empty"),
+        (0.4, 2, "0 or 1"),
+    ],
+)
+def test_bad_numbers_in_a_parquet_file_are_refused(
+    score: float | None, label: int, message: str, tmp_path: Path
+) -> None:
+    # a double score column is grouped by its raw value (no range columns): still checked
+    path = tmp_path / "p.parquet"
+    scores = pa.array([0.2, score, 0.9], pa.float64())
+    pq.write_table(pa.table({"label": [0, label, 1], "score": scores}), path)
+    for precision in (None, 2):
+        with pytest.raises(UsageError, match=message):
+            duck.read(str(path), COLUMNS, [], precision=precision)

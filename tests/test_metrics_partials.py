@@ -103,7 +103,9 @@ def test_a_partial_holds_cells_and_the_bindings(repo: Path) -> None:
     assert doc["plan"]["name"] == "p" and len(doc["plan"]["sha256"]) == 64
     assert doc["predictions"]["rows"] == sum(doc["cells"]["n"]) == 600
     assert doc["protected"] == ["sex", "band"]
-    assert set(doc["cells"]["groups"][1]) == {"01", "1", "10"}
+    labels = doc["cells"]["labels"][1]
+    assert set(labels) == {"01", "1", "10"} and len(labels) == 3
+    assert {labels[c] for c in doc["cells"]["codes"][1]} == {"01", "1", "10"}
     assert all(round(s, 2) == s for s in doc["cells"]["y_score"])
 
 
@@ -163,14 +165,18 @@ def test_merge_refuses_a_shard_twice_and_tampered_partials(repo: Path) -> None:
         (lambda d: d["cells"]["y_score"].__setitem__(0, 1.5), "outside [0, 1]"),
         (lambda d: d["cells"]["n"].__setitem__(0, -1), "not a positive whole number"),
         (lambda d: d.__setitem__("version", 9), "version 9"),
-        (lambda d: d["cells"]["groups"].pop(), "one list per protected column"),
+        (lambda d: d["cells"]["labels"].pop(), "one list per protected column"),
+        (lambda d: d["cells"]["codes"][0].__setitem__(0, 7), "outside its labels"),
+        (lambda d: d["cells"]["codes"][0].__setitem__(0, True), "not a list of whole numbers"),
+        (lambda d: d["cells"]["labels"][0].__setitem__(0, 3), "lists of text or null"),
+        (lambda d: d.__setitem__("version", 1), "compute them again"),
     ]
     for change, message in changes:
         copy = json.loads(json.dumps(doc))
         change(copy)
         bad.write_text(json.dumps(copy), encoding="utf-8")
         assert message in refused(repo, str(bad))
-    bad.write_text('{"kind": "aigov-metrics-partial", "version": 1, "x": NaN}', encoding="utf-8")
+    bad.write_text('{"kind": "aigov-metrics-partial", "version": 2, "x": NaN}', encoding="utf-8")
     assert "not JSON" in refused(repo, str(bad))
     assert "over the limit" in refused(repo, str(a), "--max-bytes", "100")
 
@@ -199,3 +205,68 @@ def test_a_partial_or_the_lines_are_not_written_over_without_force(repo: Path) -
     assert aigov(repo, *args).exit_code == 0 and lines.read_text().count("\n") > 3
     assert aigov(repo, *args).exit_code == 2
     assert aigov(repo, *args, "--force").exit_code == 0
+
+
+def test_parquet_partials_merge_like_json_ones_and_mix_with_them(repo: Path) -> None:
+    whole = aigov(repo, "metrics", "compute", str(repo / "preds" / "*.parquet"), *BOOT)
+    out = [repo / f"part-{i}.parquet" for i in range(4)]
+    for i, path in enumerate(out):
+        args = ("metrics", "compute", str(repo / "preds" / f"part-{i}.parquet"))
+        assert aigov(repo, *args, "--partial", str(path)).exit_code == 0
+        assert path.read_bytes()[:4] == b"PAR1"
+    merged = aigov(repo, "metrics", "merge", *map(str, out), *BOOT)
+    assert merged.exit_code == 0, merged.output
+    assert metric_lines(merged.output) == metric_lines(whole.output)
+    mixed = [str(out[0]), str(out[1]), str(partial(repo, 2)), str(partial(repo, 3))]
+    assert metric_lines(aigov(repo, "metrics", "merge", *mixed, *BOOT).output) == metric_lines(
+        whole.output
+    )
+
+
+def test_tampered_parquet_partials_are_refused(repo: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    good = repo / "good.parquet"
+    args = ("metrics", "compute", str(repo / "preds" / "part-0.parquet"), "--partial", str(good))
+    assert aigov(repo, *args).exit_code == 0
+    table = pq.read_table(good)
+    bad = repo / "bad.parquet"
+    n = table["n"].to_pylist()
+    changes: list[tuple[Any, str]] = [
+        (table.replace_schema_metadata({}), "no 'aigov.partial' metadata"),
+        (table.drop_columns(["g0"]), "expected g0, g1"),
+        (table.drop_columns(["g1"]), "one list per protected column"),
+        (table.set_column(table.column_names.index("n"), "n", pa.array([n[0] + 1, *n[1:]])), "601"),
+        (table.set_column(0, "g0", pa.array(range(table.num_rows))), "column g0 is not text"),
+    ]
+    for changed, message in changes:
+        pq.write_table(changed, bad)
+        assert message in refused(repo, str(bad))
+    bad.write_bytes(b"PAR1" + b"\0" * 40)
+    assert "not Parquet" in refused(repo, str(bad))
+
+
+def test_cells_from_raw_values_measure_like_coded_ones(tmp_path: Path) -> None:
+    import numpy as np
+
+    from aigov_gate.measure import counted, duck
+
+    path = tmp_path / "p.parquet"
+    write_parquet(path, rows(300))
+    cols: dict[str, str | None] = {"y_true": "label", "y_pred": None, "y_score": "score"}
+    coded = duck.count(str(path), cols, ["sex", "band"])
+    raw = [
+        [labels[c] for c in codes] for labels, codes in zip(coded.labels, coded.codes, strict=True)
+    ]
+    head = (coded.pattern, coded.sha256, coded.declared, coded.columns, coded.protected)
+    again = counted.Cells.of_values(head, raw, coded.numbers, coded.counts)
+    a, b = counted.predictions(coded), counted.predictions(again)
+    assert [g.labels for g in a.groupings] == [g.labels for g in b.groupings]
+    assert all(
+        np.array_equal(x.index, y.index) for x, y in zip(a.groupings, b.groupings, strict=True)
+    )
+    assert a.counts is not None and b.counts is not None
+    assert a.y_score is not None and b.y_score is not None
+    assert np.array_equal(a.counts, b.counts) and np.array_equal(a.y_score, b.y_score)
+    assert a.rows == 300 and "01" in a.groupings[1].labels

@@ -197,7 +197,8 @@ def _run(regression: bool, **given: Any) -> _Run:
 @click.option(
     "--partial",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the cells here (JSON) for 'aigov metrics merge', instead of the lines.",
+    help="Write the cells here for 'aigov metrics merge', instead of the lines "
+    "(Parquet if it ends in .parquet, else JSON).",
 )
 @click.option(
     "--min-cell-count",
@@ -245,8 +246,7 @@ def compute_command(
 
     cells = where.count(how, score_precision)
     _bind(run.graph, run.plan.organization, run.dataset, duck.predictions(cells), whole=False)
-    text = partials.dump(cells, run.plan_id, regression, score_precision, min_cell_count)
-    partial.write_text(text, encoding="utf-8")
+    partials.write(partial, cells, run.plan_id, regression, score_precision, min_cell_count)
     say(f"{partial}: {len(cells.counts)} cells of {cells.rows} rows", err=True)
 
 

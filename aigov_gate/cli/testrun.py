@@ -18,7 +18,9 @@ from aigov_gate.cli.output import decided, say
 if TYPE_CHECKING:
     from aigov_gate.config import AigovConfig
     from aigov_gate.graph import Graph
+    from aigov_gate.references import Checked
     from aigov_gate.runner.run import Job, Outcome, Settings
+    from aigov_gate.runner.shards import Shard
 
 
 @click.group("test")
@@ -61,6 +63,11 @@ def test_group() -> None:
     "next to a secret it cannot isolate them from (docs/testing.md).",
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--shard",
+    metavar="K/N",
+    help="Run only shard K of N (a CI matrix); its TestRuns go to -o, for 'aigov test merge'.",
+)
 @repo_option
 @config_option
 def run_command(
@@ -75,6 +82,7 @@ def run_command(
     base: str | None,
     isolation: str,
     fmt: str,
+    shard: str | None,
     repo: Path | None,
     config_path: Path | None,
 ) -> None:
@@ -84,6 +92,9 @@ def run_command(
     timeout; its results come back in AIGOV_RESULT_FILE (or a JUnit, lm-eval or AI Verify
     file). One TestRun per plan and model version is written under testing.runs_dir,
     ready for 'aigov gate'.
+
+    With --shard K/N, only the K-th of every N tests runs, and the TestRuns go to -o
+    (not to the gate): 'aigov test merge' makes the run's TestRuns of all N shards.
 
     Exit codes: 0 every test ran and reported, 1 a test failed, timed out or reported
     bad results, 2 usage, 130 cancelled (Ctrl-C; the TestRun is still written).
@@ -98,6 +109,8 @@ def run_command(
     root = find_repo(repo)
     config = load_config(config_path or find_config(root))
     graph, todo = _todo(root, config, plans, model, dataset, report)
+    part = _share(shard, todo)
+    todo = todo if part is None else part[1]
     width = jobs or min(config.testing.max_concurrent, os.cpu_count() or 1)
     run_id = new_run_id()
     if dry_run:
@@ -112,7 +125,8 @@ def run_command(
     live = _Live(len(todo), time.monotonic(), sys.stdout.isatty() and not report.json, report)
     outcomes, cancelled = run_all(todo, settings, live)
     live.close()
-    _record(root, config, outcomes, cancelled, (started, datetime.now(UTC), run_id, width), report)
+    times = (started, datetime.now(UTC), run_id, width)
+    _record(root, config, outcomes, cancelled, times, (report, settings.out, part))
     report.say(f"logs: {settings.out}", logs=str(settings.out))
     report.done(all(o.ok for o in outcomes), cancelled)
 
@@ -147,21 +161,36 @@ def _todo(
     return graph, todo
 
 
+def _share(shard: str | None, todo: list[Job]) -> tuple[Shard, list[Job]] | None:
+    """With --shard K/N: the shard and its jobs."""
+    if shard is None:
+        return None
+    from aigov_gate.runner import shards
+
+    chosen = shards.parse(shard)
+    mine = shards.share(todo, chosen)
+    say(f"shard {chosen}: {len(mine)} of {len(todo)} test(s)", err=True)
+    return chosen, mine
+
+
 def _record(
     root: Path,
     config: AigovConfig,
     outcomes: list[Outcome],
     cancelled: bool,
     run: tuple[datetime, datetime, str, int],
-    report: _Report,
+    where: tuple[_Report, Path, tuple[Shard, list[Job]] | None],
 ) -> None:
-    """Write one TestRun per plan and model version."""
+    """Write one TestRun per plan and model version (a shard's: into its -o folder)."""
+    from aigov_gate import git
     from aigov_gate.cli.output import use_config
-    from aigov_gate.runner import record
+    from aigov_gate.runner import record, shards
 
     started, finished, run_id, width = run
+    report, out, part = where
     mask = use_config(config)
-    folder = record.runs_dir(root, config)
+    folder = record.runs_dir(root, config) if part is None else out
+    commit = git.describe(root)["commit"] if part is not None else None
     groups: dict[tuple[str, str, str, str], list[Outcome]] = {}
     for outcome in outcomes:
         groups.setdefault(outcome.job.group, []).append(outcome)
@@ -170,11 +199,17 @@ def _record(
         status = record.status_of(outs, cancelled)
         job = outs[0].job
         name = record.run_name(job.model, job.version, run_id)
-        parameters = {"run_id": run_id, "jobs": width}
+        parameters: dict[str, object] = {"run_id": run_id, "jobs": width}
+        if part is not None:
+            tests = [o.job.test.name for o in outs]
+            parameters["shard"] = shards.stamp(part[0], job, tests, commit)
+            name = f"{name}-shard-{part[0].index}-of-{part[0].total}"
         doc = record.document(
             name, outs, status, (started, finished), parameters, record.executor(os.environ), mask
         )
-        shown = record.write(folder, name, doc, run_id).relative_to(root.resolve()).as_posix()
+        path = record.write(folder, name, doc, run_id)
+        inside = path.is_relative_to(root.resolve())
+        shown = (path.relative_to(root.resolve()) if inside else path).as_posix()
         report.say(f"wrote {shown} ({status})")
         report.body["runs"].append({"name": name, "path": shown, "status": status})
     report.body["run_id"] = run_id
@@ -303,3 +338,56 @@ def _dry(
         from aigov_gate.cli.conventions import say_json
 
         say_json("test run", passed=True, cancelled=False, would_run=would, **report.body)
+
+
+@test_group.command("merge")
+@click.argument("shard_runs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@repo_option
+@config_option
+def merge_command(
+    shard_runs: tuple[Path, ...], repo: Path | None, config_path: Path | None
+) -> None:
+    """One TestRun per plan and model version from SHARD_RUNS ('aigov test run --shard K/N').
+
+    SHARD_RUNS are the shards' TestRun files, or their -o folders (the *.yaml in them).
+
+    Every shard must have run the same plan (digest, and this repository's plan), commit,
+    model version and dataset; no shard may be given twice; every test of the plan must be
+    in exactly one shard. The TestRuns go to testing.runs_dir, ready for 'aigov gate', and
+    name each shard's file by its SHA-256.
+
+    Exit codes: 0 every test passed, 1 a test failed or was cancelled, 2 usage.
+    """
+    from aigov_gate.cli.context import find_repo
+    from aigov_gate.config import find_config, load_config
+    from aigov_gate.errors import UsageError
+    from aigov_gate.graph import Graph
+    from aigov_gate.runner import merging, record, shards
+    from aigov_gate.validation import validate_repo
+
+    root = find_repo(repo)
+    config = load_config(config_path or find_config(root))
+    graph = Graph(validate_repo(root, config).documents)
+    plans = graph.by_kind.get("TestPlan", [])
+
+    def plan_of(org: str, name: str) -> Checked | None:
+        same = (p for p in plans if (p.model.metadata.organization or "") == org)
+        return next((p for p in same if p.model.metadata.name == name), None)
+
+    files = [f for p in shard_runs for f in (sorted(p.glob("*.yaml")) if p.is_dir() else [p])]
+    if not files:
+        raise UsageError("no shard run in the folders given", hint="pass the shards' -o folders")
+    docs = merging.merge([shards.read(p) for p in files], plan_of, record.executor(os.environ))
+    folder = record.runs_dir(root, config)
+    for doc in docs:
+        if (folder / f"{doc['metadata']['name']}.yaml").exists():
+            raise UsageError(
+                f"{folder / doc['metadata']['name']}.yaml exists: these shards were merged before",
+                hint="nothing to do; delete it to merge again",
+            )
+    for doc in docs:
+        spec = doc["spec"]
+        path = record.write(folder, doc["metadata"]["name"], doc, spec["parameters"]["run_id"])
+        shown = path.relative_to(root.resolve()) if path.is_relative_to(root.resolve()) else path
+        say(f"wrote {shown} ({spec['status']}, {len(spec['parameters']['shards'])} shard(s))")
+    decided(all(d["spec"]["status"] == "completed" for d in docs))

@@ -26,10 +26,12 @@ import numpy as np
 
 from aigov_gate.errors import UsageError
 from aigov_gate.measure import table
-from aigov_gate.measure.cells import Floats, Grouping
-from aigov_gate.measure.table import EMPTY, NULL, Predictions
+from aigov_gate.measure.cells import Floats
+from aigov_gate.measure.counted import Cells, checked, predictions
+from aigov_gate.measure.table import Predictions
 
 _MAGIC = set("*?[")
+_NUMERIC = {"DOUBLE", "FLOAT", "REAL", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT"}
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,9 @@ def _connect() -> Any:
             "the duckdb engine needs duckdb",
             hint="pip install 'aigov-gate[metrics]', or pass --engine numpy",
         ) from None
-    return duckdb.connect()
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # only the CLI prints
+    return con
 
 
 def _relation(con: Any, src: Source) -> Any:
@@ -117,28 +121,6 @@ def _relation(con: Any, src: Source) -> Any:
         raise UsageError(f"{src.pattern}: not {kind}: {first}", hint="check the file") from None
 
 
-@dataclass(frozen=True)
-class Cells:
-    """The counted cells, as DuckDB returns them: what a partial holds and merges add up.
-
-    ``groups`` are the raw slice values of each cell (text, or None for a null), one list
-    per protected column; ``numbers`` the label / class / score of each cell by role.
-    """
-
-    pattern: str
-    sha256: str
-    declared: str | None
-    columns: dict[str, str]  # role -> the file's column
-    protected: list[str]
-    groups: list[list[str | None]]
-    numbers: dict[str, Floats]
-    counts: Floats
-
-    @property
-    def rows(self) -> int:
-        return int(self.counts.sum())
-
-
 def read(
     pattern: str,
     columns: dict[str, str | None],
@@ -152,40 +134,6 @@ def read(
     ``precision`` rounds scores to that many decimals before grouping (fewer cells).
     """
     return predictions(count(pattern, columns, protected, regression, max_bytes, precision))
-
-
-def predictions(cells: Cells) -> Predictions:
-    """The cells as :class:`Predictions` whose entries are weighted by ``counts``.
-
-    Entries are put in one order (slices, then label, class, score) and equal ones are
-    added up, so the cells of one run and the concatenated cells of its shards give the
-    same entries, whatever order DuckDB's threads returned them in.
-    """
-    pairs = zip(cells.protected, cells.groups, strict=True)
-    groups = [_grouping(n, v, cells.pattern) for n, v in pairs]
-    roles = [r for r in ("y_true", "y_pred", "y_score") if r in cells.numbers]
-    columns = [g.index.astype(np.float64) for g in groups] + [cells.numbers[r] for r in roles]
-    order = np.lexsort(columns[::-1])
-    ordered = [c[order] for c in columns]
-    same = np.ones(max(len(order) - 1, 0), dtype=bool)  # entry i+1 equals entry i
-    for c in ordered:
-        same &= c[1:] == c[:-1]
-    starts = np.flatnonzero(np.concatenate([[True], ~same]))
-    counts = np.add.reduceat(cells.counts[order], starts)
-    keep = order[starts]
-    numbers = {r: cells.numbers[r][keep] for r in roles}
-    groups = [Grouping(g.key, g.labels, g.index[keep]) for g in groups]
-    return Predictions(
-        Path(cells.pattern),
-        cells.sha256,
-        cells.rows,
-        numbers["y_true"],
-        numbers.get("y_pred"),
-        numbers.get("y_score"),
-        groups,
-        cells.declared,
-        counts,
-    )
 
 
 def count(
@@ -207,20 +155,47 @@ def count(
     rel.create_view("predictions")
     sql = _sql(protected, types, src.parquet, wanted, precision)
     try:
-        cells = con.sql(sql).fetchnumpy()
+        labels, cells = _coded(con, sql, len(protected))
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
         raise UsageError(f"{pattern}: cannot read: {first}", hint="check the file") from None
-    counts = np.asarray(cells["n"], dtype=np.float64)
-    if not len(counts):
+    if not len(cells["n"]):
         raise UsageError(f"{pattern} has no rows", hint="nothing to measure")
-    data = _checked(cells, wanted, regression)
-    if data is None:
+    data = {role: _floats(cells[role]) for role in wanted}
+    low = high = None
+    bad = 0
+    if "low" in cells:
+        low, high = _floats(cells["low"]), _floats(cells["high"])
+        bad = int(_floats(cells["bad_score"]).sum())
+    if bad or not checked(data, regression, low, high):
         _explain(con, src, columns, protected, regression, max_bytes, wanted)
         raise UsageError(f"{pattern}: a value is not a number, NaN or out of range")
-    groups = [_raw(cells[f"g{i}"]) for i in range(len(protected))]
+    index = [np.asarray(cells[f"g{i}"], dtype=np.int64) for i in range(len(protected))]
+    counts = _floats(cells["n"])
     declared = _declared(con, src)
-    return Cells(pattern, src.sha256, declared, wanted, protected, groups, data, counts)
+    return Cells(pattern, src.sha256, declared, wanted, protected, labels, index, data, counts)
+
+
+def _coded(con: Any, sql: str, groups: int) -> tuple[list[list[str | None]], dict[str, Any]]:
+    """The cells, each slice column as integer codes, and the labels the codes index.
+
+    DuckDB ranks each slice column's distinct values (``dense_rank``), so no Python object
+    is made per cell, and no Arrow (nor pandas) is loaded.
+    """
+    con.execute(f"CREATE TEMP TABLE cells AS {sql}")
+    labels, ranks = [], []
+    for i in range(groups):
+        order = f"ORDER BY g{i} NULLS LAST"
+        rows = con.execute(f"SELECT DISTINCT g{i} FROM cells {order}").fetchall()
+        labels.append([r[0] for r in rows])
+        ranks.append(f"dense_rank() OVER ({order}) - 1 AS g{i}")
+    rest = f"* EXCLUDE ({', '.join(f'g{i}' for i in range(groups))})" if groups else "*"
+    return labels, con.sql(f"SELECT {', '.join([*ranks, rest])} FROM cells").fetchnumpy()
+
+
+def _floats(values: Any) -> Floats:
+    """A fetched number column as float64 (a null becomes NaN, which the checks refuse)."""
+    return np.asarray(np.ma.filled(np.ma.asarray(values).astype(np.float64), np.nan))
 
 
 def _roles(
@@ -258,40 +233,16 @@ def _sql(
         keys.append(f"g{i}")
     for role, name in wanted.items():
         value = _number(name)
-        if role == "y_score":
+        # A cell's raw score range and its count of non-numbers: needed when scores are
+        # rounded (the key hides them) or are text (CSV); else the key is the raw score.
+        if role == "y_score" and (precision is not None or types[name] not in _NUMERIC):
             select.append(f"min({value}) AS low, max({value}) AS high")
             select.append(f"count({_quote(name)}) - count({value}) AS bad_score")
-            if precision is not None:
-                value = f"round({value}, {int(precision)})"
+        if role == "y_score" and precision is not None:
+            value = f"round({value}, {int(precision)})"
         select.append(f"{value} AS {role}")
         keys.append(role)
     return f"SELECT {', '.join(select)}, count(*) AS n FROM predictions GROUP BY {', '.join(keys)}"
-
-
-def _checked(
-    cells: dict[str, Any], wanted: dict[str, str], regression: bool
-) -> dict[str, Floats] | None:
-    """The cells' number columns, or None if a row is bad (not a number, NaN, not 0/1)."""
-    out: dict[str, Floats] = {}
-    for role in wanted:
-        values = cells[role]
-        if np.ma.is_masked(values):
-            return None
-        array = np.asarray(values, dtype=np.float64)
-        if not np.isfinite(array).all():
-            return None
-        if not regression and role in ("y_true", "y_pred") and ((array != 0) & (array != 1)).any():
-            return None
-        out[role] = array
-    if "y_score" in wanted:
-        if int(np.asarray(cells["bad_score"]).sum()) or np.ma.is_masked(cells["low"]):
-            return None
-        low, high = np.asarray(cells["low"], float), np.asarray(cells["high"], float)
-        if not (np.isfinite(low).all() and np.isfinite(high).all()):
-            return None
-        if not regression and (low.min() < 0 or high.max() > 1):
-            return None
-    return out
 
 
 def _explain(
@@ -318,24 +269,6 @@ def _explain(
                 "NaN or infinity",
                 hint="fix or drop the row (labels are 0/1, scores in [0, 1])",
             )
-
-
-def _raw(values: Any) -> list[str | None]:
-    """A fetched text column as a list, None for a null."""
-    data = [str(v) for v in np.ma.getdata(values)]
-    if not np.ma.is_masked(values):
-        return list(data)
-    mask = np.ma.getmaskarray(values)
-    return [None if m else v for v, m in zip(data, mask, strict=True)]
-
-
-def _grouping(key: str, raw: list[str | None], source: str) -> Grouping:
-    """A slice column's cells: labels sorted by their text (as :func:`table.read`)."""
-    distinct = sorted(set(raw), key=lambda v: (v is None, v or ""))
-    code = {v: i for i, v in enumerate(distinct)}
-    index = np.fromiter((code[v] for v in raw), np.int64, len(raw))
-    labels = tuple(NULL if v is None else (v or EMPTY) for v in distinct)
-    return table.exact(Grouping(key, labels, index), source)
 
 
 def _declared(con: Any, src: Source) -> str | None:

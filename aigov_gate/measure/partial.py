@@ -1,33 +1,37 @@
-"""Partial statistics: the cells of some rows, written as JSON, merged exactly.
+"""Partial statistics: the cells of some rows, written as JSON or Parquet, merged exactly.
 
-``aigov metrics compute ... --partial OUT`` writes :func:`dump` of the cells of its rows
-(no metric lines). ``aigov metrics merge`` reads several with :func:`load`, checks that
-they are of the same plan and were counted the same way (:func:`merge`), and adds their
-cells up. Counts add exactly, and the merged cells are built into :class:`Predictions` by
-the code one run uses (:func:`duck.predictions`), so the lines, and the intervals for a
-seed, are the ones a single run over all the rows prints.
+``aigov metrics compute ... --partial OUT`` writes the cells of its rows (no metric lines):
+Parquet when OUT ends in ``.parquet``, else JSON. ``aigov metrics merge`` reads several
+with :func:`load`, checks that they are of the same plan and were counted the same way
+(:func:`merge`), and adds their cells up. Counts add exactly, and the merged cells are
+built into :class:`Predictions` by the code one run uses (:func:`counted.predictions`),
+so the lines, and the intervals for a seed, are the ones a single run over all the rows
+prints.
 
-A partial is JSON of this shape (``version`` 1)::
+Both formats hold one *header* (``version`` 2)::
 
-    {"kind": "aigov-metrics-partial", "version": 1,
+    {"kind": "aigov-metrics-partial", "version": 2,
      "plan": {"name": "p", "sha256": "..."},
      "predictions": {"path": "part-0.parquet", "sha256": "...", "rows": 500},
      "dataset_digest": null, "columns": {"y_true": "label", "y_score": "score"},
      "protected": ["sex"], "regression": false, "score_precision": 4,
-     "min_cell_count": null,
-     "cells": {"groups": [["female", "male", ...]], "y_true": [...], "y_score": [...],
-               "n": [...]}}
+     "min_cell_count": null}
 
-The project's guarded JSON reader (:mod:`aigov_gate.loading.safe_json`) reads it, with a
-size limit (``--max-bytes``, default 1 GiB), its depth bounded, NaN and infinity refused;
-then every field is checked for its type.
+JSON adds ``"cells": {"labels": [["female", "male"]], "codes": [[0, 1, ...]],
+"y_true": [...], "y_score": [...], "n": [...]}``: per protected column its distinct values
+(text or null) and each cell's index into them. Parquet keeps the header as JSON in the
+file's key-value metadata (``aigov.partial``) and one row per cell: ``g0``, ``g1``, ... (the
+slice values as text), then ``y_true`` / ``y_pred`` / ``y_score`` and ``n``.
+
+A partial is read within a size limit (``--max-bytes``, default 1 GiB); JSON goes through
+the project's guarded reader (:mod:`aigov_gate.loading.safe_json`); every field is then
+checked (types, codes in range, counts adding up, labels 0/1, scores in [0, 1]).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,10 +39,11 @@ from typing import Any
 import numpy as np
 
 from aigov_gate.errors import UsageError
-from aigov_gate.measure.duck import Cells, combined
+from aigov_gate.measure.counted import ROLES, Cells, checked, concatenate
+from aigov_gate.measure.duck import combined
+from aigov_gate.measure.partial_io import bad, header_of, parquet, write_parquet
 
-KIND, VERSION = "aigov-metrics-partial", 1
-ROLES = ("y_true", "y_pred", "y_score")
+KIND, VERSION = "aigov-metrics-partial", 2
 DEFAULT_MAX_BYTES = 1 << 30
 
 
@@ -47,6 +52,7 @@ class Partial:
     """One partial, read and checked; ``how`` is what every merged partial must share."""
 
     path: Path
+    sha256: str  # of the partial file itself
     plan: dict[str, str]
     cells: Cells
     regression: bool
@@ -85,21 +91,14 @@ def refuse_small(cells: Cells, min_count: int | None) -> None:
         )
 
 
-def dump(
+def header(
     cells: Cells,
     plan: dict[str, str],
     regression: bool,
     precision: int | None,
     min_count: int | None,
-) -> str:
-    """The partial's JSON text."""
-    refuse_small(cells, min_count)
-    body: dict[str, object] = {
-        "groups": cells.groups,
-        **{role: values.tolist() for role, values in cells.numbers.items()},
-        "n": [int(n) for n in cells.counts],
-    }
-    document = {
+) -> dict[str, object]:
+    return {
         "kind": KIND,
         "version": VERSION,
         "plan": plan,
@@ -114,22 +113,106 @@ def dump(
         "regression": regression,
         "score_precision": precision,
         "min_cell_count": min_count,
-        "cells": body,
     }
-    return json.dumps(document, separators=(",", ":")) + "\n"
 
 
-def _bad(path: Path, what: str) -> UsageError:
-    return UsageError(
-        f"{path}: not an aigov metrics partial: {what}",
-        hint="pass files written by 'aigov metrics compute --partial'",
+def write(
+    out: Path,
+    cells: Cells,
+    plan: dict[str, str],
+    regression: bool,
+    precision: int | None,
+    min_count: int | None,
+) -> None:
+    """Write the partial: Parquet if ``out`` ends in .parquet (or .pq), else JSON."""
+    refuse_small(cells, min_count)
+    head = header(cells, plan, regression, precision, min_count)
+    if parquet(out):
+        write_parquet(out, head, cells)
+        return
+    body: dict[str, object] = {
+        "labels": cells.labels,
+        "codes": [c.tolist() for c in cells.codes],
+        **{role: values.tolist() for role, values in cells.numbers.items()},
+        "n": [int(n) for n in cells.counts],
+    }
+    out.write_text(json.dumps({**head, "cells": body}, separators=(",", ":")) + "\n", "utf-8")
+
+
+def load(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Partial:
+    """One partial (JSON or Parquet, told by its first bytes), every field checked."""
+    doc, labels, codes, numbers, counts = header_of(path, _is_parquet(path, max_bytes), max_bytes)
+    if doc.get("kind") != KIND:
+        raise bad(path, f"'kind' is not {KIND}")
+    if doc.get("version") != VERSION:
+        hint = " (version 1 partials: compute them again)" if doc.get("version") == 1 else ""
+        raise bad(path, f"version {doc.get('version')!r}; this aigov reads {VERSION}{hint}")
+    plan = _strings(_field(doc, "plan", dict, path), ("name", "sha256"), path)
+    seen = _strings(_field(doc, "predictions", dict, path), ("path", "sha256"), path)
+    columns = _field(doc, "columns", dict, path)
+    if not all(k in ROLES and isinstance(v, str) for k, v in columns.items()):
+        raise bad(path, "'columns' maps y_true/y_pred/y_score to column names")
+    if "y_true" not in columns:
+        raise bad(path, "no y_true")
+    protected = _field(doc, "protected", list, path)
+    if not all(isinstance(p, str) for p in protected):
+        raise bad(path, "'protected' is not a list of column names")
+    declared = doc.get("dataset_digest")
+    if declared is not None and not isinstance(declared, str):
+        raise bad(path, "'dataset_digest' is not text")
+    regression = _field(doc, "regression", bool, path)
+    _check_cells(path, (labels, codes, numbers, counts), columns, protected, regression)
+    rows = _field(doc, "predictions", dict, path).get("rows")
+    if rows != int(counts.sum()):
+        raise bad(path, f"its cells hold {int(counts.sum())} rows, it says {rows}")
+    found = Cells(
+        str(path),
+        seen["sha256"],
+        declared,
+        columns,
+        protected,
+        labels,
+        codes,
+        numbers,
+        counts.astype(np.float64),
+    )
+    precision = _optional_int(doc, "score_precision", path)
+    return Partial(
+        path,
+        _digest(path),
+        plan,
+        found,
+        regression,
+        precision,
+        _optional_int(doc, "min_cell_count", path),
     )
 
 
-def _field(doc: dict[str, Any], key: str, kind: type | tuple[type, ...], path: Path) -> Any:
+def _is_parquet(path: Path, max_bytes: int) -> bool:
+    """Whether the partial at ``path`` is Parquet (its first bytes), once its size is checked."""
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file", hint="pass the partials to merge")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise UsageError(
+            f"{path}: {size} bytes, over the limit of {max_bytes}", hint="raise it with --max-bytes"
+        )
+    with path.open("rb") as f:
+        return f.read(4) == b"PAR1"
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _field(doc: dict[str, Any], key: str, kind: type, path: Path) -> Any:
     value = doc.get(key)
     if not isinstance(value, kind) or isinstance(value, bool) is not (kind is bool):
-        raise _bad(path, f"'{key}' is missing or not a {getattr(kind, '__name__', kind)}")
+        raise bad(path, f"'{key}' is missing or not a {kind.__name__}")
     return value
 
 
@@ -138,97 +221,55 @@ def _optional_int(doc: dict[str, Any], key: str, path: Path) -> int | None:
     if value is None:
         return None
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise _bad(path, f"'{key}' is not a count")
+        raise bad(path, f"'{key}' is not a count")
     return value
-
-
-def load(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Partial:
-    """One partial, every field checked (a clear error for anything else)."""
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file", hint="pass the partials to merge")
-    from aigov_gate.loading.safe_json import JsonError, JsonLimits, load_file
-
-    try:
-        doc = load_file(path, JsonLimits(max_bytes=max_bytes), expect=dict, constants=False)
-    except JsonError as exc:
-        if exc.line:
-            raise _bad(path, f"not JSON: {exc.at(str(path))}") from None
-        hint = "raise it with --max-bytes" if "over the limit" in exc.message else ""
-        raise UsageError(f"{path}: {exc.message}", hint=hint) from None
-    if not isinstance(doc, dict) or doc.get("kind") != KIND:
-        raise _bad(path, f"'kind' is not {KIND}")
-    if doc.get("version") != VERSION:
-        raise _bad(path, f"version {doc.get('version')!r}; this aigov reads {VERSION}")
-    plan = _strings(_field(doc, "plan", dict, path), ("name", "sha256"), path)
-    seen = _field(doc, "predictions", dict, path)
-    columns = _field(doc, "columns", dict, path)
-    if not all(k in ROLES and isinstance(v, str) for k, v in columns.items()):
-        raise _bad(path, "'columns' maps y_true/y_pred/y_score to column names")
-    protected = _field(doc, "protected", list, path)
-    if not all(isinstance(p, str) for p in protected):
-        raise _bad(path, "'protected' is not a list of column names")
-    declared = doc.get("dataset_digest")
-    if declared is not None and not isinstance(declared, str):
-        raise _bad(path, "'dataset_digest' is not text")
-    cells = _cells(_field(doc, "cells", dict, path), columns, protected, path)
-    digest = _strings(seen, ("path", "sha256"), path)["sha256"]
-    if seen.get("rows") != int(cells[2].sum()):
-        raise _bad(path, f"its cells hold {int(cells[2].sum())} rows, it says {seen.get('rows')}")
-    groups, numbers, counts = cells
-    found = Cells(str(path), digest, declared, columns, protected, groups, numbers, counts)
-    regression = _field(doc, "regression", bool, path)
-    if not regression:
-        _classes(numbers, path)
-    precision = _optional_int(doc, "score_precision", path)
-    return Partial(
-        path, plan, found, regression, precision, _optional_int(doc, "min_cell_count", path)
-    )
-
-
-def _classes(numbers: dict[str, Any], path: Path) -> None:
-    for role in ("y_true", "y_pred"):
-        if role in numbers and ((numbers[role] != 0) & (numbers[role] != 1)).any():
-            raise _bad(path, f"a value of '{role}' is not 0 or 1")
-    score = numbers.get("y_score")
-    if score is not None and ((score < 0) | (score > 1)).any():
-        raise _bad(path, "a score is outside [0, 1]")
-    if "y_true" not in numbers:
-        raise _bad(path, "no y_true")
 
 
 def _strings(value: dict[str, Any], keys: tuple[str, ...], path: Path) -> dict[str, str]:
     if not all(isinstance(value.get(k), str) for k in keys):
-        raise _bad(path, f"needs text {', '.join(keys)}")
+        raise bad(path, f"needs text {', '.join(keys)}")
     return {k: str(value[k]) for k in keys}
 
 
-def _cells(
-    body: dict[str, Any], columns: dict[str, str], protected: list[str], path: Path
-) -> tuple[list[list[str | None]], dict[str, Any], Any]:
-    counts = body.get("n")
-    if not isinstance(counts, list) or not counts:
-        raise _bad(path, "no cells")
+def _check_cells(
+    path: Path,
+    cells: tuple[list[list[str | None]], list[Any], dict[str, Any], Any],
+    columns: dict[str, str],
+    protected: list[str],
+    regression: bool,
+) -> None:
+    """Refuse cells that do not fit the header, or hold what no engine would count."""
+    labels, codes, numbers, counts = cells
     size = len(counts)
-    if not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in counts):
-        raise _bad(path, "a cell count is not a positive whole number")
-    groups = body.get("groups")
-    if not isinstance(groups, list) or len(groups) != len(protected):
-        raise _bad(path, "'groups' needs one list per protected column")
-    for values in groups:
-        if not isinstance(values, list) or len(values) != size:
-            raise _bad(path, f"a group list does not have {size} values")
-        if not all(v is None or isinstance(v, str) for v in values):
-            raise _bad(path, "a group value is not text or null")
-    numbers = {}
-    for role in columns:
-        values = body.get(role)
-        if not isinstance(values, list) or len(values) != size:
-            raise _bad(path, f"'{role}' does not have {size} values")
-        ok = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
-        if not ok or not all(math.isfinite(v) for v in values):
-            raise _bad(path, f"a value of '{role}' is not a finite number")
-        numbers[role] = np.asarray(values, dtype=np.float64)
-    return groups, numbers, np.asarray(counts, dtype=np.float64)
+    if not size:
+        raise bad(path, "no cells")
+    if not (counts > 0).all():
+        raise bad(path, "a cell count is not a positive whole number")
+    if len(labels) != len(protected) or len(codes) != len(protected):
+        raise bad(path, "'labels' and 'codes' need one list per protected column")
+    for values, index in zip(labels, codes, strict=True):
+        if len(index) != size:
+            raise bad(path, f"a code list does not have {size} values")
+        if len(index) and (index.min() < 0 or index.max() >= len(values)):
+            raise bad(path, "a slice code is outside its labels")
+    _check_numbers(path, numbers, columns, size, regression)
+
+
+def _check_numbers(
+    path: Path, numbers: dict[str, Any], columns: dict[str, str], size: int, regression: bool
+) -> None:
+    if set(numbers) != set(columns):
+        raise bad(path, f"its cells have {sorted(numbers)}, its columns {sorted(columns)}")
+    for role, values in numbers.items():
+        if len(values) != size or not np.isfinite(values).all():
+            raise bad(path, f"'{role}' is not {size} finite numbers")
+    if regression:
+        return
+    for role in ("y_true", "y_pred"):
+        if role in numbers and ((numbers[role] != 0) & (numbers[role] != 1)).any():
+            raise bad(path, f"a value of '{role}' is not 0 or 1")
+    if not checked(numbers, regression, None, None):
+        raise bad(path, "a score is outside [0, 1]")
 
 
 def merge(partials: list[Partial], plan: dict[str, str]) -> Cells:
@@ -262,17 +303,8 @@ def merge(partials: list[Partial], plan: dict[str, str]) -> Cells:
             + ", ".join(sorted(str(d) for d in declared)),
             hint="merge the partials of one dataset",
         )
-    roles, protected = first.cells.columns, first.cells.protected
-    return Cells(
-        f"merge of {len(partials)} partials",
-        combined(digests),
-        declared.pop(),
-        roles,
-        protected,
-        [[v for p in partials for v in p.cells.groups[i]] for i in range(len(protected))],
-        {r: np.concatenate([p.cells.numbers[r] for p in partials]) for r in roles},
-        np.concatenate([p.cells.counts for p in partials]),
-    )
+    name = f"merge of {len(partials)} partials"
+    return concatenate([p.cells for p in partials], name, combined(digests), declared.pop())
 
 
-__all__ = ["Partial", "dump", "load", "merge", "plan_digest", "refuse_small"]
+__all__ = ["Partial", "header", "load", "merge", "plan_digest", "refuse_small", "write"]

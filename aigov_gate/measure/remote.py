@@ -24,7 +24,7 @@ import numpy as np
 
 from aigov_gate.errors import UsageError
 from aigov_gate.measure.cells import Floats
-from aigov_gate.measure.duck import Cells
+from aigov_gate.measure.counted import Cells, codes
 
 ROLES = ("y_true", "y_pred", "y_score")
 _SPLIT = 134217729.0  # 2**27 + 1: Dekker's split of a double into two 26-bit halves
@@ -109,10 +109,12 @@ def cells(
             f"{source}: {wrong}",
             hint="fix or drop those rows (labels are 0/1, scores in [0, 1])",
         )
-    groups = [[_text(v) for v in found[f"g{i}"].to_pylist()] for i in range(len(protected))]
+    coded = [codes(found[f"g{i}"]) for i in range(len(protected))]
+    labels = [[_text(v) for v in values] for values, _ in coded]
     numbers = {role: numbers_of(role, found[role]) for role in wanted}
     counts = numbers_of("n", found["n"])
-    return Cells(source, sha256, declared, wanted, protected, groups, numbers, counts)
+    index = [c for _, c in coded]
+    return Cells(source, sha256, declared, wanted, protected, labels, index, numbers, counts)
 
 
 def _text(value: object) -> str | None:
