@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from aigov_gate.cli.output import decided, say
 if TYPE_CHECKING:
     from aigov_gate.config import AigovConfig
     from aigov_gate.graph import Graph
+    from aigov_gate.runner.attest import Written
     from aigov_gate.runner.run import Job, Outcome, Settings
 
 
@@ -60,6 +62,14 @@ def test_group() -> None:
     help="Where commands run: their own user+PID namespace (Linux); auto refuses to run "
     "next to a secret it cannot isolate them from (docs/testing.md).",
 )
+@click.option(
+    "--attest",
+    type=click.Choice(["auto", "require", "off"]),
+    default="auto",
+    show_default=True,
+    help="Sign each run written with the keyring's executor key, once the commands ended "
+    "(<run>.attestation.json); auto: when the keyring has one; require: exit 2 without one.",
+)
 @repo_option
 @config_option
 @click.pass_context
@@ -74,6 +84,7 @@ def run_command(
     dry_run: bool,
     base: str | None,
     isolation: str,
+    attest: str,
     repo: Path | None,
     config_path: Path | None,
 ) -> None:
@@ -82,7 +93,7 @@ def run_command(
     Each test's command runs in its own process group, at most --jobs at once, with a
     timeout; its results come back in AIGOV_RESULT_FILE (or a JUnit, lm-eval or AI Verify
     file). One TestRun per plan and model version is written under testing.runs_dir,
-    ready for 'aigov gate'.
+    ready for 'aigov gate', and attested with the executor key (docs/testing.md).
 
     Exit codes: 0 every test ran and reported, 1 a test failed, timed out or reported
     bad results, 2 usage, 130 cancelled (Ctrl-C; the TestRun is still written).
@@ -91,7 +102,7 @@ def run_command(
     from aigov_gate.cli.output import use_config
     from aigov_gate.config import find_config, load_config
     from aigov_gate.graph import Graph
-    from aigov_gate.runner import record, select
+    from aigov_gate.runner import select
     from aigov_gate.runner.run import new_run_id, plans_of, run_all
     from aigov_gate.validation import validate_repo
 
@@ -115,6 +126,7 @@ def run_command(
     if not todo:
         say("nothing to run: no test with a 'command' applies (docs/testing.md)")
         decided(True)
+    signing = _attesting(root, config, todo, attest)
     where = (out or root / ".aigov" / "test-runs" / run_id).absolute()
     settings = _settings(root, config, graph, (where, width, timeout, run_id), base, isolation)
     started = datetime.now(UTC)
@@ -123,10 +135,33 @@ def run_command(
     outcomes, cancelled = run_all(todo, settings, live)
     finished = datetime.now(UTC)
     live.close()
+    written = _write_runs(
+        root, config, outcomes, cancelled, (started, finished, run_id, width), mask
+    )
+    if signing:
+        _attest(root, config, written, finished)
+    say(f"logs: {settings.out}")
+    decided(all(o.ok for o in outcomes), cancelled=cancelled)
+
+
+def _write_runs(
+    root: Path,
+    config: AigovConfig,
+    outcomes: list[Outcome],
+    cancelled: bool,
+    run: tuple[datetime, datetime, str, int],
+    mask: Callable[[str], str],
+) -> list[Written]:
+    """One TestRun per plan and model version, each never over an existing file."""
+    from aigov_gate.runner import record
+    from aigov_gate.runner.attest import Written
+
+    started, finished, run_id, width = run
     folder = record.runs_dir(root, config)
     groups: dict[tuple[str, str, str, str], list[Outcome]] = {}
     for outcome in outcomes:
         groups.setdefault(outcome.job.group, []).append(outcome)
+    written = []
     for outs in groups.values():
         status = record.status_of(outs, cancelled)
         job = outs[0].job
@@ -137,8 +172,46 @@ def run_command(
         )
         path = record.write(folder, name, doc, run_id)
         say(f"wrote {path.relative_to(root.resolve())} ({status})")
-    say(f"logs: {settings.out}")
-    decided(all(o.ok for o in outcomes), cancelled=cancelled)
+        written.append(Written(path, doc, outs))
+    return written
+
+
+def _attesting(root: Path, config: AigovConfig, todo: list[Job], mode: str) -> bool:
+    """Whether the runs will be attested: checked before anything runs, the key not read."""
+    from aigov_gate.errors import UsageError
+    from aigov_gate.runner.attest import not_ready
+
+    if mode == "off":
+        return False
+    organizations = sorted({job.organization for job in todo})
+    reasons = [why for org in organizations if (why := not_ready(root, config, org))]
+    if not reasons:
+        return True
+    if mode == "require":
+        raise UsageError(
+            f"--attest require: {'; '.join(reasons)}",
+            hint="create a key with 'aigov keys generate --purpose executor', or give the "
+            "job its private half (AIGOV_EXECUTOR_KEY; docs/ci.md)",
+        )
+    say(
+        f"note: the runs will not be attested: {'; '.join(reasons)}; the gate counts them "
+        "as claimed (docs/testing.md)",
+        err=True,
+    )
+    return False
+
+
+def _attest(root: Path, config: AigovConfig, written: list[Written], now: datetime) -> None:
+    """Sign each run written; the executor key is read only now, the commands have ended."""
+    from aigov_gate.runner.attest import attest, signer, statement
+
+    signers = {}
+    for item in written:
+        org = item.outcomes[0].job.organization
+        if org not in signers:
+            signers[org] = signer(root, config, org)
+        path = attest(item, statement(root, item, os.environ, now), signers[org])
+        say(f"attested {path.relative_to(root.resolve())}")
 
 
 def _settings(

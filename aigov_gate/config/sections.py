@@ -7,6 +7,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field, field_validator, model_validator
 
+from aigov_gate.config.signoff import AttestationConfig
 from aigov_gate.documents.assets import ArtifactType
 from aigov_gate.documents.base import Day, Name, RiskTier, Strict
 from aigov_gate.loading.safe_yaml import (
@@ -232,6 +233,10 @@ class KeysConfig(Strict):
     )
     signer: KeySource = Field(default_factory=KeySource)
     encryption: KeySource = Field(default_factory=KeySource)
+    executor: KeySource = Field(
+        default_factory=KeySource,
+        description="The key that attests the runs 'aigov test run' makes (docs/testing.md).",
+    )
 
 
 def _days(years: int) -> int:
@@ -321,6 +326,7 @@ class TestingConfig(Strict):
         description="Where TestRuns are written, relative to the repo (default: the first of "
         "'paths', then runs/).",
     )
+    attestation: AttestationConfig = Field(default_factory=AttestationConfig)
 
 
 class ModelSigningConfig(Strict):

@@ -136,6 +136,12 @@ class TestSpecItem(Strict):
         "AIGOV_OUTPUT_DIR).",
     )
     retries: int = Field(default=0, ge=0, le=10, description="Runs again after a failure.")
+    evaluation_code: list[Text] = Field(
+        default_factory=list,
+        description="Files and folders (relative to the repo) of the code that computes the "
+        "results: their digests are attested, and a run whose code is not the base's needs "
+        "sign-off (test.harness-changed).",
+    )
 
 
 class PlanScope(Strict):
@@ -255,6 +261,11 @@ class TestRunSpec(Strict):
     finished_at: Instant | None = None
     executor: str | None = Field(default=None, description="CI job URL or system that ran it.")
     results: list[TestResult] = Field(default_factory=list)
+    approvals: list[Approval] = Field(
+        default_factory=list,
+        description="Signed approvals of the run's digest ('aigov approvals sign RUN'): a run "
+        "without a valid attestation counts as approved with them (docs/testing.md).",
+    )
 
     @model_validator(mode="after")
     def _times(self) -> TestRunSpec:

@@ -111,6 +111,7 @@ class Models:
             "deploy.production-not-approved",
         }
         taken |= {*ModelBytes().rules, *TimestampedBar().rules}  # issue 41's checks
+        taken |= set(Attestations().rules)
         built_in = tuple(r.id for r in BUILTIN if r.id.startswith(family) and r.id not in taken)
         return (*built_in, "policy.eval-error", "gate.model-unchecked")
 
@@ -246,6 +247,19 @@ class TimestampedBar:
         return bar.check(run.models.contexts, roots, authority.files, authority.signers)
 
 
+@dataclass(frozen=True, slots=True)
+class Attestations:
+    """The run each model is judged on: attested, approved or claimed, and its harness."""
+
+    name: str = "attestations"
+    rules: tuple[str, ...] = ("test.unattested", "test.harness-changed")
+
+    def evaluate(self, run: Run) -> Sequence[Finding]:
+        from aigov_gate.gate.attested import findings
+
+        return findings(run)
+
+
 #: The built-in checks, in the order their findings are listed (before sorting).
 CHECKS: tuple[Check, ...] = (
     Validation(),
@@ -255,6 +269,7 @@ CHECKS: tuple[Check, ...] = (
     Models(),
     ModelBytes(),
     TimestampedBar(),
+    Attestations(),
     OtherDocuments(),
     Coverage(),
     SignOff(),
