@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aigov_gate.documents.base import RiskTier
-from aigov_gate.documents.testing import TestPlan, TestRun
+from aigov_gate.documents.testing import TestRun
 from aigov_gate.references import Checked
 from aigov_gate.result import Finding, Severity
 
@@ -275,6 +275,8 @@ def classify(run: Run, doc: Checked[TestRun], keys: ExecutorKeys) -> Provenance:
 
 def findings(run: Run) -> list[Finding]:
     """``test.unattested`` and ``test.harness-changed`` for the runs the models are judged on."""
+    from aigov_gate.gate.harness import harness_changed
+
     situation = run.situation
     enforce = (run.with_base and situation.stage == "merge") or situation.production_deploy
     out: list[Finding] = []
@@ -293,7 +295,7 @@ def findings(run: Run) -> list[Finding]:
             and run.with_base
             and (doc.organization, doc.raw.name) not in base_runs
         ):
-            out.extend(_harness(run, ctx, doc, found))
+            out.extend(harness_changed(run, ctx, doc, found))
     return out
 
 
@@ -329,79 +331,6 @@ def _unattested(
     )
     rule = f"testing.attestation.claimed for {tier}: block (the config in force)"
     return replace(finding, details=(rule, *found.why))
-
-
-def _harness(
-    run: Run, ctx: ModelContext, doc: Checked[TestRun], found: Provenance
-) -> list[Finding]:
-    changed = _code_changes(run, doc, found) + _command_changes(run, doc, found)
-    if not changed:
-        return []
-    finding = ctx.finding(
-        "test.harness-changed",
-        Severity.HIGH,
-        f"{doc.raw.name}'s numbers came from evaluation code the change wrote",
-        ("metadata", "name"),
-        "land the evaluation code change on its own first, then run the tests; or have a risk "
-        "approver sign the run off ('aigov approvals sign RUN')",
-        doc,
-    )
-    return [replace(finding, details=tuple(changed))]
-
-
-def _code_changes(run: Run, doc: Checked[TestRun], found: Provenance) -> list[str]:
-    """Declared evaluation code that is not the base's, as it ran or as the change has it."""
-    from aigov_gate.gate.harness import MISSING, at_base, in_tree
-
-    assert run.before.ref is not None
-    changed = []
-    for test, paths in sorted(_declared(run, doc).items()):
-        attested = found.code.get(test, {})
-        base = at_base(run.before.ref, sorted(paths))
-        now = in_tree(run.root, sorted(paths))
-        for path in sorted(paths):
-            was = base[path]
-            if attested.get(path) != was:
-                got = attested.get(path, "not attested")
-                changed.append(f"{test}: {path}: ran with {got[:12]}, the base has {was[:12]}")
-            elif now[path] != was:
-                shown = "deleted" if now[path] == MISSING else now[path][:12]
-                changed.append(f"{test}: {path}: the change holds {shown}, the base has {was[:12]}")
-    return changed
-
-
-def _command_changes(run: Run, doc: Checked[TestRun], found: Provenance) -> list[str]:
-    """Tests that ran another command than the base's plan has for them."""
-    changed = []
-    for plan in _plans(run.before.documents, doc):
-        for test in plan.spec.tests:
-            ran = found.commands.get(test.name)
-            if ran is not None and test.command is not None and ran != list(test.command):
-                shown, base = " ".join(ran), " ".join(test.command)
-                changed.append(f"{test.name}: ran `{shown}`, the base's plan runs `{base}`")
-    return changed
-
-
-def _plans(documents: list[Checked], doc: Checked[TestRun]) -> list[TestPlan]:
-    """The TestPlans among ``documents`` named by the run, in its organization."""
-    name, org = doc.model.spec.test_plan, doc.organization
-    return [
-        p.model
-        for p in documents
-        if isinstance(p.model, TestPlan) and p.organization == org and p.model.metadata.name == name
-    ]
-
-
-def _declared(run: Run, doc: Checked[TestRun]) -> dict[str, set[str]]:
-    """``test -> evaluation_code paths`` of the run's plan: the base's declaration and the
-    change's (a path the change drops from the plan still counts)."""
-    out: dict[str, set[str]] = {}
-    documents = [*run.before.documents, *run.graph.by_kind.get("TestPlan", [])]
-    for plan in _plans(documents, doc):
-        for test in plan.spec.tests:
-            out.setdefault(test.name, set()).update(test.evaluation_code)
-    ran = {r.test_name for r in doc.model.spec.results}
-    return {k: v for k, v in out.items() if v and k in ran}
 
 
 __all__ = [
