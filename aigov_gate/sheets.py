@@ -91,6 +91,8 @@ class JudgedOn:
     run: str = ""
     run_status: str = ""
     run_finished: str = ""
+    #: attested, approved or claimed (docs/testing.md); '' when not classified.
+    run_class: str = ""
     run_where: Place = field(default_factory=lambda: Place(""))
     assessment: str = ""
     approval_status: str = ""
@@ -101,7 +103,8 @@ class JudgedOn:
     def lines(self) -> list[tuple[str, str]]:
         """``(label, text)`` pairs, in the order every report prints them."""
         run = f"TestRun/{self.run} ({self.run_status}"
-        run += f", finished {self.run_finished})" if self.run_finished else ")"
+        run += f", finished {self.run_finished}" if self.run_finished else ""
+        run += f", {self.run_class})" if self.run_class else ")"
         risk = f"RiskAssessment/{self.assessment} ({self.approval_status}"
         risk += f", sha256:{self.assessment_digest[:12]})" if self.assessment_digest else ")"
         return [

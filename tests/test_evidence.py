@@ -66,6 +66,7 @@ class Sealed:
 def _example_repo(tmp: Path, config_extra: str = "") -> Sealed:
     repo = tmp / "repo"
     shutil.copytree(EXAMPLES / "credit-scoring", repo)
+    shutil.rmtree(repo / ".aigov/keys")  # the demo executor key (issue 34): keys made here
     if config_extra:
         with (repo / ".aigov.yaml").open("a") as fh:
             fh.write(config_extra)
@@ -100,6 +101,7 @@ def sealed(tmp_path_factory: pytest.TempPathFactory) -> Sealed:
 def _keyed_repo(tmp: Path, monkeypatch: pytest.MonkeyPatch, moment: datetime) -> Sealed:
     repo = tmp / "repo"
     shutil.copytree(EXAMPLES / "credit-scoring", repo)
+    shutil.rmtree(repo / ".aigov/keys")  # the demo executor key (issue 34): keys made here
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "governance")
@@ -598,6 +600,7 @@ def test_private_key_readable_by_others_is_refused(tmp_path: Path) -> None:
 def test_passphrase_protected_key_and_ed25519(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     shutil.copytree(EXAMPLES / "credit-scoring", repo)
+    shutil.rmtree(repo / ".aigov/keys")  # the demo executor key (issue 34): keys made here
     with (repo / ".aigov.yaml").open("a") as fh:
         fh.write("keys:\n  algorithm: ed25519\n")
     git(repo, "init", "-q")
@@ -866,6 +869,7 @@ def test_evidence_build_records_a_blocked_decision(sealed: Sealed, tmp_path: Pat
 def test_no_keyring_is_a_clear_error(tmp_path: Path) -> None:
     repo = tmp_path / "r"
     shutil.copytree(EXAMPLES / "credit-scoring", repo)
+    shutil.rmtree(repo / ".aigov/keys")  # the demo executor key (issue 34): keys made here
     done = run_aigov("gate", "--repo", str(repo), "--evidence", str(tmp_path / "b.tar.gz"))
     assert done.returncode == 2
     assert "no keyring" in done.stderr and "aigov keys generate" in done.stderr

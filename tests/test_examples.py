@@ -50,8 +50,13 @@ def test_inline_secret_value_is_never_printed() -> None:
 
 
 def test_every_example_document_has_a_schema_modeline() -> None:
-    for path in (EXAMPLES / "credit-scoring").rglob("*.yaml"):
+    root = EXAMPLES / "credit-scoring"
+    for path in root.rglob("*.yaml"):
         first = path.read_text(encoding="utf-8").splitlines()[0]
+        if path.relative_to(root).parts[0] == ".aigov" or first.startswith(
+            "# Written by aigov test run "
+        ):
+            continue  # aigov's keyring; a run as aigov wrote it (its bytes are attested)
         assert first.startswith("# yaml-language-server: $schema="), path
         schema = (path.parent / first.split("=", 1)[1]).resolve()
         assert schema.is_file(), f"{path}: modeline points at missing {schema}"

@@ -37,6 +37,7 @@ def test_every_report_names_the_run_the_assessment_its_digest_and_the_waivers(
     assert judged["test_run"]["name"] == "scorer-2.0.0-run"
     assert judged["test_run"]["status"] == "completed"
     assert judged["test_run"]["path"] == "tests/run-2.0.0.yaml"
+    assert judged["test_run"]["class"] == "claimed"  # hand-written: no attestation (issue 34)
     assert judged["risk_assessment"]["name"] == "scorer-risk"
     digest = g.assessment_digest(risk)
     assert judged["risk_assessment"]["digest"] == f"sha256:{digest}"
@@ -45,7 +46,8 @@ def test_every_report_names_the_run_the_assessment_its_digest_and_the_waivers(
     text = invoke("gate", "--repo", str(repo), "--as-of", AS_OF).output
     block = text.split("judged on\n", 1)[1].splitlines()[:3]
     assert " ".join(block[0].split()) == (
-        "test run: TestRun/scorer-2.0.0-run (completed, finished 2026-02-01T10:00:00+00:00)"
+        "test run: TestRun/scorer-2.0.0-run (completed, finished 2026-02-01T10:00:00+00:00, "
+        "claimed)"
     )
     assert f"RiskAssessment/scorer-risk (approved, sha256:{digest[:12]})" in block[1]
     assert block[2].split() == ["waivers:", "Waiver/w"]
@@ -58,6 +60,7 @@ def test_every_report_names_the_run_the_assessment_its_digest_and_the_waivers(
     assert suite is not None
     props = {p.get("name"): p.get("value") for p in suite.iter("property")}
     assert props["aigov.judged_on.test_run"] == "scorer-2.0.0-run"
+    assert props["aigov.judged_on.test_run.class"] == "claimed"
     assert props["aigov.judged_on.risk_assessment.digest"] == f"sha256:{digest}"
     assert props["aigov.judged_on.waivers"] == "w"
     markdown = outputs["markdown"].read_text()

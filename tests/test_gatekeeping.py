@@ -495,7 +495,7 @@ def test_approvals_sign_errors_are_clear(write_repo: WriteRepo, tmp_path: Path) 
         "--role", "risk_approver", "--key", str(tmp_path / "none"),
     )  # fmt: skip
     assert done.returncode == 2
-    assert "no RiskAssessment, Waiver or TestPlan named 'scorer-rsik'" in done.stderr
+    assert "no RiskAssessment, Waiver, TestPlan or TestRun named 'scorer-rsik'" in done.stderr
     assert "did you mean 'scorer-risk'?" in done.stderr
     done = run_aigov(
         "approvals", "sign", "scorer-risk", "--repo", str(repo), "--as", "miguel",

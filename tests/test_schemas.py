@@ -50,7 +50,10 @@ def _documents(path: Path) -> list[dict[str, Any]]:
 
 def test_example_documents_validate_against_the_json_schemas_too() -> None:
     seen = set()
-    for path in sorted((EXAMPLES / "credit-scoring").rglob("*.yaml")):
+    root = EXAMPLES / "credit-scoring"
+    for path in sorted(root.rglob("*.yaml")):
+        if path.relative_to(root).parts[0] == ".aigov":  # the keyring: not a document
+            continue
         for doc in _documents(path):
             if path.name == ".aigov.yaml":
                 name = "aigov-config.json"

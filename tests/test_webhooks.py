@@ -376,7 +376,8 @@ def test_evidence_published_and_key_rotated(tmp_path: Path, receiver: Receiver) 
     assert published["data"]["sha256"] == hashlib.sha256(bundle.read_bytes()).hexdigest()
     assert published["data"]["decision"] == "passed"
     assert {k["type"] for k in keys} == {"key.rotated"}
-    assert {k["data"]["purpose"] for k in keys} == {"signing", "encryption"}
+    # the example also has a (demo) executor key: rotated with the others
+    assert {k["data"]["purpose"] for k in keys} == {"signing", "encryption", "executor"}
     assert all(k["data"]["key_id"] != k["data"]["previous_key_id"] for k in keys)
 
 

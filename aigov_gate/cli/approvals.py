@@ -177,7 +177,7 @@ def sign_command(
     repo: Path | None,
     config_path: Path | None,
 ) -> None:
-    """Sign an approval of a RiskAssessment, Waiver or TestPlan NAME with your SSH key.
+    """Sign an approval of a RiskAssessment, Waiver, TestPlan or TestRun NAME with your SSH key.
 
     The approval (approver, role, date, the document's digest) is signed with
     'ssh-keygen -Y sign' in the aigov-approval namespace and added to the document's
@@ -195,7 +195,7 @@ def sign_command(
     config = load_config(config_path or find_config(root))
     when = (day or datetime.now(UTC)).date()
     if authority == (name is not None):
-        raise UsageError("name a RiskAssessment, Waiver or TestPlan, or pass --authority")
+        raise UsageError("name a RiskAssessment, Waiver, TestPlan or TestRun, or pass --authority")
     trust = _trust(root, config, authority)
     if authority:
         kind, title, org = "Authority", ".aigov.yaml", config.organization
@@ -312,7 +312,7 @@ def _signable(
     check_role(config, role)
     graph = Graph(validate_repo(root, config).documents)
     docs = [*graph.by_kind.get("RiskAssessment", []), *graph.waivers]
-    docs += graph.by_kind.get("TestPlan", [])
+    docs += graph.by_kind.get("TestPlan", []) + graph.by_kind.get("TestRun", [])
     found = [d for d in docs if d.model.metadata.name == name]
     if len(found) == 1:
         why = never_counts(found[0], config, assessors(graph), approver, role)
@@ -326,7 +326,7 @@ def _signable(
     close = difflib.get_close_matches(name, names, n=1)
     did = f"did you mean '{close[0]}'? " if close else ""
     raise UsageError(
-        f"no RiskAssessment, Waiver or TestPlan named '{name}'",
+        f"no RiskAssessment, Waiver, TestPlan or TestRun named '{name}'",
         hint=f"{did}known: {', '.join(names) or 'none'}",
     )
 

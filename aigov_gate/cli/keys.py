@@ -59,10 +59,11 @@ def keys_group() -> None:
 @keys_group.command("generate")
 @click.option(
     "--purpose",
-    type=click.Choice(["signing", "encryption", "both"]),
+    type=click.Choice(["signing", "encryption", "executor", "both"]),
     default="both",
     show_default=True,
-    help="Which key(s) to create; a purpose that already has an active key is skipped.",
+    help="Which key(s) to create (both: signing and encryption; executor: the key that "
+    "attests test runs, docs/testing.md); a purpose that already has an active key is skipped.",
 )
 @click.option("--organization", help="Organization (default: organization in .aigov.yaml).")
 @keyring_option

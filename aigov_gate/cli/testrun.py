@@ -14,11 +14,12 @@ import click
 from aigov_gate.cli.context import config_option, repo_option
 from aigov_gate.cli.conventions import force_option, output_option
 from aigov_gate.cli.output import decided, say
+from aigov_gate.cli.testmerge import merge_command
 
 if TYPE_CHECKING:
     from aigov_gate.config import AigovConfig
     from aigov_gate.graph import Graph
-    from aigov_gate.references import Checked
+    from aigov_gate.runner.attest import Written
     from aigov_gate.runner.run import Job, Outcome, Settings
     from aigov_gate.runner.shards import Shard
 
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
 @click.group("test")
 def test_group() -> None:
     """Run test plans and record what they measured."""
+
+
+test_group.add_command(merge_command)
 
 
 @test_group.command("run")
@@ -64,6 +68,15 @@ def test_group() -> None:
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option(
+    "--attest",
+    type=click.Choice(["auto", "require", "off"]),
+    default="auto",
+    show_default=True,
+    help="Sign each run written with the keyring's executor key, once the commands ended "
+    "(<run>.attestation.json); auto: when the keyring has one; require: exit 2 without one. "
+    "Shard runs are not attested.",
+)
+@click.option(
     "--shard",
     metavar="K/N",
     help="Run only shard K of N (a CI matrix); its TestRuns go to -o, for 'aigov test merge'.",
@@ -82,6 +95,7 @@ def run_command(
     base: str | None,
     isolation: str,
     fmt: str,
+    attest: str,
     shard: str | None,
     repo: Path | None,
     config_path: Path | None,
@@ -91,7 +105,7 @@ def run_command(
     Each test's command runs in its own process group, at most --jobs at once, with a
     timeout; its results come back in AIGOV_RESULT_FILE (or a JUnit, lm-eval or AI Verify
     file). One TestRun per plan and model version is written under testing.runs_dir,
-    ready for 'aigov gate'.
+    ready for 'aigov gate', and attested with the executor key (docs/testing.md).
 
     With --shard K/N, only the K-th of every N tests runs, and the TestRuns go to -o
     (not to the gate): 'aigov test merge' makes the run's TestRuns of all N shards.
@@ -119,6 +133,7 @@ def run_command(
     if not todo:
         report.say("nothing to run: no test with a 'command' applies (docs/testing.md)")
         report.done(True, False)
+    signing = part is None and _attesting(root, config, todo, attest)
     where = (out or root / ".aigov" / "test-runs" / run_id).absolute()
     settings = _settings(root, config, graph, (where, width, timeout, run_id), base, isolation)
     started = datetime.now(UTC)
@@ -126,7 +141,9 @@ def run_command(
     outcomes, cancelled = run_all(todo, settings, live)
     live.close()
     times = (started, datetime.now(UTC), run_id, width)
-    _record(root, config, outcomes, cancelled, times, (report, settings.out, part))
+    written = _record(root, config, outcomes, cancelled, times, (report, settings.out, part))
+    if signing:
+        _attest(root, config, written, times[1], report)
     report.say(f"logs: {settings.out}", logs=str(settings.out))
     report.done(all(o.ok for o in outcomes), cancelled)
 
@@ -180,11 +197,12 @@ def _record(
     cancelled: bool,
     run: tuple[datetime, datetime, str, int],
     where: tuple[_Report, Path, tuple[Shard, list[Job]] | None],
-) -> None:
+) -> list[Written]:
     """Write one TestRun per plan and model version (a shard's: into its -o folder)."""
     from aigov_gate import git
     from aigov_gate.cli.output import use_config
     from aigov_gate.runner import record, shards
+    from aigov_gate.runner.attest import Written
 
     started, finished, run_id, width = run
     report, out, part = where
@@ -192,6 +210,7 @@ def _record(
     folder = record.runs_dir(root, config) if part is None else out
     commit = git.describe(root)["commit"] if part is not None else None
     groups: dict[tuple[str, str, str, str], list[Outcome]] = {}
+    written = []
     for outcome in outcomes:
         groups.setdefault(outcome.job.group, []).append(outcome)
         report.body["tests"].append(_test_json(outcome))
@@ -212,7 +231,51 @@ def _record(
         shown = (path.relative_to(root.resolve()) if inside else path).as_posix()
         report.say(f"wrote {shown} ({status})")
         report.body["runs"].append({"name": name, "path": shown, "status": status})
+        written.append(Written(path, doc, outs))
     report.body["run_id"] = run_id
+    return written
+
+
+def _attesting(root: Path, config: AigovConfig, todo: list[Job], mode: str) -> bool:
+    """Whether the runs will be attested: checked before anything runs, the key not read."""
+    from aigov_gate.errors import UsageError
+    from aigov_gate.runner.attest import not_ready
+
+    if mode == "off":
+        return False
+    organizations = sorted({job.organization for job in todo})
+    reasons = [why for org in organizations if (why := not_ready(root, config, org))]
+    if not reasons:
+        return True
+    if mode == "require":
+        raise UsageError(
+            f"--attest require: {'; '.join(reasons)}",
+            hint="create a key with 'aigov keys generate --purpose executor', or give the "
+            "job its private half (AIGOV_EXECUTOR_KEY; docs/ci.md)",
+        )
+    say(
+        f"note: the runs will not be attested: {'; '.join(reasons)}; the gate counts them "
+        "as claimed (docs/testing.md)",
+        err=True,
+    )
+    return False
+
+
+def _attest(
+    root: Path, config: AigovConfig, written: list[Written], now: datetime, report: _Report
+) -> None:
+    """Sign each run written; the executor key is read only now, the commands have ended."""
+    from aigov_gate.runner.attest import attest, signer, statement
+
+    signers = {}
+    for item in written:
+        org = item.outcomes[0].job.organization
+        if org not in signers:
+            signers[org] = signer(root, config, org)
+        path = attest(item, statement(root, item, os.environ, now), signers[org])
+        shown = path.relative_to(root.resolve()).as_posix()
+        report.say(f"attested {shown}")
+        report.body.setdefault("attested", []).append(shown)
 
 
 def _test_json(outcome: Outcome) -> dict[str, object]:
@@ -338,56 +401,3 @@ def _dry(
         from aigov_gate.cli.conventions import say_json
 
         say_json("test run", passed=True, cancelled=False, would_run=would, **report.body)
-
-
-@test_group.command("merge")
-@click.argument("shard_runs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@repo_option
-@config_option
-def merge_command(
-    shard_runs: tuple[Path, ...], repo: Path | None, config_path: Path | None
-) -> None:
-    """One TestRun per plan and model version from SHARD_RUNS ('aigov test run --shard K/N').
-
-    SHARD_RUNS are the shards' TestRun files, or their -o folders (the *.yaml in them).
-
-    Every shard must have run the same plan (digest, and this repository's plan), commit,
-    model version and dataset; no shard may be given twice; every test of the plan must be
-    in exactly one shard. The TestRuns go to testing.runs_dir, ready for 'aigov gate', and
-    name each shard's file by its SHA-256.
-
-    Exit codes: 0 every test passed, 1 a test failed or was cancelled, 2 usage.
-    """
-    from aigov_gate.cli.context import find_repo
-    from aigov_gate.config import find_config, load_config
-    from aigov_gate.errors import UsageError
-    from aigov_gate.graph import Graph
-    from aigov_gate.runner import merging, record, shards
-    from aigov_gate.validation import validate_repo
-
-    root = find_repo(repo)
-    config = load_config(config_path or find_config(root))
-    graph = Graph(validate_repo(root, config).documents)
-    plans = graph.by_kind.get("TestPlan", [])
-
-    def plan_of(org: str, name: str) -> Checked | None:
-        same = (p for p in plans if (p.model.metadata.organization or "") == org)
-        return next((p for p in same if p.model.metadata.name == name), None)
-
-    files = [f for p in shard_runs for f in (sorted(p.glob("*.yaml")) if p.is_dir() else [p])]
-    if not files:
-        raise UsageError("no shard run in the folders given", hint="pass the shards' -o folders")
-    docs = merging.merge([shards.read(p) for p in files], plan_of, record.executor(os.environ))
-    folder = record.runs_dir(root, config)
-    for doc in docs:
-        if (folder / f"{doc['metadata']['name']}.yaml").exists():
-            raise UsageError(
-                f"{folder / doc['metadata']['name']}.yaml exists: these shards were merged before",
-                hint="nothing to do; delete it to merge again",
-            )
-    for doc in docs:
-        spec = doc["spec"]
-        path = record.write(folder, doc["metadata"]["name"], doc, spec["parameters"]["run_id"])
-        shown = path.relative_to(root.resolve()) if path.is_relative_to(root.resolve()) else path
-        say(f"wrote {shown} ({spec['status']}, {len(spec['parameters']['shards'])} shard(s))")
-    decided(all(d["spec"]["status"] == "completed" for d in docs))

@@ -7,6 +7,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field, field_validator, model_validator
 
+from aigov_gate.config.signoff import AttestationConfig
 from aigov_gate.documents.assets import ArtifactType
 from aigov_gate.documents.base import Day, Name, Strict
 from aigov_gate.loading.safe_yaml import (
@@ -251,6 +252,10 @@ class KeysConfig(Strict):
     encryption: KeySource = Field(
         default_factory=KeySource, description="The key that encrypts personal data in bundles."
     )
+    executor: KeySource = Field(
+        default_factory=KeySource,
+        description="The key that attests the runs 'aigov test run' makes (docs/testing.md).",
+    )
 
 
 def _days(years: int) -> int:
@@ -343,4 +348,9 @@ class TestingConfig(Strict):
         default=None,
         description="Where TestRuns are written, relative to the repo (default: the first of "
         "'paths', then runs/).",
+    )
+    attestation: AttestationConfig = Field(
+        default_factory=AttestationConfig,
+        description="Which runs the gate trusts per risk tier, and who may approve a run "
+        "(docs/testing.md).",
     )

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from aigov_gate.documents.base import Strict
+from aigov_gate.documents.base import RiskTier, Strict
 
 Role = Literal[
     "risk_assessor",
@@ -133,3 +133,37 @@ class WaiversConfig(Strict):
         description="More rule or policy ids that can never be waived (the built-in list "
         "cannot be shortened).",
     )
+
+
+ClaimedRule = Literal["pass", "block"]
+
+
+def _run_approvers() -> list[Role]:
+    return ["risk_approver"]
+
+
+def _claimed_rules() -> dict[RiskTier, ClaimedRule]:
+    return {"minimal": "pass", "limited": "pass", "high": "block", "prohibited": "block"}
+
+
+class AttestationConfig(Strict):
+    """Which runs the gate trusts: attested, approved or claimed (docs/testing.md)."""
+
+    claimed: dict[RiskTier, ClaimedRule] = Field(
+        default_factory=_claimed_rules,
+        description="Per risk tier: whether a claimed run (neither attested by an executor "
+        "key of the base's keyring nor approved) may pass (with --base at merge, and at "
+        "every production deploy); 'block' is test.unattested. A tier left out keeps its "
+        "default.",
+    )
+    approver_roles: list[Role] = Field(
+        default_factory=_run_approvers,
+        min_length=1,
+        description="Roles whose signed approval of a run's digest makes it approved.",
+    )
+    approvals: int = Field(default=1, ge=1, le=20, description="Distinct approvers needed.")
+
+    @field_validator("claimed")
+    @classmethod
+    def _fill_tiers(cls, given: dict[RiskTier, ClaimedRule]) -> dict[RiskTier, ClaimedRule]:
+        return {**_claimed_rules(), **given}

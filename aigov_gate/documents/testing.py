@@ -156,6 +156,12 @@ class TestSpecItem(Strict):
         "AIGOV_OUTPUT_DIR).",
     )
     retries: int = Field(default=0, ge=0, le=10, description="Runs again after a failure.")
+    evaluation_code: list[Text] = Field(
+        default_factory=list,
+        description="Files and folders (relative to the repo) of the code that computes the "
+        "results: their digests are attested, and a run whose code is not the base's needs "
+        "sign-off (test.harness-changed).",
+    )
 
 
 class PlanScope(Strict):
@@ -287,7 +293,7 @@ class TestResult(Strict):
         default_factory=list, description="The values measured, overall and per slice."
     )
     exit_code: int | None = Field(default=None, description="The test command's exit code.")
-    duration_seconds: float | None = Field(
+    duration_seconds: Finite | None = Field(
         default=None, ge=0, description="How long the test took."
     )
     attempts: int | None = Field(default=None, ge=1, description="Runs, retries included.")
@@ -326,6 +332,11 @@ class TestRunSpec(Strict):
     executor: str | None = Field(default=None, description="CI job URL or system that ran it.")
     results: list[TestResult] = Field(
         default_factory=list, description="One result per test, named as the plan names it."
+    )
+    approvals: list[Approval] = Field(
+        default_factory=list,
+        description="Signed approvals of the run's digest ('aigov approvals sign RUN'): a run "
+        "without a valid attestation counts as approved with them (docs/testing.md).",
     )
 
     @model_validator(mode="after")

@@ -40,8 +40,9 @@ from aigov_gate.evidence.keys import (
 from aigov_gate.loading.safe_yaml import Limits, locate, parse_text
 
 KEYRING_FILE = "keyring.yaml"
-Purpose = Literal["signing", "encryption"]
-PURPOSES: tuple[Purpose, ...] = ("signing", "encryption")
+Purpose = Literal["signing", "encryption", "executor"]
+#: ``executor``: signs the attestation of each run ``aigov test run`` made (docs/testing.md).
+PURPOSES: tuple[Purpose, ...] = ("signing", "encryption", "executor")
 Status = Literal["active", "retired", "revoked"]
 _HEADER = (
     "# Managed by `aigov keys`: every change is also in audit.jsonl, and\n"
@@ -63,6 +64,15 @@ def stamp(moment: datetime) -> str:
 
 def parse_stamp(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+_SOURCES: dict[str, str] = {"signing": "signer", "encryption": "encryption", "executor": "executor"}
+
+
+def _source_of(config: AigovConfig, purpose: Purpose) -> KeySource:
+    """Where keys of ``purpose`` live: ``keys.signer``, ``keys.encryption``, ``keys.executor``."""
+    source: KeySource = getattr(config.keys, _SOURCES[purpose])
+    return source
 
 
 class KeyEntry(Strict):
@@ -238,7 +248,7 @@ class Keyring:
         operation: str = "generate",
     ) -> KeyEntry:
         """A new active key: generated locally (private half outside Git) or read from KMS."""
-        source = config.keys.signer if purpose == "signing" else config.keys.encryption
+        source = _source_of(config, purpose)
         existing = self.active(organization, purpose)
         if existing is not None and operation == "generate":
             raise KeyringError(
@@ -251,7 +261,7 @@ class Keyring:
             raise KeyringError(
                 f"key {kid[:16]} is already in the keyring",
                 hint="a KMS key can be registered once: create a new key version and set "
-                f"keys.{'signer' if purpose == 'signing' else 'encryption'}.key to it",
+                f"keys.{_SOURCES[purpose]}.key to it",
             )
         rel = f"{organization}/{kid}.pem"
         pem_path = self.dir / rel
@@ -291,7 +301,7 @@ class Keyring:
             from aigov_gate.evidence.kms import kms_public_key
 
             return kms_public_key(source, purpose), None
-        algorithm = config.keys.algorithm if purpose == "signing" else ENCRYPTION_ALGORITHM
+        algorithm = ENCRYPTION_ALGORITHM if purpose == "encryption" else config.keys.algorithm
         private = generate(algorithm)
         kid = key_id(private.public_key())
         path = private_dir(config.keys) / f"{kid}.pem"

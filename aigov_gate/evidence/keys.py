@@ -25,6 +25,8 @@ from aigov_gate.errors import AigovError
 
 ENCRYPTION_ALGORITHM = "rsa-oaep-256"
 SIGNING_KEY_ENV = "AIGOV_SIGNING_KEY"
+#: The executor key's PEM text (attests test runs; read only after the commands ended).
+EXECUTOR_KEY_ENV = "AIGOV_EXECUTOR_KEY"
 ENCRYPTION_KEY_ENV = "AIGOV_ENCRYPTION_KEY"
 PASSPHRASE_ENV = "AIGOV_KEY_PASSPHRASE"
 PRIVATE_DIR_ENV = "AIGOV_PRIVATE_KEY_DIR"

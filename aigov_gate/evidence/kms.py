@@ -255,7 +255,7 @@ def kms_signer(source: KeySource, client: Any = None) -> KmsSigner:
 
 def kms_public_key(source: KeySource, purpose: str, client: Any = None) -> PublicKey:
     public = _call(source, "public", client if client is not None else client_for(source))
-    if purpose == "signing":
+    if purpose in ("signing", "executor"):
         return _ecdsa(public, source)
     if not isinstance(public, rsa.RSAPublicKey):
         raise KmsError(

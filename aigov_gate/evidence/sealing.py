@@ -11,9 +11,10 @@ from typing import Any
 
 from aigov_gate.config import CONFIG_FILE, AigovConfig, KeySource
 from aigov_gate.evidence import bundle, dsse, rotation, svr
-from aigov_gate.evidence.keyring import KeyEntry, Keyring, KeyringError, stamp
+from aigov_gate.evidence.keyring import KeyEntry, Keyring, KeyringError, Purpose, stamp
 from aigov_gate.evidence.keys import (
     ENCRYPTION_KEY_ENV,
+    EXECUTOR_KEY_ENV,
     SIGNING_KEY_ENV,
     KeyError_,
     LocalSigner,
@@ -31,25 +32,30 @@ def keyring_dir(root: Path, config: AigovConfig) -> Path:
     return root / config.keys.dir
 
 
-def signer_for(config: AigovConfig, keyring: Keyring, organization: str) -> tuple[Signer, KeyEntry]:
-    entry = keyring.active(organization, "signing")
+def signer_for(
+    config: AigovConfig, keyring: Keyring, organization: str, purpose: Purpose = "signing"
+) -> tuple[Signer, KeyEntry]:
+    """The active ``signing`` (evidence bundles) or ``executor`` (test runs) key's signer."""
+    entry = keyring.active(organization, purpose)
     if entry is None:
         raise KeyringError(
-            f"{organization} has no active signing key in {keyring.shown or keyring.dir}",
-            hint="create one with `aigov keys generate`",
+            f"{organization} has no active {purpose} key in {keyring.shown or keyring.dir}",
+            hint=f"create one with `aigov keys generate --purpose {purpose}`",
         )
     signer: Signer
     if entry.provider == "local":
         from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-        private = load_private(entry.id, config.keys, SIGNING_KEY_ENV)
+        env_var = EXECUTOR_KEY_ENV if purpose == "executor" else SIGNING_KEY_ENV
+        private = load_private(entry.id, config.keys, env_var)
         if not isinstance(private, ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey):
             raise KeyError_(f"key {entry.id[:16]} is not a signing key")
         signer = LocalSigner(private)
     else:
         from aigov_gate.evidence.kms import kms_signer
 
-        signer = kms_signer(_source(entry, config.keys.signer))
+        configured = config.keys.executor if purpose == "executor" else config.keys.signer
+        signer = kms_signer(_source(entry, configured))
         if key_id(signer.public) != entry.id:
             raise KeyringError(
                 f"the KMS key {entry.reference} is not the keyring's active key {entry.id[:16]}",

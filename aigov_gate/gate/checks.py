@@ -114,6 +114,7 @@ class Models:
         }
         taken |= {*ModelBytes().rules, *TimestampedBar().rules}  # issue 41's checks
         taken |= {*Records().rules}  # issue 42's
+        taken |= set(Attestations().rules)
         built_in = tuple(r.id for r in BUILTIN if r.id.startswith(family) and r.id not in taken)
         return (*built_in, "policy.eval-error", "gate.model-unchecked")
 
@@ -295,6 +296,19 @@ class Records:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class Attestations:
+    """The run each model is judged on: attested, approved or claimed, and its harness."""
+
+    name: str = "attestations"
+    rules: tuple[str, ...] = ("test.unattested", "test.harness-changed")
+
+    def evaluate(self, run: Run) -> Sequence[Finding]:
+        from aigov_gate.gate.attested import findings
+
+        return findings(run)
+
+
 #: The built-in checks, in the order their findings are listed (before sorting).
 CHECKS: tuple[Check, ...] = (
     Validation(),
@@ -306,6 +320,7 @@ CHECKS: tuple[Check, ...] = (
     TimestampedBar(),
     AnnexIv(),
     Records(),
+    Attestations(),
     OtherDocuments(),
     Coverage(),
     SignOff(),

@@ -35,6 +35,7 @@ from aigov_gate.transitions import changes, rewritten
 from aigov_gate.validation import ValidationResult, validate_repo
 
 if TYPE_CHECKING:
+    from aigov_gate.gate.attested import ExecutorKeys, Provenance
     from aigov_gate.loading.loader import Report
     from aigov_gate.signoff.check import Outcome
 
@@ -123,6 +124,26 @@ class Run:
     def models(self) -> Models:
         """Each selected model's built-in checks and policies, evaluated on first use."""
         return evaluate_models(self, self.options.progress)
+
+    @cached_property
+    def executor_keys(self) -> ExecutorKeys:
+        """The executor keys runs are attested with: the base's keyring's with ``--base``."""
+        from aigov_gate.gate.attested import executor_keys
+
+        return executor_keys(self)
+
+    @cached_property
+    def _provenance(self) -> dict[tuple[str, str], Provenance]:
+        return {}
+
+    def provenance(self, doc: Checked[TestRun]) -> Provenance:
+        """The run's class (attested, approved, claimed) and why, decided once per run."""
+        from aigov_gate.gate.attested import classify
+
+        key = (doc.organization, doc.raw.name)
+        if key not in self._provenance:
+            self._provenance[key] = classify(self, doc, self.executor_keys)
+        return self._provenance[key]
 
     @cached_property
     def artifact(self) -> tuple[ArtifactVerdict | None, list[Finding]]:
@@ -263,7 +284,10 @@ def evaluate_models(run: Run, progress: Report | None = None) -> Models:
         where = doc.raw.locate(("metadata", "name"))
         evaluated = tuple(sorted(rec.evaluated))
         verdict = ModelVerdict(ctx.name, ctx.version, where, evaluated, doc.organization)
-        verdicts.append(replace(verdict, judged=judged_on(ctx)))  # what the decision rests on
+        judged = judged_on(ctx)  # what the decision rests on, and how far its run is trusted
+        if ctx.run is not None:
+            judged = replace(judged, run_class=run.provenance(ctx.run).kind)
+        verdicts.append(replace(verdict, judged=judged))
     if progress is not None:
         progress("evaluating models", len(selected), len(selected))
     return Models(contexts, verdicts, findings)

@@ -81,6 +81,7 @@ def judged(result: GateResult, model: ModelVerdict) -> JudgedOn:
 def judged_to_json(j: JudgedOn) -> dict[str, Any]:
     """The JSON report's ``models[].judged_on`` (also SARIF's run properties)."""
     run = {"name": j.run, "status": j.run_status, "finished_at": j.run_finished or None}
+    run["class"] = j.run_class or None
     risk = {"name": j.assessment, "approval_status": j.approval_status}
     risk["digest"] = f"sha256:{j.assessment_digest}"
     return {
@@ -101,6 +102,7 @@ def judged_properties(j: JudgedOn) -> list[tuple[str, str]]:
     pairs = [("aigov.judged_on.test_run", j.run or "none")]
     if j.run:
         pairs.append(("aigov.judged_on.test_run.status", j.run_status))
+        pairs.append(("aigov.judged_on.test_run.class", j.run_class or "unknown"))
     pairs.append(("aigov.judged_on.risk_assessment", j.assessment or "none"))
     if j.assessment:
         pairs.append(("aigov.judged_on.risk_assessment.digest", f"sha256:{j.assessment_digest}"))

@@ -215,6 +215,37 @@ CHANGE_RULES: tuple[RuleInfo, ...] = (
         always_blocks=True,
     ),
     rule(
+        "test.unattested",
+        "A model is judged on a run nobody vouches for",
+        "high",
+        "The run the model is judged on is claimed: no attestation beside it verifies against "
+        "an executor key of the base's keyring (with its bytes unchanged), and no approver in "
+        "`testing.attestation.approver_roles` signed its digest. For tiers whose "
+        "`testing.attestation.claimed` rule is `block` (high and prohibited by default), with "
+        "`--base` at merge and at every production deploy. Cannot be waived.",
+        "A TestRun is a YAML file anyone can write: a hand-written run with better numbers "
+        "would otherwise be judged like a measured one.",
+        "Run the plan with 'aigov test run' where the executor key is (docs/ci.md), commit the "
+        "run with its .attestation.json, or have a risk approver sign the run.",
+        "eu-ai-act:Art. 15",
+        waivable=False,
+    ),
+    rule(
+        "test.harness-changed",
+        "A run's numbers came from evaluation code the change wrote",
+        "high",
+        "With `--base`: the change adds an attested run, and a file or folder its plan's tests "
+        "declare as `evaluation_code` (in the base's plan or the change's) is not the base's, "
+        "as attested or as the change holds it. It stands only when the run is approved "
+        "('aigov approvals sign RUN', `testing.attestation.approver_roles`). Cannot be waived.",
+        "Code that computes the numbers judges the model as much as the bar does: changed in "
+        "the change it judges, it can print any number.",
+        "Land the evaluation code change on its own, then run the tests; or have the run "
+        "signed off.",
+        "eu-ai-act:Art. 15",
+        waivable=False,
+    ),
+    rule(
         "test.no-run",
         "A model has no test plan and no completed run",
         "medium",

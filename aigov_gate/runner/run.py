@@ -13,6 +13,7 @@ aigov's or the CI runner's processes (``isolation.py``).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import signal
@@ -71,6 +72,8 @@ class Outcome:
     error: str = ""
     stderr_tail: str = ""
     predictions: list[dict[str, object]] = field(default_factory=list)
+    #: ``(name, sha256)`` of each result file read (attested; the files stay out of Git).
+    read: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -97,13 +100,13 @@ class Settings:
 
 def secret_names(config: AigovConfig, subscriptions_env: list[str]) -> set[str]:
     """Variables the config names for secrets (tokens, webhook secrets, evidence keys)."""
-    from aigov_gate.evidence.keys import ENCRYPTION_KEY_ENV, SIGNING_KEY_ENV
+    from aigov_gate.evidence.keys import ENCRYPTION_KEY_ENV, EXECUTOR_KEY_ENV, SIGNING_KEY_ENV
     from aigov_gate.signoff.context import SERVICES
 
     names = {name for service in SERVICES.values() for name in service.token_vars}
     if config.signoff.token_env:
         names.add(config.signoff.token_env)
-    return names | set(subscriptions_env) | {SIGNING_KEY_ENV, ENCRYPTION_KEY_ENV}
+    return names | set(subscriptions_env) | {SIGNING_KEY_ENV, ENCRYPTION_KEY_ENV, EXECUTOR_KEY_ENV}
 
 
 def passed_names(job: Job, settings: Settings) -> tuple[str, ...]:
@@ -198,13 +201,16 @@ def _outcome(
     metrics: list[Metric] = []
     problems: list[str] = []
     predictions: list[dict[str, object]] = []
+    read: list[tuple[str, str]] = []
     files = find_results(test.format, out_dir, given)
     for path in files:
         shown = path.name if path.is_relative_to(out_dir) else str(path)
         if path.stat().st_size > settings.config.testing.max_output_bytes:
             problems.append(f"{shown}: larger than testing.max_output_bytes")
             continue
-        text = path.read_text(encoding="utf-8", errors="replace")
+        data = path.read_bytes()
+        read.append((shown, hashlib.sha256(data).hexdigest()))
+        text = data.decode("utf-8", errors="replace")
         found, bad = reader(text, f"{test.name}: {shown}")
         metrics.extend(found)
         problems.extend(bad)
@@ -231,6 +237,7 @@ def _outcome(
         error,
         _tail(out_dir / "stderr.log"),
         predictions,
+        read,
     )
 
 

@@ -18,7 +18,7 @@ from aigov_gate.config import AigovConfig, Requirement
 from aigov_gate.documents.base import Approval
 from aigov_gate.documents.policy import Waiver
 from aigov_gate.documents.risk import RiskAssessment
-from aigov_gate.documents.testing import TestPlan
+from aigov_gate.documents.testing import TestPlan, TestRun
 from aigov_gate.errors import ProviderError
 from aigov_gate.identity import normalise, same
 from aigov_gate.references import Checked
@@ -55,8 +55,8 @@ def _iso(value: object) -> str:
 def describe(level: str, req: Requirement, roles: Sequence[str] = ()) -> str:
     """``high risk needs 2 approvals, at least 1 risk_approver``; a waiver names its roles."""
     plural = "s" if req.approvals > 1 else ""
-    if level in ("waiver", "plan"):
-        what = "a waiver" if level == "waiver" else "a loosened test plan"
+    if level in ("waiver", "plan", "run"):
+        what = {"waiver": "a waiver", "plan": "a loosened test plan", "run": "a test run"}[level]
         return f"{what} needs {req.approvals} approval{plural} from {' or '.join(roles)}"
     text = f"{level} risk needs {req.approvals} approval{plural}"
     if req.roles:
@@ -118,21 +118,8 @@ def subject_of(
             doc.raw.source.path,
             tuple(spec.approvals),
         )
-    if isinstance(model, TestPlan):  # a plan loosened together with new results
-        return Subject(
-            "TestPlan",
-            model.metadata.name,
-            doc.organization,
-            "plan",
-            Requirement(approvals=aigov.waivers.approvals),
-            tuple(aigov.waivers.approver_roles),
-            (),
-            True,
-            doc.raw.locate(("metadata", "name")),
-            digest(doc.raw.data),
-            doc.raw.source.path,
-            tuple(model.spec.approvals),
-        )
+    if isinstance(model, TestPlan | TestRun):  # a loosened plan; a run vouched for by people
+        return _test_subject(doc, model, aigov)
     assert isinstance(model, RiskAssessment)
     risk = model.spec
     location = (
@@ -153,6 +140,31 @@ def subject_of(
         digest(doc.raw.data),
         doc.raw.source.path,
         tuple(risk.approvals),
+    )
+
+
+def _test_subject(doc: Checked, model: TestPlan | TestRun, aigov: AigovConfig) -> Subject:
+    """A TestPlan loosened with new results (the waiver approvers sign it), or a TestRun
+    (``testing.attestation``'s approvers, docs/testing.md)."""
+    if isinstance(model, TestPlan):
+        kind, level, roles = "TestPlan", "plan", aigov.waivers.approver_roles
+        needed = aigov.waivers.approvals
+    else:
+        wanted = aigov.testing.attestation
+        kind, level, roles, needed = "TestRun", "run", wanted.approver_roles, wanted.approvals
+    return Subject(
+        kind,
+        model.metadata.name,
+        doc.organization,
+        level,
+        Requirement(approvals=needed),
+        tuple(roles),
+        (),
+        True,
+        doc.raw.locate(("metadata", "name")),
+        digest(doc.raw.data),
+        doc.raw.source.path,
+        tuple(model.spec.approvals),
     )
 
 
