@@ -16,6 +16,7 @@ from aigov_gate.rules import DOCS_URL, RuleInfo
 from aigov_gate.rules.artifact import ARTIFACT_RULES
 from aigov_gate.rules.change import CHANGE_RULES
 from aigov_gate.rules.models import MODEL_RULES
+from aigov_gate.rules.provenance import PROVENANCE_RULES
 from aigov_gate.rules.records import RECORD_RULES
 from aigov_gate.rules.validation import VALIDATION
 
@@ -29,7 +30,13 @@ def pack_name(name: str) -> str:
     return PACK_ALIASES.get(name, name)
 
 
-BUILTIN: tuple[RuleInfo, ...] = (*MODEL_RULES, *CHANGE_RULES, *ARTIFACT_RULES, *RECORD_RULES)
+BUILTIN: tuple[RuleInfo, ...] = (
+    *MODEL_RULES,
+    *CHANGE_RULES,
+    *PROVENANCE_RULES,
+    *ARTIFACT_RULES,
+    *RECORD_RULES,
+)
 
 RULES: dict[str, RuleInfo] = {rule.id: rule for rule in (*BUILTIN, *VALIDATION)}
 

@@ -57,7 +57,7 @@ def _keyed(repo: Path, monkeypatch: pytest.MonkeyPatch, private: Path) -> Keyrin
     monkeypatch.setenv("AIGOV_PRIVATE_KEY_DIR", str(private))
     config = _config(repo)
     keyring = Keyring.load(keyring_dir(repo, config), missing_ok=True)
-    moment = now_utc() - timedelta(hours=2)
+    moment = now_utc() - timedelta(minutes=2)  # after the example's demo executor key
     for purpose in ("signing", "encryption"):
         keyring.add(config.organization, purpose, config, moment)
     return keyring
@@ -68,7 +68,7 @@ def _their_encryption_key(repo: Path, monkeypatch: pytest.MonkeyPatch, private: 
     monkeypatch.setenv("AIGOV_PRIVATE_KEY_DIR", str(private))
     config = _config(repo)
     keyring = Keyring.load(keyring_dir(repo, config))
-    moment = now_utc() - timedelta(hours=1)
+    moment = now_utc() - timedelta(minutes=1)
     plan = rotation.due(keyring, [config.organization], moment, True, config.keys.rotation_days)
     [item] = [p for p in plan if p.purpose == "encryption"]
     rotation.rotate(keyring, item, config, moment, None)
@@ -80,6 +80,8 @@ def _their_encryption_key(repo: Path, monkeypatch: pytest.MonkeyPatch, private: 
 def _example(tmp_path: Path) -> Path:
     repo = tmp_path / "repo"
     shutil.copytree(EXAMPLES / "credit-scoring", repo)
+    # without the example's demo executor key: each test sets up the keyring it is about
+    shutil.rmtree(repo / ".aigov" / "keys")
     git(repo, "init", "-q", "-b", "main")
     _commit(repo, "governance")
     return repo
@@ -264,4 +266,4 @@ def test_doctor_checks_and_tests_what_the_base_has(
         authority = found["authority"]
         assert authority["status"] == "warn"
         assert "WebhookSubscription risk-office" in authority["message"]
-        assert "the keyring (6 file(s))" in authority["message"]
+        assert "the keyring (7 file(s))" in authority["message"]  # with the demo executor key

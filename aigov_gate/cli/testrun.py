@@ -267,15 +267,12 @@ def _attest(
     """Sign each run written; the executor key is read only now, the commands have ended."""
     from aigov_gate.runner.attest import attest, signer, statement
 
-    signers = {}
+    orgs = {item.organization for item in written}
+    signers = {org: signer(root, config, org) for org in sorted(orgs)}
     for item in written:
-        org = item.outcomes[0].job.organization
-        if org not in signers:
-            signers[org] = signer(root, config, org)
-        path = attest(item, statement(root, item, os.environ, now), signers[org])
+        path = attest(item, statement(root, item, os.environ, now), signers[item.organization])
         shown = path.relative_to(root.resolve()).as_posix()
-        report.say(f"attested {shown}")
-        report.body.setdefault("attested", []).append(shown)
+        report.say(f"attested {shown}", attested=[*report.body.get("attested", []), shown])
 
 
 def _test_json(outcome: Outcome) -> dict[str, object]:

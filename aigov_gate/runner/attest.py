@@ -60,6 +60,10 @@ class Written:
     document: dict[str, Any]
     outcomes: list[Outcome]
 
+    @property
+    def organization(self) -> str:
+        return self.outcomes[0].job.organization
+
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
