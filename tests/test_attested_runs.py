@@ -234,6 +234,24 @@ def test_the_executor_key_from_the_environment_signs_and_is_never_passed_on(
 # -- claimed -----------------------------------------------------------------------------
 
 
+def test_an_attested_run_passes_the_production_deploy(repo: Repo) -> None:
+    """The issue's "done when": the plan runs, attests, and the production gate passes on
+    the attested run (the scorer as Acme deploys it: Annex IV is its provider's duty)."""
+    model = repo.path / "models/scorer.yaml"
+    model.write_text(g.DEPLOYED["models/scorer.yaml"], encoding="utf-8")
+    attested(repo)
+    deploy = repo.gate(base=None, stage="deploy", environment="production")
+    assert judged_class(deploy) == "attested"
+    assert deploy.passed, [(f.rule_id, f.message) for f in deploy.blocking]
+    assert not found(deploy, "test.unattested")
+    # the same repository with the run written by hand instead: blocked
+    for path in repo.runs():
+        path.with_name(path.stem + ".attestation.json").unlink()
+    deploy = repo.gate(base=None, stage="deploy", environment="production")
+    assert judged_class(deploy) == "claimed"
+    assert found(deploy, "test.unattested")[0] in deploy.blocking
+
+
 def test_a_hand_written_run_blocks_a_high_risk_model(repo: Repo) -> None:
     (repo.path / "tests/run-2.0.0.yaml").write_text(g.run(auc=0.99), encoding="utf-8")
     repo.commit("numbers")
