@@ -14,6 +14,7 @@ from typing import Any
 
 import gate_repo as g
 import pytest
+import yaml
 from click.testing import CliRunner
 from conftest import EXAMPLES, ROOT, WriteRepo, aigov_script, ci_free_env, git
 
@@ -40,6 +41,7 @@ def schema_check(schema: str, path: Path) -> subprocess.CompletedProcess[str]:
         ("vendor.github-workflows", EXAMPLES / "ci/github-gate.yml"),
         ("vendor.gitlab-ci", EXAMPLES / "ci/gitlab-two-jobs.yml"),
         ("vendor.github-workflows", EXAMPLES / "ci/github-test-shards.yml"),
+        ("vendor.github-workflows", EXAMPLES / "ci/github-base-evaluation.yml"),
         ("vendor.gitlab-ci", EXAMPLES / "ci/gitlab-test-shards.yml"),
     ],
 )
@@ -382,3 +384,23 @@ def test_the_shard_examples_run_every_shard_and_merge_them() -> None:
     assert '--shard "$SHARD/$SHARDS"' in " ".join(lab["aigov-tests"]["script"])
     assert lab["aigov-tests-merged"]["needs"][0]["job"] == "aigov-tests"
     assert "aigov test merge" in " ".join(lab["aigov-tests-merged"]["script"])
+
+
+def test_the_base_evaluation_workflow_never_runs_the_changes_code() -> None:
+    """The stronger layout (issue 34): pull_request_target checks out the base; the change's
+    Model and artifact are read with git show; the artifact format runs no code; the runs
+    are attested, and the gate workflow follows this one."""
+    text = (EXAMPLES / "ci/github-base-evaluation.yml").read_text()
+    flow = yaml.safe_load(text)
+    assert list(flow[True]) == ["pull_request_target"]  # PyYAML reads 'on' as True
+    steps = flow["jobs"]["tests"]["steps"]
+    checkouts = [s for s in steps if s.get("uses", "").startswith("actions/checkout")]
+    assert checkouts and all("ref" not in s.get("with", {}) for s in checkouts)  # the base
+    assert "pull_request.head.ref" not in text and "git checkout" not in text
+    data = next(s for s in steps if s.get("name", "").startswith("The change's Model"))
+    assert 'git show "$HEAD_SHA:$ARTIFACT"' in data["run"] and "*.onnx|*.safetensors" in data["run"]
+    attest = next(s for s in steps if s.get("name", "").startswith("aigov test run"))
+    assert "--attest require" in attest["run"] and "AIGOV_EXECUTOR_KEY" in attest["env"]
+    assert flow["name"] == "aigov tests"  # github-gate.yml's workflow_run follows it
+    gate = yaml.safe_load((EXAMPLES / "ci/github-gate.yml").read_text())
+    assert "pull_request_target" in gate["jobs"]["merge-gate"]["if"]
