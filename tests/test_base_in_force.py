@@ -242,6 +242,7 @@ def test_doctor_checks_and_tests_what_the_base_has(
     monkeypatch.setenv(ENV, SECRET)
     with serve() as receiver:
         repo = hook_repo(tmp_path, receiver.url())
+        shutil.rmtree(repo / ".aigov/keys")  # the example's demo executor key ages
         base = _branch(repo)
         _keyed(repo, monkeypatch, tmp_path / "ours")
         _commit(repo, "keys")
@@ -266,4 +267,4 @@ def test_doctor_checks_and_tests_what_the_base_has(
         authority = found["authority"]
         assert authority["status"] == "warn"
         assert "WebhookSubscription risk-office" in authority["message"]
-        assert "the keyring (7 file(s))" in authority["message"]  # with the demo executor key
+        assert "the keyring (6 file(s))" in authority["message"]

@@ -47,6 +47,7 @@ def test_a_new_user_is_told_what_is_missing(tmp_path: Path) -> None:
 def test_all_set_and_send_test_reaches_the_receiver(tmp_path: Path) -> None:
     with serve() as receiver:
         repo = hook_repo(tmp_path, receiver.url())
+        shutil.rmtree(repo / ".aigov/keys")  # the example's demo executor key is due in 90 days
         env = {ENV: SECRET, "AIGOV_PRIVATE_KEY_DIR": str(tmp_path / "private")}
         assert run_aigov("keys", "generate", "--repo", str(repo), env=env).returncode == 0
         git(repo, "add", "-A")
@@ -68,6 +69,7 @@ def test_all_set_and_send_test_reaches_the_receiver(tmp_path: Path) -> None:
 
 def test_a_private_key_missing_here_is_a_warning(tmp_path: Path) -> None:
     repo = hook_repo(tmp_path, "https://hooks.acme-bank.example/aigov")
+    shutil.rmtree(repo / ".aigov/keys")  # the example's demo executor key is due in 90 days
     env = {ENV: SECRET, "AIGOV_PRIVATE_KEY_DIR": str(tmp_path / "private")}
     assert run_aigov("keys", "generate", "--repo", str(repo), env=env).returncode == 0
     elsewhere = {ENV: SECRET, "AIGOV_PRIVATE_KEY_DIR": str(tmp_path / "elsewhere")}
