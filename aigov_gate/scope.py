@@ -1,9 +1,9 @@
-"""What decides which checks apply to a Model or Dataset the base has.
+"""What decides which checks apply to a Model, Dataset or EvidenceArtifact the base has.
 
 * :func:`tier_lowered`: a Model whose ``risk_tier`` the change lowers
   (``risk.tier-lowered``).
-* :func:`narrowed`: a Model or Dataset the change deletes or renames, or whose ``_SCOPE``
-  fields it narrows (``scope.narrowed``).
+* :func:`narrowed`: a Model or Dataset the change deletes or renames, or a Model, Dataset
+  or EvidenceArtifact whose ``_SCOPE`` fields it narrows (``scope.narrowed``).
 
 Each is an :class:`AuthorityChange`, which stands only with the base's authority sign-off
 bound to it. Widening is no change. Nothing here does I/O.
@@ -43,23 +43,45 @@ def tier_lowered(old: Checked, docs: list[Checked]) -> list[AuthorityChange]:
     return []
 
 
-#: The fields that decide which checks apply to a Model or Dataset: removing or changing
-#: what they name, or turning ``contains_pii`` off, narrows its scope (``scope.narrowed``).
+_ROLE: Path = ("spec", "eu_ai_act", "role")
+_CLASSIFICATION: Path = ("spec", "data_classification")
+_PII: Path = ("spec", "contains_pii")
+
+#: The fields that decide which checks apply: removing or changing what they name (a
+#: Model's datasets by name), turning ``contains_pii`` off or lowering
+#: ``data_classification`` narrows the scope (``scope.narrowed``).
 _SCOPE: dict[str, tuple[Path, ...]] = {
     "Model": (
         ("spec", "eu_ai_act", "annex_iii_category"),
+        _ROLE,
         ("spec", "frameworks"),
-        ("spec", "contains_pii"),
+        ("spec", "datasets"),
+        _PII,
+        _CLASSIFICATION,
     ),
-    "Dataset": (("spec", "contains_pii"), ("spec", "protected_attributes")),
+    "Dataset": (_PII, ("spec", "protected_attributes")),
+    "EvidenceArtifact": (_PII,),
 }
+#: What an absent field means (the documents' defaults): a Model without a role is a
+#: provider's, so dropping ``role: deployer`` is a change of role too.
+_DEFAULTS: dict[Path, object] = {_ROLE: "provider", _CLASSIFICATION: "internal"}
+#: Ordered fields, from the least to the most checked: only a lower value narrows.
+_ORDERED: dict[Path, tuple[str, ...]] = {
+    _CLASSIFICATION: ("public", "internal", "confidential", "restricted")
+}
+#: What may be deleted only with sign-off (an EvidenceArtifact's fields only judge it).
+_KEPT = ("Model", "Dataset")
+_RULE = "scope.narrowed"
 
 
 def narrowed(old: Checked, docs: list[Checked], source: str) -> list[AuthorityChange]:
-    """A Model or Dataset the base has that the change deletes (or renames), or whose
-    ``_SCOPE`` fields it narrows: each is an authority change (``scope.narrowed``)."""
+    """A Model or Dataset the base has that the change deletes (or renames), or a Model,
+    Dataset or EvidenceArtifact whose ``_SCOPE`` fields it narrows: each is an authority
+    change (``scope.narrowed``)."""
     kind, name = old.model.kind, old.model.metadata.name
     if not docs:
+        if kind not in _KEPT:
+            return []
         at = old.raw.locate(("metadata", "name"))
         where = Location(at.path.partition(":")[2] or at.path, at.line, at.column)
         note = (
@@ -72,7 +94,7 @@ def narrowed(old: Checked, docs: list[Checked], source: str) -> list[AuthorityCh
         was = _value(old.raw.data, path)
         for doc in docs:
             now = _value(doc.raw.data, path)
-            if _narrower(was, now):
+            if _narrower(was, now, _ORDERED.get(path)):
                 field = path[-1]
                 note = (
                     f"{kind} {name} narrows {field}, which decides the checks that apply to "
@@ -88,24 +110,29 @@ def narrowed(old: Checked, docs: list[Checked], source: str) -> list[AuthorityCh
     return out
 
 
-_RULE = "scope.narrowed"
-
-
 def _value(data: object, path: Path) -> object:
+    """The field's value (its default when absent); a list of entries by their names."""
     for step in path:
         data = data.get(step) if isinstance(data, dict) else None
+    if data is None:
+        return _DEFAULTS.get(path)
+    if isinstance(data, list):
+        return [v.get("name") if isinstance(v, dict) else v for v in data]
     return data
 
 
-def _narrower(was: object, now: object) -> bool:
+def _narrower(was: object, now: object, order: tuple[str, ...] | None = None) -> bool:
     """Whether ``now`` covers less than ``was``: a name removed from a list, ``true`` turned
-    off, a value removed or changed (the base's value is what the checks were chosen by)."""
+    off, an ordered value lowered, any other value removed or changed (the base's value is
+    what the checks were chosen by)."""
     if isinstance(was, list):
         return bool(
             {str(v) for v in was} - {str(v) for v in (now if isinstance(now, list) else [])}
         )
     if isinstance(was, bool):
         return was and now is not True
+    if order is not None and was in order:
+        return now not in order or order.index(str(now)) < order.index(str(was))
     return was is not None and now != was
 
 

@@ -10,7 +10,8 @@
   (``test.run-rewritten``): completed runs are append-only; and an Incident the base has
   that the change deletes or edits beyond recording its report (``incident.rewritten``);
   a Model whose ``risk_tier`` it lowers (``risk.tier-lowered``), and a Model or Dataset
-  it deletes or whose scope it narrows (``scope.narrowed``; both in :mod:`aigov_gate.scope`).
+  it deletes, or a Model, Dataset or EvidenceArtifact whose scope it narrows
+  (``scope.narrowed``; both in :mod:`aigov_gate.scope`).
 
 Nothing here does I/O: the base documents are read by ``git.documents_at``.
 """
@@ -22,7 +23,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from aigov_gate.authority import Authority, AuthorityChange
-from aigov_gate.documents.assets import Dataset, Model
+from aigov_gate.documents.assets import Dataset, EvidenceArtifact, Model
 from aigov_gate.documents.records import Incident
 from aigov_gate.documents.risk import RiskAssessment
 from aigov_gate.documents.testing import TestRun
@@ -32,7 +33,15 @@ from aigov_gate.result import Change, Finding, Severity, SignOff
 from aigov_gate.scope import narrowed, tier_lowered
 from aigov_gate.signoff.rules import digest
 
-BASE_KINDS = ("TestRun", "RiskAssessment", "TestPlan", "Model", "Incident", "Dataset")
+BASE_KINDS = (
+    "TestRun",
+    "RiskAssessment",
+    "TestPlan",
+    "Model",
+    "Incident",
+    "Dataset",
+    "EvidenceArtifact",
+)
 #: What may be added to an Incident the base has: its report (nothing else changes).
 _REPORT = ("reported_on", "authority", "reference")
 Path = tuple[str | int, ...]
@@ -183,13 +192,13 @@ def rewritten(
     if config is None:
         return []
     now: dict[tuple[str, str, str], list[Checked]] = {}
-    for kind in ("TestRun", "Incident", "Model", "Dataset"):
+    for kind in ("TestRun", "Incident", "Model", "Dataset", "EvidenceArtifact"):
         for doc in graph.by_kind.get(kind, []):
             now.setdefault(_key(doc), []).append(doc)
     out = []
     for old in base:
         run = old.model
-        if isinstance(run, Model | Dataset):
+        if isinstance(run, Model | Dataset | EvidenceArtifact):
             docs = now.get(_key(old), [])
             tier = tier_lowered(old, docs) if isinstance(run, Model) else []
             out.extend([*tier, *narrowed(old, docs, authority.source)])
