@@ -10,7 +10,8 @@
   (``test.run-rewritten``): completed runs are append-only; and an Incident the base has
   that the change deletes or edits beyond recording its report (``incident.rewritten``);
   a Model whose ``risk_tier`` it lowers (``risk.tier-lowered``), and a Model or Dataset
-  it deletes or whose scope it narrows (``scope.narrowed``, :func:`_narrowed`).
+  it deletes, or a Model, Dataset or EvidenceArtifact whose scope it narrows
+  (``scope.narrowed``; both in :mod:`aigov_gate.scope`).
 
 Nothing here does I/O: the base documents are read by ``git.documents_at``.
 """
@@ -22,16 +23,25 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from aigov_gate.authority import Authority, AuthorityChange
-from aigov_gate.documents.assets import Dataset, Model
+from aigov_gate.documents.assets import Dataset, EvidenceArtifact, Model
 from aigov_gate.documents.records import Incident
 from aigov_gate.documents.risk import RiskAssessment
 from aigov_gate.documents.testing import TestRun
 from aigov_gate.graph import Graph
 from aigov_gate.references import Checked
-from aigov_gate.result import Change, Finding, Location, Severity, SignOff
+from aigov_gate.result import Change, Finding, Severity, SignOff
+from aigov_gate.scope import narrowed, tier_lowered
 from aigov_gate.signoff.rules import digest
 
-BASE_KINDS = ("TestRun", "RiskAssessment", "TestPlan", "Model", "Incident", "Dataset")
+BASE_KINDS = (
+    "TestRun",
+    "RiskAssessment",
+    "TestPlan",
+    "Model",
+    "Incident",
+    "Dataset",
+    "EvidenceArtifact",
+)
 #: What may be added to an Incident the base has: its report (nothing else changes).
 _REPORT = ("reported_on", "authority", "reference")
 Path = tuple[str | int, ...]
@@ -182,15 +192,16 @@ def rewritten(
     if config is None:
         return []
     now: dict[tuple[str, str, str], list[Checked]] = {}
-    for kind in ("TestRun", "Incident", "Model", "Dataset"):
+    for kind in ("TestRun", "Incident", "Model", "Dataset", "EvidenceArtifact"):
         for doc in graph.by_kind.get(kind, []):
             now.setdefault(_key(doc), []).append(doc)
     out = []
     for old in base:
         run = old.model
-        if isinstance(run, Model | Dataset):
-            tier = _tier(old, now.get(_key(old), [])) if isinstance(run, Model) else []
-            out.extend([*tier, *_narrowed(old, now.get(_key(old), []), authority.source)])
+        if isinstance(run, Model | Dataset | EvidenceArtifact):
+            docs = now.get(_key(old), [])
+            tier = tier_lowered(old, docs) if isinstance(run, Model) else []
+            out.extend([*tier, *narrowed(old, docs, authority.source)])
             continue
         if isinstance(run, Incident):
             out.extend(_incident(old, now.get(_key(old), []), authority.source))
@@ -205,106 +216,6 @@ def rewritten(
             continue
         out.append(_rewrite(old, edited, authority.source))
     return out
-
-
-#: Risk tiers from the least to the most checked.
-_TIERS = ("minimal", "limited", "high", "prohibited")
-
-
-def _tier(old: Checked, docs: list[Checked]) -> list[AuthorityChange]:
-    """A Model the base has whose ``risk_tier`` the change lowers: which checks apply, the
-    sign-off needed and the incident clocks follow the tier (``risk.tier-lowered``)."""
-    was = old.model.spec.risk_tier
-    for doc in docs:
-        tier = doc.model.spec.risk_tier
-        if _TIERS.index(tier) < _TIERS.index(was):
-            name = old.model.metadata.name
-            return [
-                AuthorityChange(
-                    f"Model/{name}",
-                    doc.raw.locate(("spec", "risk_tier")),
-                    was,
-                    tier,
-                    "risk.tier-lowered",
-                    f"Model {name} lowers its risk_tier {was} -> {tier}: the checks, sign-off "
-                    "and incident clocks that judge it follow the tier (now ",
-                )
-            ]
-    return []
-
-
-#: The fields that decide which checks apply to a Model or Dataset: removing or changing
-#: what they name, or turning ``contains_pii`` off, narrows its scope (``scope.narrowed``).
-_SCOPE: dict[str, tuple[Path, ...]] = {
-    "Model": (
-        ("spec", "eu_ai_act", "annex_iii_category"),
-        ("spec", "frameworks"),
-        ("spec", "contains_pii"),
-    ),
-    "Dataset": (("spec", "contains_pii"), ("spec", "protected_attributes")),
-}
-
-
-def _narrowed(old: Checked, docs: list[Checked], source: str) -> list[AuthorityChange]:
-    """A Model or Dataset the base has that the change deletes (or renames), or whose
-    ``_SCOPE`` fields it narrows: each is an authority change (``scope.narrowed``)."""
-    kind, name = old.model.kind, old.model.metadata.name
-    if not docs:
-        at = old.raw.locate(("metadata", "name"))
-        where = Location(at.path.partition(":")[2] or at.path, at.line, at.column)
-        note = (
-            f"{kind} {name} is on record at {source}, and the checks that apply follow from "
-            "it: this change deletes or renames it (now "
-        )
-        return [AuthorityChange(f"{kind}/{name}", where, "on record", "deleted", _RULE, note)]
-    out = []
-    for path in _SCOPE[kind]:
-        was = _value(old.raw.data, path)
-        for doc in docs:
-            now = _value(doc.raw.data, path)
-            if _narrower(was, now):
-                field = path[-1]
-                note = (
-                    f"{kind} {name} narrows {field}, which decides the checks that apply to "
-                    "it (now "
-                )
-                before, after = f"{field}: {_show(was)}", f"{field}: {_show(now)}"
-                out.append(
-                    AuthorityChange(
-                        f"{kind}/{name}", doc.raw.locate(path), before, after, _RULE, note
-                    )
-                )
-                break
-    return out
-
-
-_RULE = "scope.narrowed"
-
-
-def _value(data: object, path: Path) -> object:
-    for step in path:
-        data = data.get(step) if isinstance(data, dict) else None
-    return data
-
-
-def _narrower(was: object, now: object) -> bool:
-    """Whether ``now`` covers less than ``was``: a name removed from a list, ``true`` turned
-    off, a value removed or changed (the base's value is what the checks were chosen by)."""
-    if isinstance(was, list):
-        return bool(
-            {str(v) for v in was} - {str(v) for v in (now if isinstance(now, list) else [])}
-        )
-    if isinstance(was, bool):
-        return was and now is not True
-    return was is not None and now != was
-
-
-def _show(value: object) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(map(str, value)) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "(none)" if value is None else str(value)
 
 
 def _incident(old: Checked, docs: list[Checked], source: str) -> list[AuthorityChange]:

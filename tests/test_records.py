@@ -385,3 +385,61 @@ def test_widening_the_scope_is_no_authority_change(tmp_path: Path) -> None:
     git(repo, "commit", "-q", "-am", "wider")
     found = based_gate(repo, "2027-01-01")
     assert [f for f in found if f.rule_id in ("scope.narrowed", "authority.changed")] == []
+
+
+SHEET = "governance/evidence/loan-applications-data-sheet.yaml"
+HOLDOUT = (
+    '    - name: loan-applications-holdout-2025\n      version: "2025-03"\n      purpose: test\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new", "target", "field", "marker"),
+    [
+        (MODEL, "role: provider", "role: deployer", "Model/credit-scoring", "role",
+         "role: deployer"),
+        (MODEL, HOLDOUT, "", "Model/credit-scoring", "datasets",
+         "- name: loan-applications-2024"),
+        (MODEL, "data_classification: confidential", "data_classification: internal",
+         "Model/credit-scoring", "data_classification", "data_classification: internal"),
+        (SHEET, "contains_pii: true", "contains_pii: false",
+         "EvidenceArtifact/loan-applications-data-sheet", "contains_pii", "contains_pii: false"),
+    ],
+    ids=["role changed", "dataset removed", "classification lowered", "evidence pii"],
+)  # fmt: skip
+def test_narrowing_role_datasets_classification_or_evidence_pii_needs_sign_off(
+    tmp_path: Path, path: str, old: str, new: str, target: str, field: str, marker: str
+) -> None:
+    """Provider -> deployer switches off Annex IV; a dropped dataset, a lower
+    classification or an artifact's pii turned off switches off what judged them."""
+    repo, _ = _based_with_incident(tmp_path)
+    file = repo / path
+    text = file.read_text()
+    assert old in text
+    file.write_text(text.replace(old, new))
+    git(repo, "commit", "-q", "-am", "a narrower scope")
+    narrowed = [f for f in based_gate(repo, "2027-01-01") if f.rule_id == "scope.narrowed"]
+    assert [(f.target, f.location.path) for f in narrowed] == [(target, path)]
+    (finding,) = narrowed
+    lines = file.read_text().splitlines()
+    assert finding.location.line == next(i for i, t in enumerate(lines, 1) if marker in t)
+    assert f"narrows {field}" in finding.message
+    assert finding.details[0].startswith("was: ") and finding.details[1].startswith("now: ")
+    assert finding.details[0] != finding.details[1]
+
+
+def test_raising_classification_or_adding_a_dataset_is_no_authority_change(
+    tmp_path: Path,
+) -> None:
+    repo, _ = _based_with_incident(tmp_path)
+    model, sheet = repo / MODEL, repo / SHEET
+    model.write_text(
+        model.read_text()
+        .replace("data_classification: confidential", "data_classification: restricted")
+        .replace(HOLDOUT, HOLDOUT + "    - name: loan-applications-2024\n      purpose: other\n")
+        .replace('version: "2025-03"', 'version: "2025-04"')
+    )
+    sheet.write_text(sheet.read_text().replace("confidential", "restricted"))
+    git(repo, "commit", "-q", "-am", "wider")
+    found = based_gate(repo, "2027-01-01")
+    assert [f for f in found if f.rule_id in ("scope.narrowed", "authority.changed")] == []

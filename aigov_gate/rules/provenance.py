@@ -23,13 +23,16 @@ PROVENANCE_RULES: tuple[RuleInfo, ...] = (
     ),
     rule(
         "scope.narrowed",
-        "A model's or dataset's scope was narrowed",
+        "A model's, dataset's or evidence artifact's scope was narrowed",
         "high",
         "With `--base`: a Model or Dataset the base has (keyed by organization and name) "
         "that the change deletes or renames, or whose fields that decide which checks apply "
-        "it narrows: a Model's `eu_ai_act.annex_iii_category` removed or changed, a framework "
-        "removed from `frameworks`, `contains_pii` turned off; a Dataset's `contains_pii` "
-        "turned off or a name removed from `protected_attributes`. One finding per field, at "
+        "it narrows: a Model's `eu_ai_act.annex_iii_category` or `eu_ai_act.role` removed or "
+        "changed, a framework removed from `frameworks`, a dataset removed from `datasets`, "
+        "`contains_pii` turned off, `data_classification` lowered (public < internal < "
+        "confidential < restricted); a Dataset's `contains_pii` turned off or a name removed "
+        "from `protected_attributes`; an EvidenceArtifact's `contains_pii` turned off. "
+        "One finding per field, at "
         "its line, naming was and now; adding to them is no finding. Stands only with the "
         "sign-off of the base's `signoff.authority_role` ('aigov approvals sign --authority'). "
         "Blocks whatever `--fail-on` says; cannot be waived.",
