@@ -53,7 +53,8 @@ with open(os.environ["AIGOV_RESULT_FILE"], "a") as out:
         if sex:
             line.update(slice_key="sex", slice_value=sex)
         out.write(json.dumps(line) + "\\n")
-if "AIGOV_EXECUTOR_KEY" in os.environ or "BEGIN PRIVATE KEY" in str(os.environ):
+pem = any("PRIVATE" in v and "-----" in v for v in os.environ.values())
+if "AIGOV_EXECUTOR_KEY" in os.environ or pem:
     open(os.path.join(os.environ["AIGOV_OUTPUT_DIR"], "SAW-KEY"), "w").close()
 """
 
