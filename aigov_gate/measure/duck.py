@@ -255,9 +255,7 @@ def _explain(
     wanted: dict[str, str],
 ) -> None:
     """Raise the exact error of the first bad file, read row by row if it is small enough."""
-    for path in src.files:
-        if path.stat().st_size <= min(max_bytes, 256 << 20):
-            table.read(path, columns, protected, regression, max_bytes)  # raises if bad
+    reread_small(src, columns, protected, regression, max_bytes)
     checks = " OR ".join(
         f"{_number(n)} IS NULL OR NOT isfinite({_number(n)})" for n in wanted.values()
     )
@@ -271,6 +269,20 @@ def _explain(
             )
 
 
+def reread_small(
+    src: Source,
+    columns: dict[str, str | None],
+    protected: list[str],
+    regression: bool,
+    max_bytes: int,
+) -> None:
+    """Read each file small enough row by row, to raise the exact ``file:line`` error of
+    a bad row (every engine's checks say only that some cell is bad)."""
+    for path in src.files:
+        if path.stat().st_size <= min(max_bytes, 256 << 20):
+            table.read(path, columns, protected, regression, max_bytes)  # raises if bad
+
+
 def _declared(con: Any, src: Source) -> str | None:
     """The dataset digest the files declare (Parquet metadata, CSV sidecar); one or none."""
     if src.parquet:
@@ -278,13 +290,21 @@ def _declared(con: Any, src: Source) -> str | None:
             "SELECT value FROM parquet_kv_metadata(?) WHERE key = 'dataset_digest'",
             [[str(p) for p in src.files]],
         ).fetchall()
-        found = {bytes(r[0]).decode() for r in rows}
-    else:
-        found = {
-            d
-            for p in src.files
-            if (d := table.declared(p.with_name(p.name + ".meta.json"))) is not None
-        }
+        return one_declared(src, {bytes(r[0]).decode() for r in rows})
+    return one_declared(src, sidecars(src))
+
+
+def sidecars(src: Source) -> set[str]:
+    """The dataset digests the CSV files' ``.meta.json`` sidecars declare."""
+    return {
+        d
+        for p in src.files
+        if (d := table.declared(p.with_name(p.name + ".meta.json"))) is not None
+    }
+
+
+def one_declared(src: Source, found: set[str]) -> str | None:
+    """The one dataset digest the files declare, or none; different ones are refused."""
     if len(found) > 1:
         raise UsageError(
             f"{src.pattern}: the files declare different datasets: {', '.join(sorted(found))}",

@@ -132,9 +132,7 @@ def count(
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise UsageError(f"{pattern}: cannot read: {first}", hint="check the file") from None
     if found.num_rows and remote.problem(found, wanted, regression):
-        for path in src.files:  # the exact file:line of a small file, as duck does
-            if path.stat().st_size <= min(max_bytes, 256 << 20):
-                table.read(path, columns, protected, regression, max_bytes)
+        duck.reread_small(src, columns, protected, regression, max_bytes)
     declared = _declared(src)
     return remote.cells(found, pattern, src.sha256, declared, wanted, protected, regression)
 
@@ -155,22 +153,13 @@ def _frame(spark: Any, src: duck.Source) -> Any:
 
 def _declared(src: duck.Source) -> str | None:
     """The dataset digest the files declare (Parquet metadata, CSV sidecar); one or none."""
-    found: set[str] = set()
-    for path in src.files:
-        if src.parquet:
-            import pyarrow.parquet as pq
+    if not src.parquet:
+        return duck.one_declared(src, duck.sidecars(src))
+    import pyarrow.parquet as pq
 
-            meta = pq.read_metadata(path).metadata or {}
-            if b"dataset_digest" in meta:
-                found.add(meta[b"dataset_digest"].decode())
-        elif (d := table.declared(path.with_name(path.name + ".meta.json"))) is not None:
-            found.add(d)
-    if len(found) > 1:
-        raise UsageError(
-            f"{src.pattern}: the files declare different datasets: {', '.join(sorted(found))}",
-            hint="score one dataset per run",
-        )
-    return found.pop() if found else None
+    metas = [pq.read_metadata(path).metadata or {} for path in src.files]
+    found = {m[b"dataset_digest"].decode() for m in metas if b"dataset_digest" in m}
+    return duck.one_declared(src, found)
 
 
 def read(
